@@ -1,0 +1,3 @@
+"""winlang: campaigns as code."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,499 @@
+"""The campaign AST: frozen dataclasses, every node carrying the span of its source text.
+
+Built by :mod:`winlang.parse` and read by :mod:`winlang.check` and :mod:`winlang.plan`.
+Nothing here knows about types or the schema; names are resolved by the checker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+# ---- positions --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open range of source text; lines and columns are 1-based, columns count characters.
+
+    ``end_column`` is exclusive, so a one-character token at column 5 has ``end_column == 6``.
+    """
+
+    start: int
+    end: int
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def cover(self, other: Span) -> Span:
+        """The smallest span holding both ``self`` and ``other``."""
+        first, last = (self, other) if self.start <= other.start else (other, self)
+        tail = last if last.end >= first.end else first
+        return Span(first.start, tail.end, first.line, first.column, tail.end_line, tail.end_column)
+
+
+NO_SPAN = Span(0, 0, 1, 1, 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Ident:
+    """A name as written, with its own span (declared names, channels, templates)."""
+
+    name: str
+    span: Span
+
+
+# ---- durations --------------------------------------------------------------------------
+
+SECONDS_PER_UNIT: dict[str, int] = {
+    "minute": 60,
+    "hour": 3600,
+    "day": 86_400,
+    "week": 7 * 86_400,
+    "month": 30 * 86_400,  # fixed by the language: a month is 30 days
+    "year": 365 * 86_400,  # and a year 365 days
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Duration:
+    """``30 days``: an amount of a fixed-length unit."""
+
+    amount: float
+    unit: str  # singular: minute, hour, day, week, month, year
+    span: Span
+
+    @property
+    def seconds(self) -> float:
+        return self.amount * SECONDS_PER_UNIT[self.unit]
+
+    def __str__(self) -> str:
+        amount = int(self.amount) if self.amount == int(self.amount) else self.amount
+        return f"{amount} {self.unit}{'' if amount == 1 else 's'}"
+
+
+# ---- expressions ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Expr:
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Number(Expr):
+    value: int | float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Text(Expr):
+    value: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bool(Expr):
+    value: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Null(Expr):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DurationLit(Expr):
+    duration: Duration
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListLit(Expr):
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Name(Expr):
+    """A field, derived field, segment or let: which one is the checker's to say."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Call(Expr):
+    function: Ident
+    args: tuple[Expr, ...]
+
+
+ArithOp = Literal["+", "-", "*", "/"]
+CompareOp = Literal["=", "!=", "<", "<=", ">", ">="]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Negate(Expr):
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Arith(Expr):
+    op: ArithOp
+    left: Expr
+    right: Expr
+    op_span: Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Compare(Expr):
+    op: CompareOp  # `==` is normalised to `=`
+    left: Expr
+    right: Expr
+    op_span: Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class And(Expr):
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Or(Expr):
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Not(Expr):
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Between(Expr):
+    operand: Expr
+    low: Expr
+    high: Expr
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class In(Expr):
+    """``x in ("a", "b")`` (items) or ``x in markets`` (a let holding a list)."""
+
+    operand: Expr
+    items: tuple[Expr, ...] | Name
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IsNull(Expr):
+    operand: Expr
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IsToday(Expr):
+    operand: Expr
+
+
+TextOp = Literal["starts_with", "ends_with", "contains"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextTest(Expr):
+    op: TextOp
+    operand: Expr
+    pattern: Expr
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Within(Expr):
+    """``t within D``: ``now - D <= t <= now``."""
+
+    operand: Expr
+    window: Duration
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ago(Expr):
+    """``t before D ago`` (``t < now - D``) or ``t after D ago`` (``t > now - D``)."""
+
+    operand: Expr
+    direction: Literal["before", "after"]
+    window: Duration
+
+
+# Verbs map to event types; `received` reads winlang's own ledger of sent messages.
+VERB_EVENT_TYPES: dict[str, str] = {
+    "opened": "open",
+    "clicked": "click",
+    "purchased": "purchase",
+    "visited": "visit",
+    "viewed": "view",
+    "bounced": "bounce",
+    "unsubscribed": "unsubscribe",
+    "received": "received",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventPredicate(Expr):
+    """``opened survey within 30 days``: the customer has at least one matching event.
+
+    ``target`` is a template of this campaign, a channel, ``any``, or absent; the checker
+    decides which. ``verb`` is the word written (``did`` for the generic form).
+    """
+
+    verb: str
+    event_type: str
+    target: Ident | None
+    window: Duration | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventSelector:
+    """The argument of ``count(...)``, ``sum(...)`` and ``last(...)``."""
+
+    event_type: Ident  # `purchase` or `"cart_add"` (quotes removed)
+    prop: Ident | None  # `purchase.amount`
+    target: Ident | None
+    window: Duration | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Aggregate(Expr):
+    """``count(view within 7 days)``, ``sum(purchase.amount within 1 year)``,
+    ``last(purchase)`` (its time) and ``last(view).product_name`` (a column of that event)."""
+
+    function: Literal["count", "sum", "last"]
+    selector: EventSelector
+    prop: Ident | None = None  # only for last(...).prop
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InList(Expr):
+    list_name: str
+
+
+# ---- templates ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TemplateText:
+    """Template text as written in a string literal or loaded from a file.
+
+    ``offsets[i]`` is the source offset of ``value[i]`` so a placeholder can be pointed at
+    exactly; text loaded from a file has no offsets and points at the ``file`` string.
+    """
+
+    value: str
+    span: Span
+    offsets: tuple[int, ...] | None = None
+    path: str | None = None  # set when the text came from `file "..."`
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Template:
+    name: Ident
+    channel: Ident
+    body: TemplateText
+    subject: TemplateText | None
+    span: Span
+
+
+# ---- actions and rules --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Param:
+    name: Ident
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Send:
+    channel: Ident
+    template: Ident
+    params: tuple[Param, ...]
+    fallback: Send | None  # `else send ...`
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListAction:
+    op: Literal["add", "remove"]
+    list_name: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Unsubscribe:
+    channel: Ident | None  # None: from everything
+    span: Span
+
+
+Action = Send | ListAction | Unsubscribe
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SplitArm:
+    percent: float
+    actions: tuple[Action, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Split:
+    arms: tuple[SplitArm, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rule:
+    """One `when ... then ...`; an unnamed rule is called ``rule_<n>`` by its position."""
+
+    name: Ident
+    named: bool  # False when the name was given by position
+    condition: Expr
+    actions: tuple[Action, ...] | Split
+    repeat: Duration | None
+    span: Span
+
+
+# ---- declarations and settings ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Segment:
+    name: Ident
+    condition: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Let:
+    name: Ident
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TimeOfDay:
+    hour: int
+    minute: int
+    span: Span
+
+    def __str__(self) -> str:
+        return f"{self.hour:02d}:{self.minute:02d}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Setting:
+    """A campaign setting: ``description``, ``audience``, ``cap``, ``quiet hours``,
+    ``holdout``, ``link`` or ``timezone``. ``value`` depends on ``key``."""
+
+    key: str
+    value: object
+    span: Span
+    value_span: Span
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cap:
+    count: float
+    per: Duration
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QuietHours:
+    start: TimeOfDay
+    end: TimeOfDay
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CampaignHeader:
+    name: str
+    span: Span
+
+
+Item = CampaignHeader | Setting | Segment | Let | Template | Rule
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CampaignFile:
+    """One parsed ``.win`` file: its items in source order."""
+
+    path: str
+    items: tuple[Item, ...]
+
+    @property
+    def headers(self) -> tuple[CampaignHeader, ...]:
+        return tuple(i for i in self.items if isinstance(i, CampaignHeader))
+
+    @property
+    def settings(self) -> tuple[Setting, ...]:
+        return tuple(i for i in self.items if isinstance(i, Setting))
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        return tuple(i for i in self.items if isinstance(i, Segment))
+
+    @property
+    def lets(self) -> tuple[Let, ...]:
+        return tuple(i for i in self.items if isinstance(i, Let))
+
+    @property
+    def templates(self) -> tuple[Template, ...]:
+        return tuple(i for i in self.items if isinstance(i, Template))
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return tuple(i for i in self.items if isinstance(i, Rule))
+
+    @property
+    def name(self) -> str | None:
+        headers = self.headers
+        return headers[0].name if headers else None
+
+    def setting(self, key: str) -> Setting | None:
+        """The first setting called ``key`` (the checker reports repeats)."""
+        return next((s for s in self.settings if s.key == key), None)
+
+
+def children(node: Expr) -> tuple[Expr, ...]:
+    """The direct sub-expressions of ``node``, in source order.
+
+    >>> inner = Name(name="x", span=NO_SPAN)
+    >>> children(Not(operand=inner, span=NO_SPAN)) == (inner,)
+    True
+    """
+    match node:
+        case Negate(operand=o) | Not(operand=o) | IsNull(operand=o) | IsToday(operand=o):
+            return (o,)
+        case Within(operand=o) | Ago(operand=o):
+            return (o,)
+        case Arith(left=a, right=b) | Compare(left=a, right=b) | And(left=a, right=b):
+            return (a, b)
+        case Or(left=a, right=b):
+            return (a, b)
+        case Between(operand=o, low=lo, high=hi):
+            return (o, lo, hi)
+        case In(operand=o, items=items):
+            return (o, *items) if isinstance(items, tuple) else (o, items)
+        case TextTest(operand=o, pattern=p):
+            return (o, p)
+        case Call(args=args):
+            return args
+        case ListLit(items=items):
+            return items
+        case _:
+            return ()
+
+
+def walk(node: Expr):
+    """Every expression in ``node``, parents before children."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
+

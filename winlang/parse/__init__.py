@@ -1,0 +1,159 @@
+"""Parse campaign text into the AST of :mod:`winlang.ast`, or into diagnostics.
+
+>>> result = parse_campaign('campaign "x"\\nwhen orders > 1 then send sms hello', "x.win")
+>>> result.campaign.rules[0].name.name, result.diagnostics
+('rule_1', ())
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from lark import Lark, UnexpectedInput
+
+from .. import ast as A
+from ..diagnostics import Diagnostic, SourceText
+from .build import AstBuilder
+from .errors import MAX_REPORTED, syntax_diagnostic
+
+MAX_DEPTH = 200  # deeper expressions are a mistake, and would overflow recursive passes
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    campaign: A.CampaignFile | None
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def grammar_text() -> str:
+    """The grammar, from the installed package or from the source tree."""
+    packaged = resources.files("winlang") / "grammar" / "winlang.lark"
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parents[2] / "grammar" / "winlang.lark").read_text("utf-8")
+
+
+@cache
+def parser() -> Lark:
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        start=["start", "expression_only"],
+        propagate_positions=True,
+        maybe_placeholders=True,
+        cache=True,
+    )
+
+
+def parse_campaign(
+    text: str, path: str = "<text>", vocabulary: Iterable[str] = ()
+) -> ParseResult:
+    """Parse one ``.win`` file. ``vocabulary`` (known field names) sharpens syntax hints."""
+    source = SourceText(path, text)
+    try:
+        campaign = AstBuilder().transform(parser().parse(text, start="start"))
+    except UnexpectedInput as error:
+        first = syntax_diagnostic(error, source, parser(), vocabulary)
+        return ParseResult(None, _with_other_errors(first, source, vocabulary))
+    campaign = replace(campaign, path=path)
+    deep = [_too_deep(source, expr) for expr in _expressions(campaign)]
+    return ParseResult(campaign, tuple(d for d in deep if d))
+
+
+def parse_expression(
+    text: str, path: str = "<expression>", vocabulary: Iterable[str] = ()
+) -> tuple[A.Expr | None, tuple[Diagnostic, ...]]:
+    """Parse one expression, as written for a derived field in ``winlang.toml``."""
+    source = SourceText(path, text)
+    try:
+        expr = AstBuilder().transform(parser().parse(text, start="expression_only"))
+    except UnexpectedInput as error:
+        return None, (syntax_diagnostic(error, source, parser(), vocabulary),)
+    deep = _too_deep(source, expr)
+    return (None, (deep,)) if deep else (expr, ())
+
+
+# ---- nesting -------------------------------------------------------------------------------
+
+
+def _expressions(campaign: A.CampaignFile) -> Iterable[A.Expr]:
+    for item in campaign.items:
+        match item:
+            case A.Segment(condition=e) | A.Let(value=e) | A.Rule(condition=e):
+                yield e
+            case A.Setting(key="audience", value=e):
+                yield e
+
+
+def _too_deep(source: SourceText, expr: A.Expr) -> Diagnostic | None:
+    """E112 when ``expr`` nests deeper than MAX_DEPTH (checked without recursion)."""
+    stack = [(expr, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return source.diagnostic(
+                "E112",
+                f"this expression nests more than {MAX_DEPTH} levels deep",
+                node.span,
+                "split it into segments: `segment name = ...`",
+            )
+        stack.extend((child, depth + 1) for child in A.children(node))
+    return None
+
+
+# ---- recovery: report every broken item, not only the first ---------------------------------
+
+_ITEM_START = re.compile(
+    r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|(?<![a-z0-9_])'
+    r"(campaign|description|audience|cap|quiet|holdout|link|timezone|segment|let|template"
+    r"|rule|when)(?![a-z0-9_])"
+)
+
+
+_RULE_HEAD = re.compile(r"(?:rule\s+[a-z_][a-z0-9_]*\s*:?|:)\s*$")
+
+
+def _item_starts(text: str) -> list[int]:
+    """Offsets where a top-level item begins (`when` only when no `rule name:` precedes it)."""
+    starts = []
+    for match in _ITEM_START.finditer(text):
+        word = match.group(1)
+        if not word:
+            continue
+        if word == "when" and _RULE_HEAD.search(text, max(0, match.start() - 80), match.start()):
+            continue
+        starts.append(match.start())
+    return starts
+
+
+def _with_other_errors(
+    first: Diagnostic, source: SourceText, vocabulary: Iterable[str]
+) -> tuple[Diagnostic, ...]:
+    """Parse each item on its own (blanking the rest, so positions stay) to find more errors."""
+    text = source.text
+    starts = _item_starts(text)
+    found = [first]
+    for begin, end in zip(starts, [*starts[1:], len(text)][: len(starts)], strict=True):
+        if len(found) >= MAX_REPORTED:
+            break
+        if begin <= _offset_of(first, source) < end:
+            continue
+        masked = SourceText(source.path, re.sub(r"[^\n]", " ", text[:begin]) + text[begin:end])
+        try:
+            parser().parse(masked.text, start="start")
+        except UnexpectedInput as error:
+            found_here = syntax_diagnostic(error, masked, parser(), vocabulary)
+            found.append(replace(found_here, line_text=source.line(found_here.line)))
+    unique = {(d.line, d.column, d.code): d for d in found}
+    return tuple(sorted(unique.values(), key=lambda d: (d.line, d.column)))
+
+
+def _offset_of(diagnostic: Diagnostic, source: SourceText) -> int:
+    lines = source.text.split("\n")
+    return sum(len(line) + 1 for line in lines[: diagnostic.line - 1]) + diagnostic.column - 1
