@@ -496,4 +496,3 @@ def walk(node: Expr):
         current = stack.pop()
         yield current
         stack.extend(reversed(children(current)))
-

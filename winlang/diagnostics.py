@@ -146,7 +146,9 @@ class SourceText:
     def line(self, number: int) -> str:
         return self._lines[number - 1] if 0 < number <= len(self._lines) else ""
 
-    def diagnostic(self, code: str, message: str, span: Span, hint: str | None = None) -> Diagnostic:
+    def diagnostic(
+        self, code: str, message: str, span: Span, hint: str | None = None
+    ) -> Diagnostic:
         assert code in CODES, code
         return Diagnostic(
             code=code,

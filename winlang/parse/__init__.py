@@ -51,9 +51,7 @@ def parser() -> Lark:
     )
 
 
-def parse_campaign(
-    text: str, path: str = "<text>", vocabulary: Iterable[str] = ()
-) -> ParseResult:
+def parse_campaign(text: str, path: str = "<text>", vocabulary: Iterable[str] = ()) -> ParseResult:
     """Parse one ``.win`` file. ``vocabulary`` (known field names) sharpens syntax hints."""
     source = SourceText(path, text)
     try:

@@ -87,8 +87,9 @@ class AstBuilder(Transformer_NonRecursive):
 
     def quiet_hours(self, meta, children):
         start, end = (self._time(t) for t in children)
-        return self._setting("quiet_hours", A.QuietHours(start=start, end=end), meta,
-                             start.span.cover(end.span))
+        return self._setting(
+            "quiet_hours", A.QuietHours(start=start, end=end), meta, start.span.cover(end.span)
+        )
 
     @staticmethod
     def _time(token: Token) -> A.TimeOfDay:
@@ -117,7 +118,10 @@ class AstBuilder(Transformer_NonRecursive):
     def template(self, meta, children):
         name, channel, (subject, body) = children
         return A.Template(
-            name=ident(name), channel=ident(channel), body=body, subject=subject,
+            name=ident(name),
+            channel=ident(channel),
+            body=body,
+            subject=subject,
             span=meta_span(meta),
         )
 
@@ -147,8 +151,13 @@ class AstBuilder(Transformer_NonRecursive):
         repeat = next((c for c in children if _is(c, A.Duration)), None)
         span = meta_span(meta)
         return A.Rule(
-            name=name or A.Ident("", A.Span(span.start, span.start + 4, span.line, span.column,
-                                            span.line, span.column + 4)),
+            name=name
+            or A.Ident(
+                "",
+                A.Span(
+                    span.start, span.start + 4, span.line, span.column, span.line, span.column + 4
+                ),
+            ),
             named=name is not None,
             condition=condition,
             actions=actions,
@@ -187,7 +196,10 @@ class AstBuilder(Transformer_NonRecursive):
         params = next((c for c in rest if _is(c, tuple)), ())
         fallback = next((c for c in rest if _is(c, A.Send)), None)
         return A.Send(
-            channel=ident(channel), template=ident(template), params=params, fallback=fallback,
+            channel=ident(channel),
+            template=ident(template),
+            params=params,
+            fallback=fallback,
             span=meta_span(meta),
         )
 
@@ -214,8 +226,9 @@ class AstBuilder(Transformer_NonRecursive):
     def compare(self, meta, children):
         left, op, right = children
         symbol = "=" if op == "==" else str(op)
-        return A.Compare(op=symbol, left=left, right=right, op_span=token_span(op),
-                         span=meta_span(meta))
+        return A.Compare(
+            op=symbol, left=left, right=right, op_span=token_span(op), span=meta_span(meta)
+        )
 
     def comp_op(self, meta, children):
         return children[0]
@@ -224,16 +237,16 @@ class AstBuilder(Transformer_NonRecursive):
 
     def arith(self, meta, children):
         left, op, right = children
-        return A.Arith(op=str(op), left=left, right=right, op_span=token_span(op),
-                       span=meta_span(meta))
+        return A.Arith(
+            op=str(op), left=left, right=right, op_span=token_span(op), span=meta_span(meta)
+        )
 
     def neg(self, meta, children):
         return A.Negate(operand=children[0], span=meta_span(meta))
 
     def between(self, meta, children, negated=False):
         operand, low, high = children
-        return A.Between(operand=operand, low=low, high=high, negated=negated,
-                         span=meta_span(meta))
+        return A.Between(operand=operand, low=low, high=high, negated=negated, span=meta_span(meta))
 
     def not_between(self, meta, children):
         return self.between(meta, children, negated=True)
@@ -279,8 +292,9 @@ class AstBuilder(Transformer_NonRecursive):
 
     def before_ago(self, meta, children, direction="before"):
         operand, window = children
-        return A.Ago(operand=operand, direction=direction, window=duration(window),
-                     span=meta_span(meta))
+        return A.Ago(
+            operand=operand, direction=direction, window=duration(window), span=meta_span(meta)
+        )
 
     def after_ago(self, meta, children):
         return self.before_ago(meta, children, direction="after")
@@ -296,8 +310,9 @@ class AstBuilder(Transformer_NonRecursive):
     def _event(self, verb: str, event_type: str, rest: list, meta) -> A.EventPredicate:
         target = next((ident(c) for c in rest if _is(c, Token)), None)
         window = next((c for c in rest if _is(c, A.Duration)), None)
-        return A.EventPredicate(verb=verb, event_type=event_type, target=target, window=window,
-                                span=meta_span(meta))
+        return A.EventPredicate(
+            verb=verb, event_type=event_type, target=target, window=window, span=meta_span(meta)
+        )
 
     def window(self, meta, children):
         return duration(children[0])
@@ -328,8 +343,11 @@ class AstBuilder(Transformer_NonRecursive):
 
     def call(self, meta, children):
         function, *args = children
-        return A.Call(function=ident(function), args=tuple(a for a in args if a is not None),
-                      span=meta_span(meta))
+        return A.Call(
+            function=ident(function),
+            args=tuple(a for a in args if a is not None),
+            span=meta_span(meta),
+        )
 
     def list_literal(self, meta, children):
         return A.ListLit(items=tuple(children), span=meta_span(meta))
@@ -340,13 +358,19 @@ class AstBuilder(Transformer_NonRecursive):
 
     def last(self, meta, children):
         selector, prop = children
-        return A.Aggregate(function="last", selector=selector,
-                           prop=ident(prop) if prop else None, span=meta_span(meta))
+        return A.Aggregate(
+            function="last",
+            selector=selector,
+            prop=ident(prop) if prop else None,
+            span=meta_span(meta),
+        )
 
     def event_selector(self, meta, children):
         event_type, prop, target, window = children
-        type_ident = A.Ident(unquote(event_type) if event_type.type == "STRING"
-                             else str(event_type), token_span(event_type))
+        type_ident = A.Ident(
+            unquote(event_type) if event_type.type == "STRING" else str(event_type),
+            token_span(event_type),
+        )
         return A.EventSelector(
             event_type=type_ident,
             prop=ident(prop) if prop else None,
