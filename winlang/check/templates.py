@@ -1,0 +1,353 @@
+"""Template checks: placeholders, the channel a template is sent on, `with` parameters, SMS size.
+
+A placeholder is ``{name}`` or ``{name|fallback text}``; ``{{`` and ``}}`` are literal braces.
+Other brace text that does not look like a name attempt (CSS in an HTML body) is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .. import ast as A
+from ..config import Channel, Limits
+from ..links import MESSAGE_ID_LENGTH, tracking_link
+from ..suggest import did_you_mean
+from .expressions import Reporter
+from .sms import measure
+
+_BRACES = re.compile(r"\{\{|\}\}|\{([^{}\n]*)\}")
+_PLACEHOLDER = re.compile(r"([a-z_][a-z0-9_]*)(?:\|(.*))?", re.S)
+_NAME_ATTEMPT = re.compile(r"\s*[A-Za-z_][\w ]{0,40}(\|.*)?", re.S)
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholder:
+    name: str
+    fallback: str | None
+    start: int  # index of `{` in the template text
+    end: int  # index after `}`
+
+
+@dataclass(frozen=True, slots=True)
+class Malformed:
+    text: str
+    start: int
+    end: int
+
+
+def scan(text: str) -> Iterator[Placeholder | Malformed]:
+    """The placeholders of a template text, in order.
+
+    >>> [p.name for p in scan("Hi {first_name|there}, {{not}} {discount}%")]
+    ['first_name', 'discount']
+    """
+    for match in _BRACES.finditer(text):
+        inner = match.group(1)
+        if inner is None:
+            continue
+        if placeholder := _PLACEHOLDER.fullmatch(inner):
+            yield Placeholder(placeholder[1], placeholder[2], match.start(), match.end())
+        elif _NAME_ATTEMPT.fullmatch(inner):
+            yield Malformed(inner, match.start(), match.end())
+
+
+def render(text: str, values: dict[str, str]) -> str:
+    """Fill placeholders from ``values``; a missing or empty value takes the fallback.
+
+    >>> render("Hi {first_name|there} {{x}}", {"first_name": ""})
+    'Hi there {x}'
+    """
+
+    def fill(match: re.Match[str]) -> str:
+        whole = match.group(0)
+        if whole in ("{{", "}}"):
+            return whole[0]
+        placeholder = _PLACEHOLDER.fullmatch(match.group(1) or "")
+        if not placeholder:
+            return whole
+        value = values.get(placeholder[1])
+        return value if value else (placeholder[2] or "")
+
+    return _BRACES.sub(fill, text)
+
+
+def text_span(text: A.TemplateText, start: int, end: int) -> A.Span:
+    """The source span of ``text.value[start:end]`` (the ``file "..."`` string for files)."""
+    if text.offsets is None or not text.offsets:
+        return text.span
+    first = text.offsets[min(start, len(text.offsets) - 1)]
+    last = text.offsets[min(end, len(text.offsets)) - 1] + 1
+    column = text.span.column + (first - text.span.start)
+    return A.Span(first, last, text.span.line, column, text.span.line, column + (last - first))
+
+
+@dataclass(frozen=True)
+class SendSite:
+    """One `send` of a template, with the rule it is in."""
+
+    rule: A.Rule
+    send: A.Send
+
+
+class TemplateChecker:
+    def __init__(
+        self,
+        campaign: A.CampaignFile,
+        channels: dict[str, Channel],
+        fields: set[str],
+        fields_known: bool,
+        limits: Limits,
+        report: Reporter,
+    ) -> None:
+        self.campaign = campaign
+        self.channels = channels
+        self.fields = fields
+        self.fields_known = fields_known
+        self.limits = limits
+        self.report = report
+        self.templates = {t.name.name: t for t in campaign.templates}
+        self.sites: dict[str, list[SendSite]] = {}
+        self.reported_channels: set[str] = set()
+        self.all_params = {
+            p.name.name for r in campaign.rules for s in sends_of(r) for p in s.params
+        }
+
+    def check(self) -> None:
+        for rule in self.campaign.rules:
+            for send in sends_of(rule):
+                self._send(rule, send)
+        for template in self.campaign.templates:
+            self._template(template)
+
+    def _send(self, rule: A.Rule, send: A.Send) -> None:
+        channel = self.channels.get(send.channel.name)
+        if channel is None:
+            self.report(
+                "E203",
+                f"unknown channel `{send.channel.name}`",
+                send.channel.span,
+                did_you_mean(send.channel.name, self.channels)
+                or f"channels: {', '.join(self.channels)} (add more in winlang.toml)",
+            )
+        else:
+            absent = [
+                (role, name)
+                for role, name in (("address", channel.address), ("consent", channel.consent))
+                if self.fields_known and name not in self.fields
+            ]
+            if absent and channel.name not in self.reported_channels:
+                self.reported_channels.add(channel.name)
+                names = " and ".join(f"its {role} from `{name}`" for role, name in absent)
+                self.report(
+                    "E708",
+                    f"channel `{channel.name}` takes {names}, which the schema does not have",
+                    send.channel.span,
+                    f"set {' and '.join(r for r, _ in absent)} under "
+                    f"[channels.{channel.name}] in winlang.toml",
+                )
+        template = self.templates.get(send.template.name)
+        if template is None:
+            self.report(
+                "E202",
+                f"unknown template `{send.template.name}`",
+                send.template.span,
+                did_you_mean(send.template.name, self.templates)
+                or f'declare it: template {send.template.name} {send.channel.name} "..."',
+            )
+            return
+        self.sites.setdefault(template.name.name, []).append(SendSite(rule, send))
+        if channel is not None and template.channel.name != send.channel.name:
+            self.report(
+                "E402",
+                f"template `{template.name.name}` is for "
+                f"{template.channel.name}, but this sends it by {send.channel.name}",
+                send.template.span,
+                f"send it with `send {template.channel.name} {template.name.name}` "
+                f"or declare {_a(send.channel.name)} template",
+            )
+        used = {p.name for p in self._placeholders(template)}
+        for param in send.params:
+            if param.name.name not in used:
+                self.report(
+                    "W406",
+                    f"template `{template.name.name}` has no "
+                    f"`{{{param.name.name}}}`, so this value is unused",
+                    param.name.span,
+                    None,
+                )
+
+    def _placeholders(self, template: A.Template) -> list[Placeholder]:
+        parts = [template.body] + ([template.subject] if template.subject else [])
+        return [p for part in parts for p in scan(part.value) if isinstance(p, Placeholder)]
+
+    def _template(self, template: A.Template) -> None:
+        channel = self.channels.get(template.channel.name)
+        name = template.name.name
+        if channel is None:
+            self.report(
+                "E203",
+                f"unknown channel `{template.channel.name}`",
+                template.channel.span,
+                did_you_mean(template.channel.name, self.channels)
+                or f"channels: {', '.join(self.channels)}",
+            )
+        elif channel.kind == "email" and template.subject is None:
+            self.report(
+                "E409",
+                f"email template `{name}` has no subject",
+                template.span,
+                f'write `template {name} email subject "..." body "..."`',
+            )
+        elif channel.kind != "email" and template.subject is not None:
+            self.report(
+                "E409",
+                f"a {channel.kind} message has no subject",
+                template.subject.span,
+                f'write `template {name} {channel.name} "text"`',
+            )
+        sites = self.sites.get(name, [])
+        if not sites:
+            self.report("W408", f"template `{name}` is never sent", template.name.span, None)
+        parts = [template.body] + ([template.subject] if template.subject else [])
+        for part in parts:
+            self._placeholders_of(template, part, sites)
+        if channel is not None and channel.kind == "sms":
+            self._sms_size(template, sites)
+
+    def _placeholders_of(
+        self, template: A.Template, part: A.TemplateText, sites: list[SendSite]
+    ) -> None:
+        where = f" in {part.path}" if part.path else ""
+        for found in scan(part.value):
+            span = text_span(part, found.start, found.end)
+            if isinstance(found, Malformed):
+                fixed = re.sub(r"\s+", "_", found.text.strip()).lower()
+                self.report(
+                    "E407",
+                    f"`{{{found.text}}}`{where} is not a placeholder",
+                    span,
+                    f"placeholders are lower-case names: `{{{fixed}}}`",
+                )
+                continue
+            if found.name == "link":
+                if self.campaign.setting("link") is None:
+                    self.report(
+                        "E403",
+                        f"`{{link}}`{where} needs the campaign's `link`",
+                        span,
+                        'add `link "https://..."` after the campaign header',
+                    )
+                continue
+            if found.name in self.fields:
+                continue
+            missing = [s for s in sites if found.name not in {p.name.name for p in s.send.params}]
+            if sites and not missing:
+                continue
+            if sites and len(missing) < len(sites):
+                for site in missing:
+                    self.report(
+                        "E405",
+                        f"template `{template.name.name}` uses "
+                        f"`{{{found.name}}}`, which this send does not give",
+                        site.send.template.span,
+                        f"add `with {found.name} = ...`",
+                    )
+                continue
+            if not self.fields_known and not sites:
+                continue
+            known = self.fields | self.all_params | {"link"}
+            hint = did_you_mean(found.name, known) or (
+                f"a placeholder is a customer field, a `with` parameter of the send, or "
+                f"{{link}}; to pass a value: `send ... {template.name.name} with "
+                f"{found.name} = ...`"
+            )
+            if self.fields_known or sites:
+                self.report(
+                    "E401",
+                    f"`{{{found.name}}}`{where} is not a field or a `with` parameter",
+                    span,
+                    hint,
+                )
+
+    def _sms_size(self, template: A.Template, sites: list[SendSite]) -> None:
+        """Measure the template as sent by each rule, with placeholders estimated."""
+        worst = None
+        for site in sites or [None]:
+            text = self._estimate(template, site)
+            size = measure(text)
+            if worst is None or size.parts > worst.parts:
+                worst = size
+        if worst is None or worst.parts <= 1:
+            return
+        name = template.name.name
+        length = self.limits.sms_placeholder_length
+        detail = (
+            f"{worst.encoding}, {worst.characters} characters, counting each field "
+            f"placeholder as {length}"
+        )
+        cause = (
+            f"; `{worst.first_non_gsm}` makes it UCS-2 (70 a message, 67 a part)"
+            if worst.first_non_gsm
+            else ""
+        )
+        if worst.parts > self.limits.sms_max_parts:
+            self.report(
+                "E502",
+                f"SMS template `{name}` takes {worst.parts} parts ({detail}); "
+                f"the maximum is {self.limits.sms_max_parts}",
+                template.body.span,
+                f"shorten it{cause}",
+            )
+        else:
+            self.report(
+                "W501",
+                f"SMS template `{name}` takes {worst.parts} parts ({detail}), "
+                "each billed as one message",
+                template.body.span,
+                f"shorten it{cause}",
+            )
+
+    def _estimate(self, template: A.Template, site: SendSite | None) -> str:
+        link = self.campaign.setting("link")
+        params = {p.name.name: p.value for p in site.send.params} if site else {}
+        rule = site.rule.name.name if site else "rule"
+        values: dict[str, str] = {}
+        for found in scan(template.body.value):
+            if not isinstance(found, Placeholder):
+                continue
+            if found.name == "link" and link is not None:
+                values["link"] = tracking_link(
+                    str(link.value), self.campaign.name or "", rule, "x" * MESSAGE_ID_LENGTH
+                )
+            elif isinstance(params.get(found.name), A.Number | A.Text):
+                values[found.name] = _literal_text(params[found.name].value)
+            else:
+                guess = "x" * self.limits.sms_placeholder_length
+                values[found.name] = max(guess, found.fallback or "", key=len)
+        return render(template.body.value, values)
+
+
+def _a(word: str) -> str:
+    """``a push``, ``an sms``, ``an email``: by the sound of the word as said aloud."""
+    return ("an " if word[0] in "aeiosx" else "a ") + word
+
+
+def _literal_text(value: object) -> str:
+    """How a literal `with` value prints: ``15`` not ``15.0``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def sends_of(rule: A.Rule) -> Iterator[A.Send]:
+    """Every `send` of a rule, failovers included, in order."""
+    actions = rule.actions
+    groups = [arm.actions for arm in actions.arms] if isinstance(actions, A.Split) else [actions]
+    for group in groups:
+        for action in group:
+            send = action
+            while isinstance(send, A.Send):
+                yield send
+                send = send.fallback

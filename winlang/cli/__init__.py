@@ -1,0 +1,42 @@
+"""The ``winlang`` command line: one click group, one module per command.
+
+Exit codes: 0 success, 1 findings or a failed run, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from .. import __version__
+from .check import check
+from .schema import schema
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="winlang")
+def cli() -> None:
+    """Campaigns as code: check, preview, explain and deliver win-back campaigns."""
+
+
+cli.add_command(check)
+cli.add_command(schema)
+
+
+def main() -> None:
+    """Console entry point: a bug shows as one clear line, not a traceback, unless debugging."""
+    try:
+        cli.main(standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as error:  # pragma: no cover - the last line of defence
+        if os.environ.get("WINLANG_DEBUG"):
+            raise
+        click.echo(
+            f"winlang: internal error: {type(error).__name__}: {error} "
+            "(set WINLANG_DEBUG=1 for the traceback)",
+            err=True,
+        )
+        sys.exit(3)

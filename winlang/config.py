@@ -1,0 +1,419 @@
+"""Project configuration: ``winlang.toml`` (or ``[tool.winlang]`` in ``pyproject.toml``).
+
+Every value is validated; a bad one is a diagnostic pointing at its key. Relative SQLite
+paths and file paths are resolved against the configuration file's folder, so a command works
+the same from any working directory. Secrets never live here: plugins read them from the
+environment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .ast import Span
+from .diagnostics import Diagnostic, SourceText, at_file
+from .suggest import did_you_mean
+
+CONFIG_FILE = "winlang.toml"
+DEFAULT_STORE_URL = "sqlite:///shop.db"
+DEFAULT_STATE_URL = "sqlite:///winlang-state.db"
+CHANNEL_KINDS = ("email", "sms", "push", "chat", "other")
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a configuration value is written, for diagnostics."""
+
+    source: SourceText | None
+    span: Span | None
+
+    def diagnostic(self, code: str, message: str, hint: str | None = None) -> Diagnostic:
+        if self.source is None or self.span is None:
+            path = self.source.path if self.source else "winlang.toml"
+            return at_file(code, message, path, hint)
+        return self.source.diagnostic(code, message, self.span, hint)
+
+
+NOWHERE = Location(None, None)
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A delivery channel: which plugin sends, to which address field, with which consent."""
+
+    name: str
+    plugin: str
+    kind: str
+    address: str
+    consent: str
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    location: Location = NOWHERE
+
+
+DEFAULT_CHANNELS = MappingProxyType(
+    {
+        "email": Channel(
+            "email", "outbox", "email", "email", "consent_email", {"path": "outbox/email.jsonl"}
+        ),
+        "sms": Channel(
+            "sms", "outbox", "sms", "phone", "consent_sms", {"path": "outbox/sms.jsonl"}
+        ),
+        "push": Channel(
+            "push", "outbox", "push", "push_token", "consent_push", {"path": "outbox/push.jsonl"}
+        ),
+    }
+)
+
+
+@dataclass(frozen=True)
+class DerivedField:
+    """``days_since_purchase = "days_since(last_purchase_at)"``: an expression, by name."""
+
+    name: str
+    text: str
+    location: Location = NOWHERE
+    value_offset: int = 0  # column of the expression's first character within its line - 1
+
+
+@dataclass(frozen=True)
+class Store:
+    url: str = DEFAULT_STORE_URL
+    customers: str = "customers"
+    events: str = "events"
+    schema: Path | None = None  # a schema file to use instead of reflecting the store
+    columns: Mapping[str, str] = field(default_factory=dict)  # id, customer_id, occurred_at...
+
+
+@dataclass(frozen=True)
+class Limits:
+    sms_max_parts: int = 3
+    sms_placeholder_length: int = 10  # characters assumed for a placeholder at check time
+    global_cap: tuple[int, int] | None = None  # messages, per seconds, across campaigns
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None = None
+    root: Path = field(default_factory=Path.cwd)
+    store: Store = field(default_factory=Store)
+    state_url: str = DEFAULT_STATE_URL
+    fields: Mapping[str, DerivedField] = field(default_factory=dict)
+    channels: Mapping[str, Channel] = field(default_factory=lambda: dict(DEFAULT_CHANNELS))
+    event_types: tuple[str, ...] = ()
+    timezone: str | None = None
+    limits: Limits = field(default_factory=Limits)
+
+
+# ---- locating keys in the TOML text -----------------------------------------------------
+
+_TABLE = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(#.*)?$")
+_KEY = re.compile(r'^\s*("?)([A-Za-z0-9_.-]+)\1\s*=\s*')
+
+
+class _Locator:
+    """Finds the line of ``key`` in table ``[a.b]`` (tomllib keeps no positions)."""
+
+    def __init__(self, source: SourceText) -> None:
+        self.source = source
+        self.keys: dict[tuple[str, ...], tuple[int, int, int]] = {}
+        table: tuple[str, ...] = ()
+        for number, line in enumerate(source.text.splitlines(), start=1):
+            if header := _TABLE.match(line):
+                table = tuple(p.strip().strip('"') for p in header[1].split("."))
+                self.keys.setdefault(table, (number, line.index("[") + 1, len(line.rstrip()) + 1))
+            elif key := _KEY.match(line):
+                self.keys[(*table, key[2])] = (number, line.index(key[2]) + 1, key.end())
+
+    def at(self, *path: str, value: bool = False) -> Location:
+        """The key's location, or its value's when ``value``; the nearest table otherwise."""
+        for depth in range(len(path), 0, -1):
+            if found := self.keys.get(tuple(path[:depth])):
+                line, column, value_start = found
+                text = self.source.line(line)
+                if value and depth == len(path):
+                    start, stop = value_start + 1, len(text.split(" #")[0].rstrip()) + 1
+                else:
+                    start, stop = column, column + len(path[depth - 1])
+                return Location(self.source, Span(0, 0, line, start, line, max(stop, start + 1)))
+        return Location(self.source, Span(0, 0, 1, 1, 1, 2))
+
+
+# ---- loading ------------------------------------------------------------------------------
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """``winlang.toml`` (or a ``pyproject.toml`` with ``[tool.winlang]``) here or above."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and "[tool.winlang" in pyproject.read_text("utf-8", "replace"):
+            return pyproject
+    return None
+
+
+def load_config(path: Path | None) -> tuple[Config, tuple[Diagnostic, ...]]:
+    """Read and validate a configuration file; ``None`` gives the defaults."""
+    if path is None:
+        return _with_environment(Config()), ()
+    display = _display(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        return Config(), (at_file("E701", f"can't read the configuration: {reason}", display),)
+    source = SourceText(display, text)
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        found = re.search(r"line (\d+), column (\d+)", str(error))
+        line, column = (int(found[1]), int(found[2])) if found else (1, 1)
+        span = Span(0, 0, line, column, line, column + 1)
+        message = re.sub(r"\s*\(at line.*\)$", "", str(error))
+        return Config(), (source.diagnostic("E701", f"invalid TOML: {message}", span),)
+    prefix: tuple[str, ...] = ()
+    if path.name == "pyproject.toml":
+        document = document.get("tool", {}).get("winlang", {})
+        prefix = ("tool", "winlang")
+    reader = _Reader(_Locator(source), prefix, path.parent.resolve())
+    config = reader.config(document, path)
+    return _with_environment(config), tuple(reader.diagnostics)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _with_environment(config: Config) -> Config:
+    """``WINLANG_STORE_URL`` and ``WINLANG_STATE_URL`` override the file."""
+    from dataclasses import replace
+
+    if url := os.environ.get("WINLANG_STORE_URL"):
+        config = replace(config, store=replace(config.store, url=url))
+    if url := os.environ.get("WINLANG_STATE_URL"):
+        config = replace(config, state_url=url)
+    return config
+
+
+def resolve_sqlite(url: str, root: Path) -> str:
+    """``sqlite:///shop.db`` relative to the configuration's folder, not the working directory."""
+    match = re.match(r"^(sqlite(?:\+\w+)?|duckdb):///(.+)$", url)
+    if not match or match[2].startswith("/") or match[2].startswith(":memory:"):
+        return url
+    return f"{match[1]}:///{(root / match[2]).resolve()}"
+
+
+_KNOWN = {
+    (): ("store", "state", "fields", "channels", "events", "limits", "defaults"),
+    ("store",): ("url", "customers", "events", "schema", "columns"),
+    ("store", "columns"): (
+        "id",
+        "customer_id",
+        "type",
+        "channel",
+        "campaign",
+        "template",
+        "occurred_at",
+    ),
+    ("state",): ("url",),
+    ("events",): ("types",),
+    ("limits",): ("sms_max_parts", "sms_placeholder_length", "global_cap"),
+    ("defaults",): ("timezone",),
+}
+
+
+class _Reader:
+    def __init__(self, locate: _Locator, prefix: tuple[str, ...], root: Path) -> None:
+        self.locate = locate
+        self.prefix = prefix
+        self.root = root
+        self.diagnostics: list[Diagnostic] = []
+
+    def where(self, *path: str, value: bool = False) -> Location:
+        return self.locate.at(*self.prefix, *path, value=value)
+
+    def error(self, code: str, message: str, *path: str, hint: str | None = None) -> None:
+        self.diagnostics.append(self.where(*path, value=True).diagnostic(code, message, hint))
+
+    def table(self, document: dict, *path: str) -> dict:
+        node: Any = document
+        for part in path:
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        if not isinstance(node, dict):
+            self.error("E703", f"`{'.'.join(path)}` must be a table", *path)
+            return {}
+        for key in node:
+            known = _KNOWN.get(path)
+            if known is not None and key not in known:
+                self.diagnostics.append(
+                    self.where(*path, key).diagnostic(
+                        "W702",
+                        f"unknown key `{key}` in [{'.'.join(path) or 'top level'}]",
+                        did_you_mean(key, known) or f"known keys: {', '.join(known)}",
+                    )
+                )
+        return node
+
+    def text(self, table: dict, key: str, default: str, *path: str) -> str:
+        value = table.get(key, default)
+        if not isinstance(value, str):
+            self.error("E703", f"`{key}` must be a text in quotes", *path, key)
+            return default
+        return value
+
+    def integer(self, table: dict, key: str, default: int, low: int, *path: str) -> int:
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            self.error("E703", f"`{key}` must be a whole number of at least {low}", *path, key)
+            return default
+        return value
+
+    def config(self, document: dict, path: Path) -> Config:
+        self.table(document)
+        store_table = self.table(document, "store")
+        columns = self.table(document, "store", "columns")
+        schema = self.text(store_table, "schema", "", "store")
+        store = Store(
+            url=resolve_sqlite(
+                self.text(store_table, "url", DEFAULT_STORE_URL, "store"), self.root
+            ),
+            customers=self.text(store_table, "customers", "customers", "store"),
+            events=self.text(store_table, "events", "events", "store"),
+            schema=(self.root / schema) if schema else None,
+            columns={k: v for k, v in columns.items() if isinstance(v, str)},
+        )
+        state = self.table(document, "state")
+        events = self.table(document, "events")
+        types = events.get("types", [])
+        if not (isinstance(types, list) and all(isinstance(t, str) for t in types)):
+            self.error("E703", "`types` must be a list of texts", "events", "types")
+            types = []
+        defaults = self.table(document, "defaults")
+        timezone = self.text(defaults, "timezone", "", "defaults") or None
+        if timezone:
+            self._check_timezone(timezone)
+        return Config(
+            path=path,
+            root=self.root,
+            store=store,
+            state_url=resolve_sqlite(
+                self.text(state, "url", DEFAULT_STATE_URL, "state"), self.root
+            ),
+            fields=self.fields(self.table(document, "fields")),
+            channels={**DEFAULT_CHANNELS, **self.channels(document)},
+            event_types=tuple(types),
+            timezone=timezone,
+            limits=self.limits(self.table(document, "limits")),
+        )
+
+    def _check_timezone(self, name: str) -> None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.error(
+                "E609",
+                f"unknown time zone `{name}`",
+                "defaults",
+                "timezone",
+                hint='use an IANA name such as "Europe/Bucharest"',
+            )
+
+    def fields(self, table: dict) -> dict[str, DerivedField]:
+        fields = {}
+        for name, text in table.items():
+            location = self.where("fields", name, value=True)
+            if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+                self.error(
+                    "E704",
+                    f"`{name}` is not a valid field name",
+                    "fields",
+                    name,
+                    hint="names are lower-case letters, digits and `_`",
+                )
+                continue
+            if not isinstance(text, str):
+                self.error(
+                    "E704",
+                    f"derived field `{name}` must be an expression in quotes",
+                    "fields",
+                    name,
+                    hint=f'{name} = "days_since(last_purchase_at)"',
+                )
+                continue
+            offset = location.span.column if location.span else 1  # after the opening quote
+            fields[name] = DerivedField(name, text, location, offset)
+        return fields
+
+    def channels(self, document: dict) -> dict[str, Channel]:
+        channels = {}
+        for name, table in self.table(document, "channels").items():
+            if not isinstance(table, dict):
+                self.error("E708", f"`channels.{name}` must be a table", "channels", name)
+                continue
+            base = DEFAULT_CHANNELS.get(name)
+            where = ("channels", name)
+            plugin = self.text(table, "plugin", base.plugin if base else "", *where)
+            if not plugin:
+                self.error(
+                    "E708",
+                    f"channel `{name}` needs a `plugin`",
+                    *where,
+                    hint='plugin = "outbox" (or console, smtp, webhook, ...)',
+                )
+                continue
+            kind = self.text(table, "kind", base.kind if base else "other", *where)
+            if kind not in CHANNEL_KINDS:
+                self.error(
+                    "E708", f"`kind` must be one of {', '.join(CHANNEL_KINDS)}", *where, "kind"
+                )
+                kind = "other"
+            address = self.text(table, "address", base.address if base else "", *where)
+            consent = self.text(table, "consent", base.consent if base else "", *where)
+            for key, value in (("address", address), ("consent", consent)):
+                if not value:
+                    self.error(
+                        "E708",
+                        f"channel `{name}` needs `{key}`: the customer field holding its {key}",
+                        *where,
+                    )
+            settings = {
+                k: v for k, v in table.items() if k not in ("plugin", "kind", "address", "consent")
+            }
+            channels[name] = Channel(
+                name, plugin, kind, address, consent, settings, self.where(*where)
+            )
+        return channels
+
+    def limits(self, table: dict) -> Limits:
+        cap = table.get("global_cap")
+        global_cap = None
+        if cap is not None:
+            if (
+                isinstance(cap, list)
+                and len(cap) == 2
+                and all(isinstance(v, int) and v > 0 for v in cap)
+            ):
+                global_cap = (cap[0], cap[1])
+            else:
+                self.error(
+                    "E703", "`global_cap` is [messages, days], e.g. [3, 7]", "limits", "global_cap"
+                )
+        return Limits(
+            sms_max_parts=self.integer(table, "sms_max_parts", 3, 1, "limits"),
+            sms_placeholder_length=self.integer(table, "sms_placeholder_length", 10, 0, "limits"),
+            global_cap=global_cap,
+        )

@@ -1,0 +1,145 @@
+"""The edge where files are read: configuration, schema, campaign files and template bodies.
+
+Everything here gathers inputs for the pure stages (:mod:`winlang.parse`, :mod:`winlang.check`)
+and turns every failure into a diagnostic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from . import ast as A
+from .check import CheckResult, Fields, check_campaign, project_fields
+from .config import Config, find_config, load_config
+from .diagnostics import Diagnostic, SourceText, at_file
+from .parse import parse_campaign
+from .schema import Schema, SchemaError, load_schema_file, reflect_schema
+
+
+@dataclass(frozen=True)
+class Project:
+    config: Config
+    schema: Schema | None
+    fields: Fields
+    diagnostics: tuple[Diagnostic, ...]  # about the configuration and the schema
+
+
+def open_project(
+    config_path: Path | None = None, schema_path: Path | None = None, search: bool = True
+) -> Project:
+    """Load the configuration and the schema: ``schema_path``, the config's schema file, or
+    the store itself, in that order."""
+    path = config_path or (find_config() if search else None)
+    config, diagnostics = load_config(path)
+    found = list(diagnostics)
+    schema, schema_problem = _schema(config, schema_path)
+    if schema_problem is not None:
+        found.append(schema_problem)
+    fields = project_fields(schema, config)
+    return Project(config, schema, fields, (*found, *fields.diagnostics))
+
+
+def _schema(config: Config, schema_path: Path | None) -> tuple[Schema | None, Diagnostic | None]:
+    origin = str(config.path) if config.path else "winlang.toml"
+    explicit = schema_path or config.store.schema
+    try:
+        if explicit is not None:
+            return load_schema_file(explicit), None
+        return reflect_schema(config.store.url, config.store.customers, config.store.events), None
+    except SchemaError as error:
+        if config.path is None and explicit is None:  # no project set up: check what we can
+            return None, at_file(
+                "W707",
+                "no customer schema: field names and types were not checked",
+                origin,
+                "pass --schema schema.json (from `winlang schema export`) or configure "
+                "[store] in winlang.toml",
+            )
+        return None, at_file("E706" if explicit else "E705", str(error), str(explicit or origin))
+
+
+def read_source(
+    path: Path, display: str | None = None
+) -> tuple[SourceText | None, Diagnostic | None]:
+    """A campaign file's text; an unreadable, binary or non-UTF-8 file is a diagnostic."""
+    name = display or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return None, at_file("E111", f"can't read this file: {error.strerror}", name)
+    if b"\0" in data[:8192]:
+        return None, at_file(
+            "E111",
+            "this looks like a binary file, not a campaign",
+            name,
+            "campaign files are UTF-8 text",
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = data[: error.start].decode("utf-8", "replace")
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        span = A.Span(0, 0, line, column, line, column + 1)
+        source = SourceText(name, data.decode("utf-8", "replace"))
+        return None, source.diagnostic(
+            "E111", "this file is not valid UTF-8 text", span, "save it with UTF-8 encoding"
+        )
+    return SourceText(name, text.removeprefix("\ufeff")), None
+
+
+def load_template_files(
+    campaign: A.CampaignFile, source: SourceText, base: Path
+) -> tuple[A.CampaignFile, list[Diagnostic]]:
+    """Fill in ``body file "..."`` texts, read relative to the campaign file's folder."""
+    problems: list[Diagnostic] = []
+    items = []
+    for item in campaign.items:
+        if isinstance(item, A.Template) and item.body.path is not None:
+            path = base / item.body.path
+            try:
+                body = replace(item.body, value=path.read_text(encoding="utf-8"))
+                item = replace(item, body=body)
+            except (OSError, UnicodeDecodeError) as error:
+                reason = getattr(error, "strerror", None) or "not UTF-8 text"
+                problems.append(
+                    source.diagnostic(
+                        "E404",
+                        f"can't read template file `{item.body.path}`: {reason}",
+                        item.body.span,
+                        f"the path is relative to {base}",
+                    )
+                )
+        items.append(item)
+    return replace(campaign, items=tuple(items)), problems
+
+
+def check_source(source: SourceText, project: Project, base: Path) -> CheckResult:
+    """Parse and check one campaign's text."""
+    parsed = parse_campaign(source.text, source.path, project.fields.symbols)
+    if parsed.campaign is None or parsed.diagnostics:
+        return CheckResult(parsed.diagnostics, None)
+    campaign, problems = load_template_files(parsed.campaign, source, base)
+    result = check_campaign(campaign, source, project.fields, project.config)
+    return CheckResult((*problems, *result.diagnostics), None if problems else result.checked)
+
+
+def check_file(path: Path, project: Project, display: str | None = None) -> CheckResult:
+    source, problem = read_source(path, display)
+    if source is None:
+        return CheckResult((problem,), None)
+    return check_source(source, project, path.parent)
+
+
+def campaign_files(paths: list[Path]) -> tuple[list[Path], list[str]]:
+    """Files named, plus ``*.win`` files found recursively in folders named; and the missing."""
+    files, missing = [], []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*.win") if p.is_file())
+        elif path.exists():
+            files.append(path)
+        else:
+            missing.append(str(path))
+    return files, missing

@@ -1,0 +1,162 @@
+"""The customer schema: which fields (customer columns) and event columns exist, and their types.
+
+It comes from the store by reflection, or from a JSON file written by ``winlang schema export``
+so that CI can check campaigns without database access. The file format::
+
+    {"customers": {"id": "number", "first_name": "text", ...},
+     "events": {"customer_id": "number", "type": "text", "occurred_at": "timestamp", ...}}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from .types import SCALARS, Type
+
+EVENT_COLUMNS = ("customer_id", "type", "channel", "campaign", "template", "occurred_at")
+
+
+class SchemaError(Exception):
+    """A schema file or store that can't be read; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Schema:
+    customers: Mapping[str, Type]
+    events: Mapping[str, Type] = field(default_factory=dict)
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(
+            {
+                "customers": {name: t.kind for name, t in self.customers.items()},
+                "events": {name: t.kind for name, t in self.events.items()},
+            },
+            option=orjson.OPT_INDENT_2,
+        )
+
+
+def schema_from_json(data: bytes | str, origin: str = "schema") -> Schema:
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        raise SchemaError(f"{origin} is not valid JSON: {error}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("customers"), dict):
+        raise SchemaError(f'{origin} needs an object {{"customers": {{field: type}}, ...}}')
+    tables = {}
+    for table in ("customers", "events"):
+        columns = document.get(table) or {}
+        if not isinstance(columns, dict):
+            raise SchemaError(f"{origin}: `{table}` must map column names to types")
+        typed = {}
+        for name, kind in columns.items():
+            if kind not in SCALARS:
+                raise SchemaError(
+                    f"{origin}: {table}.{name} has type {kind!r}; "
+                    f"expected one of {', '.join(SCALARS)}"
+                )
+            typed[name] = SCALARS[kind]
+        tables[table] = typed
+    return Schema(customers=tables["customers"], events=tables["events"])
+
+
+def load_schema_file(path: Path) -> Schema:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise SchemaError(f"can't read schema file {path}: {error.strerror}") from None
+    return schema_from_json(data, str(path))
+
+
+# ---- reflection ---------------------------------------------------------------------------
+
+_TYPE_WORDS = (
+    ("timestamp", ("TIMESTAMP", "DATETIME")),
+    ("date", ("DATE",)),
+    ("bool", ("BOOL",)),
+    ("number", ("INT", "FLOAT", "DOUBLE", "REAL", "NUMERIC", "DECIMAL", "NUMBER", "HUGEINT")),
+    ("text", ("CHAR", "TEXT", "STRING", "CLOB", "UUID", "ENUM")),
+)
+
+
+def kind_of_sql_type(name: str) -> Type | None:
+    """Map a database type name to a language type; ``None`` for types that are not fields.
+
+    >>> kind_of_sql_type("TIMESTAMP WITH TIME ZONE").kind, kind_of_sql_type("VARCHAR(20)").kind
+    ('timestamp', 'text')
+    >>> kind_of_sql_type("BLOB") is None
+    True
+    """
+    upper = name.upper()
+    for kind, words in _TYPE_WORDS:
+        if any(word in upper for word in words):
+            return SCALARS[kind]
+    return None
+
+
+def reflect_schema(url: str, customers: str = "customers", events: str = "events") -> Schema:
+    """Read the two tables' columns from the store; raises SchemaError with a clear reason."""
+    import sqlalchemy as sa
+
+    _require_sqlite_file(url)
+    try:
+        engine = sa.create_engine(url)
+    except Exception as error:  # bad URL, missing driver: SQLAlchemy raises many kinds
+        raise SchemaError(f"can't open store {_safe(url)}: {error}") from None
+    try:
+        with engine.connect() as connection:
+            tables = {}
+            for table in (customers, events):
+                tables[table] = _columns(connection, table)
+    except SchemaError:
+        raise
+    except Exception as error:
+        reason = str(getattr(error, "orig", error)).splitlines()[0]
+        raise SchemaError(f"can't read store {_safe(url)}: {reason}") from None
+    finally:
+        engine.dispose()
+    if not tables[customers]:
+        raise SchemaError(f"store {_safe(url)} has no table `{customers}`")
+    return Schema(customers=tables[customers], events=tables[events])
+
+
+def _columns(connection, table: str) -> dict[str, Type]:
+    import sqlalchemy as sa
+
+    if connection.dialect.name == "duckdb":  # duckdb-engine's reflection is broken on 2.1
+        rows = connection.execute(
+            sa.text(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_name = :t ORDER BY ordinal_position"
+            ),
+            {"t": table},
+        )
+        pairs = [(name, str(kind)) for name, kind in rows]
+    else:
+        inspector = sa.inspect(connection)
+        if not inspector.has_table(table):
+            return {}
+        pairs = [(c["name"], str(c["type"])) for c in inspector.get_columns(table)]
+    return {name: kind for name, raw in pairs if (kind := kind_of_sql_type(raw)) is not None}
+
+
+def _require_sqlite_file(url: str) -> None:
+    """Opening a missing SQLite file would create an empty one; say what is wrong instead."""
+    import re
+
+    match = re.match(r"^sqlite(?:\+\w+)?:///(.+)$", url)
+    if match and not match[1].startswith(":memory:") and not Path(match[1]).exists():
+        raise SchemaError(
+            f"the store {match[1]} does not exist (run `winlang demo` to make a "
+            "sample one, or point [store] url in winlang.toml at yours)"
+        )
+
+
+def _safe(url: str) -> str:
+    """The URL without its password."""
+    import re
+
+    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
