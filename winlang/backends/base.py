@@ -1,0 +1,181 @@
+"""The contract every evaluation backend meets (NumPy in-process, SQL pushed down).
+
+A backend turns a :class:`~winlang.plan.ir.Plan` plus a data source into
+:class:`Decisions` (who is in the audience, which rule each customer gets), and can also give
+the value of any IR node for every customer (conformance tests and ``winlang explain``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+import numpy as np
+import pyarrow as pa
+
+from ..plan import ir
+from ..schema import Schema
+
+DEFAULT_BATCH_SIZE = 200_000
+
+
+class DataError(Exception):
+    """The store's data does not fit the campaign: a missing column, a wrong type, a value
+    that does not parse. The message names the table, the column and a sample value."""
+
+
+class PushdownError(Exception):
+    """A construct this database can't express; raised before anything runs."""
+
+
+# ---- winlang's own state, as the engine sees it --------------------------------------------
+
+
+class StateView(Protocol):
+    """Facts from the state database for ``StateFlag`` nodes."""
+
+    def customers(self, flag: ir.StateFlag, campaign: str, now: datetime) -> np.ndarray:
+        """Ids of the customers for whom ``flag`` is true at ``now`` (any order, no nulls)."""
+        ...
+
+
+class EmptyState:
+    """No runs yet: nothing received, no lists, no rule fired."""
+
+    def customers(self, flag: ir.StateFlag, campaign: str, now: datetime) -> np.ndarray:
+        return np.empty(0, dtype=np.int64)
+
+
+# ---- data sources -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Table and column names of a store (``[store]`` and ``[store.columns]`` in the config)."""
+
+    customers: str = "customers"
+    events: str = "events"
+    id: str = "id"
+    customer_id: str = "customer_id"
+    type: str = "type"
+    channel: str = "channel"
+    campaign: str = "campaign"
+    template: str = "template"
+    occurred_at: str = "occurred_at"
+
+    @classmethod
+    def from_config(cls, customers: str, events: str, columns: Mapping[str, str]) -> Layout:
+        return cls(customers=customers, events=events, **dict(columns))
+
+
+class Source(Protocol):
+    """Where customers and events come from (a data-source plugin returns one).
+
+    Customer batches always include the id column first; event batches always include the
+    customer id, type and occurred_at columns. Column names in batches are the layout's.
+    """
+
+    name: str
+    layout: Layout
+
+    def schema(self) -> Schema: ...
+
+    def customer_batches(self, columns: Sequence[str] | None,
+                         batch_size: int) -> Iterator[pa.RecordBatch]: ...
+
+    def event_batches(self, types: Sequence[str] | None, columns: Sequence[str] | None,
+                      since: datetime | None, until: datetime) -> Iterator[pa.RecordBatch]: ...
+
+    def sql_engine(self):  # -> sqlalchemy.Engine | None
+        """The engine to push SQL down to, or None for file sources."""
+        ...
+
+
+@dataclass
+class MemorySource:
+    """Customers and events already in memory as Arrow tables (tests, explain, benchmarks)."""
+
+    customers: pa.Table
+    events: pa.Table
+    layout: Layout = field(default_factory=Layout)
+    name: str = "memory"
+
+    def schema(self) -> Schema:
+        from ..schema import kind_of_arrow_type
+
+        def typed(table: pa.Table):
+            return {f.name: t for f in table.schema if (t := kind_of_arrow_type(f.type))}
+
+        return Schema(customers=typed(self.customers), events=typed(self.events))
+
+    def customer_batches(self, columns, batch_size):
+        names = [self.layout.id, *(c for c in (columns or self.customers.column_names)
+                                   if c != self.layout.id)]
+        yield from self.customers.select(names).to_batches(max_chunksize=batch_size)
+
+    def event_batches(self, types, columns, since, until):
+        import pyarrow.compute as pc
+
+        table = self.events
+        keep = pc.less_equal(table[self.layout.occurred_at], pa.scalar(_naive(until)))
+        if since is not None:
+            keep = pc.and_(keep, pc.greater_equal(table[self.layout.occurred_at],
+                                                  pa.scalar(_naive(since))))
+        if types is not None:
+            keep = pc.and_(keep, pc.is_in(table[self.layout.type], pa.array(list(types))))
+        table = table.filter(keep)
+        if columns is not None:
+            required = [self.layout.customer_id, self.layout.type, self.layout.occurred_at]
+            table = table.select(list(dict.fromkeys([*required, *columns])))
+        yield from table.to_batches()
+
+    def sql_engine(self):
+        return None
+
+
+def _naive(moment: datetime) -> datetime:
+    """Stores hold naive UTC timestamps."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+# ---- results ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """The outcome of evaluating a plan.
+
+    ``ids`` are the customers of the audience for whom some rule matched (the first rule that
+    matches and has not already fired), and ``rules`` the index of that rule in file order.
+    """
+
+    audience: int
+    ids: np.ndarray
+    rules: np.ndarray  # int32, same length as ids
+
+    def matched(self, rule_count: int) -> list[int]:
+        counts = np.bincount(self.rules, minlength=rule_count) if len(self.rules) else None
+        return [int(c) for c in counts] if counts is not None else [0] * rule_count
+
+
+@dataclass(frozen=True)
+class RunContext:
+    now: datetime  # timezone-aware UTC
+    state: StateView = field(default_factory=EmptyState)
+    batch_size: int = DEFAULT_BATCH_SIZE
+
+
+class Backend(Protocol):
+    name: str
+
+    def decide(self, plan: ir.Plan, source: Source, context: RunContext) -> Decisions:
+        """Audience size and each matched customer's first matching, not-yet-fired rule."""
+        ...
+
+    def values(self, nodes: Sequence[ir.Node], source: Source, context: RunContext,
+               plan: ir.Plan | None = None) -> tuple[np.ndarray, list[pa.Array]]:
+        """Every customer's id and the value of each node (Arrow arrays, nulls as nulls;
+        timestamps as ``timestamp[us]``, numbers as float64, bools, text as string)."""
+        ...
