@@ -12,6 +12,8 @@ import click
 
 from .. import __version__
 from .check import check
+from .explain import explain_command
+from .run import run
 from .schema import schema
 
 
@@ -22,6 +24,8 @@ def cli() -> None:
 
 
 cli.add_command(check)
+cli.add_command(run)
+cli.add_command(explain_command)
 cli.add_command(schema)
 
 

@@ -17,7 +17,7 @@ from .passes import optimize
 
 def plan_campaign(checked: CheckedCampaign, skip: Iterable[str] = ()) -> ir.Plan:
     """The optimized plan of a checked campaign; ``skip`` names passes to leave out."""
-    plan, _origins = lower_campaign(checked)
+    plan, _lowered = lower_campaign(checked)
     return optimize(plan, skip)
 
 

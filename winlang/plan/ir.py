@@ -206,8 +206,12 @@ class TextMatch(Node):
         return (self.operand, self.pattern)
 
 
-FUNCTION_KINDS: dict[str, Kind] = {"lower": "text", "upper": "text", "length": "number",
-                                   "abs": "number"}
+FUNCTION_KINDS: dict[str, Kind] = {
+    "lower": "text",
+    "upper": "text",
+    "length": "number",
+    "abs": "number",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,8 +371,7 @@ class Plan:
 
     def aggregates(self) -> tuple[EventAggregate, ...]:
         """Every distinct event aggregate of the plan."""
-        return tuple(dict.fromkeys(n for n in walk(*self.roots())
-                                   if isinstance(n, EventAggregate)))
+        return tuple(dict.fromkeys(n for n in walk(*self.roots()) if isinstance(n, EventAggregate)))
 
 
 def walk(*roots: Node) -> Iterator[Node]:

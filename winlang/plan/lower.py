@@ -2,8 +2,8 @@
 
 Sugar disappears here: ``between`` becomes two comparisons, ``within`` a window against the
 run's clock, verbs become event aggregates, segments and lets are lowered once and shared,
-derived fields are inlined. ``origins`` maps every IR node back to the AST expression it came
-from, for ``winlang explain``.
+derived fields are inlined. ``lowered`` maps every AST expression (by ``id``) to its IR node,
+so ``winlang explain`` can show the value of each condition as written.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def _kind(t: Type) -> ir.Kind:
 @dataclass
 class Lowering:
     checked: CheckedCampaign
-    origins: dict[int, A.Expr] = field(default_factory=dict)
+    lowered: dict[int, ir.Node] = field(default_factory=dict)
     _names: dict[str, ir.Node] = field(default_factory=dict)
 
     @property
@@ -66,10 +66,10 @@ class Lowering:
 
     def lower(self, expr: A.Expr) -> ir.Node:
         node = self._lower(expr)
-        self.origins.setdefault(id(node), expr)
+        self.lowered[id(expr)] = node
         return node
 
-    def _lower(self, expr: A.Expr) -> ir.Node:  # noqa: C901 - one case per node type
+    def _lower(self, expr: A.Expr) -> ir.Node:
         match expr:
             case A.Number(value=v):
                 return ir.Literal(v, "number")
@@ -100,8 +100,12 @@ class Lowering:
                 return ir.Not(self.lower(o))
             case A.Between(operand=o, low=low, high=high, negated=negated):
                 value = self.lower(o)
-                both = ir.And((ir.Compare(">=", value, self._operand(low, o)),
-                               ir.Compare("<=", value, self._operand(high, o))))
+                both = ir.And(
+                    (
+                        ir.Compare(">=", value, self._operand(low, o)),
+                        ir.Compare("<=", value, self._operand(high, o)),
+                    )
+                )
                 return ir.Not(both) if negated else both
             case A.In(operand=o, items=items, negated=negated):
                 found = self._in(o, items)
@@ -115,8 +119,12 @@ class Lowering:
                 return ir.TextMatch(op, self.lower(o), self.lower(p))
             case A.Within(operand=o, window=window):
                 value = self.lower(o)
-                return ir.And((ir.Compare(">=", value, ir.NowMinus(window.seconds)),
-                               ir.Compare("<=", value, ir.NowMinus(0.0))))
+                return ir.And(
+                    (
+                        ir.Compare(">=", value, ir.NowMinus(window.seconds)),
+                        ir.Compare("<=", value, ir.NowMinus(0.0)),
+                    )
+                )
             case A.Ago(operand=o, direction=direction, window=window):
                 op = "<" if direction == "before" else ">"
                 return ir.Compare(op, self.lower(o), ir.NowMinus(window.seconds))
@@ -157,15 +165,17 @@ class Lowering:
             return ir.InSet(value, nodes)
         return ir.Or(tuple(ir.Compare("=", value, n) for n in nodes))
 
-    def _filter(self, event_type: str, target: A.Ident | None,
-                window: A.Duration | None) -> tuple[ir.EventFilter, bool]:
+    def _filter(
+        self, event_type: str, target: A.Ident | None, window: A.Duration | None
+    ) -> tuple[ir.EventFilter, bool]:
         """The event filter; the bool says whether the target named a channel."""
         seconds = window.seconds if window else None
         if target is None or target.name == "any":
             return ir.EventFilter(event_type, window=seconds), False
         if target.name in {t.name.name for t in self.checked.campaign.templates}:
-            return ir.EventFilter(event_type, campaign=self.campaign_name, template=target.name,
-                                  window=seconds), False
+            return ir.EventFilter(
+                event_type, campaign=self.campaign_name, template=target.name, window=seconds
+            ), False
         return ir.EventFilter(event_type, channel=target.name, window=seconds), True
 
     def _event_predicate(self, expr: A.EventPredicate) -> ir.Node:
@@ -187,7 +197,7 @@ class Lowering:
         return ir.EventAggregate(expr.function, found, prop.name if prop else None)
 
 
-def lower_campaign(checked: CheckedCampaign) -> tuple[ir.Plan, dict[int, A.Expr]]:
-    """The unoptimized plan and the AST origin of each node (by ``id``)."""
+def lower_campaign(checked: CheckedCampaign) -> tuple[ir.Plan, dict[int, ir.Node]]:
+    """The unoptimized plan, and the IR node of each AST expression (keyed by ``id``)."""
     lowering = Lowering(checked)
-    return lowering.plan(), lowering.origins
+    return lowering.plan(), lowering.lowered

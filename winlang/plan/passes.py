@@ -27,8 +27,12 @@ def rewrite_plan(plan: ir.Plan, rewrite: Rewrite) -> ir.Plan:
         return done[id(root)]
 
     rules = tuple(
-        replace(rule, condition=visit(rule.condition), already_fired=visit(rule.already_fired),
-                outputs=tuple((name, visit(node)) for name, node in rule.outputs))
+        replace(
+            rule,
+            condition=visit(rule.condition),
+            already_fired=visit(rule.already_fired),
+            outputs=tuple((name, visit(node)) for name, node in rule.outputs),
+        )
         for rule in plan.rules
     )
     return replace(plan, audience=visit(plan.audience), rules=rules)
@@ -36,8 +40,9 @@ def rewrite_plan(plan: ir.Plan, rewrite: Rewrite) -> ir.Plan:
 
 def _with_inputs(node: ir.Node, inputs: list[ir.Node]) -> ir.Node:
     """``node`` with its inputs replaced, in the order of ``node.inputs``."""
-    if list(node.inputs) == inputs and all(a is b for a, b in zip(node.inputs, inputs,
-                                                                   strict=True)):
+    if list(node.inputs) == inputs and all(
+        a is b for a, b in zip(node.inputs, inputs, strict=True)
+    ):
         return node
     match node:
         case ir.Arith() | ir.Compare():
@@ -126,9 +131,20 @@ def share_subexpressions(plan: ir.Plan) -> ir.Plan:
 # ---- predicate ordering -------------------------------------------------------------------
 
 _COST = {
-    ir.Literal: 0, ir.Column: 1, ir.NowMinus: 0, ir.IsNull: 1, ir.Compare: 2, ir.Arith: 2,
-    ir.Negate: 1, ir.InSet: 3, ir.DaysSince: 3, ir.IsAnniversary: 4, ir.Function: 6,
-    ir.TextMatch: 8, ir.StateFlag: 4, ir.EventAggregate: 5,
+    ir.Literal: 0,
+    ir.Column: 1,
+    ir.NowMinus: 0,
+    ir.IsNull: 1,
+    ir.Compare: 2,
+    ir.Arith: 2,
+    ir.Negate: 1,
+    ir.InSet: 3,
+    ir.DaysSince: 3,
+    ir.IsAnniversary: 4,
+    ir.Function: 6,
+    ir.TextMatch: 8,
+    ir.StateFlag: 4,
+    ir.EventAggregate: 5,
 }
 
 

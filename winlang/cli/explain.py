@@ -1,0 +1,51 @@
+"""``winlang explain FILE --customer ID``: why a customer was or wasn't picked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import orjson
+
+from ..backends.base import EmptyState
+from ..evaluate import choose_backend, open_store
+from ..explain import CustomerNotFound, explain, render_text
+from .common import USER_ERRORS, clock, fail, load_checked, now_option
+from .options import config_option
+
+
+def _customer_id(text: str) -> int | str:
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+@click.command("explain")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--customer", "customer", required=True, help="The customer's id.")
+@now_option
+@click.option(
+    "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@config_option
+def explain_command(
+    file: Path, customer: str, now_text: str | None, output: str, config_path: Path | None
+) -> None:
+    """Show every condition of every rule for one customer, and which rule wins and why."""
+    now = clock(now_text)
+    project, checked = load_checked(file, config_path)
+    try:
+        source = open_store(project.config)
+        result = explain(
+            checked,
+            file.read_text(encoding="utf-8"),
+            source,
+            _customer_id(customer),
+            now,
+            EmptyState(),
+            choose_backend("numpy", source),
+        )
+    except (*USER_ERRORS, CustomerNotFound) as error:
+        fail(error)
+    if output == "json":
+        click.echo(orjson.dumps(result.as_json(), option=orjson.OPT_INDENT_2))
+    else:
+        click.echo(render_text(result))

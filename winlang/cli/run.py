@@ -1,0 +1,74 @@
+"""``winlang run FILE``: evaluate a campaign and print the run summary."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import orjson
+
+from ..evaluate import ENGINES, evaluate_campaign, open_store
+from ..plan.passes import PASSES
+from ..report.summary import render_text, summary
+from .common import USER_ERRORS, clock, fail, load_checked, now_option
+from .options import config_option
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Plan only: write and send nothing.")
+@now_option
+@click.option(
+    "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="auto",
+    show_default=True,
+    help="auto: SQL pushdown for SQL stores, NumPy for files.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=200_000,
+    show_default=True,
+    help="Customers per batch (NumPy engine).",
+)
+@click.option(
+    "--skip-pass",
+    "skip",
+    multiple=True,
+    type=click.Choice([p.__name__ for p in PASSES]),
+    help="Leave out an optimizer pass (repeatable).",
+)
+@config_option
+def run(
+    file: Path,
+    dry_run: bool,
+    now_text: str | None,
+    output: str,
+    engine: str,
+    batch_size: int,
+    skip: tuple[str, ...],
+    config_path: Path | None,
+) -> None:
+    """Evaluate FILE on the store and print who each rule reaches."""
+    now = clock(now_text)
+    if not dry_run:
+        raise click.UsageError("delivery is not available in this version; use --dry-run")
+    project, checked = load_checked(file, config_path)
+    try:
+        source = open_store(project.config)
+        evaluation = evaluate_campaign(
+            checked, source, now, engine, skip=skip, batch_size=batch_size
+        )
+    except USER_ERRORS as error:
+        fail(error)
+    report = summary(evaluation, dry_run)
+    if output == "json":
+        click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2))
+    else:
+        click.echo(render_text(report))
+    sys.exit(0)

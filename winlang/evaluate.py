@@ -1,0 +1,94 @@
+"""Evaluate a checked campaign: open the store, pick a backend, plan, decide.
+
+``--engine auto`` pushes SQL down to SQL stores and evaluates file stores in-process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .backends.base import (
+    DEFAULT_BATCH_SIZE,
+    Backend,
+    Decisions,
+    EmptyState,
+    Layout,
+    RunContext,
+    Source,
+    StateView,
+)
+from .check import CheckedCampaign
+from .config import Config
+from .plan import ir, plan_campaign
+
+ENGINES = ("auto", "numpy", "sql")
+
+
+class EngineError(Exception):
+    """The requested engine can't run on this store (e.g. ``--engine sql`` on Parquet)."""
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    plan: ir.Plan
+    decisions: Decisions
+    engine: str
+    now: datetime
+
+
+def parse_now(text: str | None) -> datetime:
+    """``--now``: an ISO-8601 time (UTC unless it says otherwise); the current time if absent.
+
+    >>> parse_now("2026-11-22T10:00:00Z").isoformat()
+    '2026-11-22T10:00:00+00:00'
+    """
+    if text is None:
+        return datetime.now(UTC).replace(microsecond=0)
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def layout_of(config: Config) -> Layout:
+    return Layout.from_config(config.store.customers, config.store.events, config.store.columns)
+
+
+def open_store(config: Config, url: str | None = None) -> Source:
+    """The configured store through the data-source plugins."""
+    from .sources import open_source
+
+    return open_source(url or config.store.url, layout_of(config))
+
+
+def choose_backend(engine: str, source: Source) -> Backend:
+    if engine not in ENGINES:
+        raise EngineError(f"unknown engine `{engine}`; use one of {', '.join(ENGINES)}")
+    pushdown = source.sql_engine() is not None
+    if engine == "sql" and not pushdown:
+        raise EngineError(
+            f"--engine sql needs a SQL store; {source.name} is not one (use --engine numpy or auto)"
+        )
+    if engine == "sql" or (engine == "auto" and pushdown):
+        from .backends.sql import SqlBackend
+
+        return SqlBackend()
+    from .backends.numpy import NumpyBackend
+
+    return NumpyBackend()
+
+
+def evaluate_campaign(
+    checked: CheckedCampaign,
+    source: Source,
+    now: datetime,
+    engine: str = "auto",
+    state: StateView | None = None,
+    skip: Iterable[str] = (),
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> Evaluation:
+    backend = choose_backend(engine, source)
+    plan = plan_campaign(checked, skip)
+    context = RunContext(now=now, state=state or EmptyState(), batch_size=batch_size)
+    decisions = backend.decide(plan, source, context)
+    return Evaluation(plan, decisions, backend.name, now)

@@ -1,0 +1,1 @@
+"""Reports: the run summary now; funnels per rule and variant later."""
