@@ -114,7 +114,7 @@ class Config:
 # ---- locating keys in the TOML text -----------------------------------------------------
 
 _TABLE = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(#.*)?$")
-_KEY = re.compile(r'^\s*("?)([A-Za-z0-9_.-]+)\1\s*=\s*')
+_KEY = re.compile(r'^\s*(?:"([^"\n]*)"|([A-Za-z0-9_.-]+))\s*=\s*')  # quoted or bare
 
 
 class _Locator:
@@ -129,7 +129,8 @@ class _Locator:
                 table = tuple(p.strip().strip('"') for p in header[1].split("."))
                 self.keys.setdefault(table, (number, line.index("[") + 1, len(line.rstrip()) + 1))
             elif key := _KEY.match(line):
-                self.keys[(*table, key[2])] = (number, line.index(key[2]) + 1, key.end())
+                name = key[1] if key[1] is not None else key[2]
+                self.keys[(*table, name)] = (number, line.index(name) + 1, key.end())
 
     def at(self, *path: str, value: bool = False) -> Location:
         """The key's location, or its value's when ``value``; the nearest table otherwise."""

@@ -141,7 +141,9 @@ class SourceText:
     def __init__(self, path: str, text: str) -> None:
         self.path = path
         self.text = text
-        self._lines = text.splitlines() or [""]
+        # Only "\n" ends a line, as for the parser: `splitlines` would also split at form
+        # feeds and U+2028 inside texts and comments, and shift every line after them.
+        self._lines = [line.removesuffix("\r") for line in text.split("\n")]
 
     def line(self, number: int) -> str:
         return self._lines[number - 1] if 0 < number <= len(self._lines) else ""
@@ -152,14 +154,14 @@ class SourceText:
         assert code in CODES, code
         return Diagnostic(
             code=code,
-            message=message,
+            message=clip_quotes(message),
             file=self.path,
             line=span.line,
             column=span.column,
             end_line=span.end_line,
             end_column=span.end_column,
             line_text=self.line(span.line),
-            hint=hint,
+            hint=clip_quotes(hint) if hint else hint,
         )
 
     def span_at(self, offset: int, length: int = 1) -> Span:
@@ -172,6 +174,21 @@ class SourceText:
         line_end = len(self.text) if line_end < 0 else line_end
         end = max(offset + 1, min(offset + length, line_end)) if line_end > offset else offset + 1
         return Span(offset, end, line, column, line, column + (end - offset))
+
+
+def clip_quotes(text: str, limit: int = 60) -> str:
+    """Cut overlong quoted source in a message: a megabyte-long name is shown by its start.
+
+    >>> clip_quotes("unknown name `" + "x" * 100 + "`")[-5:]
+    'xxx…`'
+    >>> clip_quotes("`a` and `b`")
+    '`a` and `b`'
+    """
+    parts = text.split("`")
+    for i in range(1, len(parts) - 1, 2):  # odd parts are quoted, if a closing ` follows
+        if len(parts[i]) > limit:
+            parts[i] = parts[i][: limit - 1] + "…"
+    return "`".join(parts)
 
 
 def at_file(code: str, message: str, path: str, hint: str | None = None) -> Diagnostic:

@@ -7,6 +7,7 @@ Reading files (template bodies, the schema) happens in :mod:`winlang.project`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -16,11 +17,11 @@ from .. import ast as A
 from ..config import Config, DerivedField
 from ..diagnostics import Diagnostic, SourceText, at_file, has_errors, moved
 from ..parse import parse_expression
+from ..parse.errors import KEYWORDS
 from ..schema import Schema
-from ..suggest import did_you_mean
 from ..types import UNKNOWN, Type
 from .expressions import STANDARD_EVENT_TYPES, Env, Symbol, Typer
-from .templates import TemplateChecker, sends_of
+from .templates import TemplateChecker, channel_hint, sends_of
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,7 @@ def _declare(campaign: A.CampaignFile, symbols: dict[str, Symbol], report) -> No
             ("segment", item.condition) if isinstance(item, A.Segment) else ("let", item.value)
         )
         name = item.name.name
+        _keyword_name(item.name, report)
         if name in declared:
             report(
                 "E208",
@@ -188,6 +190,8 @@ def _declare(campaign: A.CampaignFile, symbols: dict[str, Symbol], report) -> No
     for kind, items in (("template", campaign.templates), ("rule", campaign.rules)):
         names: dict[str, A.Span] = {}
         for item in items:
+            if not isinstance(item, A.Rule) or item.named:  # `rule_3` is no keyword anyway
+                _keyword_name(item.name, report)
             if item.name.name in names:
                 report(
                     "E208",
@@ -200,10 +204,22 @@ def _declare(campaign: A.CampaignFile, symbols: dict[str, Symbol], report) -> No
                 names[item.name.name] = item.name.span
 
 
+def _keyword_name(name: A.Ident, report) -> None:
+    """E113 for a declared name that is a keyword: `segment when = ...` would read badly."""
+    if name.name not in KEYWORDS:
+        return
+    report(
+        "E113",
+        f"`{name.name}` is a keyword and can't be used as a name",
+        name.span,
+        f"pick another name, such as `{name.name}_1`",
+    )
+
+
 def _unused(campaign: A.CampaignFile, report) -> None:
     used = {e.name for e in _all_names(campaign)}
     for item in (*campaign.segments, *campaign.lets):
-        if item.name.name not in used:
+        if item.name.name not in used and item.name.name not in KEYWORDS:
             kind = "segment" if isinstance(item, A.Segment) else "let"
             report("W211", f"{kind} `{item.name.name}` is never used", item.name.span, None)
 
@@ -233,11 +249,18 @@ def _structure(
     campaign: A.CampaignFile, source: SourceText, typer: Typer, report, findings: list[Diagnostic]
 ) -> None:
     headers = campaign.headers
-    if not headers:
+    if not headers and campaign.items:
+        report(
+            "E601",
+            "this file has no campaign header",
+            _first_word(campaign.items[0].span, source),
+            'start the file with `campaign "name"`',
+        )
+    elif not headers:
         findings.append(
             at_file(
                 "E601",
-                "this file has no campaign header",
+                "this file is empty: it has no campaign",
                 source.path,
                 'start it with `campaign "name"`',
             )
@@ -271,6 +294,12 @@ def _structure(
             headers[0].span,
             "add `when <condition> then send <channel> <template>`",
         )
+
+
+def _first_word(span: A.Span, source: SourceText) -> A.Span:
+    """The first word of an item, to point at it without underlining the whole item."""
+    word = re.match(r"\w+", source.text[span.start : span.start + 100])
+    return source.span_at(span.start, len(word[0]) if word else 1)
 
 
 def _setting(setting: A.Setting, typer: Typer, report) -> None:
@@ -371,8 +400,7 @@ def _rule(rule: A.Rule, typer: Typer, config: Config, report) -> None:
                         "E203",
                         f"unknown channel `{name}`",
                         action.channel.span,
-                        did_you_mean(name, config.channels)
-                        or f"channels: {', '.join(config.channels)}",
+                        channel_hint(name, config.channels),
                     )
     for send in sends_of(rule):
         for param in send.params:

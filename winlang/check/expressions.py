@@ -25,11 +25,19 @@ from ..types import (
     TIMESTAMP,
     UNKNOWN,
     Type,
-    article,
     comparable,
     list_of,
 )
+from ..types import article as _article
 from .functions import BUILTINS, Function
+
+
+def article(t: Type) -> str:
+    """``a number``, ``a true/false value``: a type as a marketer reads it in a message."""
+    if t.kind == "bool":
+        return "a true/false value"
+    return _article(t)
+
 
 Reporter = Callable[[str, str, A.Span, str | None], None]
 
@@ -219,6 +227,15 @@ class Typer:
             return UNKNOWN
         if not self.env.fields_known:
             return UNKNOWN
+        if name in ("yes", "no", "on", "off", "y", "n"):
+            self.report(
+                "E201",
+                f"unknown name `{name}`",
+                span,
+                "true and false are written `true` and `false`; "
+                "a true/false field can also stand alone: `consent_sms`",
+            )
+            return UNKNOWN
         hint = did_you_mean(name, self.env.symbols) or (
             "fields are the store's customer columns and the derived fields of winlang.toml; "
             "declare others with `segment` or `let`"
@@ -255,6 +272,18 @@ class Typer:
                     "E308",
                     f"`{name}` can't take {article(found)}",
                     arg.span,
+                    f"write {function.signature}",
+                )
+                return UNKNOWN
+        if function.same_type:
+            known = [(a, t) for a, t in zip(call.args, arg_types, strict=True) if _checkable(t)]
+            odd = next(((a, t) for a, t in known if not comparable(known[0][1], t)), None)
+            if odd is not None:
+                self.report(
+                    "E308",
+                    f"`{name}` takes values of one type, but this is {article(odd[1])} "
+                    f"and the first is {article(known[0][1])}",
+                    odd[0].span,
                     f"write {function.signature}",
                 )
                 return UNKNOWN
@@ -504,6 +533,10 @@ class Typer:
         return columns[prop.name]
 
 
+def _checkable(t: Type) -> bool:
+    return t.kind not in ("unknown", "null")
+
+
 def _other(expr: A.Compare, side: A.Expr) -> A.Expr:
     return expr.right if side is expr.left else expr.left
 
@@ -534,4 +567,16 @@ def _compare_hint(expr: A.Compare, left: Type, right: Type) -> str | None:
         number_side = expr.left if left.kind == "number" else expr.right
         if isinstance(number_side, A.Number):
             return f'to compare as text, quote the number: "{number_side.value}"'
+        text_side = expr.left if left.kind == "text" else expr.right
+        if isinstance(text_side, A.Text):
+            return f"to compare as a number, remove the quotes: {text_side.value}"
+    if kinds == {"bool", "text"}:
+        bool_side = expr.left if left.kind == "bool" else expr.right
+        name = _source_name(bool_side)
+        return f"a true/false value: write `{name}` for true or `not {name}` for false"
+    if "text" in kinds and (left.is_time or right.is_time):
+        text_side = expr.right if left.is_time else expr.left
+        if isinstance(text_side, A.Text) and re.match(r"\d{4}-\d{1,2}-\d{1,2}", text_side.value):
+            return f'"{text_side.value}" is not a valid date; write one as "2026-01-31"'
+        return 'write a date as "2026-01-31", or use `within 30 days` / `before 30 days ago`'
     return None

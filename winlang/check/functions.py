@@ -18,6 +18,7 @@ class Function:
     signature: str  # for messages: "days_since(time)"
     accepts: Callable[[int, Type], bool]
     result: Callable[[list[Type]], Type]
+    same_type: bool = False  # every argument must have one type (coalesce)
 
 
 def _fixed(kind: Type) -> Callable[[list[Type]], Type]:
@@ -48,6 +49,7 @@ BUILTINS: dict[str, Function] = {
             "coalesce(value, fallback, ...)",
             lambda _i, t: t.kind not in ("list", "duration"),
             _first_known,
+            same_type=True,
         ),
     )
 }

@@ -7,15 +7,15 @@ Other brace text that does not look like a name attempt (CSS in an HTML body) is
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from .. import ast as A
 from ..config import Channel, Limits
 from ..links import MESSAGE_ID_LENGTH, tracking_link
-from ..suggest import did_you_mean
+from ..suggest import closest, did_you_mean
 from .expressions import Reporter
-from .sms import measure
+from .sms import GSM7_BASIC, GSM7_EXTENSION, PART, SINGLE, SmsSize, measure
 
 _BRACES = re.compile(r"\{\{|\}\}|\{([^{}\n]*)\}")
 _PLACEHOLDER = re.compile(r"([a-z_][a-z0-9_]*)(?:\|(.*))?", re.S)
@@ -108,8 +108,12 @@ class TemplateChecker:
         self.limits = limits
         self.report = report
         self.templates = {t.name.name: t for t in campaign.templates}
+        # looked up once: each lookup scans every item, and sends of a big campaign are many
+        self.link = campaign.setting("link")
+        self.campaign_name = campaign.name or ""
         self.sites: dict[str, list[SendSite]] = {}
         self.reported_channels: set[str] = set()
+        self.misspelt: set[str] = set()  # templates that a send with a typo meant
         self.all_params = {
             p.name.name for r in campaign.rules for s in sends_of(r) for p in s.params
         }
@@ -123,13 +127,25 @@ class TemplateChecker:
 
     def _send(self, rule: A.Rule, send: A.Send) -> None:
         channel = self.channels.get(send.channel.name)
+        if (
+            channel is None
+            and send.channel.name in self.templates
+            and send.template.name in self.channels
+        ):
+            self.report(
+                "E203",
+                "`send` takes the channel first, then the template",
+                send.channel.span.cover(send.template.span),
+                f"write `send {send.template.name} {send.channel.name}`",
+            )
+            self.sites.setdefault(send.channel.name, []).append(SendSite(rule, send))
+            return
         if channel is None:
             self.report(
                 "E203",
                 f"unknown channel `{send.channel.name}`",
                 send.channel.span,
-                did_you_mean(send.channel.name, self.channels)
-                or f"channels: {', '.join(self.channels)} (add more in winlang.toml)",
+                channel_hint(send.channel.name, self.channels),
             )
         else:
             absent = [
@@ -149,12 +165,16 @@ class TemplateChecker:
                 )
         template = self.templates.get(send.template.name)
         if template is None:
+            near = closest(send.template.name, self.templates)
+            if near is not None:  # a typo: don't also call the intended template unused
+                self.misspelt.add(near)
             self.report(
                 "E202",
                 f"unknown template `{send.template.name}`",
                 send.template.span,
-                did_you_mean(send.template.name, self.templates)
-                or f'declare it: template {send.template.name} {send.channel.name} "..."',
+                f"did you mean `{near}`?"
+                if near
+                else f'declare it: template {send.template.name} {send.channel.name} "..."',
             )
             return
         self.sites.setdefault(template.name.name, []).append(SendSite(rule, send))
@@ -190,8 +210,7 @@ class TemplateChecker:
                 "E203",
                 f"unknown channel `{template.channel.name}`",
                 template.channel.span,
-                did_you_mean(template.channel.name, self.channels)
-                or f"channels: {', '.join(self.channels)}",
+                channel_hint(template.channel.name, self.channels),
             )
         elif channel.kind == "email" and template.subject is None:
             self.report(
@@ -208,8 +227,13 @@ class TemplateChecker:
                 f'write `template {name} {channel.name} "text"`',
             )
         sites = self.sites.get(name, [])
-        if not sites:
-            self.report("W408", f"template `{name}` is never sent", template.name.span, None)
+        if not sites and name not in self.misspelt:
+            self.report(
+                "W408",
+                f"template `{name}` is never sent",
+                template.name.span,
+                f"send it from a rule (`then send {template.channel.name} {name}`) or remove it",
+            )
         parts = [template.body] + ([template.subject] if template.subject else [])
         for part in parts:
             self._placeholders_of(template, part, sites)
@@ -219,9 +243,11 @@ class TemplateChecker:
     def _placeholders_of(
         self, template: A.Template, part: A.TemplateText, sites: list[SendSite]
     ) -> None:
-        where = f" in {part.path}" if part.path else ""
         for found in scan(part.value):
             span = text_span(part, found.start, found.end)
+            # a placeholder in a body file is pointed at by the file's line, as editors count
+            line = part.value.count("\n", 0, found.start) + 1
+            where = f" in {part.path} line {line}" if part.path else ""
             if isinstance(found, Malformed):
                 fixed = re.sub(r"\s+", "_", found.text.strip()).lower()
                 self.report(
@@ -232,7 +258,7 @@ class TemplateChecker:
                 )
                 continue
             if found.name == "link":
-                if self.campaign.setting("link") is None:
+                if self.link is None:
                     self.report(
                         "E403",
                         f"`{{link}}`{where} needs the campaign's `link`",
@@ -255,9 +281,9 @@ class TemplateChecker:
                         f"add `with {found.name} = ...`",
                     )
                 continue
-            if not self.fields_known and not sites:
-                continue
-            known = self.fields | self.all_params | {"link"}
+            if not sites and not (self.fields_known and closest(found.name, self.fields)):
+                continue  # never sent: a future `with` may give it; only a field typo is sure
+            known = (self.fields | self.all_params | {"link"}) - {found.name}
             hint = did_you_mean(found.name, known) or (
                 f"a placeholder is a customer field, a `with` parameter of the send, or "
                 f"{{link}}; to pass a value: `send ... {template.name.name} with "
@@ -273,44 +299,40 @@ class TemplateChecker:
 
     def _sms_size(self, template: A.Template, sites: list[SendSite]) -> None:
         """Measure the template as sent by each rule, with placeholders estimated."""
-        worst = None
+        worst: tuple[SmsSize, str] | None = None
         for site in sites or [None]:
             text = self._estimate(template, site)
             size = measure(text)
-            if worst is None or size.parts > worst.parts:
-                worst = size
-        if worst is None or worst.parts <= 1:
+            if worst is None or size.parts > worst[0].parts:
+                worst = (size, text)
+        if worst is None or worst[0].parts <= 1:
             return
+        size, text = worst
         name = template.name.name
         length = self.limits.sms_placeholder_length
         detail = (
-            f"{worst.encoding}, {worst.characters} characters, counting each field "
+            f"{size.encoding}, {size.characters} characters, counting each field "
             f"placeholder as {length}"
         )
-        cause = (
-            f"; `{worst.first_non_gsm}` makes it UCS-2 (70 a message, 67 a part)"
-            if worst.first_non_gsm
-            else ""
-        )
-        if worst.parts > self.limits.sms_max_parts:
+        most = self.limits.sms_max_parts
+        if size.parts > most:
             self.report(
                 "E502",
-                f"SMS template `{name}` takes {worst.parts} parts ({detail}); "
-                f"the maximum is {self.limits.sms_max_parts}",
+                f"SMS template `{name}` takes {size.parts} parts ({detail}); the maximum is {most}",
                 template.body.span,
-                f"shorten it{cause}",
+                _shorten_hint(size, text, most),
             )
         else:
             self.report(
                 "W501",
-                f"SMS template `{name}` takes {worst.parts} parts ({detail}), "
+                f"SMS template `{name}` takes {size.parts} parts ({detail}), "
                 "each billed as one message",
                 template.body.span,
-                f"shorten it{cause}",
+                _shorten_hint(size, text, 1),
             )
 
     def _estimate(self, template: A.Template, site: SendSite | None) -> str:
-        link = self.campaign.setting("link")
+        link = self.link
         params = {p.name.name: p.value for p in site.send.params} if site else {}
         rule = site.rule.name.name if site else "rule"
         values: dict[str, str] = {}
@@ -319,7 +341,7 @@ class TemplateChecker:
                 continue
             if found.name == "link" and link is not None:
                 values["link"] = tracking_link(
-                    str(link.value), self.campaign.name or "", rule, "x" * MESSAGE_ID_LENGTH
+                    str(link.value), self.campaign_name, rule, "x" * MESSAGE_ID_LENGTH
                 )
             elif isinstance(params.get(found.name), A.Number | A.Text):
                 values[found.name] = _literal_text(params[found.name].value)
@@ -327,6 +349,48 @@ class TemplateChecker:
                 guess = "x" * self.limits.sms_placeholder_length
                 values[found.name] = max(guess, found.fallback or "", key=len)
         return render(template.body.value, values)
+
+
+def channel_hint(name: str, channels: Iterable[str]) -> str:
+    """A suggestion for a mistyped channel; channel names are short, so one slip is enough."""
+    known = list(channels)
+    near = closest(name, known) or next((c for c in known if _one_slip(name, c)), None)
+    if near:
+        return f"did you mean `{near}`?"
+    return f"channels: {', '.join(known)} (add more in winlang.toml)"
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """One letter wrong, missing, extra, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        swapped = len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+        return len(diff) == 1 or (swapped and a[diff[1]] == b[diff[0]])
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def _shorten_hint(size: SmsSize, text: str, parts: int) -> str:
+    """How far to shorten, and whether a stray character is what makes the text UCS-2."""
+    if parts == 1:
+        hint = f"to send one message, shorten it to {SINGLE[size.encoding]} characters or fewer"
+    else:
+        hint = f"shorten it to {PART[size.encoding] * parts} characters or fewer"
+    odd = [ch for ch in text if ch not in GSM7_BASIC and ch not in GSM7_EXTENSION]
+    if size.first_non_gsm and len(odd) <= 3:  # a stray curly quote or emoji, not Korean text
+        stray = dict.fromkeys(odd)
+        shown = ", ".join(f"`{ch}`" for ch in stray)
+        plain = measure("".join(ch for ch in text if ch not in stray))
+        return (
+            f"replace {shown} with a plain character: it makes the text UCS-2 (70 characters a "
+            f"message, 67 a part); without it the text is GSM-7 and takes {plain.parts} "
+            f"part{'s' if plain.parts != 1 else ''}"
+        )
+    if size.first_non_gsm:
+        return f"{hint} (Korean and other non-Latin text is sent as UCS-2: 70 a message, 67 a part)"
+    return f"{hint} (GSM-7: 160 a message, 153 a part)"
 
 
 def _a(word: str) -> str:

@@ -95,11 +95,13 @@ def _too_deep(source: SourceText, expr: A.Expr) -> Diagnostic | None:
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
+            # point at the start of the whole expression: the deep spot is rarely the mistake
             return source.diagnostic(
                 "E112",
                 f"this expression nests more than {MAX_DEPTH} levels deep",
-                node.span,
-                "split it into segments: `segment name = ...`",
+                expr.span,
+                "split it into segments (`segment name = ...`); for many alternatives, "
+                'use `in ("a", "b", ...)`',
             )
         stack.extend((child, depth + 1) for child in A.children(node))
     return None
