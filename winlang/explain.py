@@ -16,9 +16,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import ast as A
-from .backends.base import MemorySource, RunContext, Source, StateView
+from .backends.base import RunContext, Source, StateView
 from .check import CheckedCampaign
 from .plan import ir, lower_campaign, optimize
+from .sources.memory import MemorySource
 
 
 class CustomerNotFound(Exception):

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from winlang.backends.base import Layout, MemorySource
+from winlang.backends.base import Layout
+from winlang.sources.memory import MemorySource
 
 from .harness import SHARED, all_cases, evaluate, tables
 

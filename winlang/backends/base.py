@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 import numpy as np
@@ -82,62 +82,21 @@ class Source(Protocol):
 
     def schema(self) -> Schema: ...
 
-    def customer_batches(self, columns: Sequence[str] | None,
-                         batch_size: int) -> Iterator[pa.RecordBatch]: ...
+    def customer_batches(
+        self, columns: Sequence[str] | None, batch_size: int
+    ) -> Iterator[pa.RecordBatch]: ...
 
-    def event_batches(self, types: Sequence[str] | None, columns: Sequence[str] | None,
-                      since: datetime | None, until: datetime) -> Iterator[pa.RecordBatch]: ...
+    def event_batches(
+        self,
+        types: Sequence[str] | None,
+        columns: Sequence[str] | None,
+        since: datetime | None,
+        until: datetime,
+    ) -> Iterator[pa.RecordBatch]: ...
 
     def sql_engine(self):  # -> sqlalchemy.Engine | None
         """The engine to push SQL down to, or None for file sources."""
         ...
-
-
-@dataclass
-class MemorySource:
-    """Customers and events already in memory as Arrow tables (tests, explain, benchmarks)."""
-
-    customers: pa.Table
-    events: pa.Table
-    layout: Layout = field(default_factory=Layout)
-    name: str = "memory"
-
-    def schema(self) -> Schema:
-        from ..schema import kind_of_arrow_type
-
-        def typed(table: pa.Table):
-            return {f.name: t for f in table.schema if (t := kind_of_arrow_type(f.type))}
-
-        return Schema(customers=typed(self.customers), events=typed(self.events))
-
-    def customer_batches(self, columns, batch_size):
-        names = [self.layout.id, *(c for c in (columns or self.customers.column_names)
-                                   if c != self.layout.id)]
-        yield from self.customers.select(names).to_batches(max_chunksize=batch_size)
-
-    def event_batches(self, types, columns, since, until):
-        import pyarrow.compute as pc
-
-        table = self.events
-        keep = pc.less_equal(table[self.layout.occurred_at], pa.scalar(_naive(until)))
-        if since is not None:
-            keep = pc.and_(keep, pc.greater_equal(table[self.layout.occurred_at],
-                                                  pa.scalar(_naive(since))))
-        if types is not None:
-            keep = pc.and_(keep, pc.is_in(table[self.layout.type], pa.array(list(types))))
-        table = table.filter(keep)
-        if columns is not None:
-            required = [self.layout.customer_id, self.layout.type, self.layout.occurred_at]
-            table = table.select(list(dict.fromkeys([*required, *columns])))
-        yield from table.to_batches()
-
-    def sql_engine(self):
-        return None
-
-
-def _naive(moment: datetime) -> datetime:
-    """Stores hold naive UTC timestamps."""
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 # ---- results ------------------------------------------------------------------------------
@@ -174,8 +133,13 @@ class Backend(Protocol):
         """Audience size and each matched customer's first matching, not-yet-fired rule."""
         ...
 
-    def values(self, nodes: Sequence[ir.Node], source: Source, context: RunContext,
-               plan: ir.Plan | None = None) -> tuple[np.ndarray, list[pa.Array]]:
+    def values(
+        self,
+        nodes: Sequence[ir.Node],
+        source: Source,
+        context: RunContext,
+        plan: ir.Plan | None = None,
+    ) -> tuple[np.ndarray, list[pa.Array]]:
         """Every customer's id and the value of each node (Arrow arrays, nulls as nulls;
         timestamps as ``timestamp[us]``, numbers as float64, bools, text as string)."""
         ...

@@ -1,0 +1,124 @@
+"""Small hand-made stores and helpers for the NumPy backend tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pyarrow as pa
+
+from winlang.backends.base import RunContext, StateView
+from winlang.backends.numpy import NumpyBackend
+from winlang.check import check_campaign, project_fields
+from winlang.config import Config
+from winlang.diagnostics import SourceText
+from winlang.parse import parse_campaign
+from winlang.plan import ir, lower_campaign, optimize
+from winlang.schema import Schema
+from winlang.sources.memory import MemorySource
+
+NOW = datetime(2026, 11, 22, 10, tzinfo=UTC)
+DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
+
+EVENT_TYPES = {
+    "customer_id": pa.int64(),
+    "type": pa.string(),
+    "channel": pa.string(),
+    "campaign": pa.string(),
+    "template": pa.string(),
+    "occurred_at": pa.timestamp("us"),
+    "amount": pa.float64(),
+    "product_name": pa.string(),
+}
+
+
+def ago(delta: timedelta) -> datetime:
+    """A naive UTC moment ``delta`` before NOW (stores hold naive UTC)."""
+    return (NOW - delta).replace(tzinfo=None)
+
+
+def customers(**columns: Sequence) -> pa.Table:
+    """A customers table with ids 1..n and the given columns (types inferred by Arrow)."""
+    size = len(next(iter(columns.values()))) if columns else 0
+    data = {"id": pa.array(range(1, size + 1), pa.int64())}
+    for name, values in columns.items():
+        data[name] = values if isinstance(values, pa.Array) else pa.array(values)
+    return pa.table(data)
+
+
+def events(rows: Iterable[Mapping]) -> pa.Table:
+    """An events table from dicts (missing keys are null)."""
+    rows = list(rows)
+    return pa.table(
+        {name: pa.array([r.get(name) for r in rows], kind) for name, kind in EVENT_TYPES.items()}
+    )
+
+
+NO_EVENTS = events([])
+
+
+class FakeState(StateView):
+    """State facts given as {(state, key): ids}."""
+
+    def __init__(self, facts: Mapping[tuple[str, str], Sequence[int]]) -> None:
+        self.facts = facts
+        self.asked: list[tuple[ir.StateFlag, str]] = []
+
+    def customers(self, flag: ir.StateFlag, campaign: str, now: datetime) -> np.ndarray:
+        self.asked.append((flag, campaign))
+        return np.asarray(self.facts.get((flag.state, flag.key), np.empty(0, np.int64)))
+
+
+def values(
+    nodes: ir.Node | Sequence[ir.Node],
+    table: pa.Table,
+    found: pa.Table = NO_EVENTS,
+    now: datetime = NOW,
+    batch_size: int = 1000,
+    state: StateView | None = None,
+    plan: ir.Plan | None = None,
+) -> list | list[list]:
+    """Each node's value for every customer, as Python values."""
+    single = isinstance(nodes, ir.Node)
+    node_list = [nodes] if single else list(nodes)
+    context = RunContext(now=now, batch_size=batch_size, **({"state": state} if state else {}))
+    _ids, arrays = NumpyBackend().values(node_list, MemorySource(table, found), context, plan)
+    results = [a.to_pylist() for a in arrays]
+    return results[0] if single else results
+
+
+def compile_plan(text: str, schema: Schema, skip: Iterable[str] = ()) -> ir.Plan:
+    """The plan of a campaign's text, checked against ``schema``."""
+    config = Config()
+    fields = project_fields(schema, config)
+    parsed = parse_campaign(text, "test.win")
+    assert parsed.campaign is not None, [d.message for d in parsed.diagnostics]
+    result = check_campaign(parsed.campaign, SourceText("test.win", text), fields, config)
+    assert result.checked is not None, [f"{d.code} {d.message}" for d in result.diagnostics]
+    plan, _origins = lower_campaign(result.checked)
+    return optimize(plan, skip)
+
+
+LADDER_TEXT = """campaign "sms-reengagement-ladder"
+  audience country in ("KR", "RO", "US") and lifetime_value >= 20
+
+segment lapsed_30 = days_since(last_purchase_at) between 30 and 59
+segment lapsed_60 = days_since(last_purchase_at) between 60 and 89
+segment lapsed_90 = days_since(last_purchase_at) >= 90
+
+template survey  sms "Hi {first_name}, 2 quick questions and a thank-you gift"
+template contest sms "{first_name}, win a year of free delivery"
+template coupon  sms "{first_name}, we miss you! {discount}% off your next order"
+template coupon_push push "{discount}% off your next order, {first_name}"
+
+rule survey:  when lapsed_30 then send sms survey
+rule contest: when lapsed_60 and not opened survey then send sms contest
+rule coupon:  when lapsed_90 and not opened survey and not opened contest
+              then send sms coupon with discount = 15
+              else send push coupon_push with discount = 15
+rule won_back: when clicked coupon within 14 days then add to list "active"
+rule give_up:  when received coupon and not clicked coupon and days_since(last_purchase_at) >= 120
+               then unsubscribe from sms
+"""

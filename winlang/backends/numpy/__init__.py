@@ -1,0 +1,42 @@
+"""The in-process backend: columnar batches evaluated with NumPy.
+
+>>> NumpyBackend.name
+'numpy'
+
+Modules: :mod:`.columns` (Arrow to NumPy with validity masks), :mod:`.text` (text operations
+on dictionaries), :mod:`.index` (customer ids to dense positions), :mod:`.events` (event
+aggregates in one pass), :mod:`.evaluate` (one handler per IR node), :mod:`.run` (what to read),
+:mod:`.decide` (first matching rule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyarrow as pa
+
+from ...plan import ir
+from ..base import Decisions, RunContext, Source
+from . import decide as _decide
+
+
+class NumpyBackend:
+    """Evaluates plans in this process; see :class:`winlang.backends.base.Backend`."""
+
+    name = "numpy"
+
+    def decide(self, plan: ir.Plan, source: Source, context: RunContext) -> Decisions:
+        return _decide.decide(plan, source, context)
+
+    def values(
+        self,
+        nodes: Sequence[ir.Node],
+        source: Source,
+        context: RunContext,
+        plan: ir.Plan | None = None,
+    ) -> tuple[np.ndarray, list[pa.Array]]:
+        return _decide.values(nodes, source, context, plan)
+
+
+__all__ = ["NumpyBackend"]

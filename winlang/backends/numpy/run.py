@@ -1,0 +1,76 @@
+"""Set up one evaluation: what to read, the customer index, the event aggregates, the state.
+
+Memory stays bounded by one batch of customers plus one array per event aggregate: the events
+are reduced to per-customer arrays first, then customers stream through in batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from ...plan import ir
+from ..base import RunContext, Source
+from .columns import micros
+from .evaluate import Batch, Run
+from .events import compute_aggregates
+from .index import build_index
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to read: projection pushdown and aggregate fusion (from the plan's passes)."""
+
+    project: bool = True
+    fuse: bool = True
+
+    @classmethod
+    def of(cls, plan: ir.Plan | None) -> Options:
+        if plan is None:
+            return cls()
+        return cls(project=plan.scan is not None, fuse=plan.fused is not None)
+
+
+def prepare(
+    roots: Sequence[ir.Node], source: Source, context: RunContext, campaign: str, options: Options
+) -> tuple[Run, list[str] | None]:
+    """The run's shared facts, and the customer columns to read (None: all of them)."""
+    nodes = list(ir.walk(*roots))
+    layout = source.layout
+    run = Run(
+        now=context.now,
+        now_us=micros(context.now),
+        campaign=campaign,
+        layout=layout,
+        state=context.state,
+    )
+    aggregates = [n for n in nodes if isinstance(n, ir.EventAggregate)]
+    if aggregates:
+        ids = (
+            batch.column(0) for batch in source.customer_batches([layout.id], context.batch_size)
+        )
+        run.index = build_index(ids)
+        run.aggregates = compute_aggregates(
+            aggregates, source, run.index, context.now, fused=options.fuse, project=options.project
+        )
+    if not options.project:
+        return run, None
+    # The id column is always read; naming it keeps the request non-empty.
+    columns = [
+        layout.id,
+        *sorted({n.name for n in nodes if isinstance(n, ir.Column)} - {layout.id}),
+    ]
+    return run, columns
+
+
+def batches(
+    run: Run, source: Source, columns: list[str] | None, batch_size: int
+) -> Iterator[Batch]:
+    """The customers, batch by batch."""
+    for record in source.customer_batches(columns, batch_size):
+        if isinstance(record, pa.Table):  # a source may hand out small tables
+            record = record.combine_chunks().to_batches()[0] if record.num_rows else None
+        if record is not None and record.num_rows:
+            yield Batch(record, run)

@@ -1,0 +1,49 @@
+"""The plugin contract: every hook a winlang plugin can implement (pluggy, project ``winlang``).
+
+A plugin is a module or object with functions marked ``@hookimpl`` whose names are the hooks
+below, registered through the ``winlang`` entry-point group::
+
+    # pyproject.toml of a plugin
+    [project.entry-points.winlang]
+    s3 = "winlang_s3.plugin"
+
+    # winlang_s3/plugin.py
+    from winlang.hookspecs import hookimpl
+
+    @hookimpl
+    def winlang_data_source(url, layout):
+        if url.startswith("s3://"):
+            return S3Source(url, layout)
+        return None  # not mine: let the next plugin try
+
+The built-in sources are registered through these same hooks (:mod:`winlang.sources.builtin`),
+and installed plugins are asked first, so a plugin may also take over a built-in URL scheme.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from .backends.base import Layout, Source
+
+PROJECT = "winlang"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec(firstresult=True)
+def winlang_data_source(url: str, layout: Layout) -> Source | None:
+    """Open the customer store at ``url``, or return None when the URL is not this plugin's.
+
+    ``url`` is ``[store] url`` from the configuration (a SQLAlchemy URL, ``parquet:///folder``,
+    or any scheme a plugin understands); ``layout`` gives the table and column names. The
+    returned object implements :class:`winlang.backends.base.Source`: ``name``, ``layout``,
+    ``schema()``, ``customer_batches()``, ``event_batches()`` and ``sql_engine()`` (an
+    SQLAlchemy engine to push SQL down to, or None). Opening should be cheap: connect lazily,
+    and report unreadable data as :class:`~winlang.backends.base.DataError` when reading.
+    The first plugin that returns a source wins.
+    """

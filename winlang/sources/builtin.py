@@ -1,0 +1,39 @@
+"""The built-in data sources, registered through the same hook as any plugin.
+
+>>> winlang_data_source("parquet:///data/shop", Layout()).name
+'parquet'
+>>> winlang_data_source("s3://bucket/shop", Layout()) is None
+True
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..backends.base import Layout, Source
+from ..hookspecs import hookimpl
+from .files import FORMATS, FileSource
+
+
+@hookimpl(trylast=True)
+def winlang_data_source(url: str, layout: Layout) -> Source | None:
+    """Folders of files (``parquet:///folder``, ``csv:///folder``) and SQLAlchemy URLs."""
+    scheme, separator, rest = url.partition("://")
+    if separator and scheme in FORMATS:
+        return FileSource(Path(rest), scheme, layout)
+    return _sql(url, layout)
+
+
+def _sql(url: str, layout: Layout) -> Source | None:
+    """A SQL source when SQLAlchemy knows the URL's dialect (its driver may still be missing:
+    that is reported when the store is first read)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    from .sql import SqlSource
+
+    try:
+        make_url(url).get_dialect()
+    except (ArgumentError, NoSuchModuleError, ValueError):
+        return None
+    return SqlSource(url, layout)

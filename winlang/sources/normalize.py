@@ -1,0 +1,138 @@
+"""Every source hands out the same Arrow types, whatever the store keeps.
+
+- numbers: integers stay integers (ids), decimals become float64;
+- text: ``string`` (a dictionary of strings is kept: it is what the backend wants anyway);
+- timestamps: ``timestamp[us]``, naive UTC; text is parsed (SQLite, CSV);
+- dates: ``date32``; bools: ``bool`` (SQLite's 0/1 included).
+
+A value that does not convert raises :class:`~winlang.backends.base.DataError` naming the
+table, the column and the value.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..backends.base import DataError
+from .convert import ConvertError, parse_dates, parse_timestamps
+
+TIMESTAMP = pa.timestamp("us")
+
+
+def normalize(array: pa.Array, kind: str, table: str, column: str) -> pa.Array:
+    """``array`` in the canonical Arrow type of ``kind`` (a schema kind: number, text, bool,
+    timestamp, date).
+
+    >>> normalize(pa.array(["2026-01-02 03:04:05"]), "timestamp", "t", "c").type
+    TimestampType(timestamp[us])
+    """
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    try:
+        return _NORMALIZERS.get(kind, _keep)(array)
+    except ConvertError as error:
+        raise DataError(_message(table, column, kind, error.sample)) from None
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        sample = next((v for v in array.to_pylist() if v is not None), None)
+        raise DataError(_message(table, column, kind, sample)) from None
+
+
+def _message(table: str, column: str, kind: str, sample: object) -> str:
+    article = "an" if kind[0] in "aeiou" else "a"
+    return f"`{table}.{column}` holds {sample!r}, which is not {article} {kind}"
+
+
+def _keep(array: pa.Array) -> pa.Array:
+    return array
+
+
+def _is_text(array: pa.Array) -> bool:
+    kind = array.type
+    return (
+        pa.types.is_string(kind)
+        or pa.types.is_large_string(kind)
+        or (pa.types.is_string_view(kind))
+    )
+
+
+def _number(array: pa.Array) -> pa.Array:
+    kind = array.type
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        return array
+    if pa.types.is_null(kind):
+        return array.cast(pa.float64())
+    if _is_text(array):  # numbers stored as text (CSV, SQLite's loose typing)
+        trimmed = pc.utf8_trim_whitespace(array.cast(pa.string()))
+        try:
+            return pc.cast(trimmed, pa.int64())  # whole numbers stay integers (ids)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return pc.cast(trimmed, pa.float64())
+    return pc.cast(array, pa.float64())  # decimals, booleans as numbers
+
+
+def _text(array: pa.Array) -> pa.Array:
+    kind = array.type
+    if pa.types.is_string(kind) or pa.types.is_dictionary(kind):
+        return array
+    return pc.cast(array, pa.string())
+
+
+def _bool(array: pa.Array) -> pa.Array:
+    kind = array.type
+    if pa.types.is_boolean(kind):
+        return array
+    if pa.types.is_integer(kind):
+        return pc.not_equal(array, 0)
+    if _is_text(array):
+        lowered = pc.utf8_lower(pc.utf8_trim_whitespace(array.cast(pa.string())))
+        return pc.cast(lowered, pa.bool_())  # "true"/"false"/"1"/"0"
+    return pc.cast(array, pa.bool_())
+
+
+def _timestamp(array: pa.Array) -> pa.Array:
+    kind = array.type
+    if _is_text(array):
+        return parse_timestamps(array.cast(pa.string()))
+    if pa.types.is_timestamp(kind):
+        if kind.tz is not None:  # the stored instants are UTC already; drop the zone label
+            array = array.view(pa.timestamp(kind.unit))
+        return array if kind.unit == "us" else pc.cast(array, TIMESTAMP, safe=False)
+    if pa.types.is_date(kind):
+        return pc.cast(array, TIMESTAMP)
+    if pa.types.is_null(kind):
+        return array.cast(TIMESTAMP)
+    raise ConvertError(
+        "not a timestamp", next((v for v in array.to_pylist() if v is not None), None)
+    )
+
+
+def _date(array: pa.Array) -> pa.Array:
+    kind = array.type
+    if _is_text(array):
+        return parse_dates(array.cast(pa.string()))
+    if pa.types.is_date32(kind):
+        return array
+    if pa.types.is_date64(kind):
+        return array.cast(pa.date32())
+    if pa.types.is_timestamp(kind) or pa.types.is_null(kind):
+        return pc.cast(_timestamp(array), pa.date32(), safe=False)
+    raise ConvertError("not a date", next((v for v in array.to_pylist() if v is not None), None))
+
+
+_NORMALIZERS = {
+    "number": _number,
+    "text": _text,
+    "bool": _bool,
+    "timestamp": _timestamp,
+    "date": _date,
+}
+
+
+def normalize_batch(batch: pa.RecordBatch, kinds: dict[str, str], table: str) -> pa.RecordBatch:
+    """Every column of ``batch`` normalized by the kind of its name."""
+    columns = [
+        normalize(column, kinds.get(name, ""), table, name)
+        for name, column in zip(batch.schema.names, batch.columns, strict=True)
+    ]
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)

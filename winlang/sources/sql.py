@@ -1,0 +1,290 @@
+"""A data source over any SQLAlchemy URL: SQLite, DuckDB, PostgreSQL, any dialect.
+
+Only the requested columns are selected, and events are filtered by type and time in SQL.
+Rows come back as Arrow record batches: DuckDB hands out Arrow natively; other drivers are
+read with ``fetchmany`` and turned into columns (``zip(*rows)`` then ``pa.array``), never into
+per-row Python objects of our own. SQLite keeps times as text: they are parsed a column at a
+time (:mod:`.convert`); a value that does not parse is a DataError, except in the events' time
+column where SQLite's text comparison already leaves out rows whose text sorts outside the
+scanned span ("yesterday" sorts after every "2026-..." date), so those are never read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..backends.base import DataError, Layout
+from ..schema import Schema, SchemaError, reflect_schema
+from .normalize import normalize, normalize_batch
+
+EVENT_BATCH_SIZE = 262_144
+# SQLite compares its text timestamps as text, which is exact only between values written the
+# same way ("T" or space, with or without fractions). The SQL filter is widened by a day and
+# the exact filter applied after parsing.
+_TEXT_TIME_MARGIN = timedelta(days=1)
+
+
+class SqlSource:
+    """Customers and events in a database reachable through SQLAlchemy.
+
+    >>> SqlSource("sqlite:///shop.db").name
+    'sqlite'
+    """
+
+    def __init__(self, url: str, layout: Layout | None = None) -> None:
+        from sqlalchemy.engine import make_url
+
+        self.url = url
+        self.layout = layout or Layout()
+        self.name = make_url(url).get_backend_name()
+        self._engine = None
+        self._schema: Schema | None = None
+
+    def __repr__(self) -> str:
+        return f"SqlSource({_safe(self.url)!r})"
+
+    # ---- the Source protocol -----------------------------------------------------------------
+
+    def sql_engine(self):
+        """The SQLAlchemy engine (made on first use)."""
+        if self._engine is None:
+            import sqlalchemy as sa
+
+            _require_sqlite_file(self.url)
+            self._engine = sa.create_engine(self.url)
+        return self._engine
+
+    def schema(self) -> Schema:
+        if self._schema is None:
+            self._schema = reflect_schema(self.url, self.layout.customers, self.layout.events)
+        return self._schema
+
+    def customer_batches(
+        self, columns: Sequence[str] | None, batch_size: int
+    ) -> Iterator[pa.RecordBatch]:
+        table = self.layout.customers
+        kinds = self._kinds(table, "customers")
+        names = _names(self.layout.id, [], columns, kinds)
+        _require(table, names, kinds)
+        sql = self._select(table, names, [])
+        yield from self._fetch(sql, [], names, kinds, table, batch_size)
+
+    def event_batches(
+        self,
+        types: Sequence[str] | None,
+        columns: Sequence[str] | None,
+        since: datetime | None,
+        until: datetime,
+    ) -> Iterator[pa.RecordBatch]:
+        layout = self.layout
+        table = layout.events
+        kinds = self._kinds(table, "events")
+        names = _names(layout.customer_id, [layout.type, layout.occurred_at], columns, kinds)
+        _require(table, names, kinds)
+        text_times = self.name == "sqlite"
+        margin = _TEXT_TIME_MARGIN if text_times else timedelta(0)
+        params = _Params(self._placeholder)
+        where = []
+        if types is not None:
+            if not types:
+                return
+            marks = ", ".join(params.bind(t) for t in types)
+            where.append(f"{self._quote(layout.type)} IN ({marks})")
+        time = self._quote(layout.occurred_at)
+        where.append(f"{time} <= {params.bind(self._moment(until + margin, text_times))}")
+        if since is not None:
+            where.append(f"{time} >= {params.bind(self._moment(since - margin, text_times))}")
+        sql = self._select(table, names, where)
+        for batch in self._fetch(sql, params.values, names, kinds, table, EVENT_BATCH_SIZE):
+            if text_times:
+                batch = _exact_times(batch, layout.occurred_at, since, until)
+            if batch.num_rows:
+                yield batch
+
+    # ---- SQL -------------------------------------------------------------------------------------
+
+    def _kinds(self, table: str, role: str) -> dict[str, str]:
+        """Column kinds of ``table``; a missing table is a DataError that names it."""
+        try:
+            schema = self.schema()
+        except SchemaError as error:
+            raise DataError(str(error)) from None
+        found = schema.customers if role == "customers" else schema.events
+        if not found:
+            raise DataError(f"the store {_safe(self.url)} has no table `{table}` ({role})")
+        return {name: kind.kind for name, kind in found.items()}
+
+    def _quote(self, name: str) -> str:
+        return self.sql_engine().dialect.identifier_preparer.quote(name)
+
+    def _select(self, table: str, names: list[str], where: list[str]) -> str:
+        """``SELECT names FROM table [WHERE ...]``."""
+        columns = ", ".join(self._quote(n) for n in names)
+        sql = f"SELECT {columns} FROM {self._quote(table)}"
+        return f"{sql} WHERE {' AND '.join(where)}" if where else sql
+
+    def _placeholder(self, number: int) -> str:
+        style = "qmark" if self.name == "duckdb" else self.sql_engine().dialect.paramstyle
+        return {
+            "qmark": "?",
+            "format": "%s",
+            "pyformat": "%s",
+            "numeric": f":{number + 1}",
+            "numeric_dollar": f"${number + 1}",
+            "named": f":p{number}",
+        }[style]
+
+    def _moment(self, moment: datetime, as_text: bool) -> datetime | str:
+        naive = moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+        return naive.strftime("%Y-%m-%d %H:%M:%S.%f") if as_text else naive
+
+    def _fetch(
+        self,
+        sql: str,
+        params: list,
+        names: list[str],
+        kinds: dict[str, str],
+        table: str,
+        batch_size: int,
+    ) -> Iterator[pa.RecordBatch]:
+        raw = self.sql_engine().raw_connection()
+        try:
+            if self.name == "duckdb":
+                yield from _fetch_duckdb(raw, sql, params, kinds, table, batch_size)
+            else:
+                args = (
+                    {f"p{i}": v for i, v in enumerate(params)}
+                    if self.sql_engine().dialect.paramstyle == "named"
+                    else tuple(params)
+                )
+                yield from _fetch_rows(
+                    self._cursor(raw), sql, args, names, kinds, table, batch_size
+                )
+        except DataError:
+            raise
+        except Exception as error:  # driver errors: say which query and why, briefly
+            reason = str(getattr(error, "orig", error)).splitlines()[0]
+            raise DataError(f"reading `{table}` from {_safe(self.url)} failed: {reason}") from None
+        finally:
+            raw.close()
+
+    def _cursor(self, raw):
+        if self.name == "postgresql":  # a named cursor streams instead of loading everything
+            try:
+                return raw.driver_connection.cursor(name="winlang_scan")
+            except TypeError:
+                pass
+        return raw.cursor()
+
+
+class _Params:
+    """Bound parameters, numbered in order, in the driver's placeholder style."""
+
+    def __init__(self, placeholder) -> None:
+        self.values: list = []
+        self._placeholder = placeholder
+
+    def bind(self, value: object) -> str:
+        self.values.append(value)
+        return self._placeholder(len(self.values) - 1)
+
+
+def _fetch_duckdb(
+    raw, sql: str, params: list, kinds: dict[str, str], table: str, batch_size: int
+) -> Iterator[pa.RecordBatch]:
+    relation = raw.driver_connection.sql(sql, params=params or None)
+    for batch in relation.to_arrow_reader(batch_size):
+        yield normalize_batch(batch, kinds, table)
+
+
+def _fetch_rows(
+    cursor, sql: str, args, names: list[str], kinds: dict[str, str], table: str, batch_size: int
+) -> Iterator[pa.RecordBatch]:
+    cursor.execute(sql, args)
+    while rows := cursor.fetchmany(batch_size):
+        columns = list(zip(*rows, strict=False))  # rows all have every column
+        yield pa.RecordBatch.from_arrays(
+            [
+                _column(values, kinds[name], table, name)
+                for values, name in zip(columns, names, strict=True)
+            ],
+            names=names,
+        )
+
+
+_TEXTUAL = ("timestamp", "date", "text")  # SQLite hands these out as str
+
+
+def _column(values: tuple, kind: str, table: str, name: str) -> pa.Array:
+    """One fetched column as an Arrow array of its canonical type."""
+    array = None
+    if kind in _TEXTUAL:
+        # Not all text: datetimes (PostgreSQL) or numbers in a text column; inferred below.
+        with contextlib.suppress(pa.ArrowInvalid, pa.ArrowTypeError):
+            array = pa.array(values, pa.string())
+    if array is None:
+        try:
+            array = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            sample = _odd_one(values)
+            raise DataError(f"`{table}.{name}` holds {sample!r}, which is not a {kind}") from None
+    return normalize(array, kind, table, name)
+
+
+def _odd_one(values: tuple) -> object:
+    """The first value whose Python type differs from the first non-null one."""
+    present = [v for v in values if v is not None]
+    first = type(present[0]) if present else type(None)
+    return next((v for v in present if type(v) is not first), present[0] if present else None)
+
+
+def _names(
+    key: str, required: list[str], columns: Sequence[str] | None, kinds: dict[str, str]
+) -> list[str]:
+    """The key first, then required columns, then the requested ones (all when None)."""
+    wanted = list(kinds) if columns is None else list(columns)
+    return list(dict.fromkeys([key, *required, *wanted]))
+
+
+def _require(table: str, names: list[str], kinds: dict[str, str]) -> None:
+    missing = [n for n in names if n not in kinds]
+    if missing:
+        listed = ", ".join(f"`{n}`" for n in missing)
+        raise DataError(
+            f"the `{table}` table has no column {listed} (it has {', '.join(sorted(kinds))})"
+        )
+
+
+def _exact_times(
+    batch: pa.RecordBatch, column: str, since: datetime | None, until: datetime
+) -> pa.RecordBatch:
+    """Keep ``since <= occurred_at <= until`` exactly (after the widened SQL filter)."""
+    times = batch.column(batch.schema.get_field_index(column))
+    keep = pc.less_equal(times, pa.scalar(_naive(until), pa.timestamp("us")))
+    if since is not None:
+        keep = pc.and_(keep, pc.greater_equal(times, pa.scalar(_naive(since), pa.timestamp("us"))))
+    keep = keep.fill_null(False)
+    return batch if pc.all(keep).as_py() else batch.filter(keep)
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _require_sqlite_file(url: str) -> None:
+    """Opening a missing SQLite file would create an empty one; say what is wrong instead."""
+    match = re.match(r"^sqlite(?:\+\w+)?:///(.+)$", url)
+    if match and not match[1].startswith(":memory:") and not Path(match[1]).exists():
+        raise DataError(f"the store {match[1]} does not exist")
+
+
+def _safe(url: str) -> str:
+    """The URL without its password."""
+    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
