@@ -178,7 +178,10 @@ class _Explainer:
         for node in ir.walk(root):
             label = _label(node)
             if label:
-                found[label] = _plain(self.values.get(id(node)))
+                value = self.values.get(id(node))
+                if isinstance(node, ir.EventAggregate) and node.function == "exists":
+                    value = "some" if value else "none"
+                found[label] = value
         return found
 
 
@@ -198,21 +201,20 @@ def _label(node: ir.Node) -> str | None:
         case ir.DaysSince(operand=ir.Column(name=name)):
             return f"days_since({name})"
         case ir.EventAggregate(function=function, filter=f, prop=prop):
-            parts = [f.event_type]
-            if f.template:
-                parts.append(f"template {f.template}")
-            if f.channel:
-                parts.append(f"channel {f.channel}")
-            if f.window:
-                parts.append(f"within {_days(f.window)}")
+            scope = [
+                f"template {f.template}" if f.template else "",
+                f"channel {f.channel}" if f.channel else "",
+                f"within {_days(f.window)}" if f.window else "",
+            ]
+            where = ", ".join(p for p in scope if p)
             what = {
-                "exists": "any",
-                "count": "count",
-                "sum": f"sum of {prop}",
-                "last": "last",
-                "last_value": f"last {prop}",
+                "exists": "",
+                "count": "count of ",
+                "sum": f"sum of {prop} of ",
+                "last": "last ",
+                "last_value": f"{prop} of last ",
             }[function]
-            return f"{what} {' '.join(parts)} events"
+            return f"{what}{f.event_type} events" + (f" ({where})" if where else "")
         case ir.StateFlag(state=state, key=key):
             return {
                 "received": f"received {key or 'anything'}",
@@ -229,7 +231,7 @@ def _days(seconds: float) -> str:
 
 def _plain(value: object) -> object:
     if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
+        return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -342,8 +344,10 @@ def _tree(condition: Condition, depth: int) -> list[str]:
 def _fact(value: object) -> str:
     if value is None:
         return "null"
+    if isinstance(value, datetime | float):
+        return str(_plain(value))
     if isinstance(value, bool):
         return _word(value)
-    if isinstance(value, str):
+    if isinstance(value, str) and value not in ("some", "none"):
         return f'"{value}"'
     return str(value)

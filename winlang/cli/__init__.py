@@ -12,6 +12,7 @@ import click
 
 from .. import __version__
 from .check import check
+from .demo import demo
 from .explain import explain_command
 from .run import run
 from .schema import schema
@@ -26,6 +27,7 @@ def cli() -> None:
 cli.add_command(check)
 cli.add_command(run)
 cli.add_command(explain_command)
+cli.add_command(demo)
 cli.add_command(schema)
 
 

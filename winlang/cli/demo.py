@@ -1,0 +1,80 @@
+"""``winlang demo``: make a sample store on the spot and run the 30/60/90 ladder on it."""
+
+from __future__ import annotations
+
+import time
+from importlib import resources
+from pathlib import Path
+
+import click
+import orjson
+
+from ..evaluate import evaluate_campaign, open_store
+from ..report.summary import render_text, summary
+from .common import USER_ERRORS, clock, fail, load_checked, now_option
+
+
+def _package_text(name: str) -> str:
+    return (resources.files("winlang.demo") / name).read_text(encoding="utf-8")
+
+
+@click.command()
+@click.option(
+    "--customers",
+    type=click.IntRange(min=1),
+    default=20_000,
+    show_default=True,
+    help="How many customers to make (about ten events each).",
+)
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo"),
+    show_default=True,
+    help="Where to write the sample project.",
+)
+@click.option("--seed", type=int, default=7, show_default=True)
+@now_option
+@click.option(
+    "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def demo(customers: int, folder: Path, seed: int, now_text: str | None, output: str) -> None:
+    """Write a sample store (SQLite) with a winlang.toml and the ladder campaign, then run the
+    ladder on it as a dry run."""
+    from ..demo import generate, write_sqlite
+
+    now = clock(now_text)
+    if now_text is None:  # whole hours, so a rerun within the hour reproduces the numbers
+        now = now.replace(minute=0, second=0)
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    data = generate(customers, seed=seed, now=now)
+    write_sqlite(data, folder / "shop.db")
+    made = time.perf_counter() - started
+    (folder / "winlang.toml").write_text(_package_text("project.toml"), encoding="utf-8")
+    campaign = folder / "ladder.win"
+    campaign.write_text(_package_text("ladder.win"), encoding="utf-8")
+
+    project, checked = load_checked(campaign, folder / "winlang.toml")
+    started = time.perf_counter()
+    try:
+        evaluation = evaluate_campaign(checked, open_store(project.config), now)
+    except USER_ERRORS as error:
+        fail(error)
+    ran = time.perf_counter() - started
+    report = summary(evaluation, dry_run=True)
+    if output == "json":
+        click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2))
+        return
+    click.echo(
+        f"made {customers:,} customers and {data.events.num_rows:,} events in "
+        f"{folder / 'shop.db'} ({made:.1f} s)\n"
+    )
+    click.echo(render_text(report))
+    click.echo(
+        f"\nevaluated in {ran:.2f} s. Next:\n"
+        f"  cd {folder}\n"
+        f"  winlang explain ladder.win --customer 42 --now {report['now']}\n"
+        f"  winlang run ladder.win --dry-run --now {report['now']} --format json"
+    )
