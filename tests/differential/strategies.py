@@ -40,7 +40,8 @@ def number_expr(depth: int = 2) -> st.SearchStrategy[str]:
         st.sampled_from(TEXT_FIELDS).map(lambda f: f"length({f})"),
         st.sampled_from(EVENT_TYPES).map(lambda t: f"count({t})"),
         st.tuples(st.sampled_from(EVENT_TYPES), durations).map(
-            lambda p: f"count({p[0]} within {p[1]})"),
+            lambda p: f"count({p[0]} within {p[1]})"
+        ),
         durations.map(lambda d: f"sum(purchase.amount within {d})"),
     )
     if depth == 0:
@@ -56,8 +57,12 @@ def number_expr(depth: int = 2) -> st.SearchStrategy[str]:
 
 def text_expr() -> st.SearchStrategy[str]:
     field = st.sampled_from(TEXT_FIELDS)
-    return st.one_of(field, field.map(lambda f: f"lower({f})"), field.map(lambda f: f"upper({f})"),
-                     st.sampled_from(EVENT_TYPES[4:]).map(lambda t: f"last({t}).product_name"))
+    return st.one_of(
+        field,
+        field.map(lambda f: f"lower({f})"),
+        field.map(lambda f: f"upper({f})"),
+        st.sampled_from(EVENT_TYPES[4:]).map(lambda t: f"last({t}).product_name"),
+    )
 
 
 def predicate() -> st.SearchStrategy[str]:
@@ -66,28 +71,37 @@ def predicate() -> st.SearchStrategy[str]:
     return st.one_of(
         st.tuples(number_expr(), comparison, number_expr()).map(" ".join),
         st.tuples(text_expr(), comparison, texts).map(" ".join),
-        st.tuples(text_expr(), st.sampled_from(["starts with", "ends with", "contains"]),
-                  texts).map(" ".join),
-        st.tuples(text_expr(), st.sampled_from(["in", "not in"]),
-                  st.lists(texts, min_size=1, max_size=3)).map(
-            lambda p: f"{p[0]} {p[1]} ({', '.join(p[2])})"),
-        st.tuples(number_expr(1), st.sampled_from(["between", "not between"]), numbers,
-                  numbers).map(lambda p: f"{p[0]} {p[1]} {p[2]} and {p[3]}"),
-        st.tuples(st.sampled_from(NUMBER_FIELDS + TEXT_FIELDS + TIME_FIELDS + ("consent_sms",)),
-                  st.sampled_from(["is null", "is not null"])).map(" ".join),
+        st.tuples(
+            text_expr(), st.sampled_from(["starts with", "ends with", "contains"]), texts
+        ).map(" ".join),
+        st.tuples(
+            text_expr(), st.sampled_from(["in", "not in"]), st.lists(texts, min_size=1, max_size=3)
+        ).map(lambda p: f"{p[0]} {p[1]} ({', '.join(p[2])})"),
+        st.tuples(
+            number_expr(1), st.sampled_from(["between", "not between"]), numbers, numbers
+        ).map(lambda p: f"{p[0]} {p[1]} {p[2]} and {p[3]}"),
+        st.tuples(
+            st.sampled_from(NUMBER_FIELDS + TEXT_FIELDS + TIME_FIELDS + ("consent_sms",)),
+            st.sampled_from(["is null", "is not null"]),
+        ).map(" ".join),
         st.tuples(time, durations).map(lambda p: f"{p[0]} within {p[1]}"),
         st.tuples(time, st.sampled_from(["before", "after"]), durations).map(
-            lambda p: f"{p[0]} {p[1]} {p[2]} ago"),
+            lambda p: f"{p[0]} {p[1]} {p[2]} ago"
+        ),
         time.map(lambda f: f"{f} is today"),
         st.sampled_from(["consent_sms", "consent_sms = true"]),
-        st.tuples(st.sampled_from(["opened", "clicked"]),
-                  st.sampled_from(["email", "sms", "any", "survey", "coupon"]),
-                  st.one_of(st.just(""), durations.map(lambda d: f" within {d}"))).map(
-            lambda p: f"{p[0]} {p[1]}{p[2]}"),
-        st.tuples(st.sampled_from(["purchased", "visited", "viewed"]),
-                  st.one_of(st.just(""), durations.map(lambda d: f" within {d}"))).map("".join),
-        st.tuples(time, comparison, st.sampled_from(['"2026-11-15"', '"2026-08-24T10:00:00Z"']))
-        .map(" ".join),
+        st.tuples(
+            st.sampled_from(["opened", "clicked"]),
+            st.sampled_from(["email", "sms", "any", "survey", "coupon"]),
+            st.one_of(st.just(""), durations.map(lambda d: f" within {d}")),
+        ).map(lambda p: f"{p[0]} {p[1]}{p[2]}"),
+        st.tuples(
+            st.sampled_from(["purchased", "visited", "viewed"]),
+            st.one_of(st.just(""), durations.map(lambda d: f" within {d}")),
+        ).map("".join),
+        st.tuples(
+            time, comparison, st.sampled_from(['"2026-11-15"', '"2026-08-24T10:00:00Z"'])
+        ).map(" ".join),
         st.sampled_from(["days_since(last(purchase)) > 30", "last(purchase) is null"]),
     )
 
@@ -99,7 +113,8 @@ def condition(depth: int = 2) -> st.SearchStrategy[str]:
     return st.one_of(
         predicate(),
         st.tuples(inner, st.sampled_from(["and", "or"]), inner).map(
-            lambda p: f"({p[0]} {p[1]} {p[2]})"),
+            lambda p: f"({p[0]} {p[1]} {p[2]})"
+        ),
         inner.map(lambda e: f"not {e}"),
     )
 
@@ -110,12 +125,23 @@ def condition(depth: int = 2) -> st.SearchStrategy[str]:
 def _edges() -> list[datetime | None]:
     """Times a backend can get wrong: exactly a window away, a second either side, future."""
     naive = NOW.replace(tzinfo=None)
-    spans = [timedelta(hours=1), timedelta(hours=12), timedelta(days=1), timedelta(days=7),
-             timedelta(days=14), timedelta(days=30), timedelta(days=90), timedelta(days=365)]
+    spans = [
+        timedelta(hours=1),
+        timedelta(hours=12),
+        timedelta(days=1),
+        timedelta(days=7),
+        timedelta(days=14),
+        timedelta(days=30),
+        timedelta(days=90),
+        timedelta(days=365),
+    ]
     found: list[datetime | None] = [None, naive, naive + timedelta(hours=1)]
     for span in spans:
-        found += [naive - span, naive - span - timedelta(seconds=1),
-                  naive - span + timedelta(seconds=1)]
+        found += [
+            naive - span,
+            naive - span - timedelta(seconds=1),
+            naive - span + timedelta(seconds=1),
+        ]
     return found
 
 
@@ -129,21 +155,23 @@ def store(customers: int = 400, seed: int = 3) -> tuple[pa.Table, pa.Table]:
         return [None if rng.random() < nulls else v for v in chosen]
 
     dates = [None, date(2000, 11, 22), date(2000, 2, 29), date(2026, 11, 21), date(1990, 11, 22)]
-    customer_table = pa.table({
-        "id": pa.array(np.arange(1, customers + 1, dtype=np.float64)),
-        "first_name": pa.array(pick(list(TEXTS)), pa.string()),
-        "email": pa.array(pick(["a_b@x.com", "a%b@x.com", "ana@example.com", ""]), pa.string()),
-        "phone": pa.array(pick(["+40700000000"]), pa.string()),
-        "tier": pa.array(pick(["gold", "silver", "bronze", "GOLD"]), pa.string()),
-        "country": pa.array(pick(["KR", "RO", "US", "ro"]), pa.string()),
-        "lifetime_value": pa.array(pick([0.0, 0.5, 10.0, 20.5, 100.0, 500.0]), pa.float64()),
-        "orders": pa.array(pick([0.0, 1.0, 2.0, 3.0, 7.0]), pa.float64()),
-        "consent_sms": pa.array(pick([True, False]), pa.bool_()),
-        "last_purchase_at": pa.array(pick(times), pa.timestamp("us")),
-        "last_visit_at": pa.array(pick(times), pa.timestamp("us")),
-        "signup_at": pa.array(pick(times), pa.timestamp("us")),
-        "birthday": pa.array(pick(dates), pa.date32()),
-    })
+    customer_table = pa.table(
+        {
+            "id": pa.array(np.arange(1, customers + 1, dtype=np.float64)),
+            "first_name": pa.array(pick(list(TEXTS)), pa.string()),
+            "email": pa.array(pick(["a_b@x.com", "a%b@x.com", "ana@example.com", ""]), pa.string()),
+            "phone": pa.array(pick(["+40700000000"]), pa.string()),
+            "tier": pa.array(pick(["gold", "silver", "bronze", "GOLD"]), pa.string()),
+            "country": pa.array(pick(["KR", "RO", "US", "ro"]), pa.string()),
+            "lifetime_value": pa.array(pick([0.0, 0.5, 10.0, 20.5, 100.0, 500.0]), pa.float64()),
+            "orders": pa.array(pick([0.0, 1.0, 2.0, 3.0, 7.0]), pa.float64()),
+            "consent_sms": pa.array(pick([True, False]), pa.bool_()),
+            "last_purchase_at": pa.array(pick(times), pa.timestamp("us")),
+            "last_visit_at": pa.array(pick(times), pa.timestamp("us")),
+            "signup_at": pa.array(pick(times), pa.timestamp("us")),
+            "birthday": pa.array(pick(dates), pa.date32()),
+        }
+    )
     count = customers * 4
     event_times = [t for t in times if t is not None]
     columns = {
@@ -156,14 +184,16 @@ def store(customers: int = 400, seed: int = 3) -> tuple[pa.Table, pa.Table]:
         "amount": [[None, 1.0, 2.5, 100.0, 0.25][i] for i in rng.integers(0, 5, count)],
         "product_name": [[None, "Hat", "Shoes", "모자"][i] for i in rng.integers(0, 4, count)],
     }
-    event_table = pa.table({
-        "customer_id": pa.array(columns["customer_id"]),
-        "type": pa.array(columns["type"], pa.string()),
-        "channel": pa.array(columns["channel"], pa.string()),
-        "campaign": pa.array(columns["campaign"], pa.string()),
-        "template": pa.array(columns["template"], pa.string()),
-        "occurred_at": pa.array(columns["occurred_at"], pa.timestamp("us")),
-        "amount": pa.array(columns["amount"], pa.float64()),
-        "product_name": pa.array(columns["product_name"], pa.string()),
-    })
+    event_table = pa.table(
+        {
+            "customer_id": pa.array(columns["customer_id"]),
+            "type": pa.array(columns["type"], pa.string()),
+            "channel": pa.array(columns["channel"], pa.string()),
+            "campaign": pa.array(columns["campaign"], pa.string()),
+            "template": pa.array(columns["template"], pa.string()),
+            "occurred_at": pa.array(columns["occurred_at"], pa.timestamp("us")),
+            "amount": pa.array(columns["amount"], pa.float64()),
+            "product_name": pa.array(columns["product_name"], pa.string()),
+        }
+    )
     return customer_table, event_table
