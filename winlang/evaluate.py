@@ -8,26 +8,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from .backends.base import (
-    DEFAULT_BATCH_SIZE,
-    Backend,
-    Decisions,
-    EmptyState,
-    Layout,
-    RunContext,
-    Source,
-    StateView,
-)
 from .check import CheckedCampaign
 from .config import Config
+from .errors import EngineError
 from .plan import ir, plan_campaign
 
+if TYPE_CHECKING:  # the backends pull in NumPy and PyArrow: imported when a run starts
+    from .backends.base import Backend, Decisions, Layout, Source, StateView
+
 ENGINES = ("auto", "numpy", "sql")
-
-
-class EngineError(Exception):
-    """The requested engine can't run on this store (e.g. ``--engine sql`` on Parquet)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +42,8 @@ def parse_now(text: str | None) -> datetime:
 
 
 def layout_of(config: Config) -> Layout:
+    from .backends.base import Layout
+
     return Layout.from_config(config.store.customers, config.store.events, config.store.columns)
 
 
@@ -85,10 +78,14 @@ def evaluate_campaign(
     engine: str = "auto",
     state: StateView | None = None,
     skip: Iterable[str] = (),
-    batch_size: int = DEFAULT_BATCH_SIZE,
+    batch_size: int | None = None,
 ) -> Evaluation:
+    from .backends.base import DEFAULT_BATCH_SIZE, EmptyState, RunContext
+
     backend = choose_backend(engine, source)
     plan = plan_campaign(checked, skip)
-    context = RunContext(now=now, state=state or EmptyState(), batch_size=batch_size)
+    context = RunContext(
+        now=now, state=state or EmptyState(), batch_size=batch_size or DEFAULT_BATCH_SIZE
+    )
     decisions = backend.decide(plan, source, context)
     return Evaluation(plan, decisions, backend.name, now)

@@ -15,19 +15,12 @@ from typing import Protocol
 import numpy as np
 import pyarrow as pa
 
+from ..errors import DataError as DataError  # re-exported: backends raise them from here
+from ..errors import PushdownError as PushdownError
 from ..plan import ir
 from ..schema import Schema
 
 DEFAULT_BATCH_SIZE = 200_000
-
-
-class DataError(Exception):
-    """The store's data does not fit the campaign: a missing column, a wrong type, a value
-    that does not parse. The message names the table, the column and a sample value."""
-
-
-class PushdownError(Exception):
-    """A construct this database can't express; raised before anything runs."""
 
 
 # ---- winlang's own state, as the engine sees it --------------------------------------------

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from ..backends.base import DataError, PushdownError
 from ..check import CheckedCampaign
 from ..diagnostics import render_text, sort_key
-from ..evaluate import EngineError, parse_now
+from ..errors import DataError, EngineError, PushdownError
+from ..evaluate import parse_now
 from ..project import Project, check_file, open_project
 from ..schema import SchemaError
 

@@ -7,9 +7,7 @@ from pathlib import Path
 import click
 import orjson
 
-from ..backends.base import EmptyState
 from ..evaluate import choose_backend, open_store
-from ..explain import CustomerNotFound, explain, render_text
 from .common import USER_ERRORS, clock, fail, load_checked, now_option
 from .options import config_option
 
@@ -30,6 +28,9 @@ def explain_command(
     file: Path, customer: str, now_text: str | None, output: str, config_path: Path | None
 ) -> None:
     """Show every condition of every rule for one customer, and which rule wins and why."""
+    from ..backends.base import EmptyState
+    from ..explain import CustomerNotFound, explain, render_text
+
     now = clock(now_text)
     project, checked = load_checked(file, config_path)
     try:
