@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -21,4 +22,22 @@ settings.load_profile(
 )
 
 pytest_plugins = ["tests.fixtures.postgres"]
+_EXIT_STATUS = pytest.StashKey[int]()
 
+
+
+
+def pytest_sessionfinish(session, exitstatus):
+    session.config.stash[_EXIT_STATUS] = int(exitstatus)
+
+
+def pytest_unconfigure(config):
+    """End the process as soon as pytest is done. DuckDB's bindings (nanobind) report their
+    own module constants as leaks during interpreter teardown, which would print pages of
+    warnings after pytest's summary line; nothing of ours runs after this hook."""
+    import sys
+
+    if "duckdb" in sys.modules and _EXIT_STATUS in config.stash:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(config.stash[_EXIT_STATUS])

@@ -13,8 +13,9 @@ from . import ast as A
 from .check import CheckResult, Fields, check_campaign, project_fields
 from .config import Config, find_config, load_config
 from .diagnostics import Diagnostic, SourceText, at_file
+from .errors import DataError
 from .parse import parse_campaign
-from .schema import Schema, SchemaError, load_schema_file, reflect_schema
+from .schema import Schema, SchemaError, load_schema_file
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,8 @@ def _schema(config: Config, schema_path: Path | None) -> tuple[Schema | None, Di
     try:
         if explicit is not None:
             return load_schema_file(explicit), None
-        return reflect_schema(config.store.url, config.store.customers, config.store.events), None
-    except SchemaError as error:
+        return _store_schema(config), None
+    except (SchemaError, DataError) as error:
         if config.path is None and explicit is None:  # no project set up: check what we can
             return None, at_file(
                 "W707",
@@ -57,6 +58,14 @@ def _schema(config: Config, schema_path: Path | None) -> tuple[Schema | None, Di
                 "[store] in winlang.toml",
             )
         return None, at_file("E706" if explicit else "E705", str(error), str(explicit or origin))
+
+
+def _store_schema(config: Config) -> Schema:
+    """The schema as the store's data source sees it (reflection for SQL stores, file
+    metadata for Parquet and CSV folders, whatever a plugin's source reports)."""
+    from .evaluate import open_store
+
+    return open_store(config).schema()
 
 
 def read_source(

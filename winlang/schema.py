@@ -119,11 +119,11 @@ def reflect_schema(url: str, customers: str = "customers", events: str = "events
     """Read the two tables' columns from the store; raises SchemaError with a clear reason."""
     import sqlalchemy as sa
 
-    _require_sqlite_file(url)
+    require_local_file(url)
     try:
         engine = sa.create_engine(url)
     except Exception as error:  # bad URL, missing driver: SQLAlchemy raises many kinds
-        raise SchemaError(f"can't open store {_safe(url)}: {error}") from None
+        raise SchemaError(f"can't open store {safe_url(url)}: {error}") from None
     try:
         with engine.connect() as connection:
             tables = {}
@@ -133,11 +133,11 @@ def reflect_schema(url: str, customers: str = "customers", events: str = "events
         raise
     except Exception as error:
         reason = str(getattr(error, "orig", error)).splitlines()[0]
-        raise SchemaError(f"can't read store {_safe(url)}: {reason}") from None
+        raise SchemaError(f"can't read store {safe_url(url)}: {reason}") from None
     finally:
         engine.dispose()
     if not tables[customers]:
-        raise SchemaError(f"store {_safe(url)} has no table `{customers}`")
+        raise SchemaError(f"store {safe_url(url)} has no table `{customers}`")
     return Schema(customers=tables[customers], events=tables[events])
 
 
@@ -161,11 +161,12 @@ def _columns(connection, table: str) -> dict[str, Type]:
     return {name: kind for name, raw in pairs if (kind := kind_of_sql_type(raw)) is not None}
 
 
-def _require_sqlite_file(url: str) -> None:
-    """Opening a missing SQLite file would create an empty one; say what is wrong instead."""
+def require_local_file(url: str) -> None:
+    """Opening a missing SQLite or DuckDB file would create an empty one; say what is wrong
+    instead."""
     import re
 
-    match = re.match(r"^sqlite(?:\+\w+)?:///(.+)$", url)
+    match = re.match(r"^(?:sqlite(?:\+\w+)?|duckdb):///(.+?)(\?.*)?$", url)
     if match and not match[1].startswith(":memory:") and not Path(match[1]).exists():
         raise SchemaError(
             f"the store {match[1]} does not exist (run `winlang demo` to make a "
@@ -173,7 +174,7 @@ def _require_sqlite_file(url: str) -> None:
         )
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     """The URL without its password."""
     import re
 

@@ -9,7 +9,8 @@ import click
 
 from ..config import find_config, load_config
 from ..diagnostics import render_text
-from ..schema import SchemaError, reflect_schema
+from ..errors import DataError
+from ..schema import SchemaError
 from .options import config_option
 
 
@@ -27,15 +28,17 @@ def schema() -> None:
 )
 @config_option
 def export(output: Path | None, config_path: Path | None) -> None:
-    """Reflect the store's customers and events tables into a schema JSON file."""
+    """Write the store's customer and event columns to a schema JSON file."""
     config, problems = load_config(config_path or find_config())
     for problem in problems:
         click.echo(render_text(problem), err=True)
     if any(p.is_error for p in problems):
         sys.exit(1)
+    from ..evaluate import open_store
+
     try:
-        found = reflect_schema(config.store.url, config.store.customers, config.store.events)
-    except SchemaError as error:
+        found = open_store(config).schema()
+    except (SchemaError, DataError) as error:
         click.echo(f"winlang: {error}", err=True)
         sys.exit(1)
     data = found.to_json() + b"\n"

@@ -12,16 +12,14 @@ scanned span ("yesterday" sorts after every "2026-..." date), so those are never
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..backends.base import DataError, Layout
-from ..schema import Schema, SchemaError, reflect_schema
+from ..schema import Schema, SchemaError, reflect_schema, require_local_file, safe_url
 from .normalize import normalize, normalize_batch
 
 EVENT_BATCH_SIZE = 262_144
@@ -48,7 +46,7 @@ class SqlSource:
         self._schema: Schema | None = None
 
     def __repr__(self) -> str:
-        return f"SqlSource({_safe(self.url)!r})"
+        return f"SqlSource({safe_url(self.url)!r})"
 
     # ---- the Source protocol -----------------------------------------------------------------
 
@@ -57,7 +55,7 @@ class SqlSource:
         if self._engine is None:
             import sqlalchemy as sa
 
-            _require_sqlite_file(self.url)
+            require_local_file(self.url)
             self._engine = sa.create_engine(self.url)
         return self._engine
 
@@ -118,7 +116,7 @@ class SqlSource:
             raise DataError(str(error)) from None
         found = schema.customers if role == "customers" else schema.events
         if not found:
-            raise DataError(f"the store {_safe(self.url)} has no table `{table}` ({role})")
+            raise DataError(f"the store {safe_url(self.url)} has no table `{table}` ({role})")
         return {name: kind.kind for name, kind in found.items()}
 
     def _quote(self, name: str) -> str:
@@ -171,7 +169,9 @@ class SqlSource:
             raise
         except Exception as error:  # driver errors: say which query and why, briefly
             reason = str(getattr(error, "orig", error)).splitlines()[0]
-            raise DataError(f"reading `{table}` from {_safe(self.url)} failed: {reason}") from None
+            raise DataError(
+                f"reading `{table}` from {safe_url(self.url)} failed: {reason}"
+            ) from None
         finally:
             raw.close()
 
@@ -276,15 +276,3 @@ def _exact_times(
 
 def _naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-def _require_sqlite_file(url: str) -> None:
-    """Opening a missing SQLite file would create an empty one; say what is wrong instead."""
-    match = re.match(r"^sqlite(?:\+\w+)?:///(.+)$", url)
-    if match and not match[1].startswith(":memory:") and not Path(match[1]).exists():
-        raise DataError(f"the store {match[1]} does not exist")
-
-
-def _safe(url: str) -> str:
-    """The URL without its password."""
-    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
