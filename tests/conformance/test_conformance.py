@@ -21,7 +21,7 @@ CASES = all_cases()
 def _write(engine: sa.Engine, customers, events) -> None:
     """Create typed tables and load the case rows (SQLAlchemy types → real column types)."""
     types = {
-        "double": sa.Float,
+        "double": sa.Double,  # 64-bit everywhere (DuckDB FLOAT is 32-bit)
         "string": sa.String,
         "bool": sa.Boolean,
         "timestamp[us]": sa.DateTime,

@@ -1,0 +1,246 @@
+"""Small hand-made stores in real databases (SQLite, DuckDB, PostgreSQL) for the SQL backend.
+
+``store`` (a fixture in the test modules, parametrized by database) gives an engine; ``load``
+writes Arrow tables into it with SQLAlchemy Core types, the way real stores hold them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pyarrow as pa
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import quoted_name
+
+from winlang.backends.base import Layout, RunContext, StateView
+from winlang.backends.sql import SqlBackend
+from winlang.plan import ir
+
+NOW = datetime(2026, 11, 22, 10, tzinfo=UTC)
+DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
+US = timedelta(microseconds=1)
+
+DATABASES = ["sqlite", "duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+EVENT_TYPES = {
+    "customer_id": pa.int64(),
+    "type": pa.string(),
+    "channel": pa.string(),
+    "campaign": pa.string(),
+    "template": pa.string(),
+    "occurred_at": pa.timestamp("us"),
+    "amount": pa.float64(),
+    "product_name": pa.string(),
+}
+
+
+def make_engine(request: pytest.FixtureRequest, database: str, tmp_path) -> sa.Engine:
+    """An empty database of the given kind (PostgreSQL: the shared test server)."""
+    if database == "sqlite":
+        return sa.create_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    if database == "duckdb":
+        pytest.importorskip("duckdb_engine")
+        return sa.create_engine(f"duckdb:///{tmp_path / 'store.duckdb'}")
+    return request.getfixturevalue("postgres_engine")
+
+
+def ago(delta: timedelta, now: datetime = NOW) -> datetime:
+    """A naive UTC moment ``delta`` before ``now`` (stores hold naive UTC)."""
+    return (now - delta).replace(tzinfo=None)
+
+
+def customers(**columns: Sequence | pa.Array) -> pa.Table:
+    """Customers with ids 1..n and the given columns (types inferred by Arrow)."""
+    size = len(next(iter(columns.values()))) if columns else 0
+    data = {"id": pa.array(range(1, size + 1), pa.int64())}
+    for name, values in columns.items():
+        data[name] = values if isinstance(values, pa.Array) else pa.array(values)
+    return pa.table(data)
+
+
+def events(rows: Iterable[Mapping]) -> pa.Table:
+    """Events from dicts (missing keys are null)."""
+    rows = list(rows)
+    return pa.table(
+        {name: pa.array([r.get(name) for r in rows], kind) for name, kind in EVENT_TYPES.items()}
+    )
+
+
+NO_EVENTS = events([])
+
+
+def _sql_type(arrow_type: pa.DataType) -> sa.types.TypeEngine:
+    if pa.types.is_integer(arrow_type):
+        return sa.BigInteger()
+    if pa.types.is_floating(arrow_type):
+        return sa.Double()
+    if pa.types.is_boolean(arrow_type):
+        return sa.Boolean()
+    if pa.types.is_timestamp(arrow_type):
+        return sa.DateTime()
+    if pa.types.is_date(arrow_type):
+        return sa.Date()
+    return sa.String()  # strings, and all-null columns
+
+
+def load(engine: sa.Engine, table: pa.Table, name: str) -> None:
+    """Create ``name`` with types from the Arrow schema and insert the rows."""
+    metadata = sa.MetaData()
+    columns = [sa.Column(quoted_name(f.name, quote=True), _sql_type(f.type)) for f in table.schema]
+    created = sa.Table(name, metadata, *columns)
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
+    rows = table.to_pylist()
+    if rows:
+        with engine.begin() as connection:
+            connection.execute(created.insert(), rows)
+
+
+@dataclass
+class EngineSource:
+    """A Source over an engine: all the SQL backend needs is the engine and the layout."""
+
+    engine: sa.Engine
+    layout: Layout = field(default_factory=Layout)
+    name: str = "test"
+
+    def sql_engine(self) -> sa.Engine:
+        return self.engine
+
+
+def store(engine: sa.Engine, people: pa.Table, found: pa.Table = NO_EVENTS) -> EngineSource:
+    load(engine, people, "customers")
+    load(engine, found, "events")
+    return EngineSource(engine)
+
+
+class FakeState(StateView):
+    """State facts given as {(state, key): ids}; remembers what it was asked."""
+
+    def __init__(self, facts: Mapping[tuple[str, str], Sequence[int]]) -> None:
+        self.facts = facts
+        self.asked: list[tuple[ir.StateFlag, str]] = []
+
+    def customers(self, flag: ir.StateFlag, campaign: str, now: datetime) -> np.ndarray:
+        self.asked.append((flag, campaign))
+        return np.asarray(self.facts.get((flag.state, flag.key), []), dtype=np.int64)
+
+
+def values(
+    source: EngineSource,
+    nodes: ir.Node | Sequence[ir.Node],
+    now: datetime = NOW,
+    state: StateView | None = None,
+    plan: ir.Plan | None = None,
+) -> list | list[list]:
+    """Each node's value for every customer, as Python values in id order."""
+    single = isinstance(nodes, ir.Node)
+    context = RunContext(now=now) if state is None else RunContext(now=now, state=state)
+    ids, arrays = SqlBackend().values([nodes] if single else list(nodes), source, context, plan)
+    assert list(ids) == sorted(ids)
+    found = [a.to_pylist() for a in arrays]
+    return found[0] if single else found
+
+
+# ---- IR shorthands ---------------------------------------------------------------------------
+
+
+def col(name: str, kind: str = "number", source_kind: str = "") -> ir.Column:
+    return ir.Column(name, kind, source_kind or kind)
+
+
+def num(value: float | None) -> ir.Literal:
+    return ir.Literal(value, "number")
+
+
+def text(value: str | None) -> ir.Literal:
+    return ir.Literal(value, "text")
+
+
+def when(moment: datetime) -> ir.Literal:
+    return ir.Literal(moment, "timestamp")
+
+
+def utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC)
+
+
+# ---- campaigns --------------------------------------------------------------------------------
+
+
+def compile_plan(
+    text: str, schema: Mapping[str, Mapping[str, str]], skip: Iterable[str] = ()
+) -> ir.Plan:
+    """The plan of a campaign's text, checked against ``schema`` (``{"customers": {...},
+    "events": {...}}`` of kind names)."""
+    from winlang.check import check_campaign, project_fields
+    from winlang.config import Config
+    from winlang.diagnostics import SourceText
+    from winlang.parse import parse_campaign
+    from winlang.plan import lower_campaign, optimize
+    from winlang.schema import schema_from_json
+
+    config = Config()
+    fields = project_fields(schema_from_json(json.dumps(schema)), config)
+    parsed = parse_campaign(text, "test.win")
+    assert parsed.campaign is not None, [d.message for d in parsed.diagnostics]
+    result = check_campaign(parsed.campaign, SourceText("test.win", text), fields, config)
+    assert result.checked is not None, [f"{d.code} {d.message}" for d in result.diagnostics]
+    plan, _origins = lower_campaign(result.checked)
+    return optimize(plan, skip)
+
+
+SCHEMA = {
+    "customers": {
+        "id": "number",
+        "first_name": "text",
+        "country": "text",
+        "lifetime_value": "number",
+        "last_purchase_at": "timestamp",
+        "birthday": "date",
+        "consent_sms": "bool",
+        "phone": "text",
+        "consent_push": "bool",
+        "push_token": "text",
+        "consent_email": "bool",
+        "email": "text",
+    },
+    "events": {
+        "customer_id": "number",
+        "type": "text",
+        "channel": "text",
+        "campaign": "text",
+        "template": "text",
+        "occurred_at": "timestamp",
+        "amount": "number",
+        "product_name": "text",
+    },
+}
+
+LADDER = """campaign "sms-reengagement-ladder"
+  audience country in ("KR", "RO", "US") and lifetime_value >= 20
+
+segment lapsed_30 = days_since(last_purchase_at) between 30 and 59
+segment lapsed_60 = days_since(last_purchase_at) between 60 and 89
+segment lapsed_90 = days_since(last_purchase_at) >= 90
+
+template survey  sms "Hi {first_name}, 2 quick questions and a thank-you gift"
+template contest sms "{first_name}, win a year of free delivery"
+template coupon  sms "{first_name}, we miss you! {discount}% off your next order"
+template coupon_push push "{discount}% off your next order, {first_name}"
+
+rule survey:  when lapsed_30 then send sms survey
+rule contest: when lapsed_60 and not opened survey then send sms contest
+rule coupon:  when lapsed_90 and not opened survey and not opened contest
+              then send sms coupon with discount = 15
+              else send push coupon_push with discount = 15
+rule won_back: when clicked coupon within 14 days then add to list "active"
+rule give_up:  when received coupon and not clicked coupon and days_since(last_purchase_at) >= 120
+               then unsubscribe from sms
+"""

@@ -1,0 +1,205 @@
+"""``SqlBackend``: evaluate a plan inside the database that holds the customers.
+
+>>> SqlBackend().name
+'sql'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+import numpy as np
+import pyarrow as pa
+import sqlalchemy as sa
+
+from ...plan import ir
+from ..base import DataError, Decisions, PushdownError, RunContext, Source
+from .compile import table_of
+from .dialects import SqlDialect, constructs_of, dialect_named
+from .state import filled
+from .statement import Statement, decide_statement, values_statement
+
+ARROW_TYPES = {
+    "number": pa.float64(),
+    "text": pa.string(),
+    "bool": pa.bool_(),
+    "timestamp": pa.timestamp("us"),
+    "null": pa.null(),
+}
+
+
+class SqlBackend:
+    """Pushes each campaign down as one SQL statement through SQLAlchemy Core."""
+
+    name = "sql"
+
+    def decide(self, plan: ir.Plan, source: Source, context: RunContext) -> Decisions:
+        """Audience size and each matched customer's first matching, not-yet-fired rule."""
+        engine, dialect = _engine_and_dialect(source)
+        nodes = list(ir.walk(*plan.roots()))
+        constructs = _checked(dialect, nodes)
+        flags = _flags(nodes, plan.campaign, context)
+        statement = decide_statement(plan, source.layout, dialect, flags)
+        row = _run(engine, dialect, statement, constructs, context)
+        return decisions_of(row, dialect)
+
+    def values(
+        self,
+        nodes: Sequence[ir.Node],
+        source: Source,
+        context: RunContext,
+        plan: ir.Plan | None = None,
+    ) -> tuple[np.ndarray, list[pa.Array]]:
+        """Every customer's id and the value of each node, as Arrow arrays."""
+        engine, dialect = _engine_and_dialect(source)
+        walked = list(ir.walk(*nodes))
+        constructs = _checked(dialect, walked)
+        campaign = plan.campaign if plan is not None else _campaign_of(walked)
+        flags = _flags(walked, campaign, context)
+        statement = values_statement(nodes, source.layout, dialect, flags, plan)
+        rows = _run(engine, dialect, statement, constructs, context, all_rows=True)
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in range(len(nodes) + 1)]
+        ids = np.asarray(columns[0]) if rows else np.empty(0, dtype=np.int64)
+        arrays = [
+            to_arrow(list(values), node.kind, dialect)
+            for values, node in zip(columns[1:], nodes, strict=True)
+        ]
+        return ids, arrays
+
+
+# ---- running ----------------------------------------------------------------------------------
+
+
+def _engine_and_dialect(source: Source):
+    engine = source.sql_engine()
+    if engine is None:
+        raise PushdownError(f"the {source.name} source has no SQL database to push down to")
+    return engine, dialect_named(engine.dialect.name)
+
+
+def _checked(dialect: SqlDialect, nodes: Sequence[ir.Node]) -> frozenset[str]:
+    """The plan's constructs, each checked against the dialect before anything runs."""
+    constructs = constructs_of(nodes)
+    for construct in sorted(constructs):
+        dialect.check(construct)
+    return constructs
+
+
+def _flags(
+    nodes: Sequence[ir.Node], campaign: str, context: RunContext
+) -> dict[ir.StateFlag, np.ndarray]:
+    """The ids for which each state flag holds, from the state database."""
+    flags = dict.fromkeys(n for n in nodes if isinstance(n, ir.StateFlag))
+    return {
+        flag: np.asarray(context.state.customers(flag, campaign, context.now)) for flag in flags
+    }
+
+
+def _campaign_of(nodes: Sequence[ir.Node]) -> str:
+    """The campaign a bare node list belongs to, from its template event filters."""
+    names = {
+        n.filter.campaign for n in nodes if isinstance(n, ir.EventAggregate) and n.filter.campaign
+    }
+    return next(iter(names), "")
+
+
+def _run(
+    engine,
+    dialect: SqlDialect,
+    statement: Statement,
+    constructs: frozenset[str],
+    context: RunContext,
+    all_rows: bool = False,
+):
+    """Prepare the connection, fill the state tables, run the statement; change nothing."""
+    params = statement.binder.values(_utc(context.now))
+    with _connect(engine) as connection:
+        try:
+            dialect.prepare(connection, constructs)
+            with filled(connection, dialect, statement.tables):
+                result = connection.execute(statement.select, params)
+                return result.fetchall() if all_rows else result.one()
+        except sa.exc.DBAPIError as error:
+            connection.rollback()
+            missing = missing_column(connection, statement.reads)
+            if missing is not None:
+                raise DataError(missing) from error
+            raise
+        finally:
+            connection.rollback()
+
+
+def _connect(engine: sa.Engine) -> sa.Connection:
+    """A connection, or a DataError naming the store when there is none to be had (a
+    missing file, a server that is down)."""
+    try:
+        return engine.connect()
+    except sa.exc.DBAPIError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        where = engine.url.render_as_string(hide_password=True)
+        raise DataError(f"can't open the store {where}: {reason}") from error
+
+
+def missing_column(connection: sa.Connection, reads: dict[str, tuple[str, ...]]) -> str | None:
+    """Why the store can't give the statement its columns (a missing table or column), or
+    None; asked only after a statement failed, one cheap ``LIMIT 0`` probe at a time."""
+    for table, columns in reads.items():
+        for probe, problem in [
+            (None, f"the store has no table `{table}`"),
+            *((c, f"the store's table `{table}` has no column `{c}`") for c in columns),
+        ]:
+            names = [] if probe is None else [probe]
+            source = table_of(table, names)
+            selected = [source.c[n] for n in names] or [sa.literal_column("1")]
+            query = sa.select(*selected)
+            try:
+                connection.execute(query.select_from(source).limit(0)).fetchall()
+            except sa.exc.DBAPIError:
+                connection.rollback()
+                return problem
+    return None
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+# ---- results ----------------------------------------------------------------------------------
+
+
+def decisions_of(row: Sequence, dialect: SqlDialect) -> Decisions:
+    """The decide statement's row as Decisions, sorted by customer id."""
+    audience, *per_rule = row
+    gathered = [dialect.gathered(value) for value in per_rule]
+    ids = np.asarray([i for chunk in gathered for i in chunk])
+    if not len(ids):
+        ids = np.empty(0, dtype=np.int64)
+    rules = np.repeat(np.arange(len(gathered), dtype=np.int32), [len(chunk) for chunk in gathered])
+    order = np.argsort(ids, kind="stable")
+    return Decisions(audience=int(audience or 0), ids=ids[order], rules=rules[order])
+
+
+def to_arrow(values: list, kind: str, dialect: SqlDialect) -> pa.Array:
+    """One output column as the contract's Arrow type."""
+    if kind == "bool":
+        values = [None if v is None else bool(v) for v in values]
+    elif kind == "timestamp":
+        return _timestamps(values)
+    return pa.array(values, ARROW_TYPES[kind])
+
+
+def _timestamps(values: list) -> pa.Array:
+    """Datetimes (aware ones to naive UTC), dates (midnight) or SQLite's ISO text."""
+    if any(isinstance(v, str) for v in values):
+        from ...sources.convert import parse_timestamps
+
+        return parse_timestamps(pa.array(values, pa.string()))
+    cleaned = []
+    for v in values:
+        if isinstance(v, datetime) and v.tzinfo is not None:
+            v = v.astimezone(UTC).replace(tzinfo=None)
+        elif isinstance(v, date) and not isinstance(v, datetime):
+            v = datetime(v.year, v.month, v.day)
+        cleaned.append(v)
+    return pa.array(cleaned, pa.timestamp("us"))

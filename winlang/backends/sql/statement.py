@@ -1,0 +1,202 @@
+"""The one statement per campaign, and the statement behind ``values``.
+
+``decide`` sends one SELECT and gets back one row::
+
+    WITH events_agg AS (... every event aggregate, one grouped scan ...)
+    SELECT count(d.r) AS audience,                                    -- audience size
+           json_group_array(d.id) FILTER (WHERE d.r = 0) AS rule_0,    -- ids per rule
+           json_group_array(d.id) FILTER (WHERE d.r = 1) AS rule_1, ...
+    FROM (SELECT c.id AS id,
+                 CASE WHEN <audience> THEN
+                   CASE WHEN <rule 0> AND NOT <fired 0> THEN 0
+                        WHEN <rule 1> AND NOT <fired 1> THEN 1 ... ELSE -1 END
+                 END AS r
+          FROM customers AS c LEFT OUTER JOIN events_agg ON events_agg.customer_id = c.id
+          LIMIT -1 OFFSET 0) AS d                                      -- computed once a row
+
+``r`` is null outside the audience, -1 for audience members no rule takes, else the first
+matching rule. Gathering the ids into one value per rule (``array_agg`` in PostgreSQL,
+``list`` in DuckDB) returns only the decisions, in one row, from one pass over the customers:
+no per-row transfer for the rest, no second scan for the count, no sort.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from ...plan import ir
+from ..base import Layout
+from .binds import Binder
+from .compile import Compiler, customers_table
+from .dialects import SqlDialect, const
+from .events import event_sql
+from .state import StateTable, state_expressions, state_tables
+
+
+@dataclass
+class Statement:
+    """A compiled statement, the run-time parameters it needs and the temp tables it reads."""
+
+    select: sa.Select
+    binder: Binder
+    tables: list[StateTable] = field(default_factory=list)
+    reads: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table → its columns
+
+    def sql(self, dialect: sa.engine.Dialect) -> str:
+        """The statement's text for ``dialect``, parameters as placeholders (never values)."""
+        return str(self.select.compile(dialect=dialect))
+
+
+def display_dialect(name: str) -> sa.engine.Dialect:
+    """The SQLAlchemy dialect ``name`` printing parameters by name (``:now_us``), to read or
+    snapshot a statement.
+
+    >>> str(sa.select(sa.bindparam("now_us")).compile(dialect=display_dialect("sqlite")))
+    'SELECT :now_us AS anon_1'
+    """
+    if name == "sqlite":
+        from sqlalchemy.dialects.sqlite.pysqlite import dialect
+    elif name == "postgresql":
+        from sqlalchemy.dialects.postgresql.psycopg import dialect
+    elif name == "duckdb":
+        from duckdb_engine import Dialect as dialect
+    else:
+        raise ValueError(f"no display dialect for {name!r}")
+    return dialect(paramstyle="named")
+
+
+@dataclass
+class _Frame:
+    """The customers with their events and state joined on, and a compiler over them."""
+
+    compiler: Compiler
+    source: sa.FromClause
+    id: ColumnElement
+    tables: list[StateTable]
+    reads: dict[str, tuple[str, ...]]
+
+
+def _frame(
+    roots: Sequence[ir.Node],
+    layout: Layout,
+    dialect: SqlDialect,
+    flags: Mapping[ir.StateFlag, np.ndarray],
+    plan: ir.Plan | None,
+) -> _Frame:
+    nodes = list(ir.walk(*roots))
+    columns = [n.name for n in nodes if isinstance(n, ir.Column)]
+    customers = customers_table(layout.customers, [layout.id, *columns])
+    customer_id = customers.c[layout.id]
+    binder = Binder()
+    aggregates = tuple(dict.fromkeys(n for n in nodes if isinstance(n, ir.EventAggregate)))
+    fused = plan is None or plan.fused is not None
+    if plan is not None and plan.fused is not None:
+        # The plan's fused list, in its order; any aggregate it lacks is added after.
+        aggregates = tuple(dict.fromkeys([*plan.fused, *aggregates]))
+    scan = plan.scan if plan is not None and _covers(plan.scan, aggregates) else None
+    events = event_sql(dialect, binder, layout, aggregates, fused, scan, customer_id)
+    tables = state_tables({f: ids for f, ids in flags.items() if f in set(nodes)}, dialect)
+    compiler = Compiler(
+        dialect, binder, customers, events.values, state_expressions(tables, customer_id)
+    )
+    source: sa.FromClause = customers
+    for joined, on in events.joins:
+        source = source.outerjoin(joined, on)
+    reads = {layout.customers: tuple(dict.fromkeys([layout.id, *columns]))}
+    if aggregates:
+        reads[layout.events] = tuple(
+            dict.fromkeys(
+                [
+                    layout.customer_id,
+                    layout.type,
+                    layout.occurred_at,
+                    *(c for a in aggregates for c in _filter_columns(layout, a)),
+                ]
+            )
+        )
+    return _Frame(compiler, source, customer_id, list(tables.values()), reads)
+
+
+def _covers(scan: ir.Scan | None, aggregates: Sequence[ir.EventAggregate]) -> bool:
+    """Whether ``scan`` reads every event ``aggregates`` need (``values`` may be asked about
+    nodes of another plan than the one whose scan it is given)."""
+    if scan is None or not {a.filter.event_type for a in aggregates} <= set(scan.event_types):
+        return False
+    widest = scan.event_window
+    return widest is None or all(
+        a.filter.window is not None and a.filter.window <= widest for a in aggregates
+    )
+
+
+def _filter_columns(layout: Layout, aggregate: ir.EventAggregate) -> list[str]:
+    """The events columns one aggregate reads."""
+    found = aggregate.filter
+    named = [
+        (layout.channel, found.channel),
+        (layout.campaign, found.campaign),
+        (layout.template, found.template),
+    ]
+    return [column for column, value in named if value is not None] + (
+        [aggregate.prop] if aggregate.prop else []
+    )
+
+
+def _is_true(node: ir.Node) -> bool:
+    return isinstance(node, ir.Literal) and node.value is True
+
+
+def decision(plan: ir.Plan, compiler: Compiler) -> ColumnElement:
+    """The per-customer decision ``r`` (see the module docstring)."""
+    whens = [
+        (sa.and_(compiler(rule.condition), sa.not_(compiler(rule.already_fired))), const(str(i)))
+        for i, rule in enumerate(plan.rules)
+    ]
+    chosen = sa.case(*whens, else_=const("-1")) if whens else const("-1")
+    if _is_true(plan.audience):
+        return chosen
+    return sa.case((compiler(plan.audience), chosen))
+
+
+def decide_statement(
+    plan: ir.Plan, layout: Layout, dialect: SqlDialect, flags: Mapping[ir.StateFlag, np.ndarray]
+) -> Statement:
+    """One row: the audience size, then the ids each rule takes (``rule_0``, ``rule_1``, ...)."""
+    frame = _frame(list(plan.roots()), layout, dialect, flags, plan)
+    per_customer = sa.select(
+        frame.id.label("id"), decision(plan, frame.compiler).label("r")
+    ).select_from(frame.source)
+    d = dialect.fence(per_customer).subquery("d")
+    gathered = [
+        dialect.gather_ids(d.c.id, d.c.r == const(str(i))).label(f"rule_{i}")
+        for i in range(len(plan.rules))
+    ]
+    select = sa.select(sa.func.count(d.c.r).label("audience"), *gathered)
+    return Statement(select, frame.compiler.binder, frame.tables, frame.reads)
+
+
+def values_statement(
+    nodes: Sequence[ir.Node],
+    layout: Layout,
+    dialect: SqlDialect,
+    flags: Mapping[ir.StateFlag, np.ndarray],
+    plan: ir.Plan | None = None,
+) -> Statement:
+    """Every customer's id and the value of each node (``v0``, ``v1``, ...), by id."""
+    frame = _frame(nodes, layout, dialect, flags, plan)
+    outputs = [
+        output(dialect, node, frame.compiler(node)).label(f"v{i}") for i, node in enumerate(nodes)
+    ]
+    select = sa.select(frame.id.label("id"), *outputs).select_from(frame.source).order_by(frame.id)
+    return Statement(select, frame.compiler.binder, frame.tables, frame.reads)
+
+
+def output(dialect: SqlDialect, node: ir.Node, expr: ColumnElement) -> ColumnElement:
+    """A value as it leaves the database: numbers as float64 (counts, numerics)."""
+    if node.kind == "number":
+        return dialect.number(expr)
+    return expr
