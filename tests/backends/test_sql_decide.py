@@ -142,7 +142,8 @@ def test_a_campaign_for_everyone_and_a_plan_without_rules(engine):
 
 
 def test_one_statement_reads_the_store(engine):
-    """Preparation aside (session settings, temp tables), one statement reads the tables."""
+    """Preparation aside (session settings, temp tables, SQLite's time-format samples), one
+    statement reads the tables."""
     source = _store(engine)
     seen: list[str] = []
 
@@ -155,7 +156,10 @@ def test_one_statement_reads_the_store(engine):
         SqlBackend().decide(plan, source, RunContext(now=NOW, state=FakeState(STATE)))
     finally:
         sa.event.remove(engine, "before_cursor_execute", remember)
-    reading = [s for s in seen if "customers" in s or "events" in s]
+    from winlang.backends.sql.dialects import TIME_SAMPLE
+
+    sample = f"LIMIT {TIME_SAMPLE}"
+    reading = [s for s in seen if ("customers" in s or "events" in s) and sample not in s]
     assert len(reading) == 1, reading
 
 

@@ -41,7 +41,7 @@ class SqlBackend:
         constructs = _checked(dialect, nodes)
         flags = _flags(nodes, plan.campaign, context)
         statement = decide_statement(plan, source.layout, dialect, flags)
-        row = _run(engine, dialect, statement, constructs, context)
+        row = _run(engine, dialect, statement, constructs, context, _times(nodes, source))
         return decisions_of(row, dialect)
 
     def values(
@@ -58,7 +58,9 @@ class SqlBackend:
         campaign = plan.campaign if plan is not None else _campaign_of(walked)
         flags = _flags(walked, campaign, context)
         statement = values_statement(nodes, source.layout, dialect, flags, plan)
-        rows = _run(engine, dialect, statement, constructs, context, all_rows=True)
+        rows = _run(
+            engine, dialect, statement, constructs, context, _times(walked, source), all_rows=True
+        )
         columns = list(zip(*rows, strict=True)) if rows else [() for _ in range(len(nodes) + 1)]
         ids = np.asarray(columns[0]) if rows else np.empty(0, dtype=np.int64)
         arrays = [
@@ -104,12 +106,26 @@ def _campaign_of(nodes: Sequence[ir.Node]) -> str:
     return next(iter(names), "")
 
 
+def _times(nodes: Sequence[ir.Node], source: Source) -> dict[str, list[str]]:
+    """The time columns a statement reads, by table."""
+    layout = source.layout
+    columns = {
+        layout.customers: sorted(
+            {n.name for n in nodes if isinstance(n, ir.Column) and n.kind == "timestamp"}
+        )
+    }
+    if any(isinstance(n, ir.EventAggregate) for n in nodes):
+        columns[layout.events] = [layout.occurred_at]
+    return columns
+
+
 def _run(
     engine,
     dialect: SqlDialect,
     statement: Statement,
     constructs: frozenset[str],
     context: RunContext,
+    times: dict[str, list[str]],
     all_rows: bool = False,
 ):
     """Prepare the connection, fill the state tables, run the statement; change nothing."""
@@ -117,6 +133,7 @@ def _run(
     with _connect(engine) as connection:
         try:
             dialect.prepare(connection, constructs)
+            dialect.verify_times(connection, times)
             with filled(connection, dialect, statement.tables):
                 result = connection.execute(statement.select, params)
                 return result.fetchall() if all_rows else result.one()

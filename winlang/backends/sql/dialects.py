@@ -12,6 +12,7 @@ its ``unsupported`` set (or found missing by :meth:`SqlDialect.prepare`) and rai
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterable, Sequence
 
 import orjson
@@ -22,7 +23,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import UnaryExpression
 
-from ..base import PushdownError
+from ..base import DataError, PushdownError
 from .binds import Binder, Instant, literal
 
 Expr = ColumnElement
@@ -96,6 +97,10 @@ class SqlDialect:
 
     def prepare(self, connection: Connection, constructs: frozenset[str]) -> None:
         """Ready ``connection`` for a statement using ``constructs`` (before it runs)."""
+
+    def verify_times(self, connection: Connection, columns: dict[str, list[str]]) -> None:
+        """Refuse time columns whose stored form the statement would misread (typed
+        databases store real timestamps: nothing to do)."""
 
     # ---- numbers -------------------------------------------------------------------------------
 
@@ -250,6 +255,15 @@ class DuckDBDialect(SqlDialect):
         return sa.func.list(ids).filter(where)
 
 
+TIME_SAMPLE = 1000
+_ISO_UTC = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|\+00:?00)?)?")
+
+
+def _iso_utc(value: object) -> bool:
+    """``"2026-11-22"``, ``"2026-11-22 10:00:00.5"``, ``"2026-11-22T10:00:00Z"``: yes."""
+    return isinstance(value, str) and _ISO_UTC.fullmatch(value) is not None
+
+
 class SqliteDialect(SqlDialect):
     """SQLite: dynamic types, timestamps as ISO text, ASCII-only built-in case mapping.
 
@@ -308,6 +322,32 @@ class SqliteDialect(SqlDialect):
 
     def time_column(self, column: Expr, source_kind: str) -> Expr:
         return column  # dates are "YYYY-MM-DD": already midnight to every formula below
+
+    def verify_times(self, connection: Connection, columns: dict[str, list[str]]) -> None:
+        """The formulas above read ISO text in UTC. A column written another way (epoch
+        numbers, a +02:00 offset, 11/22/2026) would be misread silently, and a full check costs
+        as much as the query itself (15 s on 10M events), so the first and last stored values
+        of each column are checked: a writer uses one format for a whole column."""
+        for table, names in columns.items():
+            quote = connection.dialect.identifier_preparer.quote
+            for name in names:
+                for order in ("", " ORDER BY rowid DESC"):
+                    query = (
+                        f"SELECT {quote(name)} FROM {quote(table)} WHERE {quote(name)} "
+                        f"IS NOT NULL{order} LIMIT {TIME_SAMPLE}"
+                    )
+                    try:
+                        values = [v for (v,) in connection.exec_driver_sql(query)]
+                    except sa.exc.DBAPIError:  # a table without rowid: the head must do
+                        connection.rollback()
+                        continue
+                    odd = next((v for v in values if not _iso_utc(v)), None)
+                    if odd is not None:
+                        raise DataError(
+                            f"`{table}`.`{name}` holds {odd!r}, which is not an ISO time in "
+                            "UTC; SQLite stores must keep times as text like "
+                            "'2026-11-22 10:00:00' (or use --engine numpy, which parses them)"
+                        )
 
     def time_value(self, instant: Instant, binder: Binder) -> Expr:
         return binder.instant(instant, "text", sa.String())
