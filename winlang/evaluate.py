@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from .check import CheckedCampaign
 from .config import Config
-from .errors import EngineError
+from .errors import DataError, EngineError
 from .plan import ir, plan_campaign
 
 if TYPE_CHECKING:  # the backends pull in NumPy and PyArrow: imported when a run starts
@@ -71,6 +71,28 @@ def choose_backend(engine: str, source: Source) -> Backend:
     return NumpyBackend()
 
 
+def verify_store(plan: ir.Plan, source: Source, layout: Layout) -> None:
+    """The store has every column the plan reads, with the type the campaign was checked
+    against (a stale schema file must not make a backend coerce text into numbers)."""
+    from .types import Type, family
+
+    store = source.schema().customers
+    for column in {n for n in ir.walk(*plan.roots()) if isinstance(n, ir.Column)}:
+        found = store.get(column.name)
+        if found is None:
+            raise DataError(
+                f"the store's `{layout.customers}` table has no column "
+                f"`{column.name}`, which the campaign uses"
+            )
+        expected = Type(column.source_kind or column.kind)
+        if family(found) != family(expected):
+            raise DataError(
+                f"`{layout.customers}`.`{column.name}` holds {found} values in the store, but "
+                f"the campaign was checked with it as {expected}; update the schema file "
+                "(winlang schema export) and check again"
+            )
+
+
 def evaluate_campaign(
     checked: CheckedCampaign,
     source: Source,
@@ -84,6 +106,7 @@ def evaluate_campaign(
 
     backend = choose_backend(engine, source)
     plan = plan_campaign(checked, skip)
+    verify_store(plan, source, source.layout)
     context = RunContext(
         now=now, state=state or EmptyState(), batch_size=batch_size or DEFAULT_BATCH_SIZE
     )

@@ -71,4 +71,13 @@ def run(
         click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2))
     else:
         click.echo(render_text(report))
+    if report["audience"] == 0:
+        click.echo(f"winlang: note: {_why_nobody(source)}", err=True)
     sys.exit(0)
+
+
+def _why_nobody(source) -> str:
+    empty = next(iter(source.customer_batches([source.layout.id], 1)), None) is None
+    if empty:
+        return f"the store's `{source.layout.customers}` table is empty"
+    return "no customer passes the audience condition"
