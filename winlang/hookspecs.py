@@ -27,7 +27,10 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from .backends.base import Layout, Source
+    from .deliver.channel import Channel
 
 PROJECT = "winlang"
 
@@ -47,3 +50,21 @@ def winlang_data_source(url: str, layout: Layout) -> Source | None:
     and report unreadable data as :class:`~winlang.backends.base.DataError` when reading.
     The first plugin that returns a source wins.
     """
+
+
+@hookspec(firstresult=True)
+def winlang_channel(plugin: str, name: str, settings: Mapping[str, object]) -> Channel | None:
+    """Make the channel for ``[channels.NAME]`` whose ``plugin = "PLUGIN"``, or return None
+    when ``plugin`` is not this plugin's name.
+
+    ``settings`` are the channel's other keys in winlang.toml (``path``, ``url``, ``host``...);
+    secrets are never in them: read them from the environment variables the settings name
+    (``password_env = "SMTP_PASSWORD"``). Raise
+    :class:`~winlang.deliver.model.ChannelError` for bad settings, naming the key. The
+    returned object implements :class:`winlang.deliver.channel.Channel`.
+    """
+
+
+@hookspec
+def winlang_plugin_names() -> list[str]:
+    """The channel plugin names this plugin provides (for ``winlang plugins``)."""

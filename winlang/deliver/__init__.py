@@ -1,0 +1,1 @@
+"""Deliver: turn planned messages into sent ones through channel plugins, ledger first."""
