@@ -53,3 +53,11 @@ def clock(now_text: str | None):
 def fail(error: Exception) -> None:
     click.echo(f"winlang: {error}", err=True)
     sys.exit(1)
+
+
+def ledger(project: Project):
+    """The engine's view of the state database, read-only; an empty state before any run."""
+    from ..state import read_state
+
+    state = read_state(project.config.state_url)
+    return state.view() if state is not None else None

@@ -8,7 +8,7 @@ import click
 import orjson
 
 from ..evaluate import choose_backend, open_store
-from .common import USER_ERRORS, clock, fail, load_checked, now_option
+from .common import USER_ERRORS, clock, fail, ledger, load_checked, now_option
 from .options import config_option
 
 
@@ -41,7 +41,7 @@ def explain_command(
             source,
             _customer_id(customer),
             now,
-            EmptyState(),
+            ledger(project) or EmptyState(),
             choose_backend("numpy", source),
         )
     except (*USER_ERRORS, CustomerNotFound) as error:

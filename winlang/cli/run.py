@@ -11,7 +11,7 @@ import orjson
 from ..evaluate import ENGINES, evaluate_campaign, open_store
 from ..plan.passes import PASSES
 from ..report.summary import render_text, summary
-from .common import USER_ERRORS, clock, fail, load_checked, now_option
+from .common import USER_ERRORS, clock, fail, ledger, load_checked, now_option
 from .options import config_option
 
 
@@ -62,7 +62,13 @@ def run(
     try:
         source = open_store(project.config)
         evaluation = evaluate_campaign(
-            checked, source, now, engine, skip=skip, batch_size=batch_size
+            checked,
+            source,
+            now,
+            engine,
+            state=ledger(project),
+            skip=skip,
+            batch_size=batch_size,
         )
     except USER_ERRORS as error:
         fail(error)

@@ -1,0 +1,105 @@
+"""The state database's tables (SQLAlchemy Core): winlang's own ledger, beside the store.
+
+Changing a table means a new migration in ``migrations/versions``; a test compares the
+migrated database with these definitions.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("campaign", sa.String(200), nullable=False),
+    sa.Column("now", sa.DateTime, nullable=False),  # the run's clock (naive UTC)
+    sa.Column("dry_run", sa.Boolean, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # running, finished, failed
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime),
+    sa.Column("summary", sa.Text),  # the run summary, JSON
+)
+
+# One row per message that exists: planned, then sent / failed / held out. The unique key
+# makes a second plan of the same message impossible, even from two runs at once.
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("idempotency_key", sa.String(400), nullable=False, unique=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id"), nullable=False),
+    sa.Column("campaign", sa.String(200), nullable=False),
+    sa.Column("rule", sa.String(200), nullable=False),
+    sa.Column("customer_id", sa.String(200), nullable=False),
+    sa.Column("occurrence", sa.Integer, nullable=False, default=0),
+    sa.Column("channel", sa.String(100)),
+    sa.Column("template", sa.String(200)),
+    sa.Column("variant", sa.String(100)),
+    sa.Column("address", sa.Text),
+    sa.Column("status", sa.String(20), nullable=False),  # planned, sent, failed, held_out
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("provider_id", sa.String(400)),
+    sa.Column("error", sa.Text),
+    sa.Column("parts", sa.Integer),
+    sa.Column("planned_at", sa.DateTime, nullable=False),
+    sa.Column("sent_at", sa.DateTime),
+    sa.Index("messages_by_customer", "campaign", "customer_id"),
+    sa.Index("messages_by_rule", "campaign", "rule", "customer_id"),
+)
+
+skips = sa.Table(
+    "skips",
+    metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id"), nullable=False),
+    sa.Column("rule", sa.String(200), nullable=False),
+    sa.Column("customer_id", sa.String(200), nullable=False),
+    sa.Column("reason", sa.String(40), nullable=False),  # no_consent, cap, quiet_hours, ...
+    sa.Index("skips_by_run", "run_id"),
+)
+
+assignments = sa.Table(
+    "assignments",
+    metadata,
+    sa.Column("campaign", sa.String(200), primary_key=True),
+    sa.Column("kind", sa.String(240), primary_key=True),  # "holdout" or "variant:<rule>"
+    sa.Column("customer_id", sa.String(200), primary_key=True),
+    sa.Column("value", sa.String(100), nullable=False),
+    sa.Column("assigned_at", sa.DateTime, nullable=False),
+)
+
+list_members = sa.Table(
+    "list_members",
+    metadata,
+    sa.Column("list_name", sa.String(200), primary_key=True),
+    sa.Column("customer_id", sa.String(200), primary_key=True),
+    sa.Column("campaign", sa.String(200)),
+    sa.Column("added_at", sa.DateTime, nullable=False),
+)
+
+suppressions = sa.Table(
+    "suppressions",
+    metadata,
+    sa.Column("customer_id", sa.String(200), primary_key=True),
+    sa.Column("channel", sa.String(100), primary_key=True),  # "*": every channel
+    sa.Column("campaign", sa.String(200)),
+    sa.Column("at", sa.DateTime, nullable=False),
+)
+
+ingested_events = sa.Table(
+    "ingested_events",
+    metadata,
+    sa.Column("event_id", sa.String(200), primary_key=True),  # idempotent ingest
+    sa.Column("customer_id", sa.String(200), nullable=False),
+    sa.Column("type", sa.String(100), nullable=False),
+    sa.Column("channel", sa.String(100)),
+    sa.Column("campaign", sa.String(200)),
+    sa.Column("template", sa.String(200)),
+    sa.Column("occurred_at", sa.DateTime, nullable=False),
+    sa.Column("amount", sa.Float),
+    sa.Column("product_name", sa.Text),
+    sa.Column("ingested_at", sa.DateTime, nullable=False),
+    sa.Index("ingested_by_customer", "customer_id", "type"),
+)
