@@ -18,7 +18,7 @@ from . import hookspecs
 ENTRY_POINT_GROUP = "winlang"
 
 # Modules implementing hooks for the built-in features, registered like any plugin.
-BUILTIN_PLUGINS = ("winlang.sources.builtin",)
+BUILTIN_PLUGINS = ("winlang.sources.builtin", "winlang.channels.builtin")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from .. import __version__
 from .check import check
 from .demo import demo
 from .explain import explain_command
+from .plugins import plugins
 from .run import run
 from .schema import schema
 
@@ -28,6 +29,7 @@ cli.add_command(check)
 cli.add_command(run)
 cli.add_command(explain_command)
 cli.add_command(demo)
+cli.add_command(plugins)
 cli.add_command(schema)
 
 

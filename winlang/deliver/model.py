@@ -63,8 +63,13 @@ class Message:
             "template": self.template,
             "to": self.to,
         }
-        optional = {"text": self.text, "subject": self.subject, "body": self.body,
-                    "parts": self.parts, "variant": self.variant}
+        optional = {
+            "text": self.text,
+            "subject": self.subject,
+            "body": self.body,
+            "parts": self.parts,
+            "variant": self.variant,
+        }
         data.update({k: v for k, v in optional.items() if v is not None})
         if self.metadata:
             data["metadata"] = dict(self.metadata)

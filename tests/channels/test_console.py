@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from winlang.channels.console import ConsoleChannel
+from winlang.deliver.model import ChannelError, Outcome
+from winlang.testing import make_message
+
+
+def test_prints_each_message_readably():
+    out = io.StringIO()
+    channel = ConsoleChannel.from_settings("sms", {"stream": out})
+    channel.send([make_message(subject=None, body=None, text="Hi Ada", to="+4912345")])
+    assert out.getvalue() == "--- email to +4912345 [test/win_back/1/0]\nHi Ada\n"
+
+
+def test_stdout_by_default(capsys):
+    [result] = ConsoleChannel.from_settings("sms", {}).send([make_message()])
+    assert result.outcome is Outcome.SENT
+    assert "Subject: We miss you" in capsys.readouterr().out
+
+
+def test_a_closed_stream_is_temporary():
+    out = io.StringIO()
+    out.close()
+    [result] = ConsoleChannel(out).send([make_message()])
+    assert result.outcome is Outcome.TEMPORARY
+
+
+def test_bad_stream_names_the_key():
+    with pytest.raises(ChannelError, match="`stream`"):
+        ConsoleChannel.from_settings("sms", {"stream": "printer"})
