@@ -95,7 +95,7 @@ class Store:
 class Limits:
     sms_max_parts: int = 3
     sms_placeholder_length: int = 10  # characters assumed for a placeholder at check time
-    global_cap: tuple[int, int] | None = None  # messages, per seconds, across campaigns
+    global_cap: tuple[int, int] | None = None  # (messages, per days), across campaigns
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,284 @@
+"""The policies in their order, and the invariants no run may break."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.policies.strategies import DST_ZONES, instants, windows, zone_values
+from winlang.parse import parse_campaign
+from winlang.policies.apply import (
+    Arm,
+    PolicyInputs,
+    QuietWindow,
+    RulePlan,
+    SendStep,
+    apply_policies,
+    rule_plan,
+)
+from winlang.policies.caps import CapLimit, History
+from winlang.policies.contact import ALL, ChannelContact
+from winlang.policies.hashing import holdout
+from winlang.policies.quiet import window_contains
+from winlang.policies.reasons import ORDER
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)  # 15:00 in Bucharest, 08:00 in New York
+COUPON = RulePlan(
+    "coupon", (Arm(100, (SendStep("sms", "coupon"), SendStep("push", "coupon_push"))),)
+)
+HELLO = RulePlan(
+    "hello",
+    (Arm(50, (SendStep("email", "hello_a"),)), Arm(50, (SendStep("email", "hello_b"),))),
+    split=True,
+)
+BIRTHDAY = RulePlan(
+    "birthday", (Arm(100, (SendStep("sms", "greeting"),)),), repeat_seconds=365 * 86_400
+)
+LIST_ONLY = RulePlan("won_back", (Arm(100, ()),))
+RULES = (COUPON, HELLO, BIRTHDAY, LIST_ONLY)
+
+
+def contact(addresses, consents) -> ChannelContact:
+    return ChannelContact(np.array(addresses, dtype=object), np.array(consents, dtype=object))
+
+
+def reachable(n: int) -> dict[str, ChannelContact]:
+    return {ch: contact(["x"] * n, [True] * n) for ch in ("sms", "push", "email")}
+
+
+def inputs(n: int, **changes) -> PolicyInputs:
+    base = dict(
+        campaign="ladder",
+        now=NOW,
+        rules=RULES,
+        customer_ids=np.array([str(i) for i in range(n)]),
+        rule_index=np.zeros(n, dtype=np.int64),
+        contacts=reachable(n),
+    )
+    return PolicyInputs(**(base | changes))
+
+
+def test_order_is_documented():
+    assert [r.value for r in ORDER] == [
+        "already_fired",
+        "holdout",
+        "no_consent",
+        "no_address",
+        "unsubscribed",
+        "cap",
+        "global_cap",
+        "quiet_hours",
+    ]
+
+
+def test_everyone_reachable_is_sent():
+    out = apply_policies(inputs(3))
+    assert out.status.tolist() == ["send"] * 3 and out.channel.tolist() == ["sms"] * 3
+    assert out.summary() == {
+        "sent": 3,
+        "actions_only": 0,
+        "held_out": 0,
+        "skipped": {},
+        "channels": {"sms": 3},
+    }
+
+
+def test_first_stopping_policy_gives_the_reason():
+    n = 5
+    contacts = reachable(n)
+    contacts["sms"] = contact(["x", "x", None, "x", "x"], [True, True, True, True, True])
+    contacts["push"] = contact(["x", "x", None, "x", "x"], [True, True, True, True, True])
+    history = History(
+        np.array(["3"]), np.array(["ladder"]), np.array(["2026-05-30"], "datetime64[s]")
+    )
+    last = np.array(["2026-01-01", "NaT", "NaT", "NaT", "NaT"], dtype="datetime64[s]")
+    out = apply_policies(
+        inputs(
+            n,
+            contacts=contacts,
+            last_fired=last,
+            history=history,
+            cap=CapLimit(1, 7 * 86_400),
+            suppressions=frozenset({("1", ALL)}),
+            quiet=QuietWindow(time(21), time(9)),
+            zones=np.array([None, None, None, None, "Asia/Seoul"], dtype=object),  # 21:00 in Seoul
+            timezone="Europe/Bucharest",
+        )
+    )
+    assert out.reason.tolist() == [
+        "already_fired",
+        "unsubscribed",
+        "no_address",
+        "cap",
+        "quiet_hours",
+    ]
+    assert out.status.tolist() == ["skipped"] * 4 + ["deferred"]
+    assert out.deferred_until[4] == np.datetime64("2026-06-02T00:00")  # 09:00 in Seoul
+    assert out.summary()["skipped"] == {
+        "already_fired": 1,
+        "cap": 1,
+        "no_address": 1,
+        "quiet_hours": 1,
+        "unsubscribed": 1,
+    }
+
+
+def test_repeat_every_allows_a_new_firing():
+    last = np.array(["2025-05-01", "2025-07-01"], dtype="datetime64[s]")
+    out = apply_policies(inputs(2, rule_index=np.array([2, 2]), last_fired=last))
+    assert out.status.tolist() == ["send", "skipped"]
+
+
+def test_split_variant_recorded_and_chooses_the_template():
+    out = apply_policies(inputs(200, rule_index=np.ones(200, dtype=np.int64)))
+    assert set(out.variant.tolist()) == {0, 1}
+    assert (out.template == np.where(out.variant == 0, "hello_a", "hello_b")).all()
+
+
+def test_holdout_is_never_messaged_and_has_no_variant():
+    out = apply_policies(inputs(1000, rule_index=np.ones(1000, dtype=np.int64), holdout_percent=10))
+    held = out.status == "held_out"
+    assert 50 < held.sum() < 150
+    assert (out.channel[held] == None).all() and (out.variant[held] == -1).all()  # noqa: E711
+
+
+def test_rule_without_send_is_actions_only():
+    out = apply_policies(
+        inputs(
+            2,
+            rule_index=np.array([3, 3]),
+            contacts={ch: contact([None, None], [None, None]) for ch in ("sms", "push", "email")},
+        )
+    )
+    assert out.status.tolist() == ["send", "send"] and out.channel.tolist() == [None, None]
+    assert out.summary()["actions_only"] == 2
+
+
+def test_invalid_zones_reported():
+    zones = np.array(["Mars/Base", "Asia/Seoul"], dtype=object)
+    out = apply_policies(inputs(2, zones=zones, quiet=QuietWindow(time(21), time(9))))
+    assert out.invalid_zones == ("Mars/Base",)
+
+
+def test_rule_plan_from_a_parsed_campaign():
+    text = """campaign "c"
+template coupon sms "x"
+template coupon_push push "y"
+template a email subject "s" body "b"
+template b email subject "s" body "b"
+rule coupon: when orders > 1 then send sms coupon else send push coupon_push
+rule hello: when orders > 2 then split
+  30% send email a
+  70% send email b
+rule bday: when birthday is today then send sms coupon repeat every 1 year
+"""
+    rules = [rule_plan(r) for r in parse_campaign(text, "c.win").campaign.rules]
+    assert rules[0] == RulePlan(
+        "coupon", (Arm(100.0, (SendStep("sms", "coupon"), SendStep("push", "coupon_push"))),)
+    )
+    assert rules[1].split and [a.share for a in rules[1].arms] == [30, 70]
+    assert rules[2].repeat_seconds == 365 * 86_400
+
+
+# ---- the invariants, for any inputs --------------------------------------------------------
+
+consents = st.sampled_from([True, False, None, 1, np.True_])
+addresses = st.sampled_from(["x", None, "", " "])
+
+
+@st.composite
+def runs(draw):
+    n = draw(st.integers(0, 30))
+    ids = [f"c{i}" for i in range(n)]
+    contacts = {
+        ch: contact(
+            draw(st.lists(addresses, min_size=n, max_size=n)),
+            draw(st.lists(consents, min_size=n, max_size=n)),
+        )
+        for ch in ("sms", "push", "email")
+    }
+    window = draw(st.none() | windows())
+    return inputs(
+        n,
+        now=draw(instants()),
+        customer_ids=np.array(ids, dtype=object),
+        rule_index=np.array(
+            draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)), dtype=np.int64
+        ),
+        contacts=contacts,
+        zones=np.array(draw(st.lists(zone_values, min_size=n, max_size=n)), dtype=object),
+        suppressions=frozenset(
+            draw(
+                st.sets(
+                    st.tuples(
+                        st.sampled_from(ids or ["c0"]),
+                        st.sampled_from(("sms", "push", "email", ALL)),
+                    )
+                )
+            )
+        ),
+        holdout_percent=draw(st.sampled_from([0, 10, 50])),
+        quiet=None if window is None else QuietWindow(*window),
+        timezone=draw(st.sampled_from(DST_ZONES)),
+    )
+
+
+def _own_clock_quiet(run: PolicyInputs, i: int) -> bool:
+    name = run.zones[i]
+    try:
+        tz = ZoneInfo(name) if isinstance(name, str) and name.strip() else ZoneInfo(run.timezone)
+    except Exception:
+        tz = ZoneInfo(run.timezone)
+    return window_contains(run.now.astimezone(tz).time(), run.quiet.start, run.quiet.end)
+
+
+@given(runs())
+def test_no_message_breaks_a_policy(run):
+    out = apply_policies(run)
+
+    held = holdout(run.campaign, run.customer_ids, run.holdout_percent)
+    for i, cid in enumerate(run.customer_ids):
+        if held[i]:
+            assert out.status[i] == "held_out" and out.channel[i] is None
+        if out.status[i] != "send" or out.channel[i] is None:
+            continue
+        ch = out.channel[i]
+        consent, address = run.contacts[ch].consent[i], run.contacts[ch].address[i]
+        assert type(consent) in (bool, np.bool_) and bool(consent)
+        assert isinstance(address, str) and address.strip()
+        assert (cid, ch) not in run.suppressions and (cid, ALL) not in run.suppressions
+        if run.quiet is not None:
+            assert not _own_clock_quiet(run, i)
+    assert all(r in {"", *ORDER} for r in out.reason.tolist())
+    summary = out.summary()
+    total = summary["sent"] + summary["actions_only"] + summary["held_out"]
+    assert total + sum(summary["skipped"].values()) == len(run.customer_ids)
+
+
+@given(runs(), st.randoms())
+def test_same_inputs_same_outcome_in_any_order(run, rnd):
+    first = apply_policies(run)
+    order = list(range(len(run.customer_ids)))
+    rnd.shuffle(order)
+    perm = np.array(order, dtype=np.int64)
+    shuffled = PolicyInputs(
+        **{
+            **run.__dict__,
+            "customer_ids": run.customer_ids[perm],
+            "rule_index": run.rule_index[perm],
+            "zones": run.zones[perm],
+            "contacts": {
+                ch: ChannelContact(c.address[perm], c.consent[perm])
+                for ch, c in run.contacts.items()
+            },
+        }
+    )
+    again = apply_policies(shuffled)
+    for field in ("status", "reason", "channel", "template", "variant", "deferred_until"):
+        a, b = getattr(first, field)[perm], getattr(again, field)
+        assert a.astype(str).tolist() == b.astype(str).tolist(), field
+    assert apply_policies(run).status.tolist() == first.status.tolist()

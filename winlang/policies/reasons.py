@@ -1,0 +1,43 @@
+"""Statuses and reason codes of the contact policies, and the one order they run in.
+
+Every planned customer ends with one :class:`Status`; a customer who is not sent to carries
+the :class:`Reason` of the first policy that stopped it.
+
+>>> print(" → ".join(ORDER))
+already_fired → holdout → no_consent → no_address → unsubscribed → cap → global_cap → quiet_hours
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """What happens to one planned customer in this run."""
+
+    SEND = "send"  # planned: the delivery loop writes the ledger row and calls the channel
+    HELD_OUT = "held_out"  # the control group: never messaged, recorded for the lift report
+    SKIPPED = "skipped"  # not messaged in this run, for the reason given
+    DEFERRED = "deferred"  # quiet hours: planned again by the first run after the window
+
+
+class Reason(StrEnum):
+    """Why a customer is not sent to (``""`` for those who are)."""
+
+    ALREADY_FIRED = (
+        "already_fired"  # the rule fired before (and its `repeat every` has not run out)
+    )
+    HOLDOUT = "holdout"  # in the campaign's stable holdout share
+    NO_CONSENT = "no_consent"  # consent field for the channel is not exactly true
+    NO_ADDRESS = "no_address"  # address field for the channel is null or blank
+    UNSUBSCRIBED = "unsubscribed"  # suppressed for the channel or for all channels
+    CAP = "cap"  # the campaign's `cap N per D` is reached
+    GLOBAL_CAP = "global_cap"  # the config's `limits.global_cap` across campaigns is reached
+    QUIET_HOURS = "quiet_hours"  # inside quiet hours in the customer's zone: deferred
+
+
+# The documented order: the first policy that stops a customer gives its reason.
+ORDER: tuple[Reason, ...] = tuple(Reason)
+
+# The reasons a channel of a send chain can be unusable for, most serious first.
+CONTACT_REASONS: tuple[Reason, ...] = (Reason.NO_CONSENT, Reason.NO_ADDRESS, Reason.UNSUBSCRIBED)
