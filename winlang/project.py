@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import ast as A
-from .check import CheckResult, Fields, check_campaign, project_fields
+from .check import CheckedCampaign, CheckResult, Fields, check_campaign, project_fields
 from .config import Config, find_config, load_config
 from .diagnostics import Diagnostic, SourceText, at_file
 from .errors import DataError
@@ -152,3 +152,40 @@ def campaign_files(paths: list[Path]) -> tuple[list[Path], list[str]]:
         else:
             missing.append(str(path))
     return files, missing
+
+
+class CampaignErrors(ValueError):
+    """A campaign text that does not check; carries its diagnostics."""
+
+    def __init__(self, diagnostics: tuple[Diagnostic, ...]) -> None:
+        self.diagnostics = diagnostics
+        super().__init__(
+            "; ".join(
+                f"{d.line}:{d.column} {d.code} {d.message}" for d in diagnostics if d.is_error
+            )
+        )
+
+
+def checked_text(
+    text: str, schema: Schema | None, config: Config | None = None, path: str = "<text>"
+) -> CheckedCampaign:
+    """Parse and check a campaign held in a string (tests, notebooks, embedding).
+
+    >>> from winlang.schema import schema_from_json
+    >>> schema = schema_from_json('{"customers": {"orders": "number", "phone": "text", '
+    ...                           '"consent_sms": "bool"}}')
+    >>> checked = checked_text('campaign "c"\\ntemplate t sms "hi"\\n'
+    ...                        'when orders > 1 then send sms t', schema)
+    >>> checked.campaign.rules[0].name.name
+    'rule_1'
+    """
+    config = config or Config()
+    fields = project_fields(schema, config)
+    source = SourceText(path, text)
+    parsed = parse_campaign(text, path, fields.symbols)
+    if parsed.campaign is None or parsed.diagnostics:
+        raise CampaignErrors(parsed.diagnostics)
+    result = check_campaign(parsed.campaign, source, fields, config)
+    if result.checked is None:
+        raise CampaignErrors(result.diagnostics)
+    return result.checked

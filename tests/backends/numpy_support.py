@@ -10,11 +10,8 @@ import pyarrow as pa
 
 from winlang.backends.base import RunContext, StateView
 from winlang.backends.numpy import NumpyBackend
-from winlang.check import check_campaign, project_fields
-from winlang.config import Config
-from winlang.diagnostics import SourceText
-from winlang.parse import parse_campaign
-from winlang.plan import ir, lower_campaign, optimize
+from winlang.plan import ir, plan_campaign
+from winlang.project import checked_text
 from winlang.schema import Schema
 from winlang.sources.memory import MemorySource
 
@@ -91,14 +88,7 @@ def values(
 
 def compile_plan(text: str, schema: Schema, skip: Iterable[str] = ()) -> ir.Plan:
     """The plan of a campaign's text, checked against ``schema``."""
-    config = Config()
-    fields = project_fields(schema, config)
-    parsed = parse_campaign(text, "test.win")
-    assert parsed.campaign is not None, [d.message for d in parsed.diagnostics]
-    result = check_campaign(parsed.campaign, SourceText("test.win", text), fields, config)
-    assert result.checked is not None, [f"{d.code} {d.message}" for d in result.diagnostics]
-    plan, _origins = lower_campaign(result.checked)
-    return optimize(plan, skip)
+    return plan_campaign(checked_text(text, schema), skip)
 
 
 LADDER_TEXT = """campaign "sms-reengagement-ladder"

@@ -21,6 +21,8 @@ from winlang.backends.base import Layout, RunContext, StateView
 from winlang.backends.sql import SqlBackend
 from winlang.plan import ir
 
+from .numpy_support import LADDER_TEXT
+
 NOW = datetime(2026, 11, 22, 10, tzinfo=UTC)
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
@@ -179,21 +181,11 @@ def compile_plan(
 ) -> ir.Plan:
     """The plan of a campaign's text, checked against ``schema`` (``{"customers": {...},
     "events": {...}}`` of kind names)."""
-    from winlang.check import check_campaign, project_fields
-    from winlang.config import Config
-    from winlang.diagnostics import SourceText
-    from winlang.parse import parse_campaign
-    from winlang.plan import lower_campaign, optimize
+    from winlang.plan import plan_campaign
+    from winlang.project import checked_text
     from winlang.schema import schema_from_json
 
-    config = Config()
-    fields = project_fields(schema_from_json(json.dumps(schema)), config)
-    parsed = parse_campaign(text, "test.win")
-    assert parsed.campaign is not None, [d.message for d in parsed.diagnostics]
-    result = check_campaign(parsed.campaign, SourceText("test.win", text), fields, config)
-    assert result.checked is not None, [f"{d.code} {d.message}" for d in result.diagnostics]
-    plan, _origins = lower_campaign(result.checked)
-    return optimize(plan, skip)
+    return plan_campaign(checked_text(text, schema_from_json(json.dumps(schema))), skip)
 
 
 SCHEMA = {
@@ -223,24 +215,4 @@ SCHEMA = {
     },
 }
 
-LADDER = """campaign "sms-reengagement-ladder"
-  audience country in ("KR", "RO", "US") and lifetime_value >= 20
-
-segment lapsed_30 = days_since(last_purchase_at) between 30 and 59
-segment lapsed_60 = days_since(last_purchase_at) between 60 and 89
-segment lapsed_90 = days_since(last_purchase_at) >= 90
-
-template survey  sms "Hi {first_name}, 2 quick questions and a thank-you gift"
-template contest sms "{first_name}, win a year of free delivery"
-template coupon  sms "{first_name}, we miss you! {discount}% off your next order"
-template coupon_push push "{discount}% off your next order, {first_name}"
-
-rule survey:  when lapsed_30 then send sms survey
-rule contest: when lapsed_60 and not opened survey then send sms contest
-rule coupon:  when lapsed_90 and not opened survey and not opened contest
-              then send sms coupon with discount = 15
-              else send push coupon_push with discount = 15
-rule won_back: when clicked coupon within 14 days then add to list "active"
-rule give_up:  when received coupon and not clicked coupon and days_since(last_purchase_at) >= 120
-               then unsubscribe from sms
-"""
+LADDER = LADDER_TEXT  # the campaign of language.md §2, shared with the NumPy tests

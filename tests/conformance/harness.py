@@ -16,12 +16,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from winlang.backends.base import RunContext
-from winlang.check import check_campaign, project_fields
-from winlang.config import Config
-from winlang.diagnostics import SourceText
-from winlang.parse import parse_campaign
 from winlang.plan import ir, lower_campaign, optimize
-from winlang.project import Project
+from winlang.project import Project, checked_text
 from winlang.schema import Schema, schema_from_json
 
 HERE = Path(__file__).parent
@@ -103,15 +99,7 @@ def campaign_text(expr: str, raw_schema: dict) -> str:
 def compile_condition(expr: str, optimized: bool = True) -> tuple[ir.Node, ir.Plan]:
     """The IR of ``expr`` as a rule condition in the conformance campaign."""
     schema, raw = conformance_schema()
-    config = Config()
-    fields = project_fields(schema, config)
-    text = campaign_text(expr, raw)
-    parsed = parse_campaign(text, "case.win")
-    assert parsed.campaign is not None, [d.message for d in parsed.diagnostics]
-    result = check_campaign(parsed.campaign, SourceText("case.win", text), fields, config)
-    errors = [f"{d.code} {d.message}" for d in result.diagnostics if d.is_error]
-    assert result.checked is not None, errors
-    plan, _ = lower_campaign(result.checked)
+    plan, _ = lower_campaign(checked_text(campaign_text(expr, raw), schema, path="case.win"))
     if optimized:
         plan = optimize(plan)
     return plan.rules[0].condition, plan

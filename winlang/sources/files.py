@@ -15,7 +15,7 @@ with ``T``, and an optional ``Z``) a timestamp. An empty field is null.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -26,7 +26,7 @@ import pyarrow.dataset as ds
 from ..backends.base import DataError, Layout
 from ..schema import Schema, kind_of_arrow_type
 from ..types import SCALARS
-from .normalize import normalize_batch
+from .normalize import normalize_batch, within_times
 
 FORMATS = ("parquet", "csv")
 
@@ -86,7 +86,7 @@ class FileSource:
         kinds = self._kinds(table)
         keep = None if types is None else ds.field(layout.type).isin(list(types))
         for batch in dataset.to_batches(columns=names, filter=keep):
-            batch = _in_time(
+            batch = within_times(
                 self._normalized(batch, kinds, table), layout.occurred_at, since, until
             )
             if batch.num_rows:
@@ -169,23 +169,6 @@ class FileSource:
             listed = ", ".join(f"`{n}`" for n in missing)
             raise DataError(f"the `{table}` table ({self._path(table)}) has no column {listed}")
         return names
-
-
-def _in_time(
-    batch: pa.RecordBatch, column: str, since: datetime | None, until: datetime
-) -> pa.RecordBatch:
-    """Keep ``since <= occurred_at <= until`` (times are normalized to naive UTC µs first, so
-    the comparison is exact whatever the file held)."""
-    times = batch.column(batch.schema.get_field_index(column))
-    keep = pc.less_equal(times, pa.scalar(_naive(until), pa.timestamp("us")))
-    if since is not None:
-        keep = pc.and_(keep, pc.greater_equal(times, pa.scalar(_naive(since), pa.timestamp("us"))))
-    keep = keep.fill_null(False)
-    return batch if pc.all(keep).as_py() else batch.filter(keep)
-
-
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 # ---- CSV types -------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ table, the column and the value.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -136,3 +138,23 @@ def normalize_batch(batch: pa.RecordBatch, kinds: dict[str, str], table: str) ->
         for name, column in zip(batch.schema.names, batch.columns, strict=True)
     ]
     return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """Stores hold naive UTC times; an aware time is converted, a naive one taken as UTC."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def within_times(
+    batch: pa.RecordBatch, column: str, since: datetime | None, until: datetime
+) -> pa.RecordBatch:
+    """Keep rows with ``since <= column <= until`` (times already normalized to naive UTC
+    microseconds, so the comparison is exact whatever the store held)."""
+    times = batch.column(batch.schema.get_field_index(column))
+    keep = pc.less_equal(times, pa.scalar(naive_utc(until), pa.timestamp("us")))
+    if since is not None:
+        keep = pc.and_(
+            keep, pc.greater_equal(times, pa.scalar(naive_utc(since), pa.timestamp("us")))
+        )
+    keep = keep.fill_null(False)
+    return batch if pc.all(keep).as_py() else batch.filter(keep)

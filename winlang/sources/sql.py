@@ -16,11 +16,10 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..backends.base import DataError, Layout
 from ..schema import Schema, SchemaError, reflect_schema, require_local_file, safe_url
-from .normalize import normalize, normalize_batch
+from .normalize import normalize, normalize_batch, within_times
 
 EVENT_BATCH_SIZE = 262_144
 # SQLite compares its text timestamps as text, which is exact only between values written the
@@ -102,7 +101,7 @@ class SqlSource:
         sql = self._select(table, names, where)
         for batch in self._fetch(sql, params.values, names, kinds, table, EVENT_BATCH_SIZE):
             if text_times:
-                batch = _exact_times(batch, layout.occurred_at, since, until)
+                batch = within_times(batch, layout.occurred_at, since, until)
             if batch.num_rows:
                 yield batch
 
@@ -260,19 +259,3 @@ def _require(table: str, names: list[str], kinds: dict[str, str]) -> None:
         raise DataError(
             f"the `{table}` table has no column {listed} (it has {', '.join(sorted(kinds))})"
         )
-
-
-def _exact_times(
-    batch: pa.RecordBatch, column: str, since: datetime | None, until: datetime
-) -> pa.RecordBatch:
-    """Keep ``since <= occurred_at <= until`` exactly (after the widened SQL filter)."""
-    times = batch.column(batch.schema.get_field_index(column))
-    keep = pc.less_equal(times, pa.scalar(_naive(until), pa.timestamp("us")))
-    if since is not None:
-        keep = pc.and_(keep, pc.greater_equal(times, pa.scalar(_naive(since), pa.timestamp("us"))))
-    keep = keep.fill_null(False)
-    return batch if pc.all(keep).as_py() else batch.filter(keep)
-
-
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

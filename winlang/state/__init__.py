@@ -10,7 +10,7 @@ and ingested events. ``open_state`` creates or migrates it (Alembic, versioned s
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from ..errors import DataError
 from ..plan import ir
+from ..sources.normalize import naive_utc
 from . import tables as T
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -87,10 +88,6 @@ def safe(url: str) -> str:
     return sa.engine.make_url(url).render_as_string(hide_password=True)
 
 
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
 class LedgerView:
     """The engine's view of the state: who received what, who is in which list, which rule
     fired for whom (see :class:`winlang.plan.ir.StateFlag`)."""
@@ -103,7 +100,7 @@ class LedgerView:
     def customers(self, flag: ir.StateFlag, campaign: str, now: datetime) -> np.ndarray:
         query = {"received": self._received, "in_list": self._in_list, "fired": self._fired}[
             flag.state
-        ](flag, campaign, _naive(now))
+        ](flag, campaign, naive_utc(now))
         with self.engine.connect() as connection:
             ids = [row[0] for row in connection.execute(query)]
         return _ids(ids)
