@@ -27,7 +27,7 @@ from tests.e2e.reference import (
     Campaign,
     Customer,
 )
-from tests.e2e.support import CAMPAIGNS_DIR, NOW, Store, run_decisions
+from tests.e2e.support import CAMPAIGNS_DIR, NOW, Store, matches, run_decisions
 
 # 18.5 hours before the data's moment, in another time zone: the last hours' events and
 # purchases lie after this `now` (ignored; days_since is negative), and its UTC date is 21 Nov.
@@ -75,7 +75,7 @@ def run_report(
 
 def assert_report(report: dict, campaign: Campaign, store: Store, now: str, engine: str) -> None:
     expected = campaign.summary(store.customers(now))
-    assert {"audience": report["audience"], "rules": report["rules"]} == expected
+    assert {"audience": report["audience"], "rules": matches(report)} == expected
     assert report["campaign"] == campaign.name
     assert report["dry_run"] is True
     assert report["engine"] == engine

@@ -59,11 +59,15 @@ def demo(customers: int, folder: Path, seed: int, now_text: str | None, output: 
     project, checked = load_checked(campaign, folder / "winlang.toml")
     started = time.perf_counter()
     try:
-        evaluation = evaluate_campaign(checked, open_store(project.config), now)
+        from ..deliver.gather import policy_outcome
+
+        source = open_store(project.config)
+        evaluation = evaluate_campaign(checked, source, now)
+        outcome = policy_outcome(checked, evaluation, source, project.config)
     except USER_ERRORS as error:
         fail(error)
     ran = time.perf_counter() - started
-    report = summary(evaluation, dry_run=True)
+    report = summary(evaluation, dry_run=True, outcome=outcome)
     if output == "json":
         click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2))
         return

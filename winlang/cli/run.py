@@ -72,7 +72,13 @@ def run(
         )
     except USER_ERRORS as error:
         fail(error)
-    report = summary(evaluation, dry_run)
+    try:
+        from ..deliver.gather import policy_outcome
+
+        outcome = policy_outcome(checked, evaluation, source, project.config)
+    except USER_ERRORS as error:
+        fail(error)
+    report = summary(evaluation, dry_run, outcome)
     if output == "json":
         click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2))
     else:

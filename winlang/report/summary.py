@@ -10,20 +10,61 @@ from __future__ import annotations
 from ..evaluate import Evaluation
 
 
-def summary(evaluation: Evaluation, dry_run: bool) -> dict[str, object]:
+def summary(evaluation: Evaluation, dry_run: bool, outcome=None) -> dict[str, object]:
+    """The run summary; with the policies' ``outcome``, each rule also says how its matches
+    split: ``sent`` (would be sent, in a dry run), ``held_out``, ``skipped`` by reason,
+    ``failed`` and messages per channel."""
     plan = evaluation.plan
     matched = evaluation.decisions.matched(len(plan.rules))
+    rules = [
+        {"name": rule.name, "matched": count}
+        for rule, count in zip(plan.rules, matched, strict=True)
+    ]
+    if outcome is not None:
+        for index, rule in enumerate(rules):
+            rule.update(_split(outcome, evaluation.decisions.rules == index))
     return {
         "campaign": plan.campaign,
         "now": evaluation.now.isoformat().replace("+00:00", "Z"),
         "dry_run": dry_run,
         "engine": evaluation.engine,
         "audience": evaluation.decisions.audience,
-        "rules": [
-            {"name": rule.name, "matched": count}
-            for rule, count in zip(plan.rules, matched, strict=True)
-        ],
+        "rules": rules,
     }
+
+
+def _split(outcome, mask) -> dict[str, object]:
+    """The policy counts of the customers selected by ``mask``."""
+    from dataclasses import fields, replace
+
+    import numpy as np
+
+    part = replace(
+        outcome,
+        **{
+            f.name: getattr(outcome, f.name)[mask]
+            for f in fields(outcome)
+            if isinstance(getattr(outcome, f.name), np.ndarray)
+        },
+    )
+    counts = part.summary()
+    return {
+        "sent": counts["sent"],
+        "held_out": counts["held_out"],
+        "skipped": counts["skipped"],
+        "failed": 0,
+        "channels": counts["channels"],
+    }
+
+
+def _split_text(rule: dict) -> str:
+    """``sms 120 · held out 14 · skipped: no_consent 9, cap 2``."""
+    parts = [f"{channel} {count}" for channel, count in rule["channels"].items()]
+    if rule["held_out"]:
+        parts.append(f"held out {rule['held_out']}")
+    if rule["skipped"]:
+        parts.append("skipped: " + ", ".join(f"{k} {v}" for k, v in rule["skipped"].items()))
+    return " · ".join(parts) or "no message (list and unsubscribe actions only)"
 
 
 def render_text(report: dict[str, object]) -> str:
@@ -47,6 +88,8 @@ def render_text(report: dict[str, object]) -> str:
     for rule in rules:
         share = f"{100 * rule['matched'] / audience:5.1f}% of the audience" if audience else ""
         lines.append(f"rule {rule['name']:<{width}} {rule['matched']:>8}   {share}".rstrip())
+        if "sent" in rule:
+            lines.append(f"{'':<{width + 5}}   {_split_text(rule)}")
     rest = audience - sum(int(r["matched"]) for r in rules)
     lines.append(f"{'no rule':<{width + 5}} {rest:>8}")
     return "\n".join(lines)

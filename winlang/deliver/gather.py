@@ -1,0 +1,153 @@
+"""Gather what the contact policies read, for the customers a run matched.
+
+From the store: each channel's address and consent field and the customer's time zone. From
+the state: suppressions and the message history the frequency caps count. From the campaign:
+holdout, cap, quiet hours, time zone and each rule's send chains. A dry run and a real run
+gather the same way; only a real run writes afterwards.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+import sqlalchemy as sa
+
+from .. import ast as A
+from ..backends.base import RunContext, Source
+from ..check import CheckedCampaign
+from ..config import Config
+from ..evaluate import Evaluation
+from ..plan import ir
+from ..policies.apply import PolicyInputs, QuietWindow, rule_plan
+from ..policies.caps import CapLimit, History
+from ..policies.contact import ChannelContact
+from ..sources.normalize import naive_utc
+from ..state import State
+from ..state import tables as T
+
+ZONE_FIELD = "timezone"
+
+
+def channels_used(campaign: A.CampaignFile) -> list[str]:
+    """Every channel a rule of ``campaign`` may send on, failovers included, in order."""
+    from ..check.templates import sends_of
+
+    found = (send.channel.name for rule in campaign.rules for send in sends_of(rule))
+    return list(dict.fromkeys(found))
+
+
+def customer_values(
+    source: Source, backend, columns: list[ir.Column], ids: np.ndarray, now: datetime
+) -> list[np.ndarray]:
+    """The columns' values for the customers ``ids`` (in that order), nulls as None."""
+    if not columns:
+        return []
+    all_ids, arrays = backend.values(columns, source, RunContext(now=now))
+    position = {value: row for row, value in enumerate(all_ids.tolist())}
+    rows = np.array([position[value] for value in ids.tolist()], dtype=np.int64)
+    return [np.array(array.to_pylist(), dtype=object)[rows] for array in arrays]
+
+
+def policy_inputs(
+    checked: CheckedCampaign,
+    evaluation: Evaluation,
+    source: Source,
+    backend,
+    config: Config,
+    state: State | None,
+) -> PolicyInputs:
+    campaign = checked.campaign
+    decisions = evaluation.decisions
+    schema = source.schema().customers
+    channels = [c for c in channels_used(campaign) if c in config.channels]
+    wanted: list[ir.Column] = []
+    for name in channels:
+        channel = config.channels[name]
+        wanted += [_column(channel.address, schema), _column(channel.consent, schema)]
+    if ZONE_FIELD in schema:
+        wanted.append(_column(ZONE_FIELD, schema))
+    values = customer_values(source, backend, wanted, decisions.ids, evaluation.now)
+    contacts = {
+        name: ChannelContact(address=values[2 * i], consent=values[2 * i + 1])
+        for i, name in enumerate(channels)
+    }
+    cap = _setting(campaign, "cap")
+    quiet = _setting(campaign, "quiet_hours")
+    holdout = _setting(campaign, "holdout")
+    global_cap = CapLimit.per_days(config.limits.global_cap)
+    cap_limit = CapLimit(cap.count, cap.per.seconds) if cap else None
+    windows = [c.seconds for c in (cap_limit, global_cap) if c is not None]
+    return PolicyInputs(
+        campaign=campaign.name or "",
+        now=evaluation.now,
+        rules=tuple(rule_plan(rule) for rule in campaign.rules),
+        customer_ids=decisions.ids,
+        rule_index=decisions.rules,
+        contacts=contacts,
+        zones=values[-1] if ZONE_FIELD in schema else None,
+        suppressions=_suppressions(state),
+        history=_history(state, evaluation.now, max(windows, default=0)),
+        holdout_percent=float(holdout) if holdout is not None else 0.0,
+        cap=cap_limit,
+        global_cap=global_cap,
+        quiet=QuietWindow(quiet.start, quiet.end) if quiet else None,
+        timezone=_setting(campaign, "timezone") or config.timezone,
+    )
+
+
+def _column(name: str, schema) -> ir.Column:
+    kind = schema[name].kind if name in schema else "text"
+    return ir.Column(name, "timestamp" if kind == "date" else kind, kind)
+
+
+def _setting(campaign: A.CampaignFile, key: str):
+    found = campaign.setting(key)
+    return found.value if found is not None else None
+
+
+def _suppressions(state: State | None) -> frozenset[tuple[str, str]]:
+    if state is None:
+        return frozenset()
+    s = T.suppressions.c
+    with state.engine.connect() as connection:
+        return frozenset(
+            tuple(row) for row in connection.execute(sa.select(s.customer_id, s.channel))
+        )
+
+
+def _history(state: State | None, now: datetime, seconds: float) -> History:
+    """Messages sent within the longest cap window (nothing to count without a cap)."""
+    if state is None or seconds <= 0:
+        return History.empty()
+    m = T.messages.c
+    since = naive_utc(now) - timedelta(seconds=seconds)
+    with state.engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(m.customer_id, m.campaign, m.sent_at).where(
+                m.status == "sent", m.sent_at >= since, m.sent_at <= naive_utc(now)
+            )
+        ).all()
+    if not rows:
+        return History.empty()
+    ids, campaigns, times = zip(*rows, strict=True)
+    return History(
+        np.array(ids, dtype=str),
+        np.array(campaigns, dtype=str),
+        np.array(times, dtype="datetime64[us]"),
+    )
+
+
+def policy_outcome(
+    checked: CheckedCampaign, evaluation: Evaluation, source: Source, config: Config
+):
+    """The contact policies over a run's matches, reading the state and writing nothing."""
+    from ..evaluate import choose_backend
+    from ..policies.apply import apply_policies
+    from ..state import read_state
+
+    backend = choose_backend(evaluation.engine, source)
+    inputs = policy_inputs(
+        checked, evaluation, source, backend, config, read_state(config.state_url)
+    )
+    return apply_policies(inputs)
