@@ -17,29 +17,25 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import quoted_name
 
+from tests.backends.tables import (  # noqa: F401 - re-exported for the test modules
+    DAY,
+    EVENT_TYPES,
+    HOUR,
+    NO_EVENTS,
+    NOW,
+    ago,
+    customers,
+    events,
+)
 from winlang.backends.base import Layout, RunContext, StateView
 from winlang.backends.sql import SqlBackend
 from winlang.plan import ir
 
 from .numpy_support import LADDER_TEXT
 
-NOW = datetime(2026, 11, 22, 10, tzinfo=UTC)
-DAY = timedelta(days=1)
-HOUR = timedelta(hours=1)
 US = timedelta(microseconds=1)
 
 DATABASES = ["sqlite", "duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-EVENT_TYPES = {
-    "customer_id": pa.int64(),
-    "type": pa.string(),
-    "channel": pa.string(),
-    "campaign": pa.string(),
-    "template": pa.string(),
-    "occurred_at": pa.timestamp("us"),
-    "amount": pa.float64(),
-    "product_name": pa.string(),
-}
 
 
 def make_engine(request: pytest.FixtureRequest, database: str, tmp_path) -> sa.Engine:
@@ -50,31 +46,6 @@ def make_engine(request: pytest.FixtureRequest, database: str, tmp_path) -> sa.E
         pytest.importorskip("duckdb_engine")
         return sa.create_engine(f"duckdb:///{tmp_path / 'store.duckdb'}")
     return request.getfixturevalue("postgres_engine")
-
-
-def ago(delta: timedelta, now: datetime = NOW) -> datetime:
-    """A naive UTC moment ``delta`` before ``now`` (stores hold naive UTC)."""
-    return (now - delta).replace(tzinfo=None)
-
-
-def customers(**columns: Sequence | pa.Array) -> pa.Table:
-    """Customers with ids 1..n and the given columns (types inferred by Arrow)."""
-    size = len(next(iter(columns.values()))) if columns else 0
-    data = {"id": pa.array(range(1, size + 1), pa.int64())}
-    for name, values in columns.items():
-        data[name] = values if isinstance(values, pa.Array) else pa.array(values)
-    return pa.table(data)
-
-
-def events(rows: Iterable[Mapping]) -> pa.Table:
-    """Events from dicts (missing keys are null)."""
-    rows = list(rows)
-    return pa.table(
-        {name: pa.array([r.get(name) for r in rows], kind) for name, kind in EVENT_TYPES.items()}
-    )
-
-
-NO_EVENTS = events([])
 
 
 def _sql_type(arrow_type: pa.DataType) -> sa.types.TypeEngine:
