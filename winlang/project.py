@@ -6,7 +6,7 @@ and turns every failure into a diagnostic.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import ast as A
@@ -24,6 +24,16 @@ class Project:
     schema: Schema | None
     fields: Fields
     diagnostics: tuple[Diagnostic, ...]  # about the configuration and the schema
+    _opened: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def store(self):
+        """The configured store, opened once: checking (reflection) and running share it,
+        which matters where opening is slow (a DuckDB file takes a second)."""
+        if "store" not in self._opened:
+            from .evaluate import open_store
+
+            self._opened["store"] = open_store(self.config)
+        return self._opened["store"]
 
 
 def open_project(
@@ -34,20 +44,23 @@ def open_project(
     path = config_path or (find_config() if search else None)
     config, diagnostics = load_config(path)
     found = list(diagnostics)
-    schema, schema_problem = _schema(config, schema_path)
+    opened: dict = {}
+    schema, schema_problem = _schema(config, schema_path, opened)
     if schema_problem is not None:
         found.append(schema_problem)
     fields = project_fields(schema, config)
-    return Project(config, schema, fields, (*found, *fields.diagnostics))
+    return Project(config, schema, fields, (*found, *fields.diagnostics), opened)
 
 
-def _schema(config: Config, schema_path: Path | None) -> tuple[Schema | None, Diagnostic | None]:
+def _schema(
+    config: Config, schema_path: Path | None, opened: dict
+) -> tuple[Schema | None, Diagnostic | None]:
     origin = str(config.path) if config.path else "winlang.toml"
     explicit = schema_path or config.store.schema
     try:
         if explicit is not None:
             return load_schema_file(explicit), None
-        return _store_schema(config), None
+        return _store_schema(config, opened), None
     except (SchemaError, DataError) as error:
         if config.path is None and explicit is None:  # no project set up: check what we can
             return None, at_file(
@@ -60,12 +73,13 @@ def _schema(config: Config, schema_path: Path | None) -> tuple[Schema | None, Di
         return None, at_file("E706" if explicit else "E705", str(error), str(explicit or origin))
 
 
-def _store_schema(config: Config) -> Schema:
+def _store_schema(config: Config, opened: dict) -> Schema:
     """The schema as the store's data source sees it (reflection for SQL stores, file
     metadata for Parquet and CSV folders, whatever a plugin's source reports)."""
     from .evaluate import open_store
 
-    return open_store(config).schema()
+    opened["store"] = open_store(config)
+    return opened["store"].schema()
 
 
 def read_source(

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import orjson
 
-from ..evaluate import evaluate_campaign, open_store
+from ..evaluate import evaluate_campaign
 from ..report.summary import render_text, summary
 from .common import USER_ERRORS, clock, fail, load_checked, now_option
 
@@ -61,7 +61,7 @@ def demo(customers: int, folder: Path, seed: int, now_text: str | None, output: 
     try:
         from ..deliver.gather import policy_outcome
 
-        source = open_store(project.config)
+        source = project.store()
         evaluation = evaluate_campaign(checked, source, now)
         outcome = policy_outcome(checked, evaluation, source, project.config)
     except USER_ERRORS as error:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import orjson
 
-from ..evaluate import choose_backend, open_store
+from ..evaluate import choose_backend
 from .common import USER_ERRORS, clock, fail, ledger, load_checked, now_option
 from .options import config_option
 
@@ -34,7 +34,7 @@ def explain_command(
     now = clock(now_text)
     project, checked = load_checked(file, config_path)
     try:
-        source = open_store(project.config)
+        source = project.store()
         result = explain(
             checked,
             file.read_text(encoding="utf-8"),

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import orjson
 
-from ..evaluate import ENGINES, evaluate_campaign, open_store
+from ..evaluate import ENGINES, evaluate_campaign
 from ..plan.passes import PASSES
 from ..report.summary import render_text, summary
 from .common import USER_ERRORS, clock, fail, ledger, load_checked, now_option
@@ -60,7 +60,7 @@ def run(
         raise click.UsageError("delivery is not available in this version; use --dry-run")
     project, checked = load_checked(file, config_path)
     try:
-        source = open_store(project.config)
+        source = project.store()
         evaluation = evaluate_campaign(
             checked,
             source,
