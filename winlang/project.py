@@ -35,6 +35,15 @@ class Project:
             self._opened["store"] = open_store(self.config)
         return self._opened["store"]
 
+    def saved_state(self):
+        """The state database for reading (None before the first run), opened once: the
+        engine's ledger view and the contact policies share it."""
+        if "state" not in self._opened:
+            from .state import read_state
+
+            self._opened["state"] = read_state(self.config.state_url)
+        return self._opened["state"]
+
 
 def open_project(
     config_path: Path | None = None, schema_path: Path | None = None, search: bool = True

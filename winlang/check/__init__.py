@@ -21,7 +21,7 @@ from ..parse.errors import KEYWORDS
 from ..schema import Schema
 from ..types import UNKNOWN, Type
 from .expressions import STANDARD_EVENT_TYPES, Env, Symbol, Typer
-from .templates import TemplateChecker, channel_hint, sends_of
+from .templates import TemplateChecker, report_unknown_channel, sends_of
 
 
 @dataclass(frozen=True)
@@ -396,12 +396,7 @@ def _rule(rule: A.Rule, typer: Typer, config: Config, report) -> None:
             if isinstance(action, A.Unsubscribe) and action.channel is not None:
                 name = action.channel.name
                 if name not in config.channels:
-                    report(
-                        "E203",
-                        f"unknown channel `{name}`",
-                        action.channel.span,
-                        channel_hint(name, config.channels),
-                    )
+                    report_unknown_channel(report, action.channel, config.channels)
     for send in sends_of(rule):
         for param in send.params:
             typer.type_of(param.value)

@@ -141,12 +141,7 @@ class TemplateChecker:
             self.sites.setdefault(send.channel.name, []).append(SendSite(rule, send))
             return
         if channel is None:
-            self.report(
-                "E203",
-                f"unknown channel `{send.channel.name}`",
-                send.channel.span,
-                channel_hint(send.channel.name, self.channels),
-            )
+            report_unknown_channel(self.report, send.channel, self.channels)
         else:
             absent = [
                 (role, name)
@@ -206,12 +201,7 @@ class TemplateChecker:
         channel = self.channels.get(template.channel.name)
         name = template.name.name
         if channel is None:
-            self.report(
-                "E203",
-                f"unknown channel `{template.channel.name}`",
-                template.channel.span,
-                channel_hint(template.channel.name, self.channels),
-            )
+            report_unknown_channel(self.report, template.channel, self.channels)
         elif channel.kind == "email" and template.subject is None:
             self.report(
                 "E409",
@@ -349,6 +339,12 @@ class TemplateChecker:
                 guess = "x" * self.limits.sms_placeholder_length
                 values[found.name] = max(guess, found.fallback or "", key=len)
         return render(template.body.value, values)
+
+
+def report_unknown_channel(report: Reporter, channel: A.Ident, channels: Iterable[str]) -> None:
+    """E203 at a channel name that is not configured, with the nearest known one."""
+    hint = channel_hint(channel.name, channels)
+    report("E203", f"unknown channel `{channel.name}`", channel.span, hint)
 
 
 def channel_hint(name: str, channels: Iterable[str]) -> str:

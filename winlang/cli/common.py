@@ -57,7 +57,5 @@ def fail(error: Exception) -> None:
 
 def ledger(project: Project):
     """The engine's view of the state database, read-only; an empty state before any run."""
-    from ..state import read_state
-
-    state = read_state(project.config.state_url)
+    state = project.saved_state()
     return state.view() if state is not None else None

@@ -63,7 +63,7 @@ def demo(customers: int, folder: Path, seed: int, now_text: str | None, output: 
 
         source = project.store()
         evaluation = evaluate_campaign(checked, source, now)
-        outcome = policy_outcome(checked, evaluation, source, project.config)
+        outcome = policy_outcome(checked, evaluation, source, project.config, project.saved_state())
     except USER_ERRORS as error:
         fail(error)
     ran = time.perf_counter() - started

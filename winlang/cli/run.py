@@ -75,7 +75,7 @@ def run(
     try:
         from ..deliver.gather import policy_outcome
 
-        outcome = policy_outcome(checked, evaluation, source, project.config)
+        outcome = policy_outcome(checked, evaluation, source, project.config, project.saved_state())
     except USER_ERRORS as error:
         fail(error)
     report = summary(evaluation, dry_run, outcome)

@@ -139,15 +139,15 @@ def _history(state: State | None, now: datetime, seconds: float) -> History:
 
 
 def policy_outcome(
-    checked: CheckedCampaign, evaluation: Evaluation, source: Source, config: Config
+    checked: CheckedCampaign,
+    evaluation: Evaluation,
+    source: Source,
+    config: Config,
+    state: State | None,
 ):
     """The contact policies over a run's matches, reading the state and writing nothing."""
     from ..evaluate import choose_backend
     from ..policies.apply import apply_policies
-    from ..state import read_state
 
     backend = choose_backend(evaluation.engine, source)
-    inputs = policy_inputs(
-        checked, evaluation, source, backend, config, read_state(config.state_url)
-    )
-    return apply_policies(inputs)
+    return apply_policies(policy_inputs(checked, evaluation, source, backend, config, state))

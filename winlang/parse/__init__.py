@@ -19,7 +19,7 @@ from lark import Lark, UnexpectedInput
 from .. import ast as A
 from ..diagnostics import Diagnostic, SourceText
 from .build import AstBuilder
-from .errors import MAX_REPORTED, syntax_diagnostic
+from .errors import ITEM_WORDS, MAX_REPORTED, syntax_diagnostic
 
 MAX_DEPTH = 200  # deeper expressions are a mistake, and would overflow recursive passes
 
@@ -109,10 +109,9 @@ def _too_deep(source: SourceText, expr: A.Expr) -> Diagnostic | None:
 
 # ---- recovery: report every broken item, not only the first ---------------------------------
 
-_ITEM_START = re.compile(
+_ITEM_START = re.compile(  # strings and comments match first, so words inside them are skipped
     r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|(?<![a-z0-9_])'
-    r"(campaign|description|audience|cap|quiet|holdout|link|timezone|segment|let|template"
-    r"|rule|when)(?![a-z0-9_])"
+    rf"({'|'.join(sorted(ITEM_WORDS))})(?![a-z0-9_])"
 )
 
 
