@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from winlang.backends.base import RunContext
 from winlang.plan import ir, lower_campaign, optimize
-from winlang.project import Project, checked_text
+from winlang.project import checked_text
 from winlang.schema import Schema, schema_from_json
 
 HERE = Path(__file__).parent
@@ -157,4 +157,4 @@ def evaluate(backend, source, cases: list[Case], optimized: bool = True) -> dict
     return results
 
 
-__all__ = ["Case", "Project", "all_cases", "compile_condition", "evaluate", "tables"]
+__all__ = ["Case", "all_cases", "compile_condition", "evaluate", "tables"]
