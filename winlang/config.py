@@ -12,7 +12,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -99,6 +99,18 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class DeliverySettings:
+    """``[delivery]``: how the sending loop paces itself and retries."""
+
+    concurrency: int = 4  # batches in flight at once, over all channels
+    max_attempts: int = 5  # sends of one message on one channel before it is failed
+    backoff_seconds: float = 2.0  # wait after the first temporary failure, doubled each time
+    backoff_max_seconds: float = 300.0
+    lease_seconds: float = 300.0  # a run silent for this long is taken for dead
+    plan_batch: int = 2_000  # firings written per ledger transaction
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None = None
     root: Path = field(default_factory=Path.cwd)
@@ -109,6 +121,7 @@ class Config:
     event_types: tuple[str, ...] = ()
     timezone: str | None = None
     limits: Limits = field(default_factory=Limits)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
 
 
 # ---- locating keys in the TOML text -----------------------------------------------------
@@ -217,7 +230,7 @@ def resolve_sqlite(url: str, root: Path) -> str:
 
 
 _KNOWN = {
-    (): ("store", "state", "fields", "channels", "events", "limits", "defaults"),
+    (): ("store", "state", "fields", "channels", "events", "limits", "defaults", "delivery"),
     ("store",): ("url", "customers", "events", "schema", "columns"),
     ("store", "columns"): (
         "id",
@@ -232,6 +245,7 @@ _KNOWN = {
     ("events",): ("types",),
     ("limits",): ("sms_max_parts", "sms_placeholder_length", "global_cap"),
     ("defaults",): ("timezone",),
+    ("delivery",): tuple(f.name for f in fields(DeliverySettings)),
 }
 
 
@@ -317,6 +331,7 @@ class _Reader:
             event_types=tuple(types),
             timezone=timezone,
             limits=self.limits(self.table(document, "limits")),
+            delivery=self.delivery(self.table(document, "delivery")),
         )
 
     def _check_timezone(self, name: str) -> None:
@@ -398,6 +413,26 @@ class _Reader:
                 name, plugin, kind, address, consent, settings, self.where(*where)
             )
         return channels
+
+    def number(self, table: dict, key: str, default: float, low: float, *path: str) -> float:
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < low:
+            self.error("E703", f"`{key}` must be a number of at least {low:g}", *path, key)
+            return default
+        return float(value)
+
+    def delivery(self, table: dict) -> DeliverySettings:
+        d = DeliverySettings()
+        return DeliverySettings(
+            concurrency=self.integer(table, "concurrency", d.concurrency, 1, "delivery"),
+            max_attempts=self.integer(table, "max_attempts", d.max_attempts, 1, "delivery"),
+            backoff_seconds=self.number(table, "backoff_seconds", d.backoff_seconds, 0, "delivery"),
+            backoff_max_seconds=self.number(
+                table, "backoff_max_seconds", d.backoff_max_seconds, 0, "delivery"
+            ),
+            lease_seconds=self.number(table, "lease_seconds", d.lease_seconds, 1, "delivery"),
+            plan_batch=self.integer(table, "plan_batch", d.plan_batch, 1, "delivery"),
+        )
 
     def limits(self, table: dict) -> Limits:
         cap = table.get("global_cap")

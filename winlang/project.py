@@ -44,6 +44,16 @@ class Project:
             self._opened["state"] = read_state(self.config.state_url)
         return self._opened["state"]
 
+    def state(self):
+        """The state database for a real run: created or migrated first, then shared with
+        :meth:`saved_state` so every reader in the command sees the same database."""
+        from .state import open_state
+
+        if "writable" not in self._opened:
+            self._opened["writable"] = open_state(self.config.state_url)
+            self._opened["state"] = self._opened["writable"]
+        return self._opened["writable"]
+
 
 def open_project(
     config_path: Path | None = None, schema_path: Path | None = None, search: bool = True

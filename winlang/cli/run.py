@@ -1,4 +1,5 @@
-"""``winlang run FILE``: evaluate a campaign and print the run summary."""
+"""``winlang run FILE``: evaluate a campaign, deliver it (or only plan it, ``--dry-run``) and
+print the run summary."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from pathlib import Path
 import click
 import orjson
 
+from ..deliver.model import ChannelError
 from ..evaluate import ENGINES, evaluate_campaign
 from ..plan.passes import PASSES
 from ..report.summary import render_text, summary
 from .common import USER_ERRORS, clock, fail, ledger, load_checked, now_option
 from .options import config_option
+from .progress import ProgressLine
 
 
 @click.command()
@@ -54,12 +57,14 @@ def run(
     skip: tuple[str, ...],
     config_path: Path | None,
 ) -> None:
-    """Evaluate FILE on the store and print who each rule reaches."""
+    """Evaluate FILE on the store, apply the contact policies and deliver the messages
+    (ledger first, exactly once); print what each rule reached and what was sent."""
     now = clock(now_text)
-    if not dry_run:
-        raise click.UsageError("delivery is not available in this version; use --dry-run")
     project, checked = load_checked(file, config_path)
+    progress = ProgressLine()
     try:
+        if not dry_run:
+            project.state()  # created or migrated before anything reads it
         source = project.store()
         evaluation = evaluate_campaign(
             checked,
@@ -70,15 +75,31 @@ def run(
             skip=skip,
             batch_size=batch_size,
         )
-    except USER_ERRORS as error:
-        fail(error)
-    try:
-        from ..deliver.gather import policy_outcome
+        progress.evaluated(evaluation.decisions.audience)
+        if dry_run:
+            from ..deliver.gather import policy_outcome
 
-        outcome = policy_outcome(checked, evaluation, source, project.config, project.saved_state())
-    except USER_ERRORS as error:
+            state = project.saved_state()
+            report = summary(
+                evaluation, True, policy_outcome(checked, evaluation, source, project.config, state)
+            )
+        else:
+            from ..deliver.run import deliver_campaign
+
+            delivery = deliver_campaign(
+                checked,
+                evaluation,
+                source,
+                project.config,
+                project.state(),
+                project.config.delivery,
+                progress,
+            )
+            report = summary(evaluation, False, delivery.outcome, delivery)
+    except (*USER_ERRORS, ChannelError) as error:
+        progress.close()
         fail(error)
-    report = summary(evaluation, dry_run, outcome)
+    progress.close()
     if output == "json":
         click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2))
     else:

@@ -38,12 +38,17 @@ def channels_used(campaign: A.CampaignFile) -> list[str]:
 
 
 def customer_values(
-    source: Source, backend, columns: list[ir.Column], ids: np.ndarray, now: datetime
+    source: Source,
+    backend,
+    nodes: list[ir.Node],
+    ids: np.ndarray,
+    now: datetime,
+    context: RunContext | None = None,
 ) -> list[np.ndarray]:
-    """The columns' values for the customers ``ids`` (in that order), nulls as None."""
-    if not columns:
+    """The nodes' values for the customers ``ids`` (in that order), nulls as None."""
+    if not nodes:
         return []
-    all_ids, arrays = backend.values(columns, source, RunContext(now=now))
+    all_ids, arrays = backend.values(nodes, source, context or RunContext(now=now))
     position = {value: row for row, value in enumerate(all_ids.tolist())}
     rows = np.array([position[value] for value in ids.tolist()], dtype=np.int64)
     return [np.array(array.to_pylist(), dtype=object)[rows] for array in arrays]

@@ -75,6 +75,17 @@ class Message:
             data["metadata"] = dict(self.metadata)
         return data
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Message:
+        """The message back from :meth:`as_json` (the ledger keeps planned messages so).
+
+        >>> m = Message("c/r/1/0", "c", "r", "1", "sms", "t", "+40", text="hi", parts=1)
+        >>> Message.from_json(m.as_json()) == m
+        True
+        """
+        fields = {k: v for k, v in data.items() if k != "message_id"}
+        return cls(**fields)  # type: ignore[arg-type]
+
 
 class Outcome(StrEnum):
     SENT = "sent"  # accepted by the provider (or already accepted earlier: a repeat)

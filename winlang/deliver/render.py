@@ -49,8 +49,10 @@ def render_message(
     params: Mapping[str, object],
     occurrence: int = 0,
     variant: str | None = None,
+    key: str | None = None,
 ) -> Message:
-    """The message ``rule`` sends ``customer_id`` with ``template`` on ``channel``.
+    """The message ``rule`` sends ``customer_id`` with ``template`` on ``channel``; its
+    idempotency key is ``key``, by default the one of the firing.
 
     >>> from winlang.parse import parse_campaign
     >>> c = parse_campaign('campaign "x"\\ntemplate hi sms "Hi {name|you}, {pct}% off"').campaign
@@ -60,7 +62,7 @@ def render_message(
     >>> m.text, m.parts, m.idempotency_key
     ('Hi you, 15% off', 1, 'x/r/7/0')
     """
-    key = idempotency_key(campaign, rule, customer_id, occurrence)
+    key = key or idempotency_key(campaign, rule, customer_id, occurrence)
     values = {name: text_of(value) for name, value in fields.items()}
     values.update({name: text_of(value) for name, value in params.items()})
     draft = Message(key, campaign, rule, str(customer_id), channel, template.name.name, to)

@@ -136,6 +136,10 @@ class Lowering:
                 return ir.StateFlag("in_list", name)
         raise AssertionError(f"cannot lower {type(expr).__name__}")
 
+    def name(self, name: str) -> ir.Node:
+        """The IR of a field, derived field, segment or ``let`` by name."""
+        return self._name(name)
+
     def _name(self, name: str) -> ir.Node:
         if name in self._names:
             return self._names[name]

@@ -10,10 +10,14 @@ from __future__ import annotations
 from ..evaluate import Evaluation
 
 
-def summary(evaluation: Evaluation, dry_run: bool, outcome=None) -> dict[str, object]:
+def summary(
+    evaluation: Evaluation, dry_run: bool, outcome=None, delivery=None
+) -> dict[str, object]:
     """The run summary; with the policies' ``outcome``, each rule also says how its matches
     split: ``sent`` (would be sent, in a dry run), ``held_out``, ``skipped`` by reason,
-    ``failed`` and messages per channel."""
+    ``failed`` and messages per channel. After a real run (``delivery``) ``sent``,
+    ``failed`` and the channels count what the channels accepted or refused for good, and
+    ``delivery`` adds the run's totals, retries, failovers and resumed messages included."""
     plan = evaluation.plan
     matched = evaluation.decisions.matched(len(plan.rules))
     rules = [
@@ -23,13 +27,35 @@ def summary(evaluation: Evaluation, dry_run: bool, outcome=None) -> dict[str, ob
     if outcome is not None:
         for index, rule in enumerate(rules):
             rule.update(_split(outcome, evaluation.decisions.rules == index))
-    return {
+    if delivery is not None:
+        for rule in rules:
+            rule.update(_delivered(delivery, rule))
+    report = {
         "campaign": plan.campaign,
         "now": evaluation.now.isoformat().replace("+00:00", "Z"),
         "dry_run": dry_run,
         "engine": evaluation.engine,
         "audience": evaluation.decisions.audience,
         "rules": rules,
+    }
+    if delivery is not None:
+        report["run"] = delivery.run_id
+        report["delivery"] = {"planned": delivery.planned, **delivery.tally.totals()}
+    return report
+
+
+def _delivered(delivery, rule: dict) -> dict[str, object]:
+    """A rule's counts after sending: what the channels did, and firings another run
+    planned first (``already_planned``: that run sends them)."""
+    name = rule["name"]
+    skipped = dict(rule["skipped"])
+    if delivery.already_planned[name]:
+        skipped["already_planned"] = delivery.already_planned[name]
+    return {
+        "sent": delivery.tally.sent[name],
+        "failed": delivery.tally.failed[name],
+        "skipped": dict(sorted(skipped.items())),
+        "channels": dict(sorted(delivery.tally.channels[name].items())),
     }
 
 
@@ -60,6 +86,8 @@ def _split(outcome, mask) -> dict[str, object]:
 def _split_text(rule: dict) -> str:
     """``sms 120 · held out 14 · skipped: no_consent 9, cap 2``."""
     parts = [f"{channel} {count}" for channel, count in rule["channels"].items()]
+    if rule["failed"]:
+        parts.append(f"failed {rule['failed']}")
     if rule["held_out"]:
         parts.append(f"held out {rule['held_out']}")
     if rule["skipped"]:
@@ -92,4 +120,12 @@ def render_text(report: dict[str, object]) -> str:
             lines.append(f"{'':<{width + 5}}   {_split_text(rule)}")
     rest = audience - sum(int(r["matched"]) for r in rules)
     lines.append(f"{'no rule':<{width + 5}} {rest:>8}")
+    if "delivery" in report:
+        lines.append(_delivery_text(report["delivery"]))
     return "\n".join(lines)
+
+
+def _delivery_text(totals: dict) -> str:
+    """``delivered: planned 120 · sent 118 · failed 2 · retries 3``, zeros left out."""
+    shown = [f"{key} {value}" for key, value in totals.items() if value or key == "sent"]
+    return "delivered: " + " · ".join(shown)

@@ -5,7 +5,7 @@ and ingested events. ``open_state`` creates or migrates it (Alembic, versioned s
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> state = open_state(f"sqlite:///{folder / 'state.db'}")
 >>> state.version()
-'0001'
+'0002'
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class State:
         return LedgerView(self.engine)
 
 
-HEAD = "0001"
+HEAD = "0002"
 
 
 def read_state(url: str) -> State | None:
@@ -72,8 +72,12 @@ def open_state(url: str) -> State:
     from alembic.config import Config
 
     try:
-        engine = sa.create_engine(url)
+        engine = _writer(url)
+        if _version(engine) == HEAD:
+            return State(engine)  # the common case, without loading Alembic
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":  # two first runs at once: one migrates
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7406163)")
             config = Config()
             config.set_main_option("script_location", str(MIGRATIONS))
             config.attributes["connection"] = connection
@@ -84,6 +88,32 @@ def open_state(url: str) -> State:
     return State(engine)
 
 
+def _version(engine: sa.Engine) -> str | None:
+    try:
+        return State(engine).version()
+    except sa.exc.SQLAlchemyError:
+        return None
+
+
+def _writer(url: str) -> sa.Engine:
+    """An engine for a state that several runs may write at once. SQLite transactions
+    start with ``BEGIN IMMEDIATE`` so a transaction that reads and then writes (a claim)
+    holds the write lock from its first read, and a busy database is waited for."""
+    if sa.engine.make_url(url).get_backend_name() != "sqlite":
+        return sa.create_engine(url)
+    engine = sa.create_engine(url, connect_args={"timeout": 60})
+
+    @sa.event.listens_for(engine, "connect")
+    def _manual_transactions(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None
+
+    @sa.event.listens_for(engine, "begin")
+    def _immediate(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
 def safe(url: str) -> str:
     return sa.engine.make_url(url).render_as_string(hide_password=True)
 
@@ -92,7 +122,7 @@ class LedgerView:
     """The engine's view of the state: who received what, who is in which list, which rule
     fired for whom (see :class:`winlang.plan.ir.StateFlag`)."""
 
-    FIRED = ("planned", "sending", "sent", "failed", "held_out")  # a message exists
+    FIRED = ("planned", "sent", "failed", "held_out", "done")  # the rule fired for them
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine

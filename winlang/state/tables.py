@@ -17,14 +17,21 @@ runs = sa.Table(
     sa.Column("campaign", sa.String(200), nullable=False),
     sa.Column("now", sa.DateTime, nullable=False),  # the run's clock (naive UTC)
     sa.Column("dry_run", sa.Boolean, nullable=False),
-    sa.Column("status", sa.String(20), nullable=False),  # running, finished, failed
-    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # running, finished, failed, abandoned
+    sa.Column("started_at", sa.DateTime, nullable=False),  # wall clock from here on
     sa.Column("finished_at", sa.DateTime),
     sa.Column("summary", sa.Text),  # the run summary, JSON
+    # Liveness, so a later run can take over the messages of a run that died mid-send.
+    sa.Column("host", sa.String(200)),
+    sa.Column("pid", sa.Integer),
+    sa.Column("heartbeat_at", sa.DateTime),
 )
 
-# One row per message that exists: planned, then sent / failed / held out. The unique key
-# makes a second plan of the same message impossible, even from two runs at once.
+# One row per firing of a rule for a customer: planned, then sent / failed; or held_out, or
+# done (a rule with list or unsubscribe actions only). The unique key makes a second plan of
+# the same message impossible, even from two runs at once. ``payload`` holds the rendered
+# message of each usable step of the send chain (JSON), so whichever run sends it, after a
+# crash or a failover, sends exactly what was planned; ``claimed_by`` is the run sending it.
 messages = sa.Table(
     "messages",
     metadata,
@@ -39,15 +46,20 @@ messages = sa.Table(
     sa.Column("template", sa.String(200)),
     sa.Column("variant", sa.String(100)),
     sa.Column("address", sa.Text),
-    sa.Column("status", sa.String(20), nullable=False),  # planned, sent, failed, held_out
+    sa.Column("status", sa.String(20), nullable=False),  # planned sent failed held_out done
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("provider_id", sa.String(400)),
     sa.Column("error", sa.Text),
     sa.Column("parts", sa.Integer),
     sa.Column("planned_at", sa.DateTime, nullable=False),
     sa.Column("sent_at", sa.DateTime),
+    sa.Column("step", sa.Integer),  # position of `channel` in the rule's send chain
+    sa.Column("payload", sa.Text),
+    sa.Column("claimed_by", sa.Integer),
+    sa.Column("next_attempt_at", sa.DateTime),  # wall clock: backoff after a temporary failure
     sa.Index("messages_by_customer", "campaign", "customer_id"),
     sa.Index("messages_by_rule", "campaign", "rule", "customer_id"),
+    sa.Index("messages_to_send", "campaign", "status", "claimed_by"),
 )
 
 skips = sa.Table(
@@ -57,6 +69,7 @@ skips = sa.Table(
     sa.Column("rule", sa.String(200), nullable=False),
     sa.Column("customer_id", sa.String(200), nullable=False),
     sa.Column("reason", sa.String(40), nullable=False),  # no_consent, cap, quiet_hours, ...
+    sa.Column("until", sa.DateTime),  # quiet_hours: when the customer may be messaged
     sa.Index("skips_by_run", "run_id"),
 )
 

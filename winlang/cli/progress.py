@@ -1,0 +1,40 @@
+"""A one-line progress display for ``winlang run`` on a terminal (nothing when piped)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+
+class ProgressLine:
+    """``evaluated 20,000 customers · planned 1,200/1,200 · sent 800``, redrawn in place at
+    most ten times a second, on standard error and only when it is a terminal."""
+
+    def __init__(self, stream: TextIO | None = None, interval: float = 0.1) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.interval = interval
+        self.parts: dict[str, str] = {}
+        self._drawn = 0.0
+
+    def evaluated(self, customers: int) -> None:
+        self.parts["evaluated"] = f"evaluated {customers:,} customers"
+        self._draw(force=True)
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        self.parts[stage] = f"{stage} {done:,}" + (f"/{total:,}" if total else "")
+        self._draw()
+
+    def _draw(self, force: bool = False) -> None:
+        if not self.enabled or (not force and time.monotonic() - self._drawn < self.interval):
+            return
+        self.stream.write("\r\x1b[2K" + " · ".join(self.parts.values()))
+        self.stream.flush()
+        self._drawn = time.monotonic()
+
+    def close(self) -> None:
+        if self.enabled and self.parts:
+            self._draw(force=True)
+            self.stream.write("\n")
+            self.stream.flush()

@@ -1,0 +1,372 @@
+"""The ledger's writes: runs, planned firings, claims, send results. One transaction each.
+
+The rules that make delivery exactly-once (see docs/delivery.md):
+
+* a firing's row is written before any channel call; its idempotency key is unique, so two
+  runs planning the same firing at once write it once (the loser's insert is ignored);
+* a run sends only the messages it *claimed*; a claim is taken with a conditional update, so
+  two runs never hold the same message;
+* a run that dies leaves its claims behind; the next run releases them once the dead run is
+  known dead: its process is gone (same host) or its heartbeat is older than the lease.
+
+Times: ``now`` is the run's clock (``--now``; what rules and ``received`` see); claims,
+heartbeats and backoff use the wall clock. Both are stored as naive UTC.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import orjson
+import sqlalchemy as sa
+
+from ..errors import DataError
+from ..sources.normalize import naive_utc
+from ..state import State
+from ..state import tables as T
+from .model import Message
+from .prepare import Firing, Skip
+
+M = T.messages.c
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A planned message this run holds: the firing's row and its remaining steps."""
+
+    id: int
+    key: str
+    rule: str
+    customer_id: str
+    step: int
+    attempts: int
+    messages: tuple[tuple[int, Message], ...]
+    planned_by: int  # the run that planned it: another one when this run resumes its work
+
+    @property
+    def message(self) -> Message:
+        return next(m for step, m in self.messages if step == self.step)
+
+    def next_step(self) -> tuple[int, Message] | None:
+        """The failover after a permanent failure of the current step, if any."""
+        return next(((s, m) for s, m in self.messages if s > self.step), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """What a send result does to a message row (see :mod:`winlang.deliver.send`)."""
+
+    id: int
+    values: dict[str, object]
+
+
+def payload(messages: Sequence[tuple[int, Message]]) -> str:
+    return orjson.dumps([{"step": s, "message": m.as_json()} for s, m in messages]).decode()
+
+
+def messages_of(text: str | None) -> tuple[tuple[int, Message], ...]:
+    return tuple((item["step"], Message.from_json(item["message"])) for item in orjson.loads(text))
+
+
+class Ledger:
+    """The state writes of one run of one campaign."""
+
+    def __init__(
+        self,
+        state: State,
+        campaign: str,
+        now: datetime,
+        lease_seconds: float = 300.0,
+        wall: Callable[[], datetime] = wall_clock,
+    ) -> None:
+        self.engine = state.engine
+        self.campaign = campaign
+        self.now = naive_utc(now)
+        self.lease = timedelta(seconds=lease_seconds)
+        self.wall = wall
+        self.run_id: int | None = None
+
+    # ---- the run row ---------------------------------------------------------------
+
+    def start(self) -> int:
+        with self.engine.begin() as connection:
+            self.run_id = connection.execute(
+                T.runs.insert().values(
+                    campaign=self.campaign,
+                    now=self.now,
+                    dry_run=False,
+                    status="running",
+                    started_at=self.wall(),
+                    host=socket.gethostname(),
+                    pid=os.getpid(),
+                    heartbeat_at=self.wall(),
+                )
+            ).inserted_primary_key[0]
+        return self.run_id
+
+    def heartbeat(self) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                T.runs.update().where(T.runs.c.id == self.run_id).values(heartbeat_at=self.wall())
+            )
+
+    def finish(self, status: str, summary: dict | None = None) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                T.runs.update()
+                .where(T.runs.c.id == self.run_id)
+                .values(
+                    status=status,
+                    finished_at=self.wall(),
+                    summary=orjson.dumps(summary).decode() if summary is not None else None,
+                )
+            )
+            # Claims a failing run still holds go back to the pool for the next run.
+            connection.execute(
+                T.messages.update()
+                .where(M.claimed_by == self.run_id, M.status == "planned")
+                .values(claimed_by=None)
+            )
+
+    def release_dead_runs(self) -> int:
+        """Mark runs that died mid-run as abandoned and free their claims; the number of
+        messages freed."""
+        r = T.runs.c
+        host, stale = socket.gethostname(), self.wall() - self.lease
+        freed = 0
+        with self.engine.begin() as connection:
+            running = connection.execute(
+                sa.select(r.id, r.host, r.pid, r.heartbeat_at).where(
+                    r.status == "running", r.id != self.run_id
+                )
+            ).all()
+            for run_id, run_host, pid, heartbeat in running:
+                gone = run_host == host and pid is not None and not _alive(pid)
+                if not (gone or heartbeat is None or heartbeat < stale):
+                    continue
+                connection.execute(
+                    T.runs.update()
+                    .where(r.id == run_id)
+                    .values(status="abandoned", finished_at=self.wall())
+                )
+                freed += connection.execute(
+                    T.messages.update()
+                    .where(M.claimed_by == run_id, M.status == "planned")
+                    .values(claimed_by=None)
+                ).rowcount
+        return freed
+
+    # ---- planning --------------------------------------------------------------------
+
+    def record_plan(self, firings: Sequence[Firing], skips: Sequence[Skip]) -> set[str]:
+        """Write a slice of the plan in one transaction; the keys this run wrote (the others
+        were planned before, or by a concurrent run, and are not this run's to act on)."""
+        with self.engine.begin() as connection:
+            written = set(_insert_ignoring(connection, T.messages, [self._row(f) for f in firings]))
+            mine = [f for f in firings if f.key in written]
+            self._assign(connection, mine)
+            self._act(connection, mine)
+            if skips:
+                connection.execute(T.skips.insert(), [self._skip(s) for s in skips])
+        return written
+
+    def _row(self, firing: Firing) -> dict[str, object]:
+        first = firing.messages[0] if firing.messages else None
+        message = first[1] if first else None
+        return {
+            "idempotency_key": firing.key,
+            "run_id": self.run_id,
+            "campaign": self.campaign,
+            "rule": firing.rule,
+            "customer_id": firing.customer_id,
+            "occurrence": firing.occurrence,
+            "channel": message.channel if message else None,
+            "template": message.template if message else None,
+            "variant": firing.variant,
+            "address": message.to if message else None,
+            "status": firing.status,
+            "attempts": 0,
+            "parts": message.parts if message else None,
+            "planned_at": self.now,
+            "step": first[0] if first else None,
+            "payload": payload(firing.messages) if firing.messages else None,
+        }
+
+    def _skip(self, skip: Skip) -> dict[str, object]:
+        return {
+            "run_id": self.run_id,
+            "rule": skip.rule,
+            "customer_id": skip.customer_id,
+            "reason": skip.reason,
+            "until": skip.until,
+        }
+
+    def _assign(self, connection: sa.Connection, firings: Iterable[Firing]) -> None:
+        rows = []
+        for f in firings:
+            if f.status == "held_out":
+                rows.append(self._assignment("holdout", f.customer_id, "held_out"))
+            if f.variant is not None:
+                rows.append(self._assignment(f"variant:{f.rule}", f.customer_id, f.variant))
+        _insert_ignoring(connection, T.assignments, rows)
+
+    def _assignment(self, kind: str, customer: str, value: str) -> dict[str, object]:
+        return {
+            "campaign": self.campaign,
+            "kind": kind,
+            "customer_id": customer,
+            "value": value,
+            "assigned_at": self.now,
+        }
+
+    def _act(self, connection: sa.Connection, firings: Sequence[Firing]) -> None:
+        """List and unsubscribe actions, in the order written for each customer."""
+        from .. import ast as A
+
+        depth = max((len(f.actions) for f in firings), default=0)
+        for position in range(depth):
+            adds, removes, unsubscribes = [], [], []
+            for f in firings:
+                if position >= len(f.actions):
+                    continue
+                action = f.actions[position]
+                if isinstance(action, A.Unsubscribe):
+                    channel = action.channel.name if action.channel else "*"
+                    unsubscribes.append(
+                        {
+                            "customer_id": f.customer_id,
+                            "channel": channel,
+                            "campaign": self.campaign,
+                            "at": self.now,
+                        }
+                    )
+                elif action.op == "add":
+                    adds.append(
+                        {
+                            "list_name": action.list_name,
+                            "customer_id": f.customer_id,
+                            "campaign": self.campaign,
+                            "added_at": self.now,
+                        }
+                    )
+                else:
+                    removes.append({"name": action.list_name, "customer": f.customer_id})
+            _insert_ignoring(connection, T.list_members, adds)
+            _insert_ignoring(connection, T.suppressions, unsubscribes)
+            if removes:
+                lm = T.list_members.c
+                connection.execute(
+                    T.list_members.delete().where(
+                        lm.list_name == sa.bindparam("name"),
+                        lm.customer_id == sa.bindparam("customer"),
+                    ),
+                    removes,
+                )
+
+    # ---- sending ---------------------------------------------------------------------
+
+    def claim(self, limit: int) -> list[Claimed]:
+        """Up to ``limit`` planned messages of the campaign that are due and free, now held
+        by this run (oldest first)."""
+        due = sa.or_(M.next_attempt_at.is_(None), M.next_attempt_at <= self.wall())
+        free = [M.campaign == self.campaign, M.status == "planned", M.claimed_by.is_(None)]
+        with self.engine.begin() as connection:
+            ids = (
+                connection.execute(sa.select(M.id).where(*free, due).order_by(M.id).limit(limit))
+                .scalars()
+                .all()
+            )
+            if not ids:
+                return []
+            rows = connection.execute(
+                T.messages.update()
+                .where(M.id.in_(ids), *free)  # checked again: another run may have won a row
+                .values(claimed_by=self.run_id)
+                .returning(
+                    M.id,
+                    M.idempotency_key,
+                    M.rule,
+                    M.customer_id,
+                    M.step,
+                    M.attempts,
+                    M.payload,
+                    M.run_id,
+                )
+            ).all()
+        claimed = [
+            Claimed(row[0], row[1], row[2], row[3], row[4], row[5], messages_of(row[6]), row[7])
+            for row in rows
+        ]
+        return sorted(claimed, key=lambda c: c.id)
+
+    def apply(self, updates: Sequence[Update]) -> None:
+        """Record send results in one transaction; a row is only touched while this run
+        holds it (if it was taken over after a stall, the new holder's word counts)."""
+        by_shape: dict[tuple[str, ...], list[dict[str, object]]] = {}
+        for update in updates:
+            row = {"_id": update.id, **update.values}
+            by_shape.setdefault(tuple(sorted(update.values)), []).append(row)
+        with self.engine.begin() as connection:
+            for shape, rows in by_shape.items():
+                statement = (
+                    T.messages.update()
+                    .where(M.id == sa.bindparam("_id"), M.claimed_by == self.run_id)
+                    .values({name: sa.bindparam(name) for name in shape})
+                )
+                connection.execute(statement, rows)
+
+    def next_retry_at(self) -> datetime | None:
+        """When the earliest free message of the campaign waiting out a backoff is due."""
+        with self.engine.connect() as connection:
+            return connection.execute(
+                sa.select(sa.func.min(M.next_attempt_at)).where(
+                    M.campaign == self.campaign,
+                    M.status == "planned",
+                    M.claimed_by.is_(None),
+                    M.next_attempt_at.is_not(None),
+                )
+            ).scalar()
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # another run's row with our pid: that run is gone, we reuse its pid
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _insert_ignoring(
+    connection: sa.Connection, table: sa.Table, rows: list[dict[str, object]]
+) -> list[object]:
+    """Insert ``rows``, skipping those whose primary or unique key exists; the first key
+    column of the rows that were written."""
+    if not rows:
+        return []
+    key = _conflict_key(table)
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        raise DataError(f"the state database must be SQLite or PostgreSQL, not {dialect}")
+    statement = insert(table).on_conflict_do_nothing(index_elements=key)
+    return connection.execute(statement.returning(table.c[key[0]]), rows).scalars().all()
+
+
+def _conflict_key(table: sa.Table) -> list[str]:
+    unique = [c.name for c in table.columns if c.unique]
+    return unique or [c.name for c in table.primary_key.columns]

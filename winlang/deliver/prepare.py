@@ -1,0 +1,229 @@
+"""Turn the contact policies' outcome into ledger rows: firings with their rendered messages.
+
+Pure: the caller fetched every value a message needs (customer fields for placeholders,
+``with`` parameters, addresses) aligned with the run's matched customers. A firing carries
+the message of *each usable step* of its send chain, first the one the policies chose, so a
+permanent failure can fail over without going back to the store, and whichever run sends it
+(after a crash, say) sends exactly what was planned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from .. import ast as A
+from ..check.templates import Placeholder, scan
+from ..config import Channel as ChannelConfig
+from ..plan import ir
+from ..plan.lower import Lowering
+from ..policies.apply import PolicyOutcome
+from ..policies.reasons import Status
+from .model import Message, idempotency_key
+from .render import render_message
+
+Action = A.ListAction | A.Unsubscribe
+
+
+@dataclass(frozen=True, slots=True)
+class SendSpec:
+    """One ``send <channel> <template> with ...`` of a chain, with the IR of what it reads."""
+
+    channel: str
+    template: A.Template
+    params: tuple[tuple[str, ir.Node], ...]
+    fields: tuple[tuple[str, ir.Node], ...]  # placeholders that are customer fields
+
+
+@dataclass(frozen=True, slots=True)
+class ArmSpec:
+    """What one arm (or a rule without ``split``) does: its send chain, then other actions."""
+
+    chain: tuple[SendSpec, ...]
+    actions: tuple[Action, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Firing:
+    """A rule firing for a customer, as the ledger records it.
+
+    ``messages`` are (step, message) for each usable step of the chain, in the order to try;
+    empty for a held-out customer and for a rule without ``send``.
+    """
+
+    key: str
+    rule: str
+    customer_id: str
+    occurrence: int
+    status: str  # planned, held_out, done
+    variant: str | None
+    messages: tuple[tuple[int, Message], ...]
+    actions: tuple[Action, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    rule: str
+    customer_id: str
+    reason: str
+    until: datetime | None = None  # quiet hours: when the customer may be messaged
+
+
+def arm_specs(campaign: A.CampaignFile, lowering: Lowering, fields: set[str]) -> list[ArmSpec]:
+    """Every arm of every rule in file order: the layout of ``PolicyOutcome``'s chains."""
+    templates = {t.name.name: t for t in campaign.templates}
+
+    def spec(send: A.Send) -> SendSpec:
+        template = templates[send.template.name]
+        texts = [template.body.value] + ([template.subject.value] if template.subject else [])
+        names = {p.name for text in texts for p in scan(text) if isinstance(p, Placeholder)}
+        return SendSpec(
+            channel=send.channel.name,
+            template=template,
+            params=tuple((p.name.name, lowering.lower(p.value)) for p in send.params),
+            fields=tuple((n, lowering.name(n)) for n in sorted(names & fields)),
+        )
+
+    def arm(actions: tuple[A.Action, ...]) -> ArmSpec:
+        send = next((a for a in actions if isinstance(a, A.Send)), None)
+        chain = []
+        while send is not None:
+            chain.append(spec(send))
+            send = send.fallback
+        others = tuple(a for a in actions if not isinstance(a, A.Send))
+        return ArmSpec(tuple(chain), others)
+
+    arms = []
+    for rule in campaign.rules:
+        if isinstance(rule.actions, A.Split):
+            arms += [arm(a.actions) for a in rule.actions.arms]
+        else:
+            arms.append(arm(rule.actions))
+    return arms
+
+
+def nodes_to_fetch(arms: Sequence[ArmSpec]) -> list[ir.Node]:
+    """The values messages read, each node once."""
+    found = (node for arm in arms for s in arm.chain for _, node in (*s.params, *s.fields))
+    return list(dict.fromkeys(found))
+
+
+def occurrence(now: datetime, repeat_seconds: float | None) -> int:
+    """Which firing of a ``repeat every`` rule this is: the period ``now`` falls in. Runs in
+    the same period agree on it (so the ledger key catches a repeat); a repeat can't fire
+    again within one period, so consecutive firings never share one.
+
+    >>> from datetime import UTC
+    >>> occurrence(datetime(2026, 11, 22, tzinfo=UTC), None)
+    0
+    >>> occurrence(datetime(2026, 11, 22, tzinfo=UTC), 86_400)
+    20779
+    """
+    return int(now.timestamp() // repeat_seconds) if repeat_seconds else 0
+
+
+def variant_label(arm: int) -> str | None:
+    """``A``, ``B``, ... for the arms of a split; None outside a split.
+
+    >>> variant_label(0), variant_label(1), variant_label(-1)
+    ('A', 'B', None)
+    """
+    return chr(ord("A") + arm) if arm >= 0 else None
+
+
+@dataclass(frozen=True, eq=False)
+class Planner:
+    """Builds the firings and skips of a run, a slice of rows at a time.
+
+    Arrays are aligned with the run's matched customers: ``ids`` as text, ``rule_index``,
+    ``arm_index`` (position in :func:`arm_specs`), the policy ``outcome``; ``usable`` maps a
+    channel to a bool array (consent, address, not suppressed); ``addresses`` a channel to its
+    addresses; ``values`` a node of :func:`nodes_to_fetch` to its values.
+    """
+
+    campaign: A.CampaignFile
+    now: datetime
+    rule_names: Sequence[str]
+    repeat_seconds: Sequence[float | None]
+    arms: Sequence[ArmSpec]
+    channels: Mapping[str, ChannelConfig]
+    ids: np.ndarray
+    rule_index: np.ndarray
+    arm_index: np.ndarray
+    outcome: PolicyOutcome
+    usable: Mapping[str, np.ndarray]
+    addresses: Mapping[str, np.ndarray]
+    values: Mapping[ir.Node, np.ndarray]
+
+    def plan(self, rows: range) -> tuple[list[Firing], list[Skip]]:
+        firings: list[Firing] = []
+        skips: list[Skip] = []
+        status, reason = self.outcome.status, self.outcome.reason
+        for i in rows:
+            rule = self.rule_names[self.rule_index[i]]
+            if status[i] in (Status.SKIPPED, Status.DEFERRED):
+                until = self.outcome.deferred_until[i]
+                when = None if np.isnat(until) else until.astype(datetime)
+                skips.append(Skip(rule, str(self.ids[i]), str(reason[i]), when))
+            else:
+                firings.append(self._firing(i, rule))
+        return firings, skips
+
+    def _firing(self, i: int, rule: str) -> Firing:
+        customer = str(self.ids[i])
+        index = int(self.rule_index[i])
+        nth = occurrence(self.now, self.repeat_seconds[index])
+        key = idempotency_key(self.campaign.name or "", rule, customer, nth)
+        variant = variant_label(int(self.outcome.variant[i]))
+        arm = self.arms[self.arm_index[i]]
+        if self.outcome.status[i] == Status.HELD_OUT:
+            return Firing(key, rule, customer, nth, "held_out", variant, (), ())
+        first = int(self.outcome.step[i])
+        if first < 0:  # a rule without `send`: its actions are the whole firing
+            return Firing(key, rule, customer, nth, "done", variant, (), arm.actions)
+        steps = [first] + [
+            p for p in range(first + 1, len(arm.chain)) if self.usable[arm.chain[p].channel][i]
+        ]
+        messages = tuple(
+            (step, self._message(i, rule, customer, nth, variant, arm.chain[step], key, n))
+            for n, step in enumerate(steps)
+        )
+        return Firing(key, rule, customer, nth, "planned", variant, messages, arm.actions)
+
+    def _message(
+        self,
+        i: int,
+        rule: str,
+        customer: str,
+        nth: int,
+        variant: str | None,
+        send: SendSpec,
+        key: str,
+        attempt: int,
+    ) -> Message:
+        channel = self.channels[send.channel]
+        # A failover is a different message on another channel: a key of its own, so a
+        # provider that drops repeats by key does not drop it.
+        return render_message(
+            campaign=self.campaign.name or "",
+            link=_link(self.campaign),
+            rule=rule,
+            customer_id=customer,
+            template=send.template,
+            channel=send.channel,
+            kind=channel.kind,
+            to=str(self.addresses[send.channel][i]).strip(),
+            fields={name: self.values[node][i] for name, node in send.fields},
+            params={name: self.values[node][i] for name, node in send.params},
+            occurrence=nth,
+            variant=variant,
+            key=key if attempt == 0 else f"{key}/{attempt}",
+        )
+
+
+def _link(campaign: A.CampaignFile) -> str | None:
+    found = campaign.setting("link")
+    return str(found.value) if found is not None else None

@@ -1,0 +1,185 @@
+"""The sending loop: claim planned messages, send them in batches, record every result.
+
+Batches go out on a bounded thread pool (``[delivery] concurrency``) at each channel's rate.
+A result becomes an :class:`~winlang.deliver.ledger.Update` by :func:`settle`, a pure
+function: sent; a temporary failure retried after an exponential backoff, failed once
+``max_attempts`` are spent; a permanent failure moved to the next usable step of the send
+chain (the rule's ``else send``), or failed when there is none.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ..config import DeliverySettings
+from .channels import ChannelPool
+from .ledger import Claimed, Ledger, Update
+from .model import Outcome, SendResult
+
+
+def backoff(attempts: int, settings: DeliverySettings) -> float:
+    """Seconds to wait after the ``attempts``-th temporary failure.
+
+    >>> [backoff(n, DeliverySettings()) for n in (1, 2, 3)]
+    [2.0, 4.0, 8.0]
+    """
+    return min(settings.backoff_seconds * 2 ** (attempts - 1), settings.backoff_max_seconds)
+
+
+@dataclass
+class Tally:
+    """What the sending loop did, per rule and channel, for the run summary."""
+
+    sent: Counter = field(default_factory=Counter)  # rule -> messages sent
+    failed: Counter = field(default_factory=Counter)  # rule -> messages failed for good
+    channels: defaultdict = field(default_factory=lambda: defaultdict(Counter))
+    retries: int = 0
+    failovers: int = 0
+    resumed: int = 0  # messages planned by an earlier run, sent by this one
+
+    def totals(self) -> dict[str, int]:
+        return {
+            "sent": sum(self.sent.values()),
+            "failed": sum(self.failed.values()),
+            "retries": self.retries,
+            "failovers": self.failovers,
+            "resumed": self.resumed,
+        }
+
+
+def settle(
+    claimed: Claimed,
+    result: SendResult,
+    settings: DeliverySettings,
+    now: datetime,
+    wall: datetime,
+) -> tuple[Update, str]:
+    """The row update for one result, and what happened: sent, retry, failover or failed.
+    ``now`` is the run's clock (``sent_at``), ``wall`` the real time (backoff)."""
+    attempts = claimed.attempts + 1
+    channel = claimed.message.channel
+    done = {"claimed_by": None, "next_attempt_at": None}
+    failed = {**done, "status": "failed", "attempts": attempts}
+    if result.outcome == Outcome.SENT:
+        values = {"status": "sent", "provider_id": result.provider_id, "sent_at": now}
+        return Update(claimed.id, {**done, **values, "attempts": attempts}), "sent"
+    error = f"{channel}: {result.error or result.outcome.value}"
+    if result.outcome == Outcome.TEMPORARY:
+        if attempts >= settings.max_attempts:
+            error = f"{error} (gave up after {attempts} attempts)"
+            return Update(claimed.id, {**failed, "error": error}), "failed"
+        retry_at = wall + timedelta(seconds=backoff(attempts, settings))
+        values = {"attempts": attempts, "error": error, "next_attempt_at": retry_at}
+        return Update(claimed.id, {**done, **values}), "retry"
+    following = claimed.next_step()
+    if following is None:
+        return Update(claimed.id, {**failed, "error": error}), "failed"
+    step, message = following
+    values = {
+        "step": step,
+        "channel": message.channel,
+        "template": message.template,
+        "address": message.to,
+        "parts": message.parts,
+        "attempts": 0,
+        "error": error,
+    }
+    return Update(claimed.id, {**done, **values}), "failover"
+
+
+def batches(claimed: Sequence[Claimed], size: Callable[[str], int]) -> Iterator[list[Claimed]]:
+    """``claimed`` grouped by current channel, at most ``size(channel)`` to a batch."""
+    by_channel: dict[str, list[Claimed]] = defaultdict(list)
+    for item in claimed:
+        by_channel[item.message.channel].append(item)
+    for channel, items in by_channel.items():
+        step = size(channel)
+        for start in range(0, len(items), step):
+            yield items[start : start + step]
+
+
+class Sender:
+    """Sends every planned message of the campaign that this run can claim."""
+
+    HEARTBEAT_SECONDS = 5.0
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        pool: ChannelPool,
+        settings: DeliverySettings,
+        progress: Callable[[int], None] = lambda done: None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.ledger = ledger
+        self.pool = pool
+        self.settings = settings
+        self.progress = progress
+        self.sleep = sleep
+        self.tally = Tally()
+        self._beat = time.monotonic()
+
+    def run(self) -> Tally:
+        inflight: dict[Future, list[Claimed]] = {}
+        with ThreadPoolExecutor(self.settings.concurrency, "winlang-send") as executor:
+            while True:
+                if len(inflight) < self.settings.concurrency:
+                    for batch in self._claim():
+                        messages = [c.message for c in batch]
+                        channel = messages[0].channel
+                        inflight[executor.submit(self.pool.send, channel, messages)] = batch
+                if not inflight:
+                    if not self._wait_for_retries():
+                        return self.tally
+                    continue
+                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    self._record(inflight.pop(future), future.result())
+                self._heartbeat()
+
+    def _claim(self) -> list[list[Claimed]]:
+        biggest = max((self.pool.batch_size(n) for n in self.pool.first), default=1)
+        claimed = self.ledger.claim(self.settings.concurrency * biggest)
+        self.tally.resumed += sum(c.planned_by != self.ledger.run_id for c in claimed)
+        return list(batches(claimed, self.pool.batch_size))
+
+    def _record(self, batch: list[Claimed], results: Sequence[SendResult]) -> None:
+        wall = self.ledger.wall()
+        settled = [
+            settle(c, r, self.settings, self.ledger.now, wall)
+            for c, r in zip(batch, results, strict=True)
+        ]
+        self.ledger.apply([update for update, _ in settled])
+        finished = 0
+        for claimed, (_, what) in zip(batch, settled, strict=True):
+            if what == "sent":
+                self.tally.sent[claimed.rule] += 1
+                self.tally.channels[claimed.rule][claimed.message.channel] += 1
+            elif what == "failed":
+                self.tally.failed[claimed.rule] += 1
+            elif what == "retry":
+                self.tally.retries += 1
+            else:
+                self.tally.failovers += 1
+            finished += what in ("sent", "failed")
+        self.progress(finished)
+
+    def _wait_for_retries(self) -> bool:
+        """Sleep until the next message waiting out a backoff is due; False when none is."""
+        due = self.ledger.next_retry_at()
+        if due is None:
+            return False
+        seconds = (due - self.ledger.wall()).total_seconds()
+        self.sleep(min(max(seconds, 0.0) + 0.01, self.HEARTBEAT_SECONDS))
+        self._heartbeat()
+        return True
+
+    def _heartbeat(self) -> None:
+        if time.monotonic() - self._beat >= self.HEARTBEAT_SECONDS:
+            self.ledger.heartbeat()
+            self._beat = time.monotonic()
