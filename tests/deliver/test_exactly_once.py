@@ -1,0 +1,228 @@
+"""Exactly once, with real processes: SIGKILL at random moments, a channel that dies after
+the provider accepted, and two runs of one campaign started together.
+
+Every planned message must reach the outbox exactly once (counted per idempotency key), and
+the ledger must end with every message sent, whatever the interruptions.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from contextlib import closing
+from pathlib import Path
+
+import orjson
+import pytest
+import sqlalchemy as sa
+
+from winlang.testing import LocalHttpServer
+
+ROOT = Path(__file__).parents[2]
+NOW = "2026-11-22T12:00:00Z"
+CUSTOMERS = 240
+CAMPAIGN = """campaign "once"
+template hi sms "hi {first_name}"
+template bye sms "bye {first_name}"
+template extra push "more for {first_name}"
+rule hi:  when orders > 2 then send sms hi and add to list "greeted"
+rule bye: when orders <= 2 then send sms bye else send push extra
+"""
+
+
+def make_project(folder: Path, channel: str) -> Path:
+    db = sqlite3.connect(folder / "shop.db")
+    db.execute(
+        "CREATE TABLE customers (id INTEGER PRIMARY KEY, first_name TEXT, orders INTEGER,"
+        " phone TEXT, consent_sms BOOLEAN, push_token TEXT, consent_push BOOLEAN)"
+    )
+    db.execute("CREATE TABLE events (customer_id INTEGER, type TEXT, occurred_at DATETIME)")
+    db.executemany(
+        "INSERT INTO customers VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(i, f"n{i}", i % 5, f"+{i}", i % 7 != 0, f"t{i}", True) for i in range(1, CUSTOMERS + 1)],
+    )
+    db.commit()
+    db.close()
+    (folder / "winlang.toml").write_text(
+        '[store]\nurl = "sqlite:///shop.db"\n[state]\nurl = "sqlite:///state.db"\n'
+        "[delivery]\nplan_batch = 10\nconcurrency = 2\nbackoff_seconds = 0\n"
+        f"{channel}\n"
+        '[channels.push]\nplugin = "outbox"\npath = "outbox/push.jsonl"\nbatch_size = 3\n',
+        encoding="utf-8",
+    )
+    (folder / "once.win").write_text(CAMPAIGN, encoding="utf-8")
+    return folder
+
+
+OUTBOX_SMS = '[channels.sms]\nplugin = "outbox"\npath = "outbox/sms.jsonl"\nbatch_size = 2\n'
+
+
+def command(project: Path, module: str = "winlang") -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        module,
+        "run",
+        str(project / "once.win"),
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "--config",
+        str(project / "winlang.toml"),
+    ]
+
+
+def start(project: Path, module: str = "winlang", env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen(
+        command(project, module),
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def finish(project: Path) -> dict:
+    done = subprocess.run(command(project), cwd=ROOT, capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr.decode()[-3000:]
+    return orjson.loads(done.stdout)
+
+
+def outbox_keys(project: Path) -> Counter:
+    keys: Counter = Counter()
+    for path in (project / "outbox").glob("*.jsonl"):
+        for line in path.read_bytes().splitlines():
+            keys[orjson.loads(line)["idempotency_key"]] += 1
+    return keys
+
+
+def ledger(project: Path, query: str) -> list[tuple]:
+    engine = sa.create_engine(f"sqlite:///{project / 'state.db'}")
+    with engine.connect() as connection:
+        rows = [tuple(r) for r in connection.exec_driver_sql(query)]
+    engine.dispose()
+    return rows
+
+
+def expected_keys() -> set[str]:
+    """Hand-computed: `hi` for orders > 2; `bye` by sms with consent, else push (`/0`: the
+    planned step, so the failover at planning keeps the firing's own key)."""
+    keys = set()
+    for i in range(1, CUSTOMERS + 1):
+        rule = "hi" if i % 5 > 2 else "bye"
+        if rule == "hi" and i % 7 == 0:
+            continue  # no sms consent and `hi` has no failover: skipped
+        keys.add(f"once/{rule}/{i}/0")
+    return keys
+
+
+def assert_exactly_once(project: Path) -> None:
+    keys = outbox_keys(project)
+    assert {k for k, n in keys.items() if n > 1} == set()
+    assert set(keys) == expected_keys()
+    statuses = ledger(project, "SELECT status, count(*) FROM messages GROUP BY status")
+    assert statuses == [("sent", len(expected_keys()))]
+    greeted = ledger(project, "SELECT count(*) FROM list_members WHERE list_name = 'greeted'")
+    assert greeted == [(sum(1 for k in expected_keys() if "/hi/" in k),)]
+    assert ledger(project, "SELECT count(*) FROM runs WHERE status = 'running'") == [(0,)]
+
+
+def test_sigkill_at_random_moments_then_a_rerun_delivers_each_message_once(tmp_path):
+    """Each run is killed at a random point of the work still left: while it writes the
+    plan (after a random number of ledger rows) or while it sends (after a random number of
+    outbox lines), so the kills land in every phase rather than before the work starts."""
+    sms = OUTBOX_SMS + "rate_per_second = 150\n"  # paced, so a kill can land mid-sending
+    project = make_project(tmp_path, sms)
+    total = len(expected_keys())
+    rng = random.Random(20261122)
+    interrupted = Counter()
+    while sum(interrupted.values()) < 12:
+        planned, sent = _rows(project), _lines(project)
+        if planned < total:  # kill after a few more ledger rows (at most all of them)
+            phase, goal, count = "planning", min(planned + rng.randint(1, 40), total), _rows
+        elif sent < total - 1:  # kill after a few more outbox lines, before the last one
+            phase, goal, count = "sending", min(sent + rng.randint(1, 30), total - 1), _lines
+        else:
+            break
+        process = start(project)
+        if _reaches(process, lambda: count(project), goal):  # noqa: B023 (called at once)
+            process.send_signal(signal.SIGKILL)
+            interrupted[phase] += 1
+        process.wait(timeout=60)
+    summary = finish(project)
+    assert_exactly_once(project)
+    assert summary["delivery"]["failed"] == 0
+    assert interrupted["planning"] >= 2 and interrupted["sending"] >= 4, interrupted
+
+
+def _rows(project: Path) -> int:
+    if not (project / "state.db").exists():
+        return 0
+    with closing(sqlite3.connect(project / "state.db", timeout=30)) as db:
+        try:
+            return db.execute("SELECT count(*) FROM messages").fetchone()[0]
+        except sqlite3.OperationalError:  # not migrated yet
+            return 0
+
+
+def _lines(project: Path) -> int:
+    return sum(outbox_keys(project).values()) if (project / "outbox").exists() else 0
+
+
+def _reaches(process: subprocess.Popen, count, goal: int, timeout: float = 60) -> bool:
+    """Poll until ``count()`` reaches ``goal`` (True) or the process ends first (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        if count() >= goal:
+            return True
+        time.sleep(0.005)
+    raise AssertionError("the run made no progress")
+
+
+def test_a_channel_dying_after_the_provider_accepted_is_resent_once(tmp_path):
+    channel = '[channels.sms]\nplugin = "dying-outbox"\npath = "outbox/sms.jsonl"\n'
+    project = make_project(tmp_path, channel)
+    died = start(project, "tests.deliver.crash_plugin", {"WINLANG_DIE_ON_BATCH": "3"})
+    assert died.wait(timeout=120) == -signal.SIGKILL, died.stderr.read().decode()[-2000:]
+    accepted = outbox_keys(project)
+    unrecorded = ledger(project, "SELECT idempotency_key FROM messages WHERE status = 'planned'")
+    # the provider holds messages the ledger still calls planned: the crash window was hit
+    assert set(accepted) & {k for (k,) in unrecorded}
+    again = start(project, "tests.deliver.crash_plugin")
+    assert again.wait(timeout=120) == 0, again.stderr.read().decode()[-2000:]
+    assert_exactly_once(project)
+    assert ledger(project, "SELECT count(*) FROM runs WHERE status = 'abandoned'") == [(1,)]
+
+
+def test_two_runs_started_together_send_no_message_twice(tmp_path):
+    with LocalHttpServer() as server:
+        channel = f'[channels.sms]\nplugin = "webhook"\nurl = "{server.url}"\nbatch_size = 4\n'
+        project = make_project(tmp_path, channel)
+        first, second = start(project), start(project)
+        outputs = [p.communicate(timeout=300) for p in (first, second)]
+        keys = Counter(r.headers["idempotency-key"] for r in server.requests)
+    for process, (_, err) in zip((first, second), outputs, strict=True):
+        assert process.returncode == 0, err.decode()[-2000:]
+    assert {k for k, n in keys.items() if n > 1} == set()  # no message was sent twice
+    summaries = [orjson.loads(out) for out, _ in outputs]
+    sent = sum(s["delivery"]["sent"] for s in summaries)
+    assert sent == len(expected_keys())
+    pushed = outbox_keys(project)
+    assert set(keys) | set(pushed) == expected_keys() and not set(keys) & set(pushed)
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
