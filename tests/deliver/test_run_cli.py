@@ -171,7 +171,7 @@ def test_holdout_is_recorded_and_never_messaged(tmp_path):
 
 
 def webhook_config(url: str) -> str:
-    return CONFIG + f'[channels.sms]\nplugin = "webhook"\nurl = "{url}"\ntimeout_seconds = 2\n'
+    return CONFIG + f'[channels.sms]\nplugin = "webhook"\nurl = "{url}"\nread_timeout = 0.5\n'
 
 
 def test_a_permanent_failure_fails_over_to_the_next_channel(tmp_path):
@@ -197,6 +197,18 @@ def test_temporary_failures_are_retried_until_sent(tmp_path):
     assert summary["delivery"]["retries"] == 2 and summary["rules"][0]["channels"]["sms"] == 2
     assert sorted(set(keys)) == ["c/hello/1/0", "c/hello/3/0"]
     assert len(keys) == 4
+
+
+def test_an_accepted_message_whose_answer_timed_out_is_retried_with_the_same_key(tmp_path):
+    with LocalHttpServer() as server:
+        server.queue(Reply(200, delay=2))  # accepted, then no answer within read_timeout
+        project = make_project(tmp_path, config=webhook_config(server.url))
+        summary = report(project)
+        keys = [r.headers["idempotency-key"] for r in server.requests]
+        delivered = sorted(server.deliveries)
+    assert summary["delivery"]["retries"] == 1 and summary["delivery"]["sent"] == 3
+    assert len(keys) == 3 and len(set(keys)) == 2  # the retry carried the same key
+    assert delivered == ["c/hello/1/0", "c/hello/3/0"]  # and the provider kept one of each
 
 
 def test_a_message_that_never_goes_through_ends_failed(tmp_path):
