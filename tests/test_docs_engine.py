@@ -33,6 +33,7 @@ def test_the_run_summary_example_has_the_real_shape(tmp_path):
             example["now"],
             "--format",
             "json",
+            "--dry-run",
         ],
     )
     assert result.exit_code == 0, result.output

@@ -64,7 +64,8 @@ def without_comments(text: str) -> list[str]:
 def test_demo_matches_run_and_the_reference(winlang, tmp_path: Path) -> None:
     folder = tmp_path / "demo"
     demo = winlang(
-        "demo", "--customers", "2000", "--dir", folder, "--now", NOW, "--format", "json"
+        "demo", "--customers", "2000", "--dir", folder, "--now", NOW, "--format", "json",
+        "--dry-run",
     )  # fmt: skip
     assert demo.exit_code == 0, demo.output
     assert "Traceback" not in demo.output
@@ -84,6 +85,28 @@ def test_demo_matches_run_and_the_reference(winlang, tmp_path: Path) -> None:
     assert report["campaign"] == LADDER.name and report["now"] == NOW
 
 
+def test_the_demo_delivers_what_a_dry_run_plans_and_a_rerun_sends_nothing(
+    winlang, tmp_path: Path
+) -> None:
+    folder = tmp_path / "demo"
+    args = ("demo", "--customers", "2000", "--dir", folder, "--now", NOW, "--format", "json")
+    planned = json.loads(winlang(*args, "--dry-run").stdout)
+    delivered = json.loads(winlang(*args).stdout)
+    assert delivered["dry_run"] is False and delivered["delivery"]["failed"] == 0
+    for plan, done in zip(planned["rules"], delivered["rules"], strict=True):
+        assert {**plan, "failed": 0} == {**done, "failed": 0}  # nothing failed, all as planned
+    lines = [line for path in (folder / "outbox").glob("*.jsonl") for line in path.open()]
+    assert len(lines) == delivered["delivery"]["sent"] > 0
+    again = winlang("run", folder / "ladder.win", "--now", NOW, "--format", "json",
+                    "--config", folder / "winlang.toml")  # fmt: skip
+    assert json.loads(again.stdout)["delivery"]["sent"] == 0
+    assert len([line for p in (folder / "outbox").glob("*.jsonl") for line in p.open()]) == len(
+        lines
+    )
+    # a new demo starts a new story: its own state and outbox
+    assert json.loads(winlang(*args).stdout)["delivery"] == delivered["delivery"]
+
+
 def test_demo_in_a_real_process_writes_demo_here(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WINLANG_")}
     done = subprocess.run(
@@ -98,16 +121,19 @@ def test_demo_in_a_real_process_writes_demo_here(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert done.stdout.startswith("made 1,000 customers and ")
-    assert "campaign sms-reengagement-ladder — dry run at " in done.stdout
+    assert "campaign sms-reengagement-ladder — run at " in done.stdout
     assert re.search(r"^audience +\d+$", done.stdout, re.MULTILINE)
     for rule in LADDER.rule_names:
         assert re.search(rf"^rule {rule} +\d+", done.stdout, re.MULTILINE), rule
     assert "winlang explain ladder.win --customer 42" in done.stdout
     assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == [
         "ladder.win",
+        "outbox",
         "shop.db",
+        "winlang-state.db",
         "winlang.toml",
     ]
+    assert re.search(r"demo/outbox/sms.jsonl: [\d,]+ messages", done.stdout)
 
 
 # ---- winlang run: errors ----------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""``winlang demo``: make a sample store on the spot and run the 30/60/90 ladder on it."""
+"""``winlang demo``: make a sample store on the spot and run the 30/60/90 ladder on it,
+delivering to the outbox files in the demo folder (or only planning, ``--dry-run``)."""
 
 from __future__ import annotations
 
@@ -35,19 +36,23 @@ def _package_text(name: str) -> str:
     help="Where to write the sample project.",
 )
 @click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--dry-run", is_flag=True, help="Plan only: write and send nothing.")
 @now_option
 @click.option(
     "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-def demo(customers: int, folder: Path, seed: int, now_text: str | None, output: str) -> None:
+def demo(
+    customers: int, folder: Path, seed: int, dry_run: bool, now_text: str | None, output: str
+) -> None:
     """Write a sample store (SQLite) with a winlang.toml and the ladder campaign, then run the
-    ladder on it as a dry run."""
+    ladder on it: messages go to the outbox files in the folder (JSON lines), never out."""
     from ..demo import generate, write_sqlite
 
     now = clock(now_text)
     if now_text is None:  # whole hours, so a rerun within the hour reproduces the numbers
         now = now.replace(minute=0, second=0)
     folder.mkdir(parents=True, exist_ok=True)
+    _forget_earlier_demo(folder)
     started = time.perf_counter()
     data = generate(customers, seed=seed, now=now)
     write_sqlite(data, folder / "shop.db")
@@ -59,15 +64,22 @@ def demo(customers: int, folder: Path, seed: int, now_text: str | None, output: 
     project, checked = load_checked(campaign, folder / "winlang.toml")
     started = time.perf_counter()
     try:
-        from ..deliver.gather import policy_outcome
-
         source = project.store()
         evaluation = evaluate_campaign(checked, source, now)
-        outcome = policy_outcome(checked, evaluation, source, project.config, project.saved_state())
+        if dry_run:
+            from ..deliver.gather import policy_outcome
+
+            outcome = policy_outcome(checked, evaluation, source, project.config, None)
+            report = summary(evaluation, dry_run=True, outcome=outcome)
+        else:
+            from ..deliver.run import deliver_campaign
+
+            config = project.config
+            delivery = deliver_campaign(checked, evaluation, source, config, project.state())
+            report = summary(evaluation, False, delivery.outcome, delivery)
     except USER_ERRORS as error:
         fail(error)
     ran = time.perf_counter() - started
-    report = summary(evaluation, dry_run=True, outcome=outcome)
     if output == "json":
         click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2))
         return
@@ -76,9 +88,21 @@ def demo(customers: int, folder: Path, seed: int, now_text: str | None, output: 
         f"{folder / 'shop.db'} ({made:.1f} s)\n"
     )
     click.echo(render_text(report))
+    done = "planned" if dry_run else "delivered"
+    click.echo(f"\n{done} in {ran:.2f} s.")
+    for path in sorted((folder / "outbox").glob("*.jsonl")):
+        lines = path.read_bytes().count(b"\n")
+        click.echo(f"  {path}: {lines:,} messages, one JSON object per line")
     click.echo(
-        f"\nevaluated in {ran:.2f} s. Next:\n"
+        "Next:\n"
         f"  cd {folder}\n"
         f"  winlang explain ladder.win --customer 42 --now {report['now']}\n"
-        f"  winlang run ladder.win --dry-run --now {report['now']} --format json"
+        f"  winlang run ladder.win --now {report['now']}   # again: nothing is sent twice"
     )
+
+
+def _forget_earlier_demo(folder: Path) -> None:
+    """A new sample store starts a new story: the state and outbox files an earlier demo
+    wrote in this folder (and only those) are removed."""
+    for name in ("winlang-state.db", "outbox/sms.jsonl", "outbox/push.jsonl", "outbox/email.jsonl"):
+        (folder / name).unlink(missing_ok=True)

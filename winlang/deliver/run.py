@@ -36,7 +36,7 @@ class Delivery:
 
     run_id: int
     outcome: PolicyOutcome
-    planned: int  # firings this run wrote to the ledger
+    planned: int  # messages this run planned (written to the ledger, to be sent)
     already_planned: Counter  # rule -> firings another run had written first
     tally: Tally
 
@@ -123,7 +123,7 @@ def _write_plan(
     for start in range(0, total, size):
         firings, skips = planner.plan(range(start, min(start + size, total)))
         written = ledger.record_plan(firings, skips)
-        planned += len(written)
+        planned += sum(f.status == "planned" for f in firings if f.key in written)
         already.update(f.rule for f in firings if f.key not in written)
         progress("planned", min(start + size, total), total)
     return planned, already
