@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.check.support import CONFIG, SCHEMA, codes, findings
 from winlang.check import check_campaign, project_fields
@@ -214,3 +216,30 @@ def test_missing_body_file(tmp_path: Path) -> None:
     )
     (found,) = check_with_files(text, tmp_path)
     assert found.startswith("E404: can't read template file `nope.html`")
+
+
+def _render_by_regex(text: str, values: dict[str, str]) -> str:
+    """The rule as first written, one regex pass per call: the reference for ``render``."""
+    import re
+
+    braces = re.compile(r"\{\{|\}\}|\{([^{}\n]*)\}")
+    placeholder = re.compile(r"([a-z_][a-z0-9_]*)(?:\|(.*))?", re.S)
+
+    def fill(match: re.Match[str]) -> str:
+        whole = match.group(0)
+        if whole in ("{{", "}}"):
+            return whole[0]
+        found = placeholder.fullmatch(match.group(1) or "")
+        if not found:
+            return whole
+        return values.get(found[1]) or (found[2] or "")
+
+    return braces.sub(fill, text)
+
+
+@given(
+    text=st.text(alphabet="{}|ab_ \n1Z", max_size=40),
+    values=st.dictionaries(st.sampled_from(["a", "b", "a_b", "ab"]), st.sampled_from(["", "x"])),
+)
+def test_render_fills_like_the_regex_rule(text, values):
+    assert render(text, values) == _render_by_regex(text, values)

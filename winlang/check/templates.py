@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .. import ast as A
 from ..config import Channel, Limits
@@ -59,18 +60,34 @@ def render(text: str, values: dict[str, str]) -> str:
     >>> render("Hi {first_name|there} {{x}}", {"first_name": ""})
     'Hi there {x}'
     """
+    pieces = _pieces(text)
+    if len(pieces) == 1 and isinstance(pieces[0], str):
+        return pieces[0]
+    return "".join(
+        piece if isinstance(piece, str) else (values.get(piece[0]) or piece[1]) for piece in pieces
+    )
 
-    def fill(match: re.Match[str]) -> str:
+
+@lru_cache(maxsize=4096)
+def _pieces(text: str) -> tuple[str | tuple[str, str], ...]:
+    """``text`` cut once into literal text and (placeholder, fallback) pairs, so rendering
+    the same template for a hundred thousand customers is a join, not a regex pass each."""
+    pieces: list[str | tuple[str, str]] = []
+    literal, position = [], 0
+    for match in _BRACES.finditer(text):
+        literal.append(text[position : match.start()])
+        position = match.end()
         whole = match.group(0)
-        if whole in ("{{", "}}"):
-            return whole[0]
         placeholder = _PLACEHOLDER.fullmatch(match.group(1) or "")
-        if not placeholder:
-            return whole
-        value = values.get(placeholder[1])
-        return value if value else (placeholder[2] or "")
-
-    return _BRACES.sub(fill, text)
+        if whole in ("{{", "}}"):
+            literal.append(whole[0])
+        elif not placeholder:
+            literal.append(whole)
+        else:
+            pieces += ["".join(literal), (placeholder[1], placeholder[2] or "")]
+            literal = []
+    pieces.append("".join(literal) + text[position:])
+    return tuple(p for p in pieces if p != "")
 
 
 def text_span(text: A.TemplateText, start: int, end: int) -> A.Span:

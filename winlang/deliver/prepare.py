@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 
@@ -158,6 +159,11 @@ class Planner:
     addresses: Mapping[str, np.ndarray]
     values: Mapping[ir.Node, np.ndarray]
 
+    @cached_property
+    def link(self) -> str | None:
+        found = self.campaign.setting("link")
+        return str(found.value) if found is not None else None
+
     def plan(self, rows: range) -> tuple[list[Firing], list[Skip]]:
         firings: list[Firing] = []
         skips: list[Skip] = []
@@ -209,7 +215,7 @@ class Planner:
         # provider that drops repeats by key does not drop it.
         return render_message(
             campaign=self.campaign.name or "",
-            link=_link(self.campaign),
+            link=self.link,
             rule=rule,
             customer_id=customer,
             template=send.template,
@@ -222,8 +228,3 @@ class Planner:
             variant=variant,
             key=key if attempt == 0 else f"{key}/{attempt}",
         )
-
-
-def _link(campaign: A.CampaignFile) -> str | None:
-    found = campaign.setting("link")
-    return str(found.value) if found is not None else None

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from .. import ast as A
 from ..check.sms import measure
 from ..check.templates import render
-from ..links import tracking_link
+from ..links import message_id, tracking_link
 from .model import Message, idempotency_key
 
 
@@ -65,9 +65,8 @@ def render_message(
     key = key or idempotency_key(campaign, rule, customer_id, occurrence)
     values = {name: text_of(value) for name, value in fields.items()}
     values.update({name: text_of(value) for name, value in params.items()})
-    draft = Message(key, campaign, rule, str(customer_id), channel, template.name.name, to)
     if link:
-        values["link"] = tracking_link(link, campaign, rule, draft.message_id)
+        values["link"] = tracking_link(link, campaign, rule, message_id(key))
     body = render(template.body.value, values)
     common = dict(
         idempotency_key=key,
