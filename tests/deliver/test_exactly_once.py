@@ -226,3 +226,17 @@ def _mkdir(path: Path) -> Path:
 
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+
+
+def test_ctrl_c_stops_cleanly_and_a_rerun_finishes(tmp_path):
+    project = make_project(tmp_path, OUTBOX_SMS + "rate_per_second = 100\n")
+    process = start(project)
+    assert _reaches(process, lambda: _lines(project), 20)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err.decode()[-2000:]
+    assert b"interrupted" in err and b"Traceback" not in err
+    assert ledger(project, "SELECT status FROM runs") == [("failed",)]
+    assert ledger(project, "SELECT count(*) FROM messages WHERE claimed_by IS NOT NULL") == [(0,)]
+    finish(project)
+    assert_exactly_once(project)

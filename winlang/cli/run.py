@@ -99,6 +99,14 @@ def run(
     except (*USER_ERRORS, ChannelError) as error:
         progress.close()
         fail(error)
+    except KeyboardInterrupt:
+        progress.close()
+        click.echo(
+            "winlang: interrupted; every message is either sent or still planned in the "
+            "ledger: run the same command again to finish",
+            err=True,
+        )
+        sys.exit(130)
     progress.close()
     if output == "json":
         click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2))
