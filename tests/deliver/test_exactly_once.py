@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import tomllib
 from collections import Counter
 from contextlib import closing
 from pathlib import Path
@@ -36,7 +37,7 @@ rule bye: when orders <= 2 then send sms bye else send push extra
 """
 
 
-def make_project(folder: Path, channel: str) -> Path:
+def make_project(folder: Path, channel: str, state: str = "sqlite:///state.db") -> Path:
     db = sqlite3.connect(folder / "shop.db")
     db.execute(
         "CREATE TABLE customers (id INTEGER PRIMARY KEY, first_name TEXT, orders INTEGER,"
@@ -50,7 +51,7 @@ def make_project(folder: Path, channel: str) -> Path:
     db.commit()
     db.close()
     (folder / "winlang.toml").write_text(
-        '[store]\nurl = "sqlite:///shop.db"\n[state]\nurl = "sqlite:///state.db"\n'
+        f'[store]\nurl = "sqlite:///shop.db"\n[state]\nurl = "{state}"\n'
         "[delivery]\nplan_batch = 10\nconcurrency = 2\nbackoff_seconds = 0\n"
         f"{channel}\n"
         '[channels.push]\nplugin = "outbox"\npath = "outbox/push.jsonl"\nbatch_size = 3\n',
@@ -104,7 +105,8 @@ def outbox_keys(project: Path) -> Counter:
 
 
 def ledger(project: Path, query: str) -> list[tuple]:
-    engine = sa.create_engine(f"sqlite:///{project / 'state.db'}")
+    url = tomllib.loads((project / "winlang.toml").read_text())["state"]["url"]
+    engine = sa.create_engine(url.replace("sqlite:///", f"sqlite:///{project}/"))
     with engine.connect() as connection:
         rows = [tuple(r) for r in connection.exec_driver_sql(query)]
     engine.dispose()
@@ -203,10 +205,18 @@ def test_a_channel_dying_after_the_provider_accepted_is_resent_once(tmp_path):
     assert ledger(project, "SELECT count(*) FROM runs WHERE status = 'abandoned'") == [(1,)]
 
 
-def test_two_runs_started_together_send_no_message_twice(tmp_path):
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def state_url(request) -> str:
+    if request.param == "sqlite":
+        return "sqlite:///state.db"
+    engine = request.getfixturevalue("postgres_engine")
+    return engine.url.render_as_string(hide_password=False)
+
+
+def test_two_runs_started_together_send_no_message_twice(tmp_path, state_url):
     with LocalHttpServer() as server:
         channel = f'[channels.sms]\nplugin = "webhook"\nurl = "{server.url}"\nbatch_size = 4\n'
-        project = make_project(tmp_path, channel)
+        project = make_project(tmp_path, channel, state_url)
         first, second = start(project), start(project)
         outputs = [p.communicate(timeout=300) for p in (first, second)]
         keys = Counter(r.headers["idempotency-key"] for r in server.requests)
