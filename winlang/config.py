@@ -8,6 +8,7 @@ environment.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -416,8 +417,13 @@ class _Reader:
 
     def number(self, table: dict, key: str, default: float, low: float, *path: str) -> float:
         value = table.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < low:
-            self.error("E703", f"`{key}` must be a number of at least {low:g}", *path, key)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or not low <= value <= 1e9  # beyond 30 years a duration is a typo
+        ):
+            self.error("E703", f"`{key}` must be a number from {low:g} to 1e9", *path, key)
             return default
         return float(value)
 

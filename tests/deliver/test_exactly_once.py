@@ -37,7 +37,9 @@ rule bye: when orders <= 2 then send sms bye else send push extra
 """
 
 
-def make_project(folder: Path, channel: str, state: str = "sqlite:///state.db") -> Path:
+def make_project(
+    folder: Path, channel: str, state: str = "sqlite:///state.db", plan_batch: int = 10
+) -> Path:
     db = sqlite3.connect(folder / "shop.db")
     db.execute(
         "CREATE TABLE customers (id INTEGER PRIMARY KEY, first_name TEXT, orders INTEGER,"
@@ -52,7 +54,7 @@ def make_project(folder: Path, channel: str, state: str = "sqlite:///state.db") 
     db.close()
     (folder / "winlang.toml").write_text(
         f'[store]\nurl = "sqlite:///shop.db"\n[state]\nurl = "{state}"\n'
-        "[delivery]\nplan_batch = 10\nconcurrency = 2\nbackoff_seconds = 0\n"
+        f"[delivery]\nplan_batch = {plan_batch}\nconcurrency = 2\nbackoff_seconds = 0\n"
         f"{channel}\n"
         '[channels.push]\nplugin = "outbox"\npath = "outbox/push.jsonl"\nbatch_size = 3\n',
         encoding="utf-8",
@@ -141,7 +143,7 @@ def test_sigkill_at_random_moments_then_a_rerun_delivers_each_message_once(tmp_p
     plan (after a random number of ledger rows) or while it sends (after a random number of
     outbox lines), so the kills land in every phase rather than before the work starts."""
     sms = OUTBOX_SMS + "rate_per_second = 150\n"  # paced, so a kill can land mid-sending
-    project = make_project(tmp_path, sms)
+    project = make_project(tmp_path, sms, plan_batch=2)  # planning takes long enough to hit
     total = len(expected_keys())
     rng = random.Random(20261122)
     interrupted = Counter()

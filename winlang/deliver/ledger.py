@@ -33,6 +33,10 @@ from .prepare import Firing, Skip
 
 M = T.messages.c
 
+# The runs of this process that have started and not finished: a run row with this host and
+# this pid is alive only if it is one of these (a scheduler may run several in one process).
+_LIVE_HERE: set[int] = set()
+
 
 def wall_clock() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
@@ -110,6 +114,7 @@ class Ledger:
                     heartbeat_at=self.wall(),
                 )
             ).inserted_primary_key[0]
+        _LIVE_HERE.add(self.run_id)
         return self.run_id
 
     def heartbeat(self) -> None:
@@ -119,6 +124,7 @@ class Ledger:
             )
 
     def finish(self, status: str, summary: dict | None = None) -> None:
+        _LIVE_HERE.discard(self.run_id)
         with self.engine.begin() as connection:
             connection.execute(
                 T.runs.update()
@@ -149,7 +155,7 @@ class Ledger:
                 )
             ).all()
             for run_id, run_host, pid, heartbeat in running:
-                gone = run_host == host and pid is not None and not _alive(pid)
+                gone = run_host == host and pid is not None and not _alive(run_id, pid)
                 if not (gone or heartbeat is None or heartbeat < stale):
                     continue
                 connection.execute(
@@ -336,9 +342,10 @@ class Ledger:
             ).scalar()
 
 
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return False  # another run's row with our pid: that run is gone, we reuse its pid
+def _alive(run_id: int, pid: int) -> bool:
+    """Whether the run ``run_id`` of process ``pid`` on this host still runs."""
+    if pid == os.getpid():  # ours, or an earlier process's whose pid we were given again
+        return run_id in _LIVE_HERE
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

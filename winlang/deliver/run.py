@@ -126,4 +126,5 @@ def _write_plan(
         planned += sum(f.status == "planned" for f in firings if f.key in written)
         already.update(f.rule for f in firings if f.key not in written)
         progress("planned", min(start + size, total), total)
+        ledger.heartbeat()  # a long plan must not make the run look dead
     return planned, already

@@ -28,7 +28,8 @@ def backoff(attempts: int, settings: DeliverySettings) -> float:
     >>> [backoff(n, DeliverySettings()) for n in (1, 2, 3)]
     [2.0, 4.0, 8.0]
     """
-    return min(settings.backoff_seconds * 2 ** (attempts - 1), settings.backoff_max_seconds)
+    doubling = 2.0 ** min(attempts - 1, 64)  # capped first: no overflow at any attempt count
+    return min(settings.backoff_seconds * doubling, settings.backoff_max_seconds)
 
 
 @dataclass
@@ -40,7 +41,7 @@ class Tally:
     channels: defaultdict = field(default_factory=lambda: defaultdict(Counter))
     retries: int = 0
     failovers: int = 0
-    resumed: int = 0  # messages planned by an earlier run, sent by this one
+    resumed: int = 0  # messages planned by another run, sent by this one
 
     def totals(self) -> dict[str, int]:
         return {
@@ -123,6 +124,8 @@ class Sender:
         self.sleep = sleep
         self.tally = Tally()
         self._beat = time.monotonic()
+        # Well within the lease, so a live run is never taken for dead.
+        self._beat_every = min(self.HEARTBEAT_SECONDS, settings.lease_seconds / 3)
 
     def run(self) -> Tally:
         inflight: dict[Future, list[Claimed]] = {}
@@ -137,7 +140,8 @@ class Sender:
                     if not self._wait_for_retries():
                         return self.tally
                     continue
-                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                # A timeout, so the heartbeat goes on while a slow batch is out.
+                done, _ = wait(inflight, self._beat_every, return_when=FIRST_COMPLETED)
                 for future in done:
                     self._record(inflight.pop(future), future.result())
                 self._heartbeat()
@@ -145,7 +149,6 @@ class Sender:
     def _claim(self) -> list[list[Claimed]]:
         biggest = max((self.pool.batch_size(n) for n in self.pool.first), default=1)
         claimed = self.ledger.claim(self.settings.concurrency * biggest)
-        self.tally.resumed += sum(c.planned_by != self.ledger.run_id for c in claimed)
         return list(batches(claimed, self.pool.batch_size))
 
     def _record(self, batch: list[Claimed], results: Sequence[SendResult]) -> None:
@@ -159,6 +162,7 @@ class Sender:
         for claimed, (_, what) in zip(batch, settled, strict=True):
             if what == "sent":
                 self.tally.sent[claimed.rule] += 1
+                self.tally.resumed += claimed.planned_by != self.ledger.run_id
                 self.tally.channels[claimed.rule][claimed.message.channel] += 1
             elif what == "failed":
                 self.tally.failed[claimed.rule] += 1
@@ -175,11 +179,11 @@ class Sender:
         if due is None:
             return False
         seconds = (due - self.ledger.wall()).total_seconds()
-        self.sleep(min(max(seconds, 0.0) + 0.01, self.HEARTBEAT_SECONDS))
+        self.sleep(min(max(seconds, 0.0) + 0.01, self._beat_every))
         self._heartbeat()
         return True
 
     def _heartbeat(self) -> None:
-        if time.monotonic() - self._beat >= self.HEARTBEAT_SECONDS:
+        if time.monotonic() - self._beat >= self._beat_every:
             self.ledger.heartbeat()
             self._beat = time.monotonic()
