@@ -28,12 +28,17 @@ class Project:
 
     def store(self):
         """The configured store, opened once: checking (reflection) and running share it,
-        which matters where opening is slow (a DuckDB file takes a second)."""
-        if "store" not in self._opened:
+        which matters where opening is slow (a DuckDB file takes a second). Its events
+        include those ``winlang ingest`` stored in the state database, read through
+        :meth:`saved_state` (so a dry run never creates the state)."""
+        if "source" not in self._opened:
             from .evaluate import open_store
+            from .sources.ingested import with_ingested
 
-            self._opened["store"] = open_store(self.config)
-        return self._opened["store"]
+            if "store" not in self._opened:
+                self._opened["store"] = open_store(self.config)
+            self._opened["source"] = with_ingested(self._opened["store"], self.saved_state())
+        return self._opened["source"]
 
     def saved_state(self):
         """The state database for reading (None before the first run), opened once: the

@@ -14,6 +14,7 @@ from .. import __version__
 from .check import check
 from .demo import demo
 from .explain import explain_command
+from .ingest import ingest
 from .plugins import plugins
 from .run import run
 from .schema import schema
@@ -31,6 +32,7 @@ cli.add_command(explain_command)
 cli.add_command(demo)
 cli.add_command(plugins)
 cli.add_command(schema)
+cli.add_command(ingest)
 
 
 def main() -> None:

@@ -17,8 +17,15 @@ from ...plan import ir
 from ..base import DataError, Decisions, PushdownError, RunContext, Source
 from .compile import table_of
 from .dialects import SqlDialect, constructs_of, dialect_named
+from .ingested import IngestedTable, ingested_table, loaded
 from .state import filled
-from .statement import Statement, decide_statement, values_statement
+from .statement import (
+    Statement,
+    decide_statement,
+    event_columns,
+    statement_aggregates,
+    values_statement,
+)
 
 ARROW_TYPES = {
     "number": pa.float64(),
@@ -40,7 +47,8 @@ class SqlBackend:
         nodes = list(ir.walk(*plan.roots()))
         constructs = _checked(dialect, nodes)
         flags = _flags(nodes, plan.campaign, context)
-        statement = decide_statement(plan, source.layout, dialect, flags)
+        ingested = _ingested(source, nodes, plan, dialect, context)
+        statement = decide_statement(plan, source.layout, dialect, flags, ingested)
         row = _run(engine, dialect, statement, constructs, context, _times(nodes, source))
         return decisions_of(row, dialect)
 
@@ -57,7 +65,8 @@ class SqlBackend:
         constructs = _checked(dialect, walked)
         campaign = plan.campaign if plan is not None else _campaign_of(walked)
         flags = _flags(walked, campaign, context)
-        statement = values_statement(nodes, source.layout, dialect, flags, plan)
+        ingested = _ingested(source, walked, plan, dialect, context)
+        statement = values_statement(nodes, source.layout, dialect, flags, plan, ingested)
         rows = _run(
             engine, dialect, statement, constructs, context, _times(walked, source), all_rows=True
         )
@@ -98,6 +107,19 @@ def _flags(
     }
 
 
+def _ingested(
+    source: Source,
+    nodes: Sequence[ir.Node],
+    plan: ir.Plan | None,
+    dialect: SqlDialect,
+    context: RunContext,
+) -> IngestedTable | None:
+    """The ingested events the statement's aggregates count, when the source has some."""
+    aggregates = statement_aggregates(nodes, plan)
+    columns = event_columns(source.layout, aggregates)
+    return ingested_table(source, aggregates, columns, dialect, _utc(context.now))
+
+
 def _campaign_of(nodes: Sequence[ir.Node]) -> str:
     """The campaign a bare node list belongs to, from its template event filters."""
     names = {
@@ -134,7 +156,10 @@ def _run(
         try:
             dialect.prepare(connection, constructs)
             dialect.verify_times(connection, times)
-            with filled(connection, dialect, statement.tables):
+            with (
+                filled(connection, dialect, statement.tables),
+                loaded(connection, dialect, statement.ingested),
+            ):
                 result = connection.execute(statement.select, params)
                 return result.fetchall() if all_rows else result.one()
         except sa.exc.DBAPIError as error:

@@ -40,6 +40,7 @@ from ..base import Layout
 from .binds import Binder, Instant, literal
 from .compile import table_of
 from .dialects import SqlDialect, const
+from .ingested import IngestedTable, events_with_ingested
 
 Expr = ColumnElement
 
@@ -71,7 +72,13 @@ class EventScan:
         layout: Layout,
         aggregates: Sequence[ir.EventAggregate],
         scan: ir.Scan | None,
+        ingested: tuple[Sequence[str], IngestedTable | None] = ((), None),
     ) -> EventScan:
+        """The scan of the events table; with ingested events (``(columns read, their
+        table)``), of its union with them (:mod:`.ingested`)."""
+        read, extra = ingested
+        if extra is not None:
+            return cls(dialect, binder, layout, events_with_ingested(layout, read, extra), scan)
         props = sorted({a.prop for a in aggregates if a.prop})
         names = [
             layout.customer_id,
@@ -304,8 +311,9 @@ def event_sql(
     fused: bool,
     scan: ir.Scan | None,
     customer_id: Expr,
+    ingested: tuple[Sequence[str], IngestedTable | None] = ((), None),
 ) -> EventSql:
     """The joins and values of ``aggregates`` for a statement over the customers."""
-    events = EventScan.of(dialect, binder, layout, aggregates, scan)
+    events = EventScan.of(dialect, binder, layout, aggregates, scan, ingested)
     build = fused_events if fused else separate_events
     return build(events, aggregates, customer_id)

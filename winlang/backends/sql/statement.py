@@ -35,6 +35,7 @@ from .binds import Binder
 from .compile import Compiler, customers_table
 from .dialects import SqlDialect, const
 from .events import event_sql
+from .ingested import IngestedTable
 from .state import StateTable, state_expressions, state_tables
 
 
@@ -46,6 +47,7 @@ class Statement:
     binder: Binder
     tables: list[StateTable] = field(default_factory=list)
     reads: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table → its columns
+    ingested: IngestedTable | None = None  # ingested events, unioned with the store's
 
     def sql(self, dialect: sa.engine.Dialect) -> str:
         """The statement's text for ``dialect``, parameters as placeholders (never values)."""
@@ -81,25 +83,51 @@ class _Frame:
     reads: dict[str, tuple[str, ...]]
 
 
+def statement_aggregates(
+    nodes: Sequence[ir.Node], plan: ir.Plan | None
+) -> tuple[ir.EventAggregate, ...]:
+    """The event aggregates a statement over ``nodes`` computes: the plan's fused list, in its
+    order, then any aggregate it lacks."""
+    aggregates = tuple(dict.fromkeys(n for n in nodes if isinstance(n, ir.EventAggregate)))
+    if plan is not None and plan.fused is not None:
+        aggregates = tuple(dict.fromkeys([*plan.fused, *aggregates]))
+    return aggregates
+
+
+def event_columns(layout: Layout, aggregates: Sequence[ir.EventAggregate]) -> tuple[str, ...]:
+    """The events columns ``aggregates`` read."""
+    return tuple(
+        dict.fromkeys(
+            [
+                layout.customer_id,
+                layout.type,
+                layout.occurred_at,
+                *(c for a in aggregates for c in _filter_columns(layout, a)),
+            ]
+        )
+    )
+
+
 def _frame(
     roots: Sequence[ir.Node],
     layout: Layout,
     dialect: SqlDialect,
     flags: Mapping[ir.StateFlag, np.ndarray],
     plan: ir.Plan | None,
+    ingested: IngestedTable | None = None,
 ) -> _Frame:
     nodes = list(ir.walk(*roots))
     columns = [n.name for n in nodes if isinstance(n, ir.Column)]
     customers = customers_table(layout.customers, [layout.id, *columns])
     customer_id = customers.c[layout.id]
     binder = Binder()
-    aggregates = tuple(dict.fromkeys(n for n in nodes if isinstance(n, ir.EventAggregate)))
+    aggregates = statement_aggregates(nodes, plan)
     fused = plan is None or plan.fused is not None
-    if plan is not None and plan.fused is not None:
-        # The plan's fused list, in its order; any aggregate it lacks is added after.
-        aggregates = tuple(dict.fromkeys([*plan.fused, *aggregates]))
     scan = plan.scan if plan is not None and _covers(plan.scan, aggregates) else None
-    events = event_sql(dialect, binder, layout, aggregates, fused, scan, customer_id)
+    read = event_columns(layout, aggregates)
+    events = event_sql(
+        dialect, binder, layout, aggregates, fused, scan, customer_id, (read, ingested)
+    )
     tables = state_tables({f: ids for f, ids in flags.items() if f in set(nodes)}, dialect)
     compiler = Compiler(
         dialect, binder, customers, events.values, state_expressions(tables, customer_id)
@@ -109,16 +137,7 @@ def _frame(
         source = source.outerjoin(joined, on)
     reads = {layout.customers: tuple(dict.fromkeys([layout.id, *columns]))}
     if aggregates:
-        reads[layout.events] = tuple(
-            dict.fromkeys(
-                [
-                    layout.customer_id,
-                    layout.type,
-                    layout.occurred_at,
-                    *(c for a in aggregates for c in _filter_columns(layout, a)),
-                ]
-            )
-        )
+        reads[layout.events] = read
     return _Frame(compiler, source, customer_id, list(tables.values()), reads)
 
 
@@ -163,10 +182,14 @@ def decision(plan: ir.Plan, compiler: Compiler) -> ColumnElement:
 
 
 def decide_statement(
-    plan: ir.Plan, layout: Layout, dialect: SqlDialect, flags: Mapping[ir.StateFlag, np.ndarray]
+    plan: ir.Plan,
+    layout: Layout,
+    dialect: SqlDialect,
+    flags: Mapping[ir.StateFlag, np.ndarray],
+    ingested: IngestedTable | None = None,
 ) -> Statement:
     """One row: the audience size, then the ids each rule takes (``rule_0``, ``rule_1``, ...)."""
-    frame = _frame(list(plan.roots()), layout, dialect, flags, plan)
+    frame = _frame(list(plan.roots()), layout, dialect, flags, plan, ingested)
     per_customer = sa.select(
         frame.id.label("id"), decision(plan, frame.compiler).label("r")
     ).select_from(frame.source)
@@ -176,7 +199,7 @@ def decide_statement(
         for i in range(len(plan.rules))
     ]
     select = sa.select(sa.func.count(d.c.r).label("audience"), *gathered)
-    return Statement(select, frame.compiler.binder, frame.tables, frame.reads)
+    return Statement(select, frame.compiler.binder, frame.tables, frame.reads, ingested)
 
 
 def values_statement(
@@ -185,14 +208,15 @@ def values_statement(
     dialect: SqlDialect,
     flags: Mapping[ir.StateFlag, np.ndarray],
     plan: ir.Plan | None = None,
+    ingested: IngestedTable | None = None,
 ) -> Statement:
     """Every customer's id and the value of each node (``v0``, ``v1``, ...), by id."""
-    frame = _frame(nodes, layout, dialect, flags, plan)
+    frame = _frame(nodes, layout, dialect, flags, plan, ingested)
     outputs = [
         output(dialect, node, frame.compiler(node)).label(f"v{i}") for i, node in enumerate(nodes)
     ]
     select = sa.select(frame.id.label("id"), *outputs).select_from(frame.source).order_by(frame.id)
-    return Statement(select, frame.compiler.binder, frame.tables, frame.reads)
+    return Statement(select, frame.compiler.binder, frame.tables, frame.reads, ingested)
 
 
 def output(dialect: SqlDialect, node: ir.Node, expr: ColumnElement) -> ColumnElement:

@@ -1,0 +1,282 @@
+"""The store's events plus those ``winlang ingest`` stored in the state database.
+
+Event conditions (``opened survey``, ``count(purchase ...)``) read the store's events table;
+events that arrive from outside (a provider's opens and clicks, a shop's purchases) are kept
+in the state's ``ingested_events`` table instead, because the store is the customer's own
+database and winlang never writes it. :class:`WithIngested` wraps the store's source so every
+backend sees both:
+
+- the NumPy backend reads :meth:`WithIngested.event_batches`: the store's batches, then the
+  ingested events filtered the same way, in the layout's column names and the store's types;
+- the SQL backend asks :meth:`WithIngested.ingested_events` for the rows its statement needs
+  and unions them with the store's events table inside the store's database
+  (:mod:`winlang.backends.sql.ingested`).
+
+:func:`with_ingested` wraps a store only when the state holds ingested events, so a project
+that never ingests reads exactly what it read before.
+
+Ingested customer ids are text; the store's are usually numbers. Ids are converted to the
+store's id type, and an id that can't be one (``"abc"`` where ids are numbers) is nobody's:
+its events are left out, as events of unknown customers are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import sqlalchemy as sa
+
+from ..backends.base import DataError, Layout, Source
+from ..plan import ir
+from ..schema import Schema
+from .normalize import naive_utc, normalize
+
+# The columns of ``ingested_events`` that are event columns, and their Arrow types.
+_TYPES = {
+    "customer_id": pa.string(),  # converted to the store's id type
+    "type": pa.string(),
+    "channel": pa.string(),
+    "campaign": pa.string(),
+    "template": pa.string(),
+    "occurred_at": pa.timestamp("us"),
+    "amount": pa.float64(),
+    "product_name": pa.string(),
+}
+_KIND_TYPES = {
+    "number": pa.float64(),
+    "text": pa.string(),
+    "bool": pa.bool_(),
+    "timestamp": pa.timestamp("us"),
+    "date": pa.date32(),
+}
+_WHOLE_NUMBER = r"^-?[0-9]{1,18}$"  # fits int64
+
+
+def layout_names(layout: Layout) -> dict[str, str]:
+    """Store column name → ``ingested_events`` column, for the columns it has.
+
+    >>> layout_names(Layout(occurred_at="at"))["at"]
+    'occurred_at'
+    """
+    return {
+        layout.customer_id: "customer_id",
+        layout.type: "type",
+        layout.channel: "channel",
+        layout.campaign: "campaign",
+        layout.template: "template",
+        layout.occurred_at: "occurred_at",
+        "amount": "amount",
+        "product_name": "product_name",
+    }
+
+
+def id_kind(schema: Schema, layout: Layout) -> str:
+    """The kind of the store's customer ids: its events' ``customer_id`` column, or else its
+    customers' ``id`` (``number`` or ``text``)."""
+    found = schema.events.get(layout.customer_id) or schema.customers.get(layout.id)
+    return "number" if found is not None and found.kind == "number" else "text"
+
+
+def anything_ingested(engine: sa.Engine) -> bool:
+    """Whether the state database at ``engine`` holds any ingested event."""
+    from ..state import tables as T
+
+    query = sa.select(T.ingested_events.c.event_id).limit(1)
+    with engine.connect() as connection:
+        return connection.execute(query).first() is not None
+
+
+@dataclass(frozen=True)
+class IngestedEvents:
+    """The ``ingested_events`` table of a state database, read like a store's events;
+    ``ids`` is the kind of the store's customer ids (``number`` or ``text``)."""
+
+    engine: sa.Engine
+    layout: Layout
+    ids: str
+
+    def table(
+        self,
+        types: Sequence[str] | None,
+        columns: Sequence[str],
+        since: datetime | None,
+        until: datetime,
+        filters: Sequence[ir.EventFilter] | None = None,
+    ) -> pa.Table:
+        """The ingested events of ``types`` (None: all) with ``since <= occurred_at <=
+        until``, as ``columns`` (store column names; those ingested events lack are null);
+        with ``filters``, only events one of them keeps (windows end at ``until``)."""
+        from ..state import tables as T
+
+        names = layout_names(self.layout)
+        wanted = list(dict.fromkeys(columns))
+        read = list(dict.fromkeys(names[c] for c in wanted if c in names))
+        t = T.ingested_events.c
+        where = [t.occurred_at <= naive_utc(until)]
+        if since is not None:
+            where.append(t.occurred_at >= naive_utc(since))
+        if types is not None:
+            where.append(t.type.in_(list(types)))
+        if filters is not None:
+            where.append(sa.or_(*(_kept_by(f, naive_utc(until)) for f in filters)))
+        # Times as the database hands them out (SQLite: ISO text), parsed a column at once.
+        selected = [sa.type_coerce(t[n], sa.String) if n == "occurred_at" else t[n] for n in read]
+        with self.engine.connect() as connection:
+            rows = connection.execute(sa.select(*selected).where(*where)).fetchall()
+        data = list(zip(*rows, strict=True)) if rows else [() for _ in read]
+        found = {n: self._column(n, values) for n, values in zip(read, data, strict=True)}
+        table = pa.table(
+            {c: found[names[c]] if c in names else pa.nulls(len(rows), pa.null()) for c in wanted}
+        )
+        key = self.layout.customer_id
+        if key in wanted and self.ids == "number":
+            table = _numbered(table, key)
+        return table
+
+    def _column(self, name: str, values: Sequence) -> pa.Array:
+        if name == "occurred_at":
+            return normalize(pa.array(values), "timestamp", "ingested_events", name)
+        return pa.array(values, _TYPES[name])
+
+
+def _kept_by(found: ir.EventFilter, now: datetime) -> sa.ColumnElement[bool]:
+    """The ingested events ``found`` keeps, in SQL."""
+    from ..state import tables as T
+
+    t = T.ingested_events.c
+    where = [t.type == found.event_type]
+    for column, value in (
+        (t.channel, found.channel),
+        (t.campaign, found.campaign),
+        (t.template, found.template),
+    ):
+        if value is not None:
+            where.append(column == value)
+    if found.window is not None:
+        where.append(t.occurred_at >= now - timedelta(seconds=found.window))
+    return sa.and_(*where)
+
+
+def _numbered(table: pa.Table, key: str) -> pa.Table:
+    """``key`` as int64; rows whose id is not a whole number are left out (no customer)."""
+    ids = table.column(key).combine_chunks()
+    whole = pc.match_substring_regex(ids, _WHOLE_NUMBER)
+    if not pc.all(whole).as_py():
+        table = table.filter(whole)
+        ids = table.column(key).combine_chunks()
+    index = table.schema.get_field_index(key)
+    return table.set_column(index, key, pc.cast(ids, pa.int64()))
+
+
+class WithIngested:
+    """A store's source whose events include the ingested ones (see the module docstring).
+
+    Everything but the events is the store's own: its very methods, so the optional
+    parameters a source may take (``customer_batches(..., ids=...)``) stay visible to the
+    callers that look for them. Nothing else is forwarded: a capability this class does not
+    know about might read events, and must not bypass the ingested ones.
+    """
+
+    def __init__(self, store: Source, ingested: IngestedEvents) -> None:
+        self.store = store
+        self.ingested = ingested
+        self.name = store.name
+        self.layout = store.layout
+        self.schema: Callable[[], Schema] = store.schema
+        self.sql_engine = store.sql_engine
+        self.customer_batches: Callable[..., Iterator[pa.RecordBatch]] = store.customer_batches
+
+    def __repr__(self) -> str:
+        return f"WithIngested({self.store!r})"
+
+    def ingested_events(
+        self,
+        types: Sequence[str] | None,
+        columns: Sequence[str] | None,
+        since: datetime | None,
+        until: datetime,
+        filters: Sequence[ir.EventFilter] | None = None,
+    ) -> pa.Table:
+        """The ingested events a scan of the store's events with these arguments would also
+        read: the customer id, type and time columns first, then ``columns`` (None: every
+        column of the store's events table); with ``filters`` (the SQL backend knows its
+        aggregates'), only the events one of them counts."""
+        layout = self.layout
+        rest = list(self.schema().events) if columns is None else list(columns)
+        names = [layout.customer_id, layout.type, layout.occurred_at, *rest]
+        return self.ingested.table(types, names, since, until, filters)
+
+    def event_batches(
+        self,
+        types: Sequence[str] | None,
+        columns: Sequence[str] | None,
+        since: datetime | None,
+        until: datetime,
+    ) -> Iterator[pa.RecordBatch]:
+        """The store's batches, then the ingested events in the same column types (batches
+        of one scan must concatenate: ``explain`` makes one table of them)."""
+        extra = self.ingested_events(types, columns, since, until)
+        if extra.num_rows == 0:
+            yield from self.store.event_batches(types, columns, since, until)
+            return
+        widen = {f.name for f in extra.schema if pa.types.is_floating(f.type)}
+        shape = None
+        for batch in self.store.event_batches(types, columns, since, until):
+            batch = _widened(batch, widen - {self.layout.customer_id})
+            shape = shape or batch.schema
+            yield batch
+        yield from conformed(extra, shape or self._shape(extra)).to_batches()
+
+    def _shape(self, extra: pa.Table) -> pa.Schema:
+        """The batch schema when the store has no matching events: the store's kinds."""
+        kinds = {name: t.kind for name, t in self.schema().events.items()}
+        fields = []
+        for f in extra.schema:
+            kind = kinds.get(f.name)
+            keep = f.name == self.layout.customer_id or kind is None
+            fields.append(pa.field(f.name, f.type if keep else _KIND_TYPES.get(kind, f.type)))
+        return pa.schema(fields)
+
+
+def _widened(batch: pa.RecordBatch, names: set[str]) -> pa.RecordBatch:
+    """Integer columns among ``names`` as float64, so they concatenate with the ingested
+    amounts (a number is a float64 to the engine either way)."""
+    present = names & set(batch.schema.names)
+    if not any(pa.types.is_integer(batch.schema.field(n).type) for n in present):
+        return batch
+    columns = [
+        column.cast(pa.float64()) if name in names and pa.types.is_integer(column.type) else column
+        for name, column in zip(batch.schema.names, batch.columns, strict=True)
+    ]
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+
+
+def conformed(table: pa.Table, shape: pa.Schema) -> pa.Table:
+    """``table`` with exactly the columns and types of ``shape`` (absent columns are null)."""
+    columns = []
+    for f in shape:
+        if f.name not in table.column_names:
+            columns.append(pa.nulls(table.num_rows, f.type))
+            continue
+        column = table.column(f.name).combine_chunks()
+        try:
+            columns.append(column if column.type == f.type else column.cast(f.type))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise DataError(
+                f"ingested events don't fit the store's `{f.name}` column ({f.type}): "
+                f"{next((v for v in column.to_pylist() if v is not None), None)!r}"
+            ) from None
+    return pa.Table.from_arrays(columns, schema=shape)
+
+
+def with_ingested(store: Source, state) -> Source:
+    """``store``, reading the ingested events of ``state`` (a :class:`winlang.state.State`)
+    too when it holds any; ``store`` itself otherwise."""
+    if state is None or not anything_ingested(state.engine):
+        return store
+    ids = id_kind(store.schema(), store.layout)
+    return WithIngested(store, IngestedEvents(state.engine, store.layout, ids))
