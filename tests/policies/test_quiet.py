@@ -162,4 +162,12 @@ def test_next_allowed_is_the_first_instant_outside_the_window(now, name, window)
         while at < allowed:
             assert quiet_at(at, tz, start, end)
             at += timedelta(minutes=1)
-        assert allowed - now <= timedelta(hours=25)
+        # A day's free minutes can fall into a DST gap (03:15 to 03:00 in Bucharest on 29
+        # March 2026 leaves none), then the next day's are the first: never two days on.
+        assert allowed - now <= timedelta(hours=49)
+
+
+def test_a_free_quarter_hour_lost_in_the_spring_gap_moves_to_the_next_day():
+    now = datetime(2026, 3, 28, 22, 59, 59, tzinfo=UTC)  # 00:59:59 on 29 March in Bucharest
+    allowed = next_allowed_at(now, ZoneInfo("Europe/Bucharest"), time(3, 15), time(3, 0))
+    assert allowed == datetime(2026, 3, 30, 0, 0, tzinfo=UTC)  # 03:00 the next day
