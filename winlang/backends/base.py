@@ -132,7 +132,9 @@ class Backend(Protocol):
         source: Source,
         context: RunContext,
         plan: ir.Plan | None = None,
+        ids: np.ndarray | pa.Array | None = None,
     ) -> tuple[np.ndarray, list[pa.Array]]:
         """Every customer's id and the value of each node (Arrow arrays, nulls as nulls;
-        timestamps as ``timestamp[us]``, numbers as float64, bools, text as string)."""
+        timestamps as ``timestamp[us]``, numbers as float64, bools, text as string). With
+        ``ids``, only those customers, in that order, null for an id the store lacks."""
         ...

@@ -18,7 +18,7 @@ from ..base import DataError, Decisions, PushdownError, RunContext, Source
 from .compile import table_of
 from .dialects import SqlDialect, constructs_of, dialect_named
 from .ingested import IngestedTable, ingested_table, loaded
-from .state import filled
+from .state import PREFIX, filled, id_table
 from .statement import (
     Statement,
     decide_statement,
@@ -58,25 +58,41 @@ class SqlBackend:
         source: Source,
         context: RunContext,
         plan: ir.Plan | None = None,
+        ids: np.ndarray | pa.Array | None = None,
     ) -> tuple[np.ndarray, list[pa.Array]]:
-        """Every customer's id and the value of each node, as Arrow arrays."""
+        """Every customer's id and the value of each node, as Arrow arrays; with ``ids``,
+        only those customers, in that order (null values for an id the store lacks): the
+        database filters, so a run's few matched customers don't cost a scan of everyone."""
         engine, dialect = _engine_and_dialect(source)
         walked = list(ir.walk(*nodes))
         constructs = _checked(dialect, walked)
         campaign = plan.campaign if plan is not None else _campaign_of(walked)
         flags = _flags(walked, campaign, context)
         ingested = _ingested(source, walked, plan, dialect, context)
-        statement = values_statement(nodes, source.layout, dialect, flags, plan, ingested)
-        rows = _run(
-            engine, dialect, statement, constructs, context, _times(walked, source), all_rows=True
-        )
+        wanted = None if ids is None else np.asarray(ids)
+        only = None if wanted is None else id_table(f"{PREFIX}only", wanted, dialect)
+        statement = values_statement(nodes, source.layout, dialect, flags, plan, ingested, only)
+        rows = []
+        if only is None or wanted.size:
+            times = _times(walked, source)
+            rows = _run(engine, dialect, statement, constructs, context, times, all_rows=True)
         columns = list(zip(*rows, strict=True)) if rows else [() for _ in range(len(nodes) + 1)]
-        ids = np.asarray(columns[0]) if rows else np.empty(0, dtype=np.int64)
+        found = np.asarray(columns[0]) if rows else np.empty(0, dtype=np.int64)
         arrays = [
             to_arrow(list(values), node.kind, dialect)
             for values, node in zip(columns[1:], nodes, strict=True)
         ]
-        return ids, arrays
+        if wanted is None:
+            return found, arrays
+        return wanted, _in_order(found, arrays, wanted)
+
+
+def _in_order(found: np.ndarray, arrays: list[pa.Array], wanted: np.ndarray) -> list[pa.Array]:
+    """``arrays`` (rows for the sorted ids ``found``) rearranged to the order of ``wanted``,
+    null where an id was not found."""
+    position = {value: row for row, value in enumerate(found.tolist())}
+    take = pa.array([position.get(value) for value in wanted.tolist()], pa.int64())
+    return [array.take(take) for array in arrays]
 
 
 # ---- running ----------------------------------------------------------------------------------

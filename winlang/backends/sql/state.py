@@ -40,17 +40,22 @@ def state_tables(
     for flag, ids in flags.items():
         if len(ids) == 0:
             continue
-        unique = np.unique(np.asarray(ids))
-        kind = sa.BigInteger() if unique.dtype.kind in "iu" else sa.String()
-        table = sa.Table(
-            f"{PREFIX}{len(tables)}",
-            sa.MetaData(),
-            sa.Column("id", kind, primary_key=True, autoincrement=False),
-            schema=dialect.temp_schema,
-            prefixes=["TEMPORARY"],
-        )
-        tables[flag] = StateTable(table, unique)
+        tables[flag] = id_table(f"{PREFIX}{len(tables)}", ids, dialect)
     return tables
+
+
+def id_table(name: str, ids: np.ndarray, dialect: SqlDialect) -> StateTable:
+    """A temporary table ``name`` to hold ``ids`` (each once)."""
+    unique = np.unique(np.asarray(ids))
+    kind = sa.BigInteger() if unique.dtype.kind in "iu" else sa.String()
+    table = sa.Table(
+        name,
+        sa.MetaData(),
+        sa.Column("id", kind, primary_key=True, autoincrement=False),
+        schema=dialect.temp_schema,
+        prefixes=["TEMPORARY"],
+    )
+    return StateTable(table, unique)
 
 
 def state_expressions(

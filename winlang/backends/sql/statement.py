@@ -209,14 +209,20 @@ def values_statement(
     flags: Mapping[ir.StateFlag, np.ndarray],
     plan: ir.Plan | None = None,
     ingested: IngestedTable | None = None,
+    only: StateTable | None = None,
 ) -> Statement:
-    """Every customer's id and the value of each node (``v0``, ``v1``, ...), by id."""
+    """Every customer's id and the value of each node (``v0``, ``v1``, ...), by id; with
+    ``only``, just the customers whose ids it holds."""
     frame = _frame(nodes, layout, dialect, flags, plan, ingested)
     outputs = [
         output(dialect, node, frame.compiler(node)).label(f"v{i}") for i, node in enumerate(nodes)
     ]
     select = sa.select(frame.id.label("id"), *outputs).select_from(frame.source).order_by(frame.id)
-    return Statement(select, frame.compiler.binder, frame.tables, frame.reads, ingested)
+    tables = frame.tables
+    if only is not None:
+        select = select.where(frame.id.in_(sa.select(only.table.c.id)))
+        tables = [*tables, only]
+    return Statement(select, frame.compiler.binder, tables, frame.reads, ingested)
 
 
 def output(dialect: SqlDialect, node: ir.Node, expr: ColumnElement) -> ColumnElement:
