@@ -16,6 +16,7 @@ from .demo import demo
 from .explain import explain_command
 from .ingest import ingest
 from .plugins import plugins
+from .report import report
 from .run import run
 from .schema import schema
 
@@ -33,6 +34,7 @@ cli.add_command(demo)
 cli.add_command(plugins)
 cli.add_command(schema)
 cli.add_command(ingest)
+cli.add_command(report)
 
 
 def main() -> None:

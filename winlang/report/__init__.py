@@ -1,1 +1,2 @@
-"""Reports: the run summary now; funnels per rule and variant later."""
+"""Reports: the run summary (``summary``); the funnel, reactivation and lift of a campaign
+(``funnel``)."""
