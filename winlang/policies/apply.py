@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
+import pyarrow as pa
 
 from .. import ast as A
 from .caps import CapLimit, History, cap_reasons
@@ -114,18 +115,27 @@ class PolicyOutcome:
     def summary(self) -> dict[str, object]:
         """Counts for the run summary: ``sent`` (messages), ``actions_only``, ``held_out``,
         ``skipped`` by reason (deferred customers count as ``quiet_hours``) and ``channels``."""
-        status = self.status.astype(str)
-        reasons = self.reason.astype(str)
+        # Object arrays compared with each status directly: no text copy of every row.
+        status = self.status
         message = self.channel != None  # noqa: E711 (element-wise)
-        sent = (status == Status.SEND) & message
-        skipped = (status == Status.SKIPPED) | (status == Status.DEFERRED)
+        is_send = status == Status.SEND.value
+        sent = is_send & message
+        skipped = (status == Status.SKIPPED.value) | (status == Status.DEFERRED.value)
         return {
             "sent": int(sent.sum()),
-            "actions_only": int(((status == Status.SEND) & ~message).sum()),
-            "held_out": int((status == Status.HELD_OUT).sum()),
-            "skipped": dict(sorted(Counter(reasons[skipped].tolist()).items())),
-            "channels": dict(sorted(Counter(self.channel[sent].tolist()).items())),
+            "actions_only": int((is_send & ~message).sum()),
+            "held_out": int((status == Status.HELD_OUT.value).sum()),
+            "skipped": _counts(self.reason[skipped]),
+            "channels": _counts(self.channel[sent]),
         }
+
+
+def _counts(values: np.ndarray) -> dict[str, int]:
+    """How often each value occurs, by its text, sorted."""
+    by_text: Counter[str] = Counter()
+    for value, count in Counter(values.tolist()).items():
+        by_text[str(value)] += count
+    return dict(sorted(by_text.items()))
 
 
 def _chain(actions: tuple[A.Action, ...]) -> tuple[SendStep, ...]:
@@ -177,15 +187,18 @@ def apply_policies(inputs: PolicyInputs) -> PolicyOutcome:
     texts = id_texts(inputs.customer_ids)
     n = texts.size
     rule_index = np.asarray(inputs.rule_index, dtype=np.int64)
-    status = np.full(n, "", dtype=object)
-    reason = np.full(n, "", dtype=object)
+    # Codes while the policies run (0: not decided yet), texts at the end: comparing small
+    # integers is what makes a policy step cost nothing next to the hashing.
+    status = np.zeros(n, dtype=np.int8)
+    reason = np.zeros(n, dtype=np.int16)
+    reasons = _Vocabulary()
 
     def stop(mask: np.ndarray, new_status: Status, why: Reason | np.ndarray) -> None:
-        status[mask] = new_status.value
-        reason[mask] = why[mask] if isinstance(why, np.ndarray) else why.value
+        status[mask] = _STATUS_CODE[new_status]
+        reason[mask] = reasons.codes(why[mask]) if isinstance(why, np.ndarray) else reasons[why]
 
     stop(_already_fired(inputs, rule_index), Status.SKIPPED, Reason.ALREADY_FIRED)
-    pending = status == ""
+    pending = status == 0
     if inputs.holdout_percent:
         held = np.zeros(n, dtype=bool)
         held[pending] = holdout(inputs.campaign, texts[pending], inputs.holdout_percent)
@@ -199,7 +212,7 @@ def apply_policies(inputs: PolicyInputs) -> PolicyOutcome:
     has_message = np.array([len(c) > 0 for c in chains], dtype=bool)[chain_index]
 
     step = np.full(n, -1, dtype=np.int64)
-    todo = (status == "") & has_message
+    todo = (status == 0) & has_message
     contact = resolve_chains(
         texts[todo],
         chain_index[todo],
@@ -210,7 +223,7 @@ def apply_policies(inputs: PolicyInputs) -> PolicyOutcome:
     step[todo] = contact.step
     stop(_spread(contact.step < 0, todo, False), Status.SKIPPED, _spread(contact.reason, todo, ""))
 
-    todo = (status == "") & has_message
+    todo = (status == 0) & has_message
     if inputs.cap is not None or inputs.global_cap is not None:
         why = cap_reasons(
             texts[todo], inputs.history, inputs.now, inputs.campaign, inputs.cap, inputs.global_cap
@@ -219,7 +232,7 @@ def apply_policies(inputs: PolicyInputs) -> PolicyOutcome:
 
     deferred_until = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
     zones = resolve_zones(inputs.zones, inputs.timezone)
-    todo = (status == "") & has_message
+    todo = (status == 0) & has_message
     if inputs.quiet is not None and todo.any():
         start, end = inputs.quiet.start, inputs.quiet.end
 
@@ -238,22 +251,25 @@ def apply_policies(inputs: PolicyInputs) -> PolicyOutcome:
         deferred_until[quiet] = next_allowed(
             inputs.now, zones_of(quiet), start, end, zones.fallback
         )
-    status[status == ""] = Status.SEND.value
+    status[status == 0] = _STATUS_CODE[Status.SEND]
 
     # Every (chain, step) laid out flat, so the chosen send is one fancy-index away.
     flat = [s for c in chains for s in c]
     offset = np.cumsum([0] + [len(c) for c in chains])[:-1].astype(np.int64)
-    messaged = (step >= 0) & ((status == Status.SEND) | (status == Status.DEFERRED))
+    messaged = (step >= 0) & (
+        (status == _STATUS_CODE[Status.SEND]) | (status == _STATUS_CODE[Status.DEFERRED])
+    )
     picked = offset[chain_index[messaged]] + step[messaged] if flat else np.zeros(0, np.int64)
     channel = np.full(n, None, dtype=object)
     template = np.full(n, None, dtype=object)
     channel[messaged] = np.array([s.channel for s in flat], dtype=object)[picked]
     template[messaged] = np.array([s.template for s in flat], dtype=object)[picked]
     is_split = np.array([r.split for r in inputs.rules], dtype=bool)
-    shown = is_split[rule_index] & (status != Status.HELD_OUT) if n else np.zeros(0, dtype=bool)
+    held_out = status == _STATUS_CODE[Status.HELD_OUT]
+    shown = is_split[rule_index] & ~held_out if n else np.zeros(0, dtype=bool)
     return PolicyOutcome(
-        status=status,
-        reason=reason,
+        status=_STATUS_TEXT[status],
+        reason=reasons.texts()[reason],
         channel=channel,
         template=template,
         step=np.where(messaged, step, -1),
@@ -263,11 +279,56 @@ def apply_policies(inputs: PolicyInputs) -> PolicyOutcome:
     )
 
 
+_STATUS_CODE = {s: code for code, s in enumerate(Status, start=1)}
+_STATUS_TEXT = np.array(["", *(s.value for s in Status)], dtype=object)
+
+
+class _Vocabulary:
+    """Reason texts as small codes (0: no reason); texts outside :class:`Reason` get codes
+    too, so any reason a step reports comes back unchanged."""
+
+    def __init__(self) -> None:
+        self._texts: list[str] = ["", *(r.value for r in Reason)]
+        self._codes = {text: code for code, text in enumerate(self._texts)}
+
+    def __getitem__(self, reason: Reason) -> int:
+        return self._codes[reason.value]
+
+    def codes(self, values: np.ndarray) -> np.ndarray:
+        """The code of each value (an object array of texts)."""
+        found = np.zeros(values.size, dtype=np.int16)
+        left = np.ones(values.size, dtype=bool)
+        for text, code in list(self._codes.items()):
+            if not left.any():
+                break
+            same = left & (values == text)
+            found[same] = code
+            left &= ~same
+        for value in dict.fromkeys(values[left].tolist()):  # rare: not a known reason
+            found[left & (values == value)] = self._add(value)
+        return found
+
+    def _add(self, text: str) -> int:
+        self._codes[text] = len(self._texts)
+        self._texts.append(text)
+        return self._codes[text]
+
+    def texts(self) -> np.ndarray:
+        return np.array(self._texts, dtype=object)
+
+
 def _subset(contacts: Mapping[str, ChannelContact], rows: np.ndarray) -> dict[str, ChannelContact]:
     return {
-        ch: ChannelContact(np.asarray(c.address, dtype=object)[rows], np.asarray(c.consent)[rows])
+        ch: ChannelContact(_rows(c.address, rows, object), _rows(c.consent, rows, None))
         for ch, c in contacts.items()
     }
+
+
+def _rows(values, rows: np.ndarray, dtype) -> np.ndarray | pa.Array:
+    """The selected rows of a NumPy or Arrow array (Arrow stays Arrow)."""
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return values.filter(pa.array(rows))
+    return np.asarray(values, dtype=dtype)[rows]
 
 
 def _spread(values: np.ndarray, rows: np.ndarray, default: object) -> np.ndarray:

@@ -27,6 +27,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .hashing import id_texts
 from .reasons import Reason
@@ -38,7 +40,9 @@ Suppressions = Collection[tuple[str, str]]  # (customer id as text, channel or A
 
 @dataclass(frozen=True, slots=True)
 class ChannelContact:
-    """A channel's address and consent value for each planned customer (nulls allowed)."""
+    """A channel's address and consent value for each planned customer (nulls allowed):
+    NumPy arrays or Arrow arrays (a source's columns as they come, with no copy into
+    Python objects)."""
 
     address: np.ndarray
     consent: np.ndarray
@@ -58,9 +62,16 @@ def has_consent(values: Sequence[object] | np.ndarray) -> np.ndarray:
     >>> has_consent(np.array([True, False, None, 1, "true"], dtype=object)).tolist()
     [True, False, False, False, False]
     """
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        if pa.types.is_boolean(values.type) or pa.types.is_null(values.type):
+            return _true(values.cast(pa.bool_()))
+        values = np.array(values.to_pylist(), dtype=object)
     array = np.asarray(values)
     if array.dtype == np.bool_:
         return array.copy()
+    fast = _arrow(array, pa.bool_())
+    if fast is not None:  # only booleans and nulls: Arrow reads them in bulk
+        return fast.fill_null(False).to_numpy(zero_copy_only=False)
     # `type(v) is bool`: 1 == True in Python, and a 1 is not consent.
     return np.fromiter(
         (type(v) in (bool, np.bool_) and bool(v) for v in array.tolist()),
@@ -79,14 +90,57 @@ def _present(value: object) -> bool:
     return True
 
 
+# Every character for which ``str.isspace()`` is true (``str.strip()`` removes exactly these);
+# tests/policies check the list against Python's own.
+PYTHON_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# A text is present when some character of it is not whitespace: an RE2 search.
+_NOT_BLANK = "[^" + "".join(f"\\x{{{ord(c):x}}}" for c in PYTHON_WHITESPACE) + "]"
+
+
 def has_address(values: Sequence[object] | np.ndarray) -> np.ndarray:
     """True where an address is present: not null, not NaN, not blank.
 
     >>> has_address(np.array(["a@b.c", None, "  ", float("nan")], dtype=object)).tolist()
     [True, False, False, False]
     """
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        if _is_text(values.type) or pa.types.is_null(values.type):
+            return _true(pc.match_substring_regex(values.cast(pa.string()), _NOT_BLANK))
+        values = np.array(values.to_pylist(), dtype=object)
     array = np.asarray(values, dtype=object)
+    text = _arrow(array, pa.string(), from_pandas=True) if array.size else None
+    if text is not None:  # only texts, nulls and NaN: one regular expression over them all
+        return _true(pc.match_substring_regex(text, _NOT_BLANK))
     return np.fromiter((_present(v) for v in array.tolist()), dtype=bool, count=array.size)
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def _true(flags: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Where an Arrow bool array is true (null is not)."""
+    return np.asarray(flags.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _arrow(array: np.ndarray, kind: pa.DataType, from_pandas: bool = False) -> pa.Array | None:
+    """``array`` as an Arrow array of ``kind`` when each value is of that kind or null (NaN
+    counts as null with ``from_pandas``); None when some value is of another type, which
+    the callers then judge one by one."""
+    if array.ndim != 1:
+        return None
+    try:
+        converted = pa.array(array, from_pandas=from_pandas)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if pa.types.is_null(converted.type):
+        return pa.nulls(len(converted), kind)
+    return converted if converted.type == kind else None
 
 
 def suppressed(

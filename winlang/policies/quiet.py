@@ -33,6 +33,8 @@ from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 DEFAULT_ZONE = "UTC"  # when neither the customer, the campaign nor the config names a zone
 _SCAN = timedelta(hours=60)  # a window lasts at most 25 hours: look this far for its end
@@ -84,7 +86,7 @@ def _is_null(value: object) -> bool:
 
 
 def resolve_zones(
-    zones: Sequence[object] | np.ndarray | None, fallback: str | None
+    zones: Sequence[object] | np.ndarray | pa.Array | None, fallback: str | None
 ) -> ZoneResolution:
     """Each customer's zone: their own when valid, else ``fallback`` (the campaign's or the
     config's zone), else UTC. Null and blank names fall back quietly; unknown ones are reported.
@@ -101,15 +103,60 @@ def resolve_zones(
         fallback = DEFAULT_ZONE
     if zones is None:
         return ZoneResolution(np.empty(0, dtype=object), tuple(sorted(invalid)), fallback)
-    raw = np.asarray(zones, dtype=object)
-    names = np.full(raw.shape, fallback, dtype=object)
-    distinct = {v for v in raw.tolist() if not _is_null(v)}
-    for name in distinct:  # few distinct names even among millions of customers
-        if isinstance(name, str) and zone(name) is not None:
-            names[raw == name] = name
+    coded = _codes(zones)
+    if coded is None:  # not all texts: compare value by value
+        raw = (
+            np.array(zones.to_pylist(), dtype=object)
+            if isinstance(zones, pa.Array | pa.ChunkedArray)
+            else np.asarray(zones, dtype=object)
+        )
+        names = np.full(raw.shape, fallback, dtype=object)
+        distinct = {v for v in raw.tolist() if not _is_null(v)}
+        for name in distinct:  # few distinct names even among millions of customers
+            if isinstance(name, str) and zone(name) is not None:
+                names[raw == name] = name
+            else:
+                invalid.add(str(name))
+        return ZoneResolution(names, tuple(sorted(invalid)), fallback)
+    distinct, index = coded
+    table = np.full(len(distinct) + 1, fallback, dtype=object)  # the last entry: null
+    for position, name in enumerate(distinct):
+        if _is_null(name):
+            continue
+        if zone(name) is not None:
+            table[position] = name
         else:
-            invalid.add(str(name))
-    return ZoneResolution(names, tuple(sorted(invalid)), fallback)
+            invalid.add(name)
+    return ZoneResolution(table[index], tuple(sorted(invalid)), fallback)
+
+
+def _codes(values) -> tuple[list[str], np.ndarray] | None:
+    """The distinct texts of ``values`` and, per row, the position of its text among them
+    (``len(distinct)`` for a null or NaN); None unless every value is a text or null.
+
+    Arrow's dictionary encoding does this in bulk, where a comparison per distinct name over
+    an object array would touch every row once per zone.
+    """
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        text = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+        if pa.types.is_dictionary(text.type):
+            text = text.dictionary_decode()
+    else:
+        values = np.asarray(values, dtype=object)
+        if values.ndim != 1:
+            return None
+        try:
+            text = pa.array(values, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return None
+    if pa.types.is_null(text.type):
+        return [], np.zeros(len(text), dtype=np.int64)
+    if not pa.types.is_string(text.type):
+        return None
+    encoded = pc.dictionary_encode(text)
+    distinct = encoded.dictionary.to_pylist()
+    index = encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
+    return distinct, index.astype(np.int64, copy=False)
 
 
 def _as_time(value: TimeOfDay) -> time:
@@ -195,13 +242,16 @@ def next_allowed_at(now: datetime, tz: tzinfo, start: TimeOfDay, end: TimeOfDay)
 def _per_zone(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if names.size == 0:
         return np.empty(0, dtype=object), np.empty(0, dtype=np.int64)
+    coded = _codes(names)
+    if coded is not None and len(coded[0]) and coded[1].max() < len(coded[0]):
+        return np.array(coded[0], dtype=object), coded[1]
     distinct, index = np.unique(names.astype(str), return_inverse=True)
     return distinct, index
 
 
 def in_quiet_hours(
     now_utc: datetime,
-    zones: Sequence[object] | np.ndarray | None,
+    zones: Sequence[object] | np.ndarray | pa.Array | None,
     start: TimeOfDay,
     end: TimeOfDay,
     fallback_zone: str | None,
@@ -224,7 +274,7 @@ def in_quiet_hours(
 
 def next_allowed(
     now_utc: datetime,
-    zones: Sequence[object] | np.ndarray | None,
+    zones: Sequence[object] | np.ndarray | pa.Array | None,
     start: TimeOfDay,
     end: TimeOfDay,
     fallback_zone: str | None,
