@@ -45,13 +45,12 @@ def customer_values(
     now: datetime,
     context: RunContext | None = None,
 ) -> list[np.ndarray]:
-    """The nodes' values for the customers ``ids`` (in that order), nulls as None."""
+    """The nodes' values for the customers ``ids`` (in that order), nulls as None; the
+    backend reads those customers only."""
     if not nodes:
         return []
-    all_ids, arrays = backend.values(nodes, source, context or RunContext(now=now))
-    position = {value: row for row, value in enumerate(all_ids.tolist())}
-    rows = np.array([position[value] for value in ids.tolist()], dtype=np.int64)
-    return [np.array(array.to_pylist(), dtype=object)[rows] for array in arrays]
+    _, arrays = backend.values(nodes, source, context or RunContext(now=now), ids=ids)
+    return [np.array(array.to_pylist(), dtype=object) for array in arrays]
 
 
 def policy_inputs(

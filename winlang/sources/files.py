@@ -26,7 +26,7 @@ import pyarrow.dataset as ds
 from ..backends.base import DataError, Layout
 from ..schema import Schema, kind_of_arrow_type
 from ..types import SCALARS
-from .normalize import normalize_batch, within_times
+from .normalize import Among, normalize_batch, within_times
 
 FORMATS = ("parquet", "csv")
 
@@ -61,14 +61,19 @@ class FileSource:
         )
 
     def customer_batches(
-        self, columns: Sequence[str] | None, batch_size: int
+        self, columns: Sequence[str] | None, batch_size: int, ids=None
     ) -> Iterator[pa.RecordBatch]:
+        """The customers (only those whose id is in ``ids``, when given), in batches."""
         table = self.layout.customers
         dataset = self._dataset(table)
         names = self._names(table, dataset, self.layout.id, [], columns)
         kinds = self._kinds(table)
+        wanted = None if ids is None else Among(ids)
         for batch in dataset.to_batches(columns=names, batch_size=batch_size):
-            yield self._normalized(batch, kinds, table)
+            batch = self._normalized(batch, kinds, table)
+            if wanted is not None:  # after normalizing: a CSV id column is text until then
+                batch = batch.filter(wanted.mask(batch.column(0)))
+            yield batch
 
     def event_batches(
         self,
@@ -84,8 +89,16 @@ class FileSource:
             table, dataset, layout.customer_id, [layout.type, layout.occurred_at], columns
         )
         kinds = self._kinds(table)
-        keep = None if types is None else ds.field(layout.type).isin(list(types))
-        for batch in dataset.to_batches(columns=names, filter=keep):
+        # The types are kept here rather than by a dataset filter: Arrow's filter on a
+        # dictionary column decodes it first (0.75 s for 10M events where reading takes
+        # 0.3 s); a test per distinct type, spread by the dictionary indices, costs little.
+        keep = None if types is None else pa.array(list(types), pa.string())
+        at = names.index(layout.type)
+        for batch in dataset.to_batches(columns=names):
+            if keep is not None:
+                batch = batch.filter(_among_texts(batch.column(at), keep))
+            if not batch.num_rows:
+                continue
             batch = within_times(
                 self._normalized(batch, kinds, table), layout.occurred_at, since, until
             )
@@ -117,7 +130,13 @@ class FileSource:
             for f in ds.dataset(path, format="parquet").schema
             if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
         ]
-        return ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=text))
+        # No pre-buffering: it keeps the column chunks of every row group read so far until
+        # the scan ends (1 GB for 100M events where the scan needs 0.1 GB), and it only pays
+        # off on high-latency storage; local files read faster without it.
+        return ds.ParquetFileFormat(
+            read_options=ds.ParquetReadOptions(dictionary_columns=text),
+            default_fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False),
+        )
 
     def _types(self, table: str, required: bool = True) -> dict:
         if not required and not self._path(table).is_file():
@@ -169,6 +188,15 @@ class FileSource:
             listed = ", ".join(f"`{n}`" for n in missing)
             raise DataError(f"the `{table}` table ({self._path(table)}) has no column {listed}")
         return names
+
+
+def _among_texts(column: pa.Array, values: pa.Array) -> pa.Array:
+    """Where a text column (plain or dictionary) holds one of ``values``; null never."""
+    if pa.types.is_dictionary(column.type):
+        entries = column.dictionary
+        hit = pc.is_in(entries, value_set=values.cast(entries.type)).fill_null(False)
+        return hit.take(column.indices).fill_null(False)
+    return pc.is_in(column, value_set=values.cast(column.type)).fill_null(False)
 
 
 # ---- CSV types -------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from ..backends.base import DataError, Layout
 from ..schema import Schema, kind_of_arrow_type
-from .normalize import normalize
+from .normalize import among, normalize
 
 _EPOCH = datetime(1970, 1, 1)
 
@@ -67,14 +67,21 @@ class MemorySource:
         return None
 
     def customer_batches(
-        self, columns: Sequence[str] | None, batch_size: int
+        self,
+        columns: Sequence[str] | None,
+        batch_size: int,
+        ids: pa.Array | np.ndarray | None = None,
     ) -> Iterator[pa.RecordBatch]:
+        """The customers (only those whose id is in ``ids``, when given), in batches."""
         key = self.layout.id
         names = list(
             dict.fromkeys([key, *(self.customers.column_names if columns is None else columns)])
         )
         _require(self.layout.customers, names, self.customers.column_names)
-        yield from self.customers.select(names).to_batches(max_chunksize=batch_size)
+        table = self.customers.select(names)
+        if ids is not None:
+            table = table.filter(among(table.column(0), ids))
+        yield from table.to_batches(max_chunksize=batch_size)
 
     def event_batches(
         self,

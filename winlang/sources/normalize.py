@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -158,3 +159,73 @@ def within_times(
         )
     keep = keep.fill_null(False)
     return batch if pc.all(keep).as_py() else batch.filter(keep)
+
+
+def among(column: pa.Array | pa.ChunkedArray, ids) -> pa.Array:
+    """Where ``column`` (a store's id column) holds one of ``ids`` (any array of ids); ids
+    of another type are compared as text, as the ledger writes them.
+
+    >>> among(pa.array([1, 2, 3]), [3, 1]).to_pylist()
+    [True, False, True]
+    """
+    return Among(ids).mask(column)
+
+
+class Among:
+    """A set of customer ids, built once, to filter batch after batch.
+
+    Integer ids in a compact range become a lookup table (one gather per batch); other
+    integers a sorted array (a binary search per row); anything else Arrow's hash set,
+    which is rebuilt for every batch, hence the special cases.
+    """
+
+    def __init__(self, ids) -> None:
+        self.ids = ids if isinstance(ids, pa.Array | pa.ChunkedArray) else pa.array(ids)
+        if isinstance(self.ids, pa.ChunkedArray):
+            self.ids = self.ids.combine_chunks()
+        self._table: tuple[int, np.ndarray] | None = None
+        self._sorted: np.ndarray | None = None
+        if pa.types.is_integer(self.ids.type) and len(self.ids):
+            values = self.ids.drop_null().to_numpy().astype(np.int64, copy=False)
+            first = int(values.min()) if len(values) else 0
+            span = int(values.max()) - first + 1 if len(values) else 0
+            if span <= 4 * len(values) + 1024:
+                table = np.zeros(span, bool)
+                table[values - first] = True  # duplicates are harmless
+                self._table = (first, table)
+            else:
+                self._sorted = np.sort(values)
+
+    def mask(self, column: pa.Array | pa.ChunkedArray) -> pa.Array:
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        if pa.types.is_dictionary(column.type):
+            column = column.dictionary_decode()
+        if pa.types.is_integer(column.type) and (
+            self._table is not None or self._sorted is not None
+        ):
+            return pa.array(self._integers(column))
+        wanted = self.ids
+        if wanted.type != column.type:
+            try:
+                wanted = wanted.cast(column.type)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+                column, wanted = column.cast(pa.string()), wanted.cast(pa.string())
+        return pc.is_in(column, value_set=wanted)
+
+    def _integers(self, column: pa.Array) -> np.ndarray:
+        values = column.fill_null(0).to_numpy().astype(np.int64, copy=False)
+        if self._table is not None:
+            first, table = self._table
+            offsets = values - first
+            inside = offsets.view(np.uint64) < len(table)  # negative offsets wrap: outside
+            found = np.zeros(len(values), bool)
+            found[inside] = table[offsets[inside]]
+        elif len(self._sorted):
+            where = np.searchsorted(self._sorted, values).clip(0, len(self._sorted) - 1)
+            found = self._sorted[where] == values
+        else:
+            found = np.zeros(len(values), bool)
+        if column.null_count:
+            found &= np.asarray(column.is_valid())
+        return found

@@ -15,11 +15,12 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pyarrow as pa
 
 from ..backends.base import DataError, Layout
 from ..schema import Schema, SchemaError, reflect_schema, require_local_file, safe_url
-from .normalize import normalize, normalize_batch, within_times
+from .normalize import Among, normalize, normalize_batch, within_times
 
 EVENT_BATCH_SIZE = 262_144
 # SQLite compares its text timestamps as text, which is exact only between values written the
@@ -56,22 +57,55 @@ class SqlSource:
 
             require_local_file(self.url)
             self._engine = sa.create_engine(self.url)
+            if self.name == "duckdb":
+                sa.event.listen(self._engine, "connect", _quiet_duckdb)
         return self._engine
 
     def schema(self) -> Schema:
         if self._schema is None:
-            self._schema = reflect_schema(self.url, self.layout.customers, self.layout.events)
+            try:  # reflect through the engine the run uses: the store is opened once
+                engine = self.sql_engine()
+            except SchemaError:
+                raise
+            except Exception:  # no driver, bad URL: reflect_schema says why
+                engine = None
+            self._schema = reflect_schema(
+                self.url, self.layout.customers, self.layout.events, engine=engine
+            )
         return self._schema
 
     def customer_batches(
-        self, columns: Sequence[str] | None, batch_size: int
+        self, columns: Sequence[str] | None, batch_size: int, ids=None
     ) -> Iterator[pa.RecordBatch]:
+        """The customers (only those whose id is in ``ids``, when given), in batches.
+
+        The ids go to the database in one piece: DuckDB joins them as an Arrow table,
+        SQLite reads them from one JSON text (``json_each``), PostgreSQL from one array;
+        other databases send every row, filtered here.
+        """
         table = self.layout.customers
         kinds = self._kinds(table, "customers")
         names = _names(self.layout.id, [], columns, kinds)
         _require(table, names, kinds)
-        sql = self._select(table, names, [])
-        yield from self._fetch(sql, [], names, kinds, table, batch_size)
+        if ids is None:
+            sql = self._select(table, names, [])
+            yield from self._fetch(sql, [], names, kinds, table, batch_size)
+            return
+        wanted = ids if isinstance(ids, pa.Array) else pa.array(np.asarray(ids))
+        key = self._quote(self.layout.id)
+        params = _Params(self._placeholder)
+        if self.name == "duckdb":
+            where = [f"{key} IN (SELECT id FROM {_IDS_VIEW})"]
+        elif self.name == "sqlite":
+            where = [f"{key} IN (SELECT value FROM json_each({params.bind(_json(wanted))}))"]
+        elif self.name == "postgresql":
+            where = [f"{key} = ANY({params.bind(wanted.to_pylist())})"]
+        else:
+            where = []
+        sql = self._select(table, names, where)
+        among = None if where else Among(wanted)
+        for batch in self._fetch(sql, params.values, names, kinds, table, batch_size, wanted):
+            yield batch if among is None else batch.filter(among.mask(batch.column(0)))
 
     def event_batches(
         self,
@@ -150,11 +184,20 @@ class SqlSource:
         kinds: dict[str, str],
         table: str,
         batch_size: int,
+        ids: pa.Array | None = None,
     ) -> Iterator[pa.RecordBatch]:
         raw = self.sql_engine().raw_connection()
         try:
             if self.name == "duckdb":
-                yield from _fetch_duckdb(raw, sql, params, kinds, table, batch_size)
+                if ids is None:
+                    yield from _fetch_duckdb(raw, sql, params, kinds, table, batch_size)
+                    return
+                driver = raw.driver_connection
+                driver.register(_IDS_VIEW, pa.table({"id": ids}))
+                try:
+                    yield from _fetch_duckdb(raw, sql, params, kinds, table, batch_size)
+                finally:
+                    driver.unregister(_IDS_VIEW)
             else:
                 args = (
                     {f"p{i}": v for i, v in enumerate(params)}
@@ -181,6 +224,26 @@ class SqlSource:
             except TypeError:
                 pass
         return raw.cursor()
+
+
+def _quiet_duckdb(connection, _record) -> None:
+    """No progress bar: DuckDB draws one on standard output for any query longer than two
+    seconds, even when that is a pipe, which breaks ``winlang run --format json`` on big
+    stores. A setting of the connection, not of the database: other connections to the same
+    file (DuckDB refuses a second one with other database settings) are unaffected."""
+    connection.execute("SET enable_progress_bar = false")
+
+
+_IDS_VIEW = "winlang_wanted_ids"  # the ids of customer_batches(ids=...) on DuckDB
+
+
+def _json(ids: pa.Array) -> str:
+    """Ids as one JSON array (numbers as numbers, so SQLite compares them as numbers)."""
+    import orjson
+
+    if pa.types.is_integer(ids.type) and not ids.null_count:
+        return orjson.dumps(ids.to_numpy(), option=orjson.OPT_SERIALIZE_NUMPY).decode()
+    return orjson.dumps(ids.to_pylist()).decode()
 
 
 class _Params:

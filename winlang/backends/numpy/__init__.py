@@ -35,8 +35,12 @@ class NumpyBackend:
         source: Source,
         context: RunContext,
         plan: ir.Plan | None = None,
+        ids: np.ndarray | pa.Array | None = None,
     ) -> tuple[np.ndarray, list[pa.Array]]:
-        return _decide.values(nodes, source, context, plan)
+        """See :meth:`winlang.backends.base.Backend.values`; with ``ids``, only those
+        customers, in that order (a null value for an id the store does not have): the
+        contact fields of a run's matched customers without reading anyone else's."""
+        return _decide.values(nodes, source, context, plan, ids)
 
 
 __all__ = ["NumpyBackend"]

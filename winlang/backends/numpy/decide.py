@@ -6,12 +6,14 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ...plan import ir
 from ..base import Decisions, RunContext, Source
 from .columns import to_arrow, true_mask
 from .evaluate import Evaluator
-from .run import Options, batches, prepare
+from .index import plain_ids
+from .run import Options, batches, comparable, prepare
 
 
 def decide(plan: ir.Plan, source: Source, context: RunContext) -> Decisions:
@@ -60,23 +62,70 @@ def first_match(
 
 
 def values(
-    nodes: Sequence[ir.Node], source: Source, context: RunContext, plan: ir.Plan | None = None
+    nodes: Sequence[ir.Node],
+    source: Source,
+    context: RunContext,
+    plan: ir.Plan | None = None,
+    ids: np.ndarray | pa.Array | None = None,
 ) -> tuple[np.ndarray, list[pa.Array]]:
-    """Every customer's id and each node's value, as Arrow arrays."""
+    """Every customer's id and each node's value, as Arrow arrays; with ``ids``, only those
+    customers, in the order given (null values for an id that is not a customer)."""
     campaign = plan.campaign if plan is not None else ""
     run, columns = prepare(nodes, source, context, campaign or "", Options.of(plan))
-    ids: list[np.ndarray] = []
+    wanted = None if ids is None else _id_array(ids)
+    found_ids: list[pa.Array] = []
     parts: list[list[pa.Array]] = [[] for _ in nodes]
-    for batch in batches(run, source, columns, context.batch_size):
+    for batch in batches(run, source, columns, context.batch_size, wanted):
         evaluate = Evaluator(batch)
-        ids.append(batch.ids())
+        found_ids.append(batch.id_column)
         for found, node in zip(parts, nodes, strict=True):
-            found.append(to_arrow(evaluate(node), batch.size))
+            plain = _as_read(batch.record, node)
+            found.append(plain if plain is not None else to_arrow(evaluate(node), batch.size))
     arrays = [
         pa.concat_arrays(found) if found else pa.array([], _ARROW_TYPES.get(node.kind, pa.null()))
         for found, node in zip(parts, nodes, strict=True)
     ]
-    return (np.concatenate(ids) if ids else np.empty(0, np.int64)), arrays
+    if wanted is not None:
+        got = pa.concat_arrays(found_ids) if found_ids else pa.array([], wanted.type)
+        wanted, got = comparable(wanted, got)
+        rows = pc.index_in(wanted, value_set=got)
+        return np.asarray(ids), [array.take(rows) for array in arrays]
+    all_ids = [i.to_numpy(zero_copy_only=False) for i in found_ids]
+    return (np.concatenate(all_ids) if all_ids else np.empty(0, np.int64)), arrays
+
+
+def _as_read(record: pa.RecordBatch, node: ir.Node) -> pa.Array | None:
+    """A column node's values straight from the batch when the source already hands them
+    out in the type :func:`values` gives (text, bool, float64; integers widen as the
+    evaluator would): no round trip through the evaluator's codes, which for a column of
+    a million distinct phone numbers is most of the cost. None: evaluate it."""
+    if not isinstance(node, ir.Column) or node.kind not in _ARROW_TYPES:
+        return None
+    at = record.schema.get_field_index(node.name)
+    if at < 0:
+        return None
+    column = record.column(at)
+    kind = column.type
+    if pa.types.is_dictionary(kind) and node.kind == "text":
+        kind = kind.value_type
+        column = column.dictionary_decode() if _is_string(kind) else column
+    if node.kind == "text" and _is_string(kind):
+        return column.cast(pa.string())
+    if node.kind == "bool" and pa.types.is_boolean(kind):
+        return column
+    if node.kind == "number" and (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
+        return column.cast(pa.float64())
+    return None
+
+
+def _is_string(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def _id_array(ids: np.ndarray | pa.Array) -> pa.Array:
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
+    return plain_ids(ids if isinstance(ids, pa.Array) else pa.array(np.asarray(ids)))
 
 
 _ARROW_TYPES = {

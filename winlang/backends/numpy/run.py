@@ -6,12 +6,14 @@ are reduced to per-customer arrays first, then customers stream through in batch
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
 
 from ...plan import ir
+from ...sources.normalize import Among
 from ..base import RunContext, Source
 from .columns import micros
 from .evaluate import Batch, Run
@@ -66,11 +68,45 @@ def prepare(
 
 
 def batches(
-    run: Run, source: Source, columns: list[str] | None, batch_size: int
+    run: Run,
+    source: Source,
+    columns: list[str] | None,
+    batch_size: int,
+    ids: pa.Array | None = None,
 ) -> Iterator[Batch]:
-    """The customers, batch by batch."""
-    for record in source.customer_batches(columns, batch_size):
+    """The customers, batch by batch (only those of ``ids`` when given: the source filters
+    them where it can, else they are filtered here)."""
+    if ids is None:
+        records = source.customer_batches(columns, batch_size)
+    elif accepts_ids(source):
+        records = source.customer_batches(columns, batch_size, ids=ids)
+    else:
+        wanted = Among(ids)
+        records = (
+            r.filter(wanted.mask(r.column(0))) for r in source.customer_batches(columns, batch_size)
+        )
+    for record in records:
         if isinstance(record, pa.Table):  # a source may hand out small tables
             record = record.combine_chunks().to_batches()[0] if record.num_rows else None
         if record is not None and record.num_rows:
             yield Batch(record, run)
+
+
+def accepts_ids(source: Source) -> bool:
+    """Whether ``source.customer_batches`` takes ``ids`` (the built-in sources do; a
+    plugin's may not)."""
+    try:
+        return "ids" in inspect.signature(source.customer_batches).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def comparable(ids: pa.Array, others: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Two id arrays in one type: ``others`` cast to the type of ``ids``, or both as text
+    when that cast fails (``7`` and ``"7"`` are one customer in the ledger's text form)."""
+    if others.type == ids.type:
+        return ids, others
+    try:
+        return ids, others.cast(ids.type)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return ids.cast(pa.string()), others.cast(pa.string())
