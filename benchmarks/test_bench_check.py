@@ -1,7 +1,8 @@
 """How long ``winlang check`` takes on a big campaign: parse and check 1,000 generated rules.
 
-Run with ``.venv/bin/pytest benchmarks --benchmark-enable``. The target is well under one
-second on a 2-core machine; without ``--benchmark-enable`` each benchmark runs once, as a test.
+Part of ``.venv/bin/pytest benchmarks --benchmark-enable`` (see BENCHMARKS.md). The target
+is well under one second on a 2-core machine; without ``--benchmark-enable`` each benchmark
+runs once, as a test.
 """
 
 from __future__ import annotations
@@ -39,12 +40,20 @@ def parse_and_check(text: str, project: Project) -> int:
     return len(result.diagnostics)
 
 
+def info(benchmark, step: str) -> None:
+    benchmark.extra_info.update(
+        scenario="parse and check", campaign="1,000 rules", store=step, system="winlang"
+    )
+
+
 def test_parse_and_check_1000_rules(benchmark, text: str, project: Project) -> None:
+    info(benchmark, "parse + check")
     findings = benchmark(parse_and_check, text, project)
     assert findings == 0  # the generated campaign is clean: the benchmark measures real work
 
 
 def test_parse_1000_rules(benchmark, text: str, project: Project) -> None:
+    info(benchmark, "parse")
     parsed = benchmark(parse_campaign, text, "bench.win", project.fields.symbols)
     assert len(parsed.campaign.rules) == 1000
 
@@ -52,5 +61,6 @@ def test_parse_1000_rules(benchmark, text: str, project: Project) -> None:
 def test_check_1000_rules(benchmark, text: str, project: Project) -> None:
     parsed = parse_campaign(text, "bench.win", project.fields.symbols)
     source = SourceText("bench.win", text)
+    info(benchmark, "check")
     result = benchmark(check_campaign, parsed.campaign, source, project.fields, project.config)
     assert result.diagnostics == ()

@@ -25,8 +25,6 @@ pytest_plugins = ["tests.fixtures.postgres"]
 _EXIT_STATUS = pytest.StashKey[int]()
 
 
-
-
 def pytest_sessionfinish(session, exitstatus):
     session.config.stash[_EXIT_STATUS] = int(exitstatus)
 
