@@ -41,7 +41,7 @@ def main() -> None:
     from winlang.backends.base import RunContext
     from winlang.backends.numpy import NumpyBackend
     from winlang.deliver.gather import ZONE_FIELD, channels_used, policy_inputs
-    from winlang.evaluate import choose_backend, evaluate_campaign
+    from winlang.evaluate import evaluate_campaign
     from winlang.plan import ir
     from winlang.policies.apply import apply_policies
     from winlang.policies.contact import ChannelContact
@@ -60,10 +60,9 @@ def main() -> None:
     source = project.store()
     took, evaluation = median_time(lambda: evaluate_campaign(checked, source, NOW), args.repeat)
     rows.append((f"evaluate ({evaluation.engine} engine)", took))
-    backend = choose_backend(evaluation.engine, source)
     state = project.saved_state()
     took, inputs = median_time(
-        lambda: policy_inputs(checked, evaluation, source, backend, project.config, state),
+        lambda: policy_inputs(checked, evaluation, source, project.config, state),
         args.repeat,
     )
     rows.append(("gather contact fields, as `winlang run` does", took))

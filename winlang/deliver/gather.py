@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import numpy as np
+import pyarrow as pa
 import sqlalchemy as sa
 
 from .. import ast as A
@@ -53,11 +54,26 @@ def customer_values(
     return [np.array(array.to_pylist(), dtype=object) for array in arrays]
 
 
+def contact_values(
+    source: Source, columns: list[ir.Column], ids: np.ndarray, now: datetime
+) -> list[pa.Array]:
+    """Plain customer columns for the customers ``ids`` (in that order), as Arrow arrays.
+
+    Read through the NumPy backend on every store: plain columns need no pushdown, and the
+    source hands back Arrow columns for just those customers, where a SQL statement's rows
+    would become a Python object per value (2 s against 0.16 s for a million customers).
+    """
+    from ..backends.numpy import NumpyBackend
+
+    if not columns:
+        return []
+    return NumpyBackend().values(columns, source, RunContext(now=now), ids=ids)[1]
+
+
 def policy_inputs(
     checked: CheckedCampaign,
     evaluation: Evaluation,
     source: Source,
-    backend,
     config: Config,
     state: State | None,
 ) -> PolicyInputs:
@@ -71,7 +87,7 @@ def policy_inputs(
         wanted += [_column(channel.address, schema), _column(channel.consent, schema)]
     if ZONE_FIELD in schema:
         wanted.append(_column(ZONE_FIELD, schema))
-    values = customer_values(source, backend, wanted, decisions.ids, evaluation.now)
+    values = contact_values(source, wanted, decisions.ids, evaluation.now)
     contacts = {
         name: ChannelContact(address=values[2 * i], consent=values[2 * i + 1])
         for i, name in enumerate(channels)
@@ -150,8 +166,6 @@ def policy_outcome(
     state: State | None,
 ):
     """The contact policies over a run's matches, reading the state and writing nothing."""
-    from ..evaluate import choose_backend
     from ..policies.apply import apply_policies
 
-    backend = choose_backend(evaluation.engine, source)
-    return apply_policies(policy_inputs(checked, evaluation, source, backend, config, state))
+    return apply_policies(policy_inputs(checked, evaluation, source, config, state))

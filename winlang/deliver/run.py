@@ -53,7 +53,7 @@ def deliver_campaign(
     settings = settings or DeliverySettings()
     campaign = checked.campaign.name or ""
     backend = choose_backend(evaluation.engine, source)
-    inputs = policy_inputs(checked, evaluation, source, backend, config, state)
+    inputs = policy_inputs(checked, evaluation, source, config, state)
     outcome = apply_policies(inputs)
     pool = ChannelPool(config, [c for c in channels_used(checked.campaign) if c in config.channels])
     ledger = Ledger(state, campaign, evaluation.now, settings.lease_seconds)
@@ -106,9 +106,14 @@ def _planner(checked, evaluation, source, backend, config, state, inputs, outcom
             name: channel_reasons(texts, name, contact, inputs.suppressions) == ""
             for name, contact in inputs.contacts.items()
         },
-        addresses={name: contact.address for name, contact in inputs.contacts.items()},
+        addresses={name: _python(contact.address) for name, contact in inputs.contacts.items()},
         values=dict(zip(nodes, fetched, strict=True)),
     )
+
+
+def _python(values) -> list:
+    """Arrow or NumPy values as a list of Python values (addresses, one per customer)."""
+    return values.to_pylist() if hasattr(values, "to_pylist") else list(values)
 
 
 def _fields(checked: CheckedCampaign) -> list[str]:
