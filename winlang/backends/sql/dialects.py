@@ -511,14 +511,20 @@ def register_duckdb_recase(connection: Connection) -> None:
         # transaction that was rolled back is gone from the catalog but not from the driver.
         with contextlib.suppress(duckdb.Error):
             raw.remove_function(name)
-        raw.create_function(
-            name,
-            _arrow_case(case),
-            [sqltypes.VARCHAR],
-            sqltypes.VARCHAR,
-            type="arrow",
-            side_effects=False,
-        )
+        try:
+            raw.create_function(
+                name,
+                _arrow_case(case),
+                [sqltypes.VARCHAR],
+                sqltypes.VARCHAR,
+                type="arrow",
+                side_effects=False,
+            )
+        except duckdb.CatalogException as error:
+            # Another connection to the same database registered it: the catalog is shared
+            # by the database's connections, so it is there for this one too.
+            if "already exists" not in str(error):
+                raise
 
 
 # ---- the registry ---------------------------------------------------------------------------
