@@ -11,10 +11,11 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from tests.sources.support import write_stores
 from winlang.backends.base import RunContext
 from winlang.backends.numpy import NumpyBackend
 from winlang.backends.numpy.run import accepts_ids
-from winlang.demo import DemoData, generate, write_csv, write_duckdb, write_parquet, write_sqlite
+from winlang.demo import DemoData, generate
 from winlang.plan import ir
 from winlang.sources import open_source
 from winlang.sources.memory import MemorySource
@@ -37,17 +38,7 @@ def data() -> DemoData:
 
 @pytest.fixture(scope="module")
 def urls(data, tmp_path_factory) -> dict[str, str]:
-    folder = tmp_path_factory.mktemp("among")
-    write_sqlite(data, folder / "shop.db")
-    write_duckdb(data, folder / "shop.duckdb")
-    write_parquet(data, folder / "pq")
-    write_csv(data, folder / "csv")
-    return {
-        "sqlite": f"sqlite:///{folder / 'shop.db'}",
-        "duckdb": f"duckdb:///{folder / 'shop.duckdb'}",
-        "parquet": f"parquet://{folder / 'pq'}",
-        "csv": f"csv://{folder / 'csv'}",
-    }
+    return write_stores(data, tmp_path_factory.mktemp("among"))
 
 
 def source_of(kind: str, urls: dict[str, str], data: DemoData):

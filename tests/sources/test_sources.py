@@ -12,14 +12,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from tests.sources.support import write_stores
 from winlang.backends.base import DataError, Layout, RunContext
 from winlang.demo import (
     DemoData,
     demo_tables,
     generate,
-    write_csv,
-    write_duckdb,
-    write_parquet,
     write_sqlite,
 )
 from winlang.hookspecs import hookimpl
@@ -40,17 +38,7 @@ def data() -> DemoData:
 
 @pytest.fixture(scope="module")
 def stores(data, tmp_path_factory) -> dict[str, str]:
-    folder = tmp_path_factory.mktemp("stores")
-    write_sqlite(data, folder / "shop.db")
-    write_duckdb(data, folder / "shop.duckdb")
-    write_parquet(data, folder / "pq")
-    write_csv(data, folder / "csv")
-    return {
-        "sqlite": f"sqlite:///{folder / 'shop.db'}",
-        "duckdb": f"duckdb:///{folder / 'shop.duckdb'}",
-        "parquet": f"parquet://{folder / 'pq'}",
-        "csv": f"csv://{folder / 'csv'}",
-    }
+    return write_stores(data, tmp_path_factory.mktemp("stores"))
 
 
 def source_of(kind: str, stores: dict[str, str], data: DemoData):
