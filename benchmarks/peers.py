@@ -346,7 +346,8 @@ def polars_mixed(data: PolarsData) -> Result:
 # ---- SQL ------------------------------------------------------------------------------------
 
 
-def _moment(dialect: str, days: float) -> str:
+def moment(dialect: str, days: float) -> str:
+    """``now - days`` as the SQL literal a person would write for this store."""
     at = (NOW - timedelta(days=days)).replace(tzinfo=None)
     if dialect == "sqlite":  # the stores' text format, which sorts as time does
         return f"'{at:%Y-%m-%d %H:%M:%S.%f}'"
@@ -354,16 +355,17 @@ def _moment(dialect: str, days: float) -> str:
 
 
 def _events(dialect: str, kind: str, days: float | None = None, **texts: str) -> str:
-    where = [f"type = '{kind}'", f"occurred_at <= {_moment(dialect, 0)}"]
+    where = [f"type = '{kind}'", f"occurred_at <= {moment(dialect, 0)}"]
     if days is not None:
-        where.append(f"occurred_at >= {_moment(dialect, days)}")
+        where.append(f"occurred_at >= {moment(dialect, days)}")
     where += [f"{name} = '{value}'" for name, value in texts.items()]
     return f"SELECT customer_id FROM events WHERE {' AND '.join(where)} AND customer_id IS NOT NULL"
 
 
-def sql_ladder(dialect: str) -> tuple[str, str]:
-    """The decisions (``id, r`` rows) and the audience count, as two queries."""
-    m = {d: _moment(dialect, d) for d in (30, 60, 90)}
+def sql_ladder(dialect: str, fence: str = "") -> tuple[str, str]:
+    """The decisions (``id, r`` rows) and the audience count, as two queries; ``fence`` is
+    extra SQL after the audience condition (:mod:`benchmarks.sql_pushdown` tries some)."""
+    m = {d: moment(dialect, d) for d in (30, 60, 90)}
     survey = _events(dialect, "open", campaign=LADDER, template="survey")
     contest = _events(dialect, "open", campaign=LADDER, template="contest")
     clicked = _events(dialect, "click", 14, campaign=LADDER, template="coupon")
@@ -377,13 +379,13 @@ def sql_ladder(dialect: str) -> tuple[str, str]:
              AND id NOT IN ({contest}) THEN 2
         WHEN id IN ({clicked}) THEN 3
       END AS r
-      FROM customers WHERE {audience}) AS d
+      FROM customers WHERE {audience} {fence}) AS d
     WHERE r IS NOT NULL"""
     return decisions, f"SELECT count(*) FROM customers WHERE {audience}"
 
 
 def sql_mixed(dialect: str) -> tuple[str, str]:
-    m = lambda days: _moment(dialect, days)  # noqa: E731
+    m = lambda days: moment(dialect, days)  # noqa: E731
     if dialect == "sqlite":
         ends = "substr(email, -12) = '@example.org'"
         starts = "substr(first_name, 1, 1) = 'A'"

@@ -18,13 +18,14 @@ import re
 import statistics
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import orjson
 import sqlalchemy as sa
 
+from benchmarks.campaigns import NOW
+from benchmarks.peers import moment, sql_ladder
 from winlang.backends.base import Layout, RunContext
 from winlang.backends.sql import SqlBackend
 from winlang.diagnostics import SourceText
@@ -32,7 +33,6 @@ from winlang.plan import ir, plan_campaign
 from winlang.project import check_source, open_project
 
 ROOT = Path(__file__).resolve().parents[1]
-NOW = datetime(2026, 11, 22, 10, tzinfo=UTC)
 R3 = """campaign "r3"
 template t sms "x"
 when days_since(last_purchase_at) > 90 and not opened email within 30 days then send sms t
@@ -114,42 +114,6 @@ def make_stores(folder: Path, customers: int) -> dict[str, str]:
 # ---- hand-written SQL ---------------------------------------------------------------------------
 
 
-def moment(dialect: str, days: float) -> str:
-    """``now - days`` as the SQL literal a person would write for this store."""
-    at = (NOW - timedelta(days=days)).replace(tzinfo=None)
-    if dialect == "sqlite":  # SQLAlchemy's text format; plain text comparison is right here
-        return f"'{at:%Y-%m-%d %H:%M:%S.%f}'"
-    return f"TIMESTAMP '{at:%Y-%m-%d %H:%M:%S.%f}'"
-
-
-def opened(dialect: str, template: str, kind: str = "open", days: float | None = None) -> str:
-    since = f" AND occurred_at >= {moment(dialect, days)}" if days is not None else ""
-    return (
-        f"SELECT customer_id FROM events WHERE type = '{kind}' "
-        f"AND campaign = 'sms-reengagement-ladder' AND template = '{template}' "
-        f"AND occurred_at <= {moment(dialect, 0)}{since} AND customer_id IS NOT NULL"
-    )
-
-
-def ladder_sql(dialect: str, fence: str) -> tuple[str, str]:
-    t = {d: moment(dialect, d) for d in (30, 60, 90)}
-    survey, contest = opened(dialect, "survey"), opened(dialect, "contest")
-    clicked = opened(dialect, "coupon", "click", 14)
-    audience = "country IN ('KR', 'RO', 'US') AND lifetime_value >= 20"
-    decisions = f"""SELECT id, r FROM (
-      SELECT id, CASE
-        WHEN last_purchase_at <= {t[30]} AND last_purchase_at > {t[60]} THEN 0
-        WHEN last_purchase_at <= {t[60]} AND last_purchase_at > {t[90]}
-             AND id NOT IN ({survey}) THEN 1
-        WHEN last_purchase_at <= {t[90]} AND id NOT IN ({survey})
-             AND id NOT IN ({contest}) THEN 2
-        WHEN id IN ({clicked}) THEN 3
-      END AS r
-      FROM customers WHERE {audience} {fence}) AS d
-    WHERE r IS NOT NULL"""
-    return decisions, f"SELECT count(*) FROM customers WHERE {audience}"
-
-
 def r3_sql(dialect: str, shape: str = "rows") -> str:
     opened_email = f"""SELECT customer_id FROM events WHERE type = 'open' AND channel = 'email'
       AND occurred_at >= {moment(dialect, 30)} AND occurred_at <= {moment(dialect, 0)}
@@ -179,9 +143,9 @@ def hand_variants(campaign: str, dialect: str) -> dict[str, tuple[str, str] | st
         }
     fence = "LIMIT -1 OFFSET 0" if dialect == "sqlite" else "OFFSET 0"
     return {
-        "CASE": ladder_sql(dialect, ""),
-        "CASE, fenced": ladder_sql(dialect, fence),
-        "CASE, one row": gathered(dialect, ladder_sql(dialect, "")[0], 4),
+        "CASE": sql_ladder(dialect, ""),
+        "CASE, fenced": sql_ladder(dialect, fence),
+        "CASE, one row": gathered(dialect, sql_ladder(dialect, "")[0], 4),
     }
 
 
