@@ -39,18 +39,13 @@ def channels_used(campaign: A.CampaignFile) -> list[str]:
 
 
 def customer_values(
-    source: Source,
-    backend,
-    nodes: list[ir.Node],
-    ids: np.ndarray,
-    now: datetime,
-    context: RunContext | None = None,
+    source: Source, backend, nodes: list[ir.Node], ids: np.ndarray, context: RunContext
 ) -> list[np.ndarray]:
     """The nodes' values for the customers ``ids`` (in that order), nulls as None; the
     backend reads those customers only."""
     if not nodes:
         return []
-    _, arrays = backend.values(nodes, source, context or RunContext(now=now), ids=ids)
+    _, arrays = backend.values(nodes, source, context, ids=ids)
     return [np.array(array.to_pylist(), dtype=object) for array in arrays]
 
 

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import sqlalchemy as sa
 
+from .. import ast as A
 from ..errors import DataError
 from ..sources.normalize import naive_utc
 from ..state import State
@@ -235,8 +236,6 @@ class Ledger:
 
     def _act(self, connection: sa.Connection, firings: Sequence[Firing]) -> None:
         """List and unsubscribe actions, in the order written for each customer."""
-        from .. import ast as A
-
         depth = max((len(f.actions) for f in firings), default=0)
         for position in range(depth):
             adds, removes, unsubscribes = [], [], []

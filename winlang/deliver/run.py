@@ -86,7 +86,7 @@ def _planner(checked, evaluation, source, backend, config, state, inputs, outcom
     nodes = nodes_to_fetch(arms)
     context = RunContext(now=evaluation.now, state=state.view())
     ids = evaluation.decisions.ids
-    fetched = customer_values(source, backend, nodes, ids, evaluation.now, context)
+    fetched = customer_values(source, backend, nodes, ids, context)
     texts = np.asarray(ids).astype(str)
     first_arm = np.cumsum([0] + [len(r.arms) for r in inputs.rules])[:-1]
     rule_index = np.asarray(evaluation.decisions.rules, dtype=np.int64)
