@@ -83,13 +83,33 @@ class DerivedField:
     value_offset: int = 0  # column of the expression's first character within its line - 1
 
 
+# The columns winlang reads by convention, each mappable under [store.columns]: key -> the
+# default name (docs/engine.md has the table). Every reader asks the layout built from these.
+COLUMN_DEFAULTS = MappingProxyType(
+    {
+        "id": "id",  # customers: the customer's id
+        "timezone": "timezone",  # customers: IANA zone name, for quiet hours
+        "customer_id": "customer_id",  # events: whose event
+        "type": "type",  # events: open, click, purchase, unsubscribe...
+        "channel": "channel",  # events: the channel (nullable)
+        "campaign": "campaign",  # events: the campaign (nullable)
+        "template": "template",  # events: the template (nullable)
+        "occurred_at": "occurred_at",  # events: when, in UTC
+    }
+)
+
+
 @dataclass(frozen=True)
 class Store:
     url: str = DEFAULT_STORE_URL
     customers: str = "customers"
     events: str = "events"
     schema: Path | None = None  # a schema file to use instead of reflecting the store
-    columns: Mapping[str, str] = field(default_factory=dict)  # id, customer_id, occurred_at...
+    columns: Mapping[str, str] = field(default_factory=dict)  # the keys [store.columns] maps
+
+    def column(self, key: str) -> str:
+        """The store's name for the conventional column ``key`` (see COLUMN_DEFAULTS)."""
+        return self.columns.get(key) or COLUMN_DEFAULTS[key]
 
 
 @dataclass(frozen=True)
@@ -233,15 +253,7 @@ def resolve_sqlite(url: str, root: Path) -> str:
 _KNOWN = {
     (): ("store", "state", "fields", "channels", "events", "limits", "defaults", "delivery"),
     ("store",): ("url", "customers", "events", "schema", "columns"),
-    ("store", "columns"): (
-        "id",
-        "customer_id",
-        "type",
-        "channel",
-        "campaign",
-        "template",
-        "occurred_at",
-    ),
+    ("store", "columns"): tuple(COLUMN_DEFAULTS),
     ("state",): ("url",),
     ("events",): ("types",),
     ("limits",): ("sms_max_parts", "sms_placeholder_length", "global_cap"),
@@ -308,7 +320,7 @@ class _Reader:
             customers=self.text(store_table, "customers", "customers", "store"),
             events=self.text(store_table, "events", "events", "store"),
             schema=(self.root / schema) if schema else None,
-            columns={k: v for k, v in columns.items() if isinstance(v, str)},
+            columns=self.columns(columns),
         )
         state = self.table(document, "state")
         events = self.table(document, "events")
@@ -334,6 +346,26 @@ class _Reader:
             limits=self.limits(self.table(document, "limits")),
             delivery=self.delivery(self.table(document, "delivery")),
         )
+
+    def columns(self, table: dict) -> dict[str, str]:
+        """``[store.columns]``: known keys mapped to non-empty names (unknown keys were
+        reported by :meth:`table` and are left out, so no reader ever sees them)."""
+        mapped = {}
+        for key, name in table.items():
+            if key not in COLUMN_DEFAULTS:
+                continue
+            if not isinstance(name, str) or not name.strip():
+                self.error(
+                    "E703",
+                    f"`{key}` must be a column name in quotes",
+                    "store",
+                    "columns",
+                    key,
+                    hint=f'{key} = "{COLUMN_DEFAULTS[key]}" (the store\'s own column name)',
+                )
+                continue
+            mapped[key] = name
+        return mapped
 
     def _check_timezone(self, name: str) -> None:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

@@ -8,7 +8,7 @@ the value of any IR node for every customer (conformance tests and ``winlang exp
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Protocol
 
@@ -51,6 +51,7 @@ class Layout:
     customers: str = "customers"
     events: str = "events"
     id: str = "id"
+    timezone: str = "timezone"  # the customers' IANA zone (quiet hours)
     customer_id: str = "customer_id"
     type: str = "type"
     channel: str = "channel"
@@ -60,7 +61,12 @@ class Layout:
 
     @classmethod
     def from_config(cls, customers: str, events: str, columns: Mapping[str, str]) -> Layout:
-        return cls(customers=customers, events=events, **dict(columns))
+        """The layout of ``[store]``: each mapped column of ``columns`` (keys of
+        :data:`winlang.config.COLUMN_DEFAULTS`), the default name for the others."""
+        known = {f.name for f in fields(cls)} - {"customers", "events"}
+        return cls(
+            customers=customers, events=events, **{k: v for k, v in columns.items() if k in known}
+        )
 
 
 class Source(Protocol):

@@ -27,8 +27,6 @@ from ..sources.normalize import naive_utc
 from ..state import State
 from ..state import tables as T
 
-ZONE_FIELD = "timezone"
-
 
 def channels_used(campaign: A.CampaignFile) -> list[str]:
     """Every channel a rule of ``campaign`` may send on, failovers included, in order."""
@@ -80,8 +78,9 @@ def policy_inputs(
     for name in channels:
         channel = config.channels[name]
         wanted += [_column(channel.address, schema), _column(channel.consent, schema)]
-    if ZONE_FIELD in schema:
-        wanted.append(_column(ZONE_FIELD, schema))
+    zone_column = source.layout.timezone  # [store.columns] timezone
+    if zone_column in schema:
+        wanted.append(_column(zone_column, schema))
     values = contact_values(source, wanted, decisions.ids, evaluation.now)
     contacts = {
         name: ChannelContact(address=values[2 * i], consent=values[2 * i + 1])
@@ -100,7 +99,7 @@ def policy_inputs(
         customer_ids=decisions.ids,
         rule_index=decisions.rules,
         contacts=contacts,
-        zones=values[-1] if ZONE_FIELD in schema else None,
+        zones=values[-1] if zone_column in schema else None,
         suppressions=_suppressions(state),
         history=_history(state, evaluation.now, max(windows, default=0)),
         holdout_percent=float(holdout) if holdout is not None else 0.0,
