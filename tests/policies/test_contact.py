@@ -11,6 +11,7 @@ from winlang.policies.contact import (
     ALL,
     ChannelContact,
     has_consent,
+    is_consent,
     resolve_chains,
 )
 
@@ -19,9 +20,16 @@ def contact(addresses, consents) -> ChannelContact:
     return ChannelContact(np.array(addresses, dtype=object), np.array(consents, dtype=object))
 
 
-def test_consent_must_be_exactly_true():
-    values = [True, np.True_, False, None, 1, 1.0, "true", "yes", float("nan")]
-    assert has_consent(np.array(values, dtype=object)).tolist() == [True, True] + [False] * 7
+def test_consent_is_true_or_the_number_one():
+    values = [True, np.True_, 1, 1.0, np.int64(1), False, None, 0, 2, -1, "true", "yes", "1"]
+    values.append(float("nan"))
+    expected = [True] * 5 + [False] * 9
+    assert has_consent(np.array(values, dtype=object)).tolist() == expected
+
+
+def test_a_zero_one_column_is_consent_in_bulk():
+    assert has_consent(np.array([1, 0, 1, 2])).tolist() == [True, False, True, False]
+    assert has_consent(np.array([1.0, 0.0, np.nan])).tolist() == [True, False, False]
 
 
 def test_failover_and_the_first_channels_reason():
@@ -100,7 +108,7 @@ def test_never_a_channel_without_consent_address_or_with_a_suppression(situation
         ch = chain[result.step[i]]
         consent = contacts[ch].consent[i]
         address = contacts[ch].address[i]
-        assert type(consent) in (bool, np.bool_) and bool(consent)
+        assert is_consent(consent)
         assert isinstance(address, str) and address.strip()
         assert (cid, ch) not in sup and (cid, ALL) not in sup
         # failover only past channels that could not be used

@@ -64,15 +64,20 @@ def test_has_address_on_arrow_text(values):
 
 
 @given(st.lists(CONSENT_VALUES, max_size=12))
-def test_has_consent_is_exactly_true_value_by_value(values):
+def test_has_consent_is_a_yes_value_by_value(values):
     array = np.array([*values, None], dtype=object)[:-1]
-    expected = [type(v) in (bool, np.bool_) and bool(v) for v in values]
+    expected = [
+        (type(v) in (bool, np.bool_) and bool(v)) or (type(v) in (int, float) and v == 1)
+        for v in values
+    ]
     assert has_consent(array).tolist() == expected
 
 
 def test_has_consent_on_arrow():
     assert has_consent(pa.array([True, None, False])).tolist() == [True, False, False]
-    assert has_consent(pa.array([1, 0, None])).tolist() == [False, False, False]
+    assert has_consent(pa.array([1, 0, None, 2])).tolist() == [True, False, False, False]
+    assert has_consent(pa.array([1.0, 0.5, None])).tolist() == [True, False, False]
+    assert has_consent(pa.array(["1", "true"])).tolist() == [False, False]
     assert has_consent(pa.nulls(2)).tolist() == [False, False]
 
 

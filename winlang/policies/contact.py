@@ -1,9 +1,11 @@
 """Consent, address and suppressions per channel, and failover along a send chain.
 
 Consent is never optional: a channel is usable for a customer only when their consent value for
-it is exactly ``True`` (null, false, ``1`` or ``"yes"`` are not consent), their address for it
-is present (not null and not blank) and they are not suppressed for it (unsubscribed from that
-channel, or from all channels: channel :data:`ALL`). No rule can override this.
+it is a yes (boolean ``True``, or the number ``1`` in a 0/1 column; null, false, 0, 2 or ``"yes"``
+are not consent), their address for it is present (not null and not blank) and they are not
+suppressed for it (unsubscribed from that channel, or from all channels: channel :data:`ALL`).
+No rule can override this. ``winlang check`` refuses a consent column of any other type
+(:func:`winlang.store_layout.consent_type_problem`).
 
 A send chain (``send sms coupon else send push coupon_push``) uses its first usable channel.
 When none is usable, the reason given is the one of the chain's *first* channel: the channel
@@ -56,28 +58,42 @@ class ContactResult:
     reason: np.ndarray
 
 
-def has_consent(values: Sequence[object] | np.ndarray) -> np.ndarray:
-    """True only where the consent value is exactly the boolean true.
+def is_consent(value: object) -> bool:
+    """Whether one consent value is a yes: the boolean true, or the number 1 (a 0/1 column).
 
-    >>> has_consent(np.array([True, False, None, 1, "true"], dtype=object)).tolist()
-    [True, False, False, False, False]
+    >>> [is_consent(v) for v in (True, 1, 1.0, False, 0, 2, None, "true", "1")]
+    [True, True, True, False, False, False, False, False, False]
+    """
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | float | np.integer | np.floating):
+        return value == 1
+    return False
+
+
+def has_consent(values: Sequence[object] | np.ndarray) -> np.ndarray:
+    """Per customer, :func:`is_consent` of their consent value, in bulk where the values
+    are all booleans or all numbers (and nulls).
+
+    >>> has_consent(np.array([True, False, None, 1, 0, "true"], dtype=object)).tolist()
+    [True, False, False, True, False, False]
     """
     if isinstance(values, pa.Array | pa.ChunkedArray):
-        if pa.types.is_boolean(values.type) or pa.types.is_null(values.type):
+        kind = values.type
+        if pa.types.is_boolean(kind) or pa.types.is_null(kind):
             return _true(values.cast(pa.bool_()))
+        if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+            return _true(pc.equal(values.cast(pa.float64()), 1.0))
         values = np.array(values.to_pylist(), dtype=object)
     array = np.asarray(values)
     if array.dtype == np.bool_:
         return array.copy()
+    if array.dtype.kind in "iuf":
+        return array == 1
     fast = _arrow(array, pa.bool_())
     if fast is not None:  # only booleans and nulls: Arrow reads them in bulk
         return fast.fill_null(False).to_numpy(zero_copy_only=False)
-    # `type(v) is bool`: 1 == True in Python, and a 1 is not consent.
-    return np.fromiter(
-        (type(v) in (bool, np.bool_) and bool(v) for v in array.tolist()),
-        dtype=bool,
-        count=array.size,
-    )
+    return np.fromiter((is_consent(v) for v in array.tolist()), dtype=bool, count=array.size)
 
 
 def _present(value: object) -> bool:
