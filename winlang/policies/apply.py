@@ -111,6 +111,7 @@ class PolicyOutcome:
     variant: np.ndarray  # arm of a split rule, -1 otherwise (and for held-out customers)
     deferred_until: np.ndarray  # datetime64[us] UTC, NaT unless deferred
     invalid_zones: tuple[str, ...]  # customer zone names that were not IANA zones
+    invalid_zone_customers: int = 0  # customers whose zone was one of them
 
     def summary(self) -> dict[str, object]:
         """Counts for the run summary: ``sent`` (messages), ``actions_only``, ``held_out``,
@@ -276,6 +277,7 @@ def apply_policies(inputs: PolicyInputs) -> PolicyOutcome:
         variant=np.where(shown, arm, -1),
         deferred_until=deferred_until,
         invalid_zones=zones.invalid,
+        invalid_zone_customers=zones.invalid_customers,
     )
 
 

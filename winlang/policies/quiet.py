@@ -55,12 +55,14 @@ class ZoneResolution:
     """The zone each customer's clock is read in, and the names that could not be used.
 
     ``names`` holds a valid IANA name for every customer; ``invalid`` the distinct names that
-    were not (reported by the run, then replaced by ``fallback``).
+    were not (reported by the run, then replaced by ``fallback``), and ``invalid_customers``
+    how many customers had one of them.
     """
 
     names: np.ndarray
     invalid: tuple[str, ...]
     fallback: str
+    invalid_customers: int = 0
 
 
 @lru_cache(maxsize=4096)
@@ -92,8 +94,8 @@ def resolve_zones(
     config's zone), else UTC. Null and blank names fall back quietly; unknown ones are reported.
 
     >>> r = resolve_zones(["Asia/Seoul", None, "Asia/Soul"], "Europe/Bucharest")
-    >>> r.names.tolist(), r.invalid
-    (['Asia/Seoul', 'Europe/Bucharest', 'Europe/Bucharest'], ('Asia/Soul',))
+    >>> r.names.tolist(), r.invalid, r.invalid_customers
+    (['Asia/Seoul', 'Europe/Bucharest', 'Europe/Bucharest'], ('Asia/Soul',), 1)
     """
     invalid: set[str] = set()
     if fallback is None or _is_null(fallback):
@@ -112,14 +114,17 @@ def resolve_zones(
         )
         names = np.full(raw.shape, fallback, dtype=object)
         distinct = {v for v in raw.tolist() if not _is_null(v)}
+        customers = 0
         for name in distinct:  # few distinct names even among millions of customers
             if isinstance(name, str) and zone(name) is not None:
                 names[raw == name] = name
             else:
                 invalid.add(str(name))
-        return ZoneResolution(names, tuple(sorted(invalid)), fallback)
+                customers += int((raw == name).sum())
+        return ZoneResolution(names, tuple(sorted(invalid)), fallback, customers)
     distinct, index = coded
     table = np.full(len(distinct) + 1, fallback, dtype=object)  # the last entry: null
+    unknown = np.zeros(len(distinct) + 1, dtype=bool)
     for position, name in enumerate(distinct):
         if _is_null(name):
             continue
@@ -127,7 +132,9 @@ def resolve_zones(
             table[position] = name
         else:
             invalid.add(name)
-    return ZoneResolution(table[index], tuple(sorted(invalid)), fallback)
+            unknown[position] = True
+    customers = int(unknown[index].sum()) if unknown.any() else 0
+    return ZoneResolution(table[index], tuple(sorted(invalid)), fallback, customers)
 
 
 def _codes(values) -> tuple[list[str], np.ndarray] | None:

@@ -38,10 +38,24 @@ def summary(
         "audience": evaluation.decisions.audience,
         "rules": rules,
     }
+    if outcome is not None:
+        report["invalid_zones"] = invalid_zones(outcome)
     if delivery is not None:
         report["run"] = delivery.run_id
         report["delivery"] = {"planned": delivery.planned, **delivery.tally.totals()}
     return report
+
+
+ZONE_EXAMPLES = 5  # unknown zone names shown in the summary
+
+
+def invalid_zones(outcome) -> dict[str, object]:
+    """How many matched customers had a zone that is not an IANA name (their quiet hours
+    used the campaign's zone, else ``[defaults] timezone``, else UTC), with a few of them."""
+    return {
+        "count": outcome.invalid_zone_customers,
+        "examples": list(outcome.invalid_zones[:ZONE_EXAMPLES]),
+    }
 
 
 def _delivered(delivery, rule: dict) -> dict[str, object]:
@@ -122,6 +136,13 @@ def render_text(report: dict[str, object]) -> str:
     lines.append(f"{'no rule':<{width + 5}} {rest:>8}")
     if "delivery" in report:
         lines.append(_delivery_text(report["delivery"]))
+    zones = report.get("invalid_zones")
+    if zones and zones["count"]:
+        count = zones["count"]
+        lines.append(
+            f"unknown zones: {count} customer{'s' if count != 1 else ''} "
+            f"({', '.join(zones['examples'])}), quiet hours in the fallback zone"
+        )
     return "\n".join(lines)
 
 
