@@ -16,7 +16,7 @@ import pytest
 
 from tests.docs_helpers import REPO, SCHEMA, Block, check_text, code_blocks
 from winlang.diagnostics import CODES, SourceText
-from winlang.project import check_file, check_source, open_project
+from winlang.project import check_file, check_files, check_source, open_project
 
 PAGE = REPO / "docs" / "diagnostics.md"
 _HEADING = re.compile(r"^## (\S+) — (.+)$", re.M)
@@ -80,6 +80,14 @@ def test_example_produces_its_code(code: str, tmp_path: Path) -> None:
     examples = [b for b in section.blocks() if b.tag in ("win", "toml")]
     assert examples, f"{code}: the section has no ```win or ```toml example"
     example = examples[0]
+    if code == "E613":  # a finding about files checked together: one file per block
+        files = []
+        for number, block in enumerate(examples):
+            files.append((tmp_path / f"doc{number}.win", f"doc{number}.win"))
+            files[-1][0].write_text(block.text, encoding="utf-8")
+        found = {d.code for d in check_files(files, open_project(None, SCHEMA))}
+        assert found == {"E613"}, found
+        return
     if example.tag == "toml":
         found = codes_of_config(example.text, tmp_path, code)
     elif code == "W707":

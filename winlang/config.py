@@ -143,6 +143,15 @@ class Config:
     timezone: str | None = None
     limits: Limits = field(default_factory=Limits)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    source: SourceText | None = field(default=None, repr=False, compare=False)  # the file's text
+    key_prefix: tuple[str, ...] = ()  # ("tool", "winlang") in a pyproject.toml
+
+    def location(self, *path: str) -> Location:
+        """Where key ``path`` (``"store", "columns", "id"``) is written in the file: the key,
+        else its nearest table; the file alone (or winlang.toml) when there is none."""
+        if self.source is None:
+            return Location(None, None)
+        return _Locator(self.source).at(*self.key_prefix, *path)
 
 
 # ---- locating keys in the TOML text -----------------------------------------------------
@@ -345,6 +354,8 @@ class _Reader:
             timezone=timezone,
             limits=self.limits(self.table(document, "limits")),
             delivery=self.delivery(self.table(document, "delivery")),
+            source=self.locate.source,
+            key_prefix=self.prefix,
         )
 
     def columns(self, table: dict) -> dict[str, str]:

@@ -87,6 +87,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "W610": (Severity.WARNING, "campaign without rules"),
     "E611": (Severity.ERROR, "invalid link"),
     "W612": (Severity.WARNING, "holdout of 0%"),
+    "E613": (Severity.ERROR, "two files with the same campaign name"),
     # configuration and schema
     "E701": (Severity.ERROR, "configuration not readable"),
     "W702": (Severity.WARNING, "unknown configuration key"),
@@ -96,6 +97,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E706": (Severity.ERROR, "invalid schema file"),
     "W707": (Severity.WARNING, "no customer schema"),
     "E708": (Severity.ERROR, "invalid channel configuration"),
+    "E709": (Severity.ERROR, "store does not fit the configuration"),
 }
 
 

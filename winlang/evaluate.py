@@ -76,7 +76,8 @@ def verify_store(plan: ir.Plan, source: Source, layout: Layout) -> None:
     against (a stale schema file must not make a backend coerce text into numbers)."""
     from .types import Type, family
 
-    store = source.schema().customers
+    schema = source.schema()
+    store = schema.customers
     for column in {n for n in ir.walk(*plan.roots()) if isinstance(n, ir.Column)}:
         found = store.get(column.name)
         if found is None:
@@ -93,6 +94,27 @@ def verify_store(plan: ir.Plan, source: Source, layout: Layout) -> None:
             )
 
 
+def verify_layout(checked: CheckedCampaign, source: Source) -> None:
+    """The store itself fits ``[store]`` and the channels the campaign sends on: the checks
+    ``winlang check`` makes (:mod:`winlang.store_layout`), made again on the store, which may
+    differ from the schema file the campaign was checked against."""
+    from .check.templates import channels_sent_on
+    from .store_layout import address_type_problem, consent_type_problem, layout_problems
+
+    config = checked.config
+    schema = source.schema()
+    problems = [p.message for p in layout_problems(schema, config.store)]
+    for name in channels_sent_on(checked.campaign):
+        channel = config.channels.get(name)
+        if channel is not None:
+            consent, address = channel.consent, channel.address
+            problems.append(consent_type_problem(name, consent, schema.customers.get(consent)))
+            problems.append(address_type_problem(name, address, schema.customers.get(address)))
+    found = [p for p in problems if p is not None]
+    if found:
+        raise DataError(f"{found[0]} (E709; run `winlang check`)")
+
+
 def evaluate_campaign(
     checked: CheckedCampaign,
     source: Source,
@@ -106,6 +128,7 @@ def evaluate_campaign(
 
     backend = choose_backend(engine, source)
     plan = plan_campaign(checked, skip)
+    verify_layout(checked, source)
     verify_store(plan, source, source.layout)
     context = RunContext(
         now=now, state=state or EmptyState(), batch_size=batch_size or DEFAULT_BATCH_SIZE

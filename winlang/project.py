@@ -11,11 +11,13 @@ from pathlib import Path
 
 from . import ast as A
 from .check import CheckedCampaign, CheckResult, Fields, check_campaign, project_fields
+from .check.templates import channels_sent_on
 from .config import Config, find_config, load_config
 from .diagnostics import Diagnostic, SourceText, at_file
 from .errors import DataError
 from .parse import parse_campaign
 from .schema import Schema, SchemaError, load_schema_file
+from .store_layout import layout_problems
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,18 @@ def open_project(
     schema, schema_problem = _schema(config, schema_path, opened)
     if schema_problem is not None:
         found.append(schema_problem)
+    if schema is not None:
+        found += store_diagnostics(schema, config)
     fields = project_fields(schema, config)
     return Project(config, schema, fields, (*found, *fields.diagnostics), opened)
+
+
+def store_diagnostics(schema: Schema, config: Config) -> list[Diagnostic]:
+    """E709 for each way the store does not fit ``[store]`` (run refuses the same)."""
+    return [
+        config.location(*problem.key).diagnostic("E709", problem.message, problem.hint)
+        for problem in layout_problems(schema, config.store)
+    ]
 
 
 def _schema(
@@ -177,6 +189,64 @@ def check_file(path: Path, project: Project, display: str | None = None) -> Chec
     if source is None:
         return CheckResult((problem,), None)
     return check_source(source, project, path.parent)
+
+
+def check_files(files: list[tuple[Path, str]], project: Project) -> list[Diagnostic]:
+    """Check campaign files as one project (``winlang check``): each file, then what only
+    the files together show: two campaigns with one name (they would share one ledger), and
+    the channels they send on, set up as a run sets them up (secrets aside)."""
+    findings: list[Diagnostic] = []
+    named: dict[str, str] = {}  # campaign name -> the first file that has it
+    channels: list[str] = []
+    for path, display in files:
+        source, problem = read_source(path, display)
+        if source is None:
+            findings.append(problem)
+            continue
+        result = check_source(source, project, path.parent)
+        findings += result.diagnostics
+        if result.checked is None:
+            continue
+        campaign = result.checked.campaign
+        channels += channels_sent_on(campaign)
+        name = campaign.name or ""
+        if name in named:
+            findings.append(
+                source.diagnostic(
+                    "E613",
+                    f'campaign "{name}" is also the campaign of {named[name]}; '
+                    "the two would share one ledger",
+                    campaign.headers[0].span,
+                    "give each campaign its own name",
+                )
+            )
+        else:
+            named[name] = display
+    findings += channel_diagnostics(project.config, channels)
+    return findings
+
+
+def channel_diagnostics(
+    config: Config, names: list[str], secrets: bool = False
+) -> list[Diagnostic]:
+    """E708 for each channel of ``names`` that a run could not set up: its plugin is not
+    installed, a setting is missing, of the wrong type or names a path that can't be used.
+    Without ``secrets`` (check, dry run), an unset secret's variable is no problem."""
+    from contextlib import nullcontext
+
+    from .channels.settings import without_secrets
+    from .deliver.channels import channel_problems
+
+    with nullcontext() if secrets else without_secrets():
+        problems = channel_problems(config, names)
+    return [
+        config.location("channels", name, *([error.key] if error.key else [])).diagnostic(
+            "E708",
+            str(error),
+            None if error.key else "`winlang plugins` lists the installed channel plugins",
+        )
+        for name, error in problems
+    ]
 
 
 def campaign_files(paths: list[Path]) -> tuple[list[Path], list[str]]:

@@ -230,7 +230,8 @@ def test_a_misconfigured_channel_stops_the_run_before_anything_is_written(tmp_pa
     assert result.exit_code == 1
     assert "channel `sms` (webhook): `url` must be an http:// or https:// URL" in result.output
     assert "Traceback" not in result.output
-    assert ledger(project, "SELECT count(*) FROM messages") == [(0,)]
+    # refused with the project's other mistakes, before the state is even created
+    assert not (project / "state.db").exists()
 
 
 def test_state_rows_are_consistent_with_the_outbox(project):

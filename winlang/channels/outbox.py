@@ -48,7 +48,7 @@ class OutboxChannel:
     @classmethod
     def from_settings(cls, name: str, settings: Mapping[str, object]) -> OutboxChannel:
         read = Settings(name, cls.plugin, settings)
-        path = read.path("path", f"outbox/{name}.jsonl")
+        path = read.output_file("path", f"outbox/{name}.jsonl")
         return cls(path, read.batch_size(500), read.rate_per_second())
 
     def send(self, batch: Sequence[Message]) -> list[SendResult]:

@@ -14,13 +14,31 @@ winlang.deliver.model.ChannelError: channel `sms` (outbox): `batch_size` must be
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from ..deliver.model import ChannelError
 
 _MISSING: Any = object()
+_WITHOUT_SECRETS: ContextVar[bool] = ContextVar("winlang_without_secrets", default=False)
+
+
+@contextmanager
+def without_secrets() -> Iterator[None]:
+    """Read settings on a machine without the secrets: within, a :meth:`Settings.secret`
+    whose environment variable is unset reads as a placeholder instead of failing.
+
+    ``winlang check`` (in CI) and ``winlang run --dry-run`` validate every other setting this
+    way; only a real run needs the secrets themselves.
+    """
+    token = _WITHOUT_SECRETS.set(True)
+    try:
+        yield
+    finally:
+        _WITHOUT_SECRETS.reset(token)
 
 
 class Settings:
@@ -33,7 +51,7 @@ class Settings:
 
     def error(self, key: str, problem: str) -> ChannelError:
         """A :class:`ChannelError` naming this channel, its plugin and the key."""
-        return ChannelError(f"channel `{self.name}` ({self.plugin}): `{key}` {problem}")
+        return ChannelError(f"channel `{self.name}` ({self.plugin}): `{key}` {problem}", key)
 
     def _get(self, key: str, default: object) -> object:
         value = self.values.get(key, default)
@@ -87,6 +105,24 @@ class Settings:
         root = Path(str(self.values.get("root") or "."))
         return root / Path(text).expanduser()
 
+    def existing_file(self, key: str) -> Path:
+        """A :meth:`path` to a file that must already exist (a CA bundle, a key file)."""
+        path = self.path(key)
+        if not path.is_file():
+            raise self.error(key, f"names {path}, which is not a file")
+        return path
+
+    def output_file(self, key: str, default: str | None = _MISSING) -> Path:
+        """A :meth:`path` to a file the channel writes: not a folder, and under a folder (or
+        a folder yet to be made) rather than under a file."""
+        path = self.path(key, default)
+        if path.is_dir():
+            raise self.error(key, f"names {path}, which is a folder; name a file in it")
+        above = next((p for p in path.parents if p.exists()), None)
+        if above is not None and not above.is_dir():
+            raise self.error(key, f"names {path}, but {above} is a file, not a folder")
+        return path
+
     def secret(self, key: str, required: bool = True) -> str | None:
         """The value of the environment variable that setting ``key`` names.
 
@@ -96,6 +132,8 @@ class Settings:
         if variable is None:
             return None
         value = os.environ.get(variable)
+        if not value and _WITHOUT_SECRETS.get():
+            return f"<{variable}>"
         if not value:
             raise self.error(key, f"names environment variable {variable}, which is not set")
         return value

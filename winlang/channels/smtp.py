@@ -41,7 +41,7 @@ class SmtpSettings:
         sender = read.text("sender")
         if "@" not in sender:
             raise read.error("sender", f"must be an email address, not {sender!r}")
-        ca_file = read.path("ca_file") if read.values.get("ca_file") else None
+        ca_file = read.existing_file("ca_file") if read.values.get("ca_file") else None
         return cls(
             host=read.text("host", "localhost"),
             port=read.integer("port", DEFAULT_PORTS[tls], minimum=1),

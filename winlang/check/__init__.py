@@ -145,8 +145,15 @@ def check_campaign(
             case A.Rule():
                 _rule(item, typer, config, report)
     customer_fields = {n for n, s in symbols.items() if s.kind in ("field", "derived")}
+    columns = {n: s.type for n, s in symbols.items() if s.kind == "field" and s.type is not None}
     TemplateChecker(
-        campaign, dict(config.channels), customer_fields, fields.known, config.limits, report
+        campaign,
+        dict(config.channels),
+        customer_fields,
+        fields.known,
+        config.limits,
+        report,
+        columns,
     ).check()
     _unused(campaign, report)
     diagnostics = tuple(findings)

@@ -7,14 +7,16 @@ Other brace text that does not look like a name attempt (CSS in an HTML body) is
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 from .. import ast as A
 from ..config import Channel, Limits
 from ..links import MESSAGE_ID_LENGTH, tracking_link
+from ..store_layout import address_type_problem, consent_type_problem
 from ..suggest import closest, did_you_mean
+from ..types import Type
 from .expressions import Reporter
 from .sms import GSM7_BASIC, GSM7_EXTENSION, PART, SINGLE, SmsSize, measure
 
@@ -117,8 +119,10 @@ class TemplateChecker:
         fields_known: bool,
         limits: Limits,
         report: Reporter,
+        field_types: Mapping[str, Type] | None = None,
     ) -> None:
         self.campaign = campaign
+        self.field_types = field_types or {}  # store columns: what a channel may read
         self.channels = channels
         self.fields = fields
         self.fields_known = fields_known
@@ -175,6 +179,7 @@ class TemplateChecker:
                     f"set {' and '.join(r for r, _ in absent)} under "
                     f"[channels.{channel.name}] in winlang.toml",
                 )
+            self._column_types(channel, send.channel.span)
         template = self.templates.get(send.template.name)
         if template is None:
             near = closest(send.template.name, self.templates)
@@ -209,6 +214,31 @@ class TemplateChecker:
                     param.name.span,
                     None,
                 )
+
+    def _column_types(self, channel: Channel, span: A.Span) -> None:
+        """E709 once per channel whose consent or address column has a type it can't have."""
+        if channel.name in self.reported_channels:
+            return
+        problems = [
+            problem
+            for problem in (
+                consent_type_problem(
+                    channel.name, channel.consent, self.field_types.get(channel.consent)
+                ),
+                address_type_problem(
+                    channel.name, channel.address, self.field_types.get(channel.address)
+                ),
+            )
+            if problem is not None
+        ]
+        if problems:
+            self.reported_channels.add(channel.name)
+            self.report(
+                "E709",
+                "; ".join(problems),
+                span,
+                f"map another column under [channels.{channel.name}] in winlang.toml",
+            )
 
     def _placeholders(self, template: A.Template) -> list[Placeholder]:
         parts = [template.body] + ([template.subject] if template.subject else [])
@@ -288,7 +318,9 @@ class TemplateChecker:
                         f"add `with {found.name} = ...`",
                     )
                 continue
-            if not sites and not (self.fields_known and closest(found.name, self.fields)):
+            if not self.fields_known:
+                continue  # no schema: it may be a field (W707 says fields were not checked)
+            if not sites and not closest(found.name, self.fields):
                 continue  # never sent: a future `with` may give it; only a field typo is sure
             known = (self.fields | self.all_params | {"link"}) - {found.name}
             hint = did_you_mean(found.name, known) or (
@@ -296,13 +328,12 @@ class TemplateChecker:
                 f"{{link}}; to pass a value: `send ... {template.name.name} with "
                 f"{found.name} = ...`"
             )
-            if self.fields_known or sites:
-                self.report(
-                    "E401",
-                    f"`{{{found.name}}}`{where} is not a field or a `with` parameter",
-                    span,
-                    hint,
-                )
+            self.report(
+                "E401",
+                f"`{{{found.name}}}`{where} is not a field or a `with` parameter",
+                span,
+                hint,
+            )
 
     def _sms_size(self, template: A.Template, sites: list[SendSite]) -> None:
         """Measure the template as sent by each rule, with placeholders estimated."""
@@ -428,3 +459,9 @@ def sends_of(rule: A.Rule) -> Iterator[A.Send]:
             while isinstance(send, A.Send):
                 yield send
                 send = send.fallback
+
+
+def channels_sent_on(campaign: A.CampaignFile) -> list[str]:
+    """Every channel a rule of ``campaign`` may send on, failovers included, in order."""
+    found = (send.channel.name for rule in campaign.rules for send in sends_of(rule))
+    return list(dict.fromkeys(found))

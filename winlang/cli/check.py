@@ -10,7 +10,7 @@ import click
 import orjson
 
 from ..diagnostics import Diagnostic, render_github, render_text, sort_key
-from ..project import campaign_files, check_file, open_project
+from ..project import campaign_files, check_files, open_project
 from .options import config_option
 
 
@@ -50,8 +50,7 @@ def check(
         raise click.UsageError(f"no *.win files in {', '.join(map(str, paths))}")
     project = open_project(config_path, schema_path)
     findings: list[Diagnostic] = list(project.diagnostics)
-    for path in files:
-        findings += check_file(path, project, _display(path)).diagnostics
+    findings += check_files([(path, _display(path)) for path in files], project)
     findings.sort(key=sort_key)
     _print(findings, output, len(files))
     failing = [f for f in findings if f.is_error or strict]

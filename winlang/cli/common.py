@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from ..check import CheckedCampaign
-from ..diagnostics import render_text, sort_key
+from ..diagnostics import Diagnostic, render_text, sort_key
 from ..errors import DataError, EngineError, PushdownError
 from ..evaluate import parse_now
 from ..project import Project, check_file, open_project
@@ -25,11 +26,16 @@ def load_checked(path: Path, config_path: Path | None) -> tuple[Project, Checked
     findings = sorted((*project.diagnostics, *result.diagnostics), key=sort_key)
     errors = [f for f in findings if f.is_error]
     if errors or result.checked is None:
-        for finding in errors or findings:
-            click.echo(render_text(finding), err=True)
-        click.echo(f"winlang: {path} has errors; fix them first (winlang check {path})", err=True)
-        sys.exit(1)
+        refuse(path, errors or findings)
     return project, result.checked
+
+
+def refuse(path: Path, findings: list[Diagnostic]) -> NoReturn:
+    """Print the findings that stop a command, as `winlang check` prints them; exit 1."""
+    for finding in findings:
+        click.echo(render_text(finding), err=True)
+    click.echo(f"winlang: {path} has errors; fix them first (winlang check {path})", err=True)
+    sys.exit(1)
 
 
 def now_option(function):

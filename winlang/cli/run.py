@@ -9,11 +9,13 @@ from pathlib import Path
 import click
 import orjson
 
+from ..check.templates import channels_sent_on
 from ..deliver.model import ChannelError
 from ..evaluate import ENGINES, evaluate_campaign
 from ..plan.passes import PASSES
+from ..project import channel_diagnostics
 from ..report.summary import render_text, summary
-from .common import USER_ERRORS, clock, fail, ledger, load_checked, now_option
+from .common import USER_ERRORS, clock, fail, ledger, load_checked, now_option, refuse
 from .options import config_option
 from .progress import ProgressLine
 
@@ -61,6 +63,10 @@ def run(
     (ledger first, exactly once); print what each rule reached and what was sent."""
     now = clock(now_text)
     project, checked = load_checked(file, config_path)
+    # The channels are set up as `winlang check` sets them up; a real run also needs secrets.
+    channels = channels_sent_on(checked.campaign)
+    if problems := channel_diagnostics(project.config, channels, secrets=not dry_run):
+        refuse(file, problems)
     progress = ProgressLine()
     try:
         if not dry_run:

@@ -16,7 +16,9 @@ from .model import ChannelError, Message, SendResult
 
 
 def open_channel(config: Config, name: str) -> Channel:
-    """The channel ``[channels.NAME]`` of ``config``, made by its plugin."""
+    """The channel ``[channels.NAME]`` of ``config``, made by its plugin; a
+    :class:`ChannelError` when the plugin is not installed or refuses the settings (the one
+    test of a channel's configuration: ``winlang check`` and ``winlang run`` both ask it)."""
     from ..plugins import plugin_manager
 
     entry = config.channels.get(name)
@@ -24,13 +26,37 @@ def open_channel(config: Config, name: str) -> Channel:
         raise ChannelError(f"channel `{name}` is not configured: add [channels.{name}]")
     manager = plugin_manager()
     settings = {**entry.settings, "root": str(config.root)}
-    channel = manager.hook.winlang_channel(plugin=entry.plugin, name=name, settings=settings)
+    try:
+        channel = manager.hook.winlang_channel(plugin=entry.plugin, name=name, settings=settings)
+    except ChannelError:
+        raise
+    except Exception as error:  # a plugin may fail in any way: name it, never a traceback
+        raise ChannelError(
+            f"channel `{name}` ({entry.plugin}) can't be set up: {type(error).__name__}: {error}"
+        ) from error
     if channel is not None:
         return channel
     message = f"channel `{name}`: no installed plugin provides `{entry.plugin}`"
     if manager.broken:
         message += "; these plugins failed to load: " + "; ".join(map(str, manager.broken))
     raise ChannelError(message)
+
+
+def channel_problems(config: Config, names: Iterable[str]) -> list[tuple[str, ChannelError]]:
+    """The channels of ``names`` that :func:`open_channel` refuses, with the error; each
+    one that opens is closed again at once (plugins connect lazily, when they send)."""
+    problems = []
+    for name in dict.fromkeys(names):
+        if name not in config.channels:
+            continue  # a campaign error of its own (E203)
+        try:
+            channel = open_channel(config, name)
+        except ChannelError as error:
+            problems.append((name, error))
+            continue
+        with contextlib.suppress(Exception):
+            channel.close()
+    return problems
 
 
 class Pace:

@@ -30,10 +30,9 @@ from ..state import tables as T
 
 def channels_used(campaign: A.CampaignFile) -> list[str]:
     """Every channel a rule of ``campaign`` may send on, failovers included, in order."""
-    from ..check.templates import sends_of
+    from ..check.templates import channels_sent_on
 
-    found = (send.channel.name for rule in campaign.rules for send in sends_of(rule))
-    return list(dict.fromkeys(found))
+    return channels_sent_on(campaign)
 
 
 def customer_values(

@@ -114,4 +114,10 @@ class SendResult:
 
 
 class ChannelError(Exception):
-    """A channel that can't be set up (bad settings, missing secret); names the channel."""
+    """A channel that can't be set up (bad settings, missing secret); names the channel.
+
+    ``key``: the ``[channels.NAME]`` setting at fault, when one is (for diagnostics)."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
