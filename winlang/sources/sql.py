@@ -153,7 +153,9 @@ class SqlSource:
         return {name: kind.kind for name, kind in found.items()}
 
     def _quote(self, name: str) -> str:
-        return self.sql_engine().dialect.identifier_preparer.quote(name)
+        # Always quoted: a store's own names may be words the dialect's preparer does not
+        # know as reserved (`at` in DuckDB), and reflection gave their exact spelling.
+        return self.sql_engine().dialect.identifier_preparer.quote_identifier(name)
 
     def _select(self, table: str, names: list[str], where: list[str]) -> str:
         """``SELECT names FROM table [WHERE ...]``."""
