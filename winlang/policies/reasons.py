@@ -28,7 +28,7 @@ class Reason(StrEnum):
         "already_fired"  # the rule fired before (and its `repeat every` has not run out)
     )
     HOLDOUT = "holdout"  # in the campaign's stable holdout share
-    NO_CONSENT = "no_consent"  # consent field for the channel is not exactly true
+    NO_CONSENT = "no_consent"  # consent field for the channel is not a yes (true, or 1)
     NO_ADDRESS = "no_address"  # address field for the channel is null or blank
     UNSUBSCRIBED = "unsubscribed"  # suppressed for the channel or for all channels
     CAP = "cap"  # the campaign's `cap N per D` is reached
