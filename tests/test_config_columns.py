@@ -3,6 +3,7 @@ malformed key is a diagnostic at its line, never a crash."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
 from pathlib import Path
 
@@ -83,3 +84,33 @@ def test_run_and_check_with_an_unknown_key_do_not_crash(tmp_path: Path) -> None:
     ran = runner.invoke(cli, ["run", "--config", str(config), campaign, "--dry-run", "--now", NOW])
     assert ran.exit_code == 0, ran.output
     assert "internal error" not in ran.output
+
+
+ENGINE_DOC = Path(__file__).resolve().parents[1] / "docs" / "engine.md"
+
+
+def _store_names_section() -> str:
+    text = ENGINE_DOC.read_text(encoding="utf-8")
+    return text.split("### Your store's names\n", 1)[1].split("\n#", 1)[0]
+
+
+def test_the_docs_table_lists_every_key_with_its_default() -> None:
+    rows = re.findall(r"^\| `(\w+)` \| \w+ \| .* \| `(\w+)` \|$", _store_names_section(), re.M)
+    assert dict(rows) == dict(COLUMN_DEFAULTS)
+    assert [key for key, _ in rows] == list(COLUMN_DEFAULTS)
+
+
+def test_the_docs_example_maps_the_own_names_store(tmp_path: Path) -> None:
+    (example,) = re.findall(r"```toml\n(.*?)```", _store_names_section(), re.S)
+    _config, diagnostics = load(tmp_path, example)
+    assert diagnostics == ()
+    store = tmp_path / "store"
+    write_own_names(store, "sqlite")
+    path = store / "winlang.toml"
+    path.write_text(example.replace("sqlite:///shop.db", f"sqlite:///{store / 'shop.db'}"))
+    runner = CliRunner(env={"WINLANG_STORE_URL": None, "WINLANG_STATE_URL": None})
+    result = runner.invoke(
+        cli, ["run", "--config", str(path), str(store / "own-names.win"), "--dry-run", "--now", NOW]
+    )
+    assert result.exit_code == 0, result.output
+    assert "sms 4 · skipped: no_address 2, no_consent 2, quiet_hours 1" in result.output

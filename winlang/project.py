@@ -243,7 +243,9 @@ def channel_diagnostics(
         config.location("channels", name, *([error.key] if error.key else [])).diagnostic(
             "E708",
             str(error),
-            None if error.key else "`winlang plugins` lists the installed channel plugins",
+            "`winlang plugins` lists the installed channel plugins"
+            if error.key in (None, "plugin")
+            else None,
         )
         for name, error in problems
     ]

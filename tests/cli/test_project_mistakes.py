@@ -44,7 +44,7 @@ MISTAKES = [
         "plugin not installed",
         replace(SMS, '[channels.sms]\nplugin = "carrier-pigeon"\n'),
         "E708",
-        "[channels.sms]",
+        'plugin = "carrier',
         "no installed plugin provides `carrier-pigeon`",
     ),
     Mistake(

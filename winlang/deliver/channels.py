@@ -39,7 +39,7 @@ def open_channel(config: Config, name: str) -> Channel:
     message = f"channel `{name}`: no installed plugin provides `{entry.plugin}`"
     if manager.broken:
         message += "; these plugins failed to load: " + "; ".join(map(str, manager.broken))
-    raise ChannelError(message)
+    raise ChannelError(message, key="plugin")
 
 
 def channel_problems(config: Config, names: Iterable[str]) -> list[tuple[str, ChannelError]]:
