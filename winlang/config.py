@@ -241,6 +241,7 @@ _KNOWN = {
         "campaign",
         "template",
         "occurred_at",
+        "bounce_type",
     ),
     ("state",): ("url",),
     ("events",): ("types",),
