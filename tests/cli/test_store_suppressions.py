@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import orjson
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
@@ -149,6 +150,11 @@ def write_store(kind: str, folder: Path, postgres_url: str | None = None) -> str
         pq.write_table(customers(), folder / "pq" / "customers.parquet")
         pq.write_table(events(), folder / "pq" / "events.parquet")
         url = f"parquet://{folder / 'pq'}"
+    elif kind == "csv":
+        (folder / "csv").mkdir()
+        pacsv.write_csv(customers(), folder / "csv" / "customers.csv")
+        pacsv.write_csv(events(), folder / "csv" / "events.csv")
+        url = f"csv://{folder / 'csv'}"
     else:
         assert postgres_url is not None
         url = postgres_url
@@ -216,6 +222,7 @@ CASES = [
     ("duckdb", "numpy"),
     ("duckdb", "sql"),
     ("parquet", "numpy"),
+    ("csv", "numpy"),
 ]
 
 
@@ -324,3 +331,15 @@ def test_a_store_without_a_channel_column_suppresses_every_channel(tmp_path):
     (tmp_path / "c.win").write_text(CAMPAIGN, encoding="utf-8")
     (rule,) = run(tmp_path, "--dry-run")["rules"]
     assert rule["skipped"] == {"unsubscribed": 1} and rule["channels"] == {"email": 1}
+
+
+def test_a_mapped_bounce_type_column_the_store_lacks_is_an_error(tmp_path):
+    project = make_project(tmp_path, write_store("sqlite", tmp_path))
+    config = project / "winlang.toml"
+    config.write_text(config.read_text("utf-8").replace("bounce_class", "severity"), "utf-8")
+    result = invoke(project, "run", str(project / "c.win"), "--dry-run", "--now", NOW)
+    assert result.exit_code == 1
+    assert result.output == (
+        "winlang: the events table `events` has no column `severity` "
+        "(`bounce_type` in [store.columns])\n"
+    )

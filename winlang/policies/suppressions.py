@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
-from ..backends.base import Layout, Source
+from ..backends.base import DataError, Layout, Source
 from ..backends.numpy.columns import micros
 from ..backends.numpy.events import EventBatch
 from ..sources.ingested import WithIngested
@@ -187,11 +187,29 @@ def _event_sources(source: Source, now: datetime) -> Iterator[tuple[str, Iterabl
     layout = source.layout
     known = store.schema().events
     if known:  # a store without an events table has no events to read
-        columns = [c for c in (layout.channel, layout.bounce_type) if c in known]
+        columns = _optional_columns(layout, known)
         yield STORE, store.event_batches(SUPPRESSING_TYPES, columns, None, now)
     if isinstance(source, WithIngested):
         ingested = source.ingested_events(SUPPRESSING_TYPES, [layout.channel], None, now)
         yield INGESTED, ingested.to_batches()
+
+
+def _optional_columns(layout: Layout, known: Iterable[str]) -> list[str]:
+    """The channel and bounce type columns the events table has. Without them every event is
+    for every channel and no bounce is hard; but a column the user mapped to another name
+    in ``[store.columns]`` must be there, or suppressions would be lost without a word."""
+    default = Layout()
+    found = []
+    for key in ("channel", "bounce_type"):
+        name = getattr(layout, key)
+        if name in known:
+            found.append(name)
+        elif name != getattr(default, key):
+            raise DataError(
+                f"the events table `{layout.events}` has no column `{name}` "
+                f"(`{key}` in [store.columns])"
+            )
+    return found
 
 
 def _state_rows(state, now: datetime, customer: str | None = None) -> list[tuple]:
