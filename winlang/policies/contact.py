@@ -3,7 +3,8 @@
 Consent is never optional: a channel is usable for a customer only when their consent value for
 it is exactly ``True`` (null, false, ``1`` or ``"yes"`` are not consent), their address for it
 is present (not null and not blank) and they are not suppressed for it (unsubscribed from that
-channel, or from all channels: channel :data:`ALL`). No rule can override this.
+channel, or from all channels: channel :data:`ALL`; :mod:`.suppressions` finds them in the
+store's events, the ingested ones and the state). No rule can override this.
 
 A send chain (``send sms coupon else send push coupon_push``) uses its first usable channel.
 When none is usable, the reason given is the one of the chain's *first* channel: the channel
