@@ -95,6 +95,7 @@ COLUMN_DEFAULTS = MappingProxyType(
         "campaign": "campaign",  # events: the campaign (nullable)
         "template": "template",  # events: the template (nullable)
         "occurred_at": "occurred_at",  # events: when, in UTC
+        "bounce_type": "bounce_type",  # events: hard or soft, on bounces (suppressions)
     }
 )
 

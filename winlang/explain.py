@@ -19,6 +19,7 @@ from . import ast as A
 from .backends.base import RunContext, Source, StateView
 from .check import CheckedCampaign
 from .plan import ir, lower_campaign, optimize
+from .policies.suppressions import Suppression, customer_suppressions
 from .sources.memory import MemorySource
 
 
@@ -64,6 +65,8 @@ class Explanation:
     rules: list[RuleExplanation]
     chosen: str | None
     reason: str
+    suppressions: list[Suppression] = field(default_factory=list)
+    events_table: str = "events"  # the store's, named where a suppression comes from it
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -83,6 +86,7 @@ class Explanation:
             ],
             "chosen": self.chosen,
             "reason": self.reason,
+            "suppressions": [s.as_json() for s in self.suppressions],
         }
 
 
@@ -245,7 +249,11 @@ def explain(
     now: datetime,
     state: StateView,
     backend,
+    saved_state=None,
 ) -> Explanation:
+    """Why ``customer_id`` gets which rule at ``now``, and the suppressions the contact
+    policies will hold against them (from the store's events, the ingested ones and
+    ``saved_state``, a :class:`winlang.state.State`)."""
     single = one_customer(source, customer_id)
     plan, lowered = lower_campaign(checked)
     nodes = list(ir.walk(*plan.roots()))
@@ -278,6 +286,8 @@ def explain(
         rules,
         chosen,
         _reason(in_audience, rules, chosen),
+        customer_suppressions(source, saved_state, customer_id, now),
+        source.layout.events,
     )
 
 
@@ -321,6 +331,9 @@ def render_text(explanation: Explanation) -> str:
         lines.append(f"rule {rule.name}: {_word(rule.value)}{fired}{mark}")
         lines += _tree(rule.condition, 1)
     lines.append(f"result: {explanation.reason}")
+    if explanation.suppressions:
+        lines.append("suppressed (the contact policies skip these channels):")
+        lines += [f"  {s.describe(explanation.events_table)}" for s in explanation.suppressions]
     return "\n".join(lines)
 
 

@@ -122,13 +122,27 @@ class Model:
         key = f"holdout\x00{CAMPAIGN}\x00{p.id}".encode()
         return int(hashlib.sha256(key).hexdigest()[:12], 16) / 2**48 < 0.10
 
-    def why_not(self, p: Person, channel: str) -> str:
+    def why_not(self, p: Person, channel: str, now: datetime) -> str:
         address, consent = (p.row[f] for f in CONTACT[channel])
         if consent is not True:
             return "no_consent"
         if address is None or not address.strip():
             return "no_address"
-        return "unsubscribed" if channel in p.unsubscribed or "*" in p.unsubscribed else ""
+        if channel in p.unsubscribed or "*" in p.unsubscribed:
+            return "unsubscribed"
+        return "unsubscribed" if self.suppressed_by_events(p, channel, now) else ""
+
+    @staticmethod
+    def suppressed_by_events(p: Person, channel: str, now: datetime) -> bool:
+        """An unsubscribe, complaint or hard bounce in the store up to now, on the channel or
+        on none (the demo store has no bounce type column: its bounces are all soft)."""
+        naive = now.replace(tzinfo=None)
+        return any(
+            e["type"] in ("unsubscribe", "complaint", "hard_bounce")
+            and e["occurred_at"] <= naive
+            and (e["channel"] or "").strip() in (channel, "")
+            for e in p.events
+        )
 
     @staticmethod
     def quiet(p: Person, now: datetime) -> bool:
@@ -167,7 +181,7 @@ class Model:
                     p.unsubscribed.add("sms")
                 continue
             chain = CHAINS[rule]
-            reasons = [self.why_not(p, channel) for channel, _ in chain]
+            reasons = [self.why_not(p, channel, now) for channel, _ in chain]
             usable = [step for step, why in zip(chain, reasons, strict=True) if not why]
             if not usable:
                 count[f"skipped:{reasons[0]}"] += 1
@@ -202,7 +216,8 @@ class Model:
                     continue
                 moment = (now + after).replace(tzinfo=None)
                 event = {"customer_id": number, "type": kind, "campaign": CAMPAIGN,
-                         "template": template, "occurred_at": moment}  # fmt: skip
+                         "template": template, "occurred_at": moment,
+                         "channel": "sms"}  # fmt: skip
                 p.events.append(event)
                 events.append(
                     {

@@ -58,6 +58,7 @@ class Layout:
     campaign: str = "campaign"
     template: str = "template"
     occurred_at: str = "occurred_at"
+    bounce_type: str = "bounce_type"  # hard or soft, on bounce events (policies/suppressions)
 
     @classmethod
     def from_config(cls, customers: str, events: str, columns: Mapping[str, str]) -> Layout:

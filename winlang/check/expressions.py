@@ -50,6 +50,8 @@ STANDARD_EVENT_TYPES = (
     "bounce",
     "unsubscribe",
     "delivered",
+    "complaint",  # a spam report
+    "hard_bounce",  # a bounce that will not go away (policies/suppressions)
 )
 MAX_DURATION_SECONDS = 100 * 365 * 86_400
 

@@ -43,6 +43,7 @@ def explain_command(
             now,
             ledger(project) or EmptyState(),
             choose_backend("numpy", source),
+            project.saved_state(),
         )
     except (*USER_ERRORS, CustomerNotFound) as error:
         fail(error)

@@ -34,9 +34,10 @@ from .options import config_option
 def ingest(
     file: Path, file_format: str | None, skip_invalid: bool, config_path: Path | None
 ) -> None:
-    """Store the delivered, open, click, bounce, unsubscribe and purchase events of FILE
-    (JSON Lines or CSV) in the state database, where the next run's `opened`, `clicked`,
-    `count(...)` conditions see them. Ingesting a file twice stores nothing new."""
+    """Store the delivered, open, click, bounce, complaint, unsubscribe and purchase events of
+    FILE (JSON Lines or CSV) in the state database, where the next run's `opened`, `clicked`,
+    `count(...)` conditions see them; unsubscribes, complaints and hard bounces suppress.
+    Ingesting a file twice stores nothing new."""
     import sqlalchemy as sa
 
     from ..ingest import ingest_file

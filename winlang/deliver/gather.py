@@ -1,7 +1,9 @@
 """Gather what the contact policies read, for the customers a run matched.
 
 From the store: each channel's address and consent field and the customer's time zone. From
-the state: suppressions and the message history the frequency caps count. From the campaign:
+the store's events, the ingested ones and the state: suppressions
+(:mod:`winlang.policies.suppressions`). From the state: the message history the frequency caps
+count. From the campaign:
 holdout, cap, quiet hours, time zone and each rule's send chains. A dry run and a real run
 gather the same way; only a real run writes afterwards.
 """
@@ -23,6 +25,7 @@ from ..plan import ir
 from ..policies.apply import PolicyInputs, QuietWindow, rule_plan
 from ..policies.caps import CapLimit, History
 from ..policies.contact import ChannelContact
+from ..policies.suppressions import suppression_pairs
 from ..sources.normalize import naive_utc
 from ..state import State
 from ..state import tables as T
@@ -99,7 +102,7 @@ def policy_inputs(
         rule_index=decisions.rules,
         contacts=contacts,
         zones=values[-1] if zone_column in schema else None,
-        suppressions=_suppressions(state),
+        suppressions=suppression_pairs(source, state, evaluation.now, decisions.ids),
         history=_history(state, evaluation.now, max(windows, default=0)),
         holdout_percent=float(holdout) if holdout is not None else 0.0,
         cap=cap_limit,
@@ -117,16 +120,6 @@ def _column(name: str, schema) -> ir.Column:
 def _setting(campaign: A.CampaignFile, key: str):
     found = campaign.setting(key)
     return found.value if found is not None else None
-
-
-def _suppressions(state: State | None) -> frozenset[tuple[str, str]]:
-    if state is None:
-        return frozenset()
-    s = T.suppressions.c
-    with state.engine.connect() as connection:
-        return frozenset(
-            tuple(row) for row in connection.execute(sa.select(s.customer_id, s.channel))
-        )
 
 
 def _history(state: State | None, now: datetime, seconds: float) -> History:

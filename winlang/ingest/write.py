@@ -8,7 +8,8 @@ An event id is stored once. Each batch, in its own transaction:
    content a conflict (the stored event stays: an event is a fact, and the first version
    counts; the conflict is reported so that someone looks at it);
 3. inserts the new events with one ``executemany``;
-4. records a suppression for each new ``unsubscribe`` event: its channel, or ``*`` (every
+4. records a suppression for each new event that suppresses (``unsubscribe``, ``complaint``,
+   ``hard_bounce``: :mod:`winlang.policies.suppressions`): its channel, or ``*`` (every
    channel) when it names none, so the contact policies skip the customer from the next run.
 """
 
@@ -19,12 +20,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
+import pyarrow as pa
 import sqlalchemy as sa
 
+from ..backends.base import Layout
+from ..policies.contact import ALL
+from ..policies.suppressions import suppressing_mask
 from ..state import tables as T
 from .records import FIELDS, Event, Problem
 
-ALL_CHANNELS = "*"  # the suppressions table's "every channel"
 SQLITE_CACHE_KIB = 256 * 1024
 _CONTENT = FIELDS[1:]  # every column but the id, in Event.content() order
 
@@ -67,7 +71,7 @@ def write_batch(
             conflicts.append(Problem(line, conflict(event, found, "was ingested before")))
     if new:
         _insert(connection, new, ingested_at)
-        _suppress(connection, [e for e in new if e.type == "unsubscribe"])
+        _suppress(connection, suppressing(new))
     return BatchOutcome(len(new), already, tuple(conflicts))
 
 
@@ -165,11 +169,29 @@ def _insert(connection: sa.Connection, events: list[Event], ingested_at: datetim
     connection.exec_driver_sql(str(compiled), params)
 
 
+def suppressing(events: Sequence[Event]) -> list[Event]:
+    """The events that suppress their customer (:mod:`winlang.policies.suppressions` says
+    which: ingested events have no bounce type, so of the bounces only ``hard_bounce``)."""
+    if not events:
+        return []
+    record = pa.RecordBatch.from_pydict(
+        {
+            "customer_id": [e.customer_id for e in events],
+            "type": [e.type for e in events],
+            "channel": [e.channel for e in events],
+            "occurred_at": pa.array([e.occurred_at for e in events], pa.timestamp("us")),
+        }
+    )
+    latest = max(e.occurred_at for e in events)
+    keep = suppressing_mask(record, Layout(), latest)
+    return [e for e, suppresses in zip(events, keep.tolist(), strict=True) if suppresses]
+
+
 def _suppress(connection: sa.Connection, unsubscribes: Iterable[Event]) -> None:
     """A suppression per (customer, channel) not suppressed yet; the earliest event's time."""
     earliest: dict[tuple[str, str], Event] = {}
     for event in unsubscribes:
-        key = (event.customer_id, event.channel or ALL_CHANNELS)
+        key = (event.customer_id, event.channel or ALL)
         if key not in earliest or event.occurred_at < earliest[key].occurred_at:
             earliest[key] = event
     if not earliest:

@@ -3,7 +3,8 @@
 Consent is never optional: a channel is usable for a customer only when their consent value for
 it is a yes (boolean ``True``, or the number ``1`` in a 0/1 column; null, false, 0, 2 or ``"yes"``
 are not consent), their address for it is present (not null and not blank) and they are not
-suppressed for it (unsubscribed from that channel, or from all channels: channel :data:`ALL`).
+suppressed for it (unsubscribed from that channel, or from all channels: channel :data:`ALL`;
+:mod:`.suppressions` finds them in the store's events, the ingested ones and the state).
 No rule can override this. ``winlang check`` refuses a consent column of any other type
 (:func:`winlang.store_layout.consent_type_problem`).
 
