@@ -99,9 +99,7 @@ rule tagged: when orders > 0 then add to list "buyers"
 
 
 @pytest.mark.parametrize("dry_run", [True, False], ids=["dry-run", "run"])
-def test_the_text_summary_says_which_rules_matched_no_one_or_sent_nothing(
-    project, dry_run
-) -> None:
+def test_the_text_summary_says_which_rules_matched_no_one_or_sent_nothing(project, dry_run) -> None:
     """A send rule that matched no one is not mistaken for a list-only rule, and one whose
     customers were all skipped says that no message went out."""
     (project / "zero.win").write_text(ZERO_MATCHES, encoding="utf-8")
