@@ -45,7 +45,7 @@ CASES = [
     ("when orders > 1 tehn send sms coupon", "E100", "tehn", "did you mean `then`?"),
     ("when orders > 1 adn country = 1 then send sms coupon", "E100", "adn", "`and`?"),
     ("segmnet big = orders > 1", "E100", "segmnet", "did you mean `segment`?"),
-    ("when orders > 1 then add to lsit \"x\"", "E100", "lsit", "did you mean `list`?"),
+    ('when orders > 1 then add to lsit "x"', "E100", "lsit", "did you mean `list`?"),
     ("when country = 'KR' then send sms coupon", "E107", "'KR'", '"KR"'),
     ('when country = "KR then send sms coupon', "E102", '"KR then send sms coupon', "closing"),
     ("when orders > 2 then send sms", "E109", "send sms", "`send <channel> <template>`"),
