@@ -111,6 +111,14 @@ def test_a_keyword_typo_after_a_rule_is_not_read_as_a_name_in_several_words() ->
     assert (finding.code, finding.line, finding.hint) == ("E100", 4, "did you mean `when`?")
 
 
+@pytest.mark.parametrize("word", ["templat2", "segmnt_a"])
+def test_a_word_with_digits_or_underscores_is_not_a_keyword_typo(word: str) -> None:
+    text = HEAD + f"{word} = orders > 1\n"
+    (finding,) = parse_campaign(text, "t.win", VOCABULARY).diagnostics
+    assert finding.message == f"unexpected `{word}`: expected a rule or a declaration"
+    assert "did you mean" not in str(finding.hint)
+
+
 @pytest.mark.parametrize("word", ["customer id", "first nmae"])
 def test_a_name_in_several_words_is_not_taken_for_a_keyword_typo(word: str) -> None:
     text = HEAD + f"when {word} = 1 then send sms coupon\n"

@@ -556,8 +556,9 @@ def _is_name(word: str) -> bool:
 
 def _keyword_typo(value: str, expected: set[str], parser: Lark, vocabulary: set[str]) -> str | None:
     """The keyword the parser expected that ``value`` is a slip of (`wen` for `when`, `sned`
-    for `send`); a known field name or a short word like `id` is never taken for one."""
-    if value in KEYWORDS or value in vocabulary:
+    for `send`); a known field name, a short word like `id`, or a word with digits or `_`
+    (`rule2`, `first_name`) is never taken for one."""
+    if value in KEYWORDS or value in vocabulary or not value.isalpha():
         return None
     keywords = sorted(
         term.pattern.value
