@@ -190,3 +190,13 @@ def test_a_file_in_the_ledgers_place_that_is_no_ledger_is_kept(made: Path) -> No
     assert refused.exit_code == 2
     assert "winlang-state.db is not a winlang ledger" in refused.stderr
     assert (made / "winlang-state.db").read_bytes() == b"not a database"
+
+
+def test_a_folder_where_the_demo_writes_a_file_is_in_the_way_even_with_force(made: Path) -> None:
+    (made / "shop.db").unlink()
+    (made / "shop.db").mkdir()
+    (made / "shop.db" / "mine.txt").write_text("mine", encoding="utf-8")
+    forced = demo(made, "--force")
+    assert forced.exit_code == 2
+    assert "it did not make shop.db/ in" in forced.stderr
+    assert (made / "shop.db" / "mine.txt").read_text(encoding="utf-8") == "mine"

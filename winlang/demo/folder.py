@@ -61,7 +61,7 @@ class Survey:
         """Foreign files where the demo would write: ``--force`` can't replace those."""
         own = {*MADE, *OUTPUTS, "outbox"}
         own |= {f"{name}{side}" for name in (MADE[0], STATE) for side in _SQLITE_SIDE_FILES}
-        return tuple(path for path in self.foreign if path in own)
+        return tuple(path for path in self.foreign if path.rstrip("/") in own)
 
 
 def survey(folder: Path) -> Survey:
