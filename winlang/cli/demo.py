@@ -133,44 +133,11 @@ def demo(
 def _clear_to_write(folder: Path, force: bool) -> tuple[str, ...]:
     """Exit 2, saying why, unless the demo may write into ``folder``; the files it will
     leave alone (with ``--force``, those it did not make)."""
-    from ..demo.folder import MANIFEST, STATE, describe, survey
+    from ..demo.folder import refusal, survey
 
     found = survey(folder)
-    if found.ledger is not None:
-        _refuse(
-            f"{folder / STATE} {found.ledger}: winlang demo never replaces a ledger of real runs.",
-            "Make the demo in another folder (--dir PATH), or move the ledger away yourself.",
-        )
-    if force:
-        if found.collisions():
-            _refuse(
-                f"--force replaces only what winlang demo made, and it did not make "
-                f"{describe(found.collisions())} in {folder}/.",
-                "Make the demo in another folder (--dir PATH).",
-            )
-        return found.foreign
-    if found.foreign or found.changed:
-        lines = []
-        if found.foreign:
-            without = "" if (folder / MANIFEST).is_file() else f" (there is no {MANIFEST})"
-            lines.append(
-                f"{folder}/ holds files winlang demo did not make{without}: "
-                f"{describe(found.foreign)}."
-            )
-        if found.changed:
-            lines.append(
-                f"{'and' if lines else f'{folder}/ holds'} files winlang demo made that were "
-                f"changed since: {describe(found.changed)}."
-            )
-        _refuse(
-            *lines,
-            "winlang demo writes only into a new or empty folder, or one it made. Make it in "
-            "another folder (--dir PATH), or add --force to replace only the files it made "
-            "(the others are left alone).",
-        )
-    return ()
-
-
-def _refuse(*lines: str) -> None:
-    click.echo("winlang: " + "\n  ".join(lines), err=True)
-    sys.exit(2)
+    reasons = refusal(folder, found, force)
+    if reasons:
+        click.echo("winlang: " + "\n  ".join(reasons), err=True)
+        sys.exit(2)
+    return found.foreign

@@ -56,6 +56,7 @@ class Survey:
     foreign: tuple[str, ...] = ()  # not made by the demo
     changed: tuple[str, ...] = ()  # made by the demo, changed since
     ledger: str | None = None  # why the ledger is not the demo's alone, if it is not
+    manifest: bool = True  # False: no manifest, so nothing here is the demo's
 
     def collisions(self) -> tuple[str, ...]:
         """Foreign files where the demo would write: ``--force`` can't replace those."""
@@ -71,7 +72,7 @@ def survey(folder: Path) -> Survey:
     manifest = read_manifest(folder)
     present = _entries(folder)
     if manifest is None:
-        return Survey(foreign=tuple(present))
+        return Survey(foreign=tuple(present), manifest=False)
     foreign, changed = [], []
     for path in present:
         own = _owner(path)
@@ -82,6 +83,46 @@ def survey(folder: Path) -> Survey:
     config_changed = "winlang.toml" in changed or not (folder / "winlang.toml").is_file()
     ledger = _ledger_problem(folder / STATE, manifest, config_changed)
     return Survey(tuple(foreign), tuple(changed), ledger)
+
+
+def refusal(folder: Path, found: Survey, force: bool) -> tuple[str, ...]:
+    """Why the demo may not write into ``folder`` (the lines of one message), or ``()``
+    when it may: never over a ledger of real runs; with ``force``, over its own files
+    (changed or not) but not where a file it did not make is in the way; without, only when
+    everything there is its own and unchanged."""
+    where = f"{folder}/"
+    if found.ledger is not None:
+        return (
+            f"{folder / STATE} {found.ledger}: winlang demo never replaces a ledger of real runs.",
+            "Make the demo in another folder (--dir PATH), or move the ledger away yourself.",
+        )
+    if force:
+        if not found.collisions():
+            return ()
+        return (
+            "--force replaces only what winlang demo made, and it did not make "
+            f"{describe(found.collisions())} in {where}.",
+            "Make the demo in another folder (--dir PATH).",
+        )
+    lines = []
+    if found.foreign:
+        without = "" if found.manifest else f" (there is no {MANIFEST})"
+        lines.append(
+            f"{where} holds files winlang demo did not make{without}: {describe(found.foreign)}."
+        )
+    if found.changed:
+        lines.append(
+            f"{'and' if lines else f'{where} holds'} files winlang demo made that were changed "
+            f"since: {describe(found.changed)}."
+        )
+    if not lines:
+        return ()
+    return (
+        *lines,
+        "winlang demo writes only into a new or empty folder, or one it made. Make it in "
+        "another folder (--dir PATH), or add --force to replace only the files it made (the "
+        "others are left alone).",
+    )
 
 
 def read_manifest(folder: Path) -> Manifest | None:
