@@ -47,3 +47,17 @@ def test_the_run_summary_example_has_the_real_shape(tmp_path):
     assert real["campaign"] == example["campaign"] and real["now"] == example["now"]
     assert [r["name"] for r in real["rules"][:2]] == [r["name"] for r in example["rules"]]
     assert all(r.keys() == example["rules"][0].keys() for r in real["rules"])
+
+
+def test_the_missing_customer_example_is_what_explain_prints(tmp_path):
+    (shown,) = re.findall(r"```text\n(winlang: no customer .*?)\n```", DOC, re.S)
+    folder = tmp_path / "demo"
+    made = CliRunner().invoke(cli, ["demo", "--customers", "50", "--dir", str(folder), "--dry-run"])
+    assert made.exit_code == 0, made.output
+    result = CliRunner().invoke(
+        cli,
+        ["explain", str(folder / "ladder.win"), "--customer", "999999",
+         "--config", str(folder / "winlang.toml")],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert result.stderr.strip() == shown.replace("sqlite:///demo/", f"sqlite:///{folder}/")

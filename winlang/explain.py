@@ -24,7 +24,29 @@ from .sources.memory import MemorySource
 
 
 class CustomerNotFound(Exception):
-    pass
+    """The customer is not in the store: says which table and id column were searched.
+
+    >>> print(CustomerNotFound(42, "customers", "id").where("sqlite:///shop.db"))
+    no customer with id 42 in the `customers` table (column `id`) of the store sqlite:///shop.db
+    >>> print(CustomerNotFound("abc", "clients", "client_id", ids_are_numbers=True))
+    `abc` is not a customer id: the ids in the `clients` table (column `client_id`) are numbers
+    """
+
+    def __init__(
+        self, customer: object, table: str, column: str, ids_are_numbers: bool = False
+    ) -> None:
+        self.customer, self.table, self.column = customer, table, column
+        self.ids_are_numbers = ids_are_numbers
+        super().__init__(self.where(None))
+
+    def where(self, store: str | None) -> str:
+        """The message, naming the store (its URL without password) when given."""
+        searched = f"the `{self.table}` table (column `{self.column}`)"
+        if store is not None:
+            searched += f" of the store {store}"
+        if self.ids_are_numbers:
+            return f"`{self.customer}` is not a customer id: the ids in {searched} are numbers"
+        return f"no customer with id {self.customer} in {searched}"
 
 
 @dataclass
@@ -103,13 +125,13 @@ def one_customer(source: Source, customer_id: object, batch_size: int = 200_000)
         if not pa.types.is_integer(ids.type) and pa.types.is_integer(wanted.type):
             wanted = pa.scalar(str(customer_id))
         elif pa.types.is_integer(ids.type) and pa.types.is_string(wanted.type):
-            raise CustomerNotFound(f"customer ids are numbers; `{customer_id}` is not one")
+            raise CustomerNotFound(customer_id, layout.customers, layout.id, ids_are_numbers=True)
         found = batch.filter(pc.equal(ids, wanted.cast(ids.type)))
         if found.num_rows:
             rows.append(found)
             break
     if not rows:
-        raise CustomerNotFound(f"no customer with id {customer_id} in {source.name}")
+        raise CustomerNotFound(customer_id, layout.customers, layout.id)
     customers = pa.Table.from_batches(rows)
     events = []
     far_future = datetime(9999, 1, 1)

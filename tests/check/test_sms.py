@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from tests.check.support import findings, with_limits
-from winlang.check.sms import GSM7_BASIC, GSM7_EXTENSION, measure
+from winlang.check.sms import (
+    GSM7_BASIC,
+    GSM7_EXTENSION,
+    ROMANIAN_PLAIN,
+    measure,
+    without_romanian_diacritics,
+)
 
 # ---- GSM-7 ----------------------------------------------------------------------------------
 
@@ -92,6 +98,12 @@ def test_emoji_pair_is_not_split_across_parts() -> None:
     assert (size.characters, size.parts) == (134, 3)
 
 
+def test_romanian_letters_are_not_gsm7_and_their_plain_letters_are() -> None:
+    assert set(ROMANIAN_PLAIN).isdisjoint(GSM7_BASIC | GSM7_EXTENSION)
+    assert set(ROMANIAN_PLAIN.values()) <= GSM7_BASIC
+    assert measure(without_romanian_diacritics("Țară în ședință")).encoding == "GSM-7"
+
+
 def test_basic_alphabet_is_complete() -> None:
     assert len(GSM7_BASIC) == 127  # the 128 positions of GSM 03.38 but the escape
 
@@ -141,6 +153,46 @@ def test_stray_character_is_named_in_the_hint() -> None:
     assert finding.code == "W501"
     assert finding.hint.startswith("replace `’`")
     assert "takes 1 part" in finding.hint
+
+
+ROMANIAN = "Bună ziua, ți-am pregătit o reducere specială de 15% la următoarea comandă în magazin"
+
+
+def test_romanian_diacritics_get_their_own_hint() -> None:
+    """ă, ț and î are not GSM-7: a Romanian text is named as such, whatever its length (the
+    stray-character hint is for at most three), with the plain letters that fix it."""
+    (finding,) = findings(campaign(f'"{ROMANIAN}"'))
+    assert finding.code == "W501" and "UCS-2" in finding.message
+    assert finding.hint == (
+        "`ă`, `ț` and `î` are Romanian letters outside the GSM-7 alphabet: the text is sent as "
+        "UCS-2 (70 characters a message, 67 a part); write `a`, `t` and `i` instead and it is "
+        "GSM-7 in 1 part"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "letters"),
+    [
+        ("Șansa ta: " + "a" * 70, "`Ș` is a Romanian letter"),
+        ("ş ţ â " + "a" * 70, "`ş`, `ţ` and `â`"),
+    ],
+)
+def test_every_romanian_letter_is_named_cedilla_forms_too(text: str, letters: str) -> None:
+    (finding,) = findings(campaign(f'"{text}"'))
+    assert finding.hint.startswith(letters), finding.hint
+    assert finding.hint.endswith("GSM-7 in 1 part")
+
+
+def test_romanian_and_a_stray_quote_are_named_together() -> None:
+    (finding,) = findings(campaign(f'"{ROMANIAN}, vă așteptăm’"'))
+    assert "write `a`, `t`, `i` and `s` instead (and replace `’` with a plain character)" in (
+        finding.hint
+    )
+
+
+def test_romanian_letters_in_korean_text_keep_the_non_latin_hint() -> None:
+    (finding,) = findings(campaign('"ă ' + "가" * 202 + '"'))
+    assert finding.code == "E502" and "Korean" in finding.hint
 
 
 def test_field_placeholders_count_as_configured() -> None:

@@ -122,6 +122,21 @@ def test_unknown_name_without_suggestion_explains_where_names_come_from() -> Non
     assert "winlang.toml" in finding.hint
 
 
+@pytest.mark.parametrize(
+    "condition", ["country = kr", "kr != country", 'country in ("RO", kr)', "lower(city) = kr"]
+)
+def test_a_bare_word_compared_with_text_is_a_text_without_quotes(condition: str) -> None:
+    finding = only(rule_text(condition))
+    assert (finding.code, finding.message) == ("E201", "unknown name `kr`")
+    assert finding.hint == 'a text value is written in double quotes: "kr"'
+
+
+@pytest.mark.parametrize("condition", ["orders = kr", 'country = contry and tier = "x"'])
+def test_a_bare_word_compared_with_a_number_or_near_a_name_keeps_its_hint(condition: str) -> None:
+    finding = only(rule_text(condition))
+    assert finding.code == "E201" and "double quotes" not in finding.hint
+
+
 def test_yes_is_not_true() -> None:
     finding = only(rule_text("consent_sms = yes"))
     assert finding.code == "E201" and "`true`" in finding.hint

@@ -86,3 +86,35 @@ def test_matches_split_by_policy(project, engine):
         "channels": {"push": 1, "sms": 1},
     }
     assert (project / "state.db").stat().st_mtime_ns == before, "a dry run wrote the state"
+
+
+ZERO_MATCHES = """campaign "c"
+template hi sms "hi"
+template bye sms "bye"
+rule nobody: when orders > 100 then send sms hi
+rule listed: when orders > 100 then add to list "big"
+rule unreachable: when id = 2 then send sms bye
+rule tagged: when orders > 0 then add to list "buyers"
+"""
+
+
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry-run", "run"])
+def test_the_text_summary_says_which_rules_matched_no_one_or_sent_nothing(project, dry_run) -> None:
+    """A send rule that matched no one is not mistaken for a list-only rule, and one whose
+    customers were all skipped says that no message went out."""
+    (project / "zero.win").write_text(ZERO_MATCHES, encoding="utf-8")
+    args = ["run", str(project / "zero.win"), "--now", "2026-11-22T13:00:00Z"]
+    args += ["--config", str(project / "winlang.toml"), *(["--dry-run"] if dry_run else [])]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+
+    def detail(rule: str) -> tuple[str, str]:
+        """The rule's matched count, shown on its row, and the line under it."""
+        at = next(i for i, line in enumerate(lines) if line.startswith(f"rule {rule} "))
+        return lines[at].split()[2], lines[at + 1].strip()
+
+    assert detail("nobody") == ("0", "no customer matched: no message")
+    assert detail("listed") == ("0", "no customer matched: no message")
+    assert detail("unreachable") == ("1", "no message · skipped: no_consent 1")
+    assert detail("tagged") == ("5", "no message (list and unsubscribe actions only)")

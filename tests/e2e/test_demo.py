@@ -109,15 +109,19 @@ def test_the_demo_delivers_what_a_dry_run_plans_and_a_rerun_sends_nothing(
 
 def test_demo_in_a_real_process_writes_demo_here(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WINLANG_")}
-    done = subprocess.run(
-        [str(VENV_WINLANG), "demo", "--customers", "1000"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+
+    def winlang_demo() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(VENV_WINLANG), "demo", "--customers", "1000"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    done = winlang_demo()
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert done.stdout.startswith("made 1,000 customers and ")
@@ -127,6 +131,7 @@ def test_demo_in_a_real_process_writes_demo_here(tmp_path: Path) -> None:
         assert re.search(rf"^rule {rule} +\d+", done.stdout, re.MULTILINE), rule
     assert "winlang explain ladder.win --customer 42" in done.stdout
     assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == [
+        ".winlang-demo.json",
         "ladder.win",
         "outbox",
         "shop.db",
@@ -134,6 +139,9 @@ def test_demo_in_a_real_process_writes_demo_here(tmp_path: Path) -> None:
         "winlang.toml",
     ]
     assert re.search(r"demo/outbox/sms.jsonl: [\d,]+ messages", done.stdout)
+    again = winlang_demo()  # the README's command, a second time: its own folder is reused
+    assert again.returncode == 0, again.stderr
+    assert again.stderr == "" and again.stdout.startswith("made 1,000 customers and ")
 
 
 # ---- winlang run: errors ----------------------------------------------------------------------

@@ -32,6 +32,20 @@ CASES = [
         "`last_purchase_at`",
     ),
     ("when Country = 1 then send sms coupon", "E106", "Country", "`country`"),
+    ("when country = KR then send sms coupon", "E106", "KR", 'write "KR"'),
+    ("when country != Ro then send sms coupon", "E106", "Ro", 'write "Ro"'),
+    ('when country in ("RO", KR) then send sms coupon', "E106", "KR", 'write "KR"'),
+    ("when country starts with KR then send sms coupon", "E106", "KR", 'write "KR"'),
+    ("when orders = LastPurchaseAt then send sms coupon", "E106", "LastPurchaseAt", "`last_"),
+    ("segment big = Orders > 1", "E106", "Orders", "`orders`"),
+    ("when orders >= Orders then send sms coupon", "E106", "Orders", "`orders`"),
+    ("wen orders > 1 then send sms coupon", "E100", "wen", "did you mean `when`?"),
+    ("rule a: wen orders > 1 then send sms coupon", "E100", "wen", "did you mean `when`?"),
+    ("when orders > 1 then sned sms coupon", "E100", "sned", "did you mean `send`?"),
+    ("when orders > 1 tehn send sms coupon", "E100", "tehn", "did you mean `then`?"),
+    ("when orders > 1 adn country = 1 then send sms coupon", "E100", "adn", "`and`?"),
+    ("segmnet big = orders > 1", "E100", "segmnet", "did you mean `segment`?"),
+    ('when orders > 1 then add to lsit "x"', "E100", "lsit", "did you mean `list`?"),
     ("when country = 'KR' then send sms coupon", "E107", "'KR'", '"KR"'),
     ('when country = "KR then send sms coupon', "E102", '"KR then send sms coupon', "closing"),
     ("when orders > 2 then send sms", "E109", "send sms", "`send <channel> <template>`"),
@@ -89,6 +103,27 @@ def test_syntax_message(line: str, code: str, underlined: str, words: str) -> No
     assert source_line[finding.column - 1 : finding.end_column - 1] == underlined, finding
     assert finding.line == 3  # the mistake is on the first line after the header
     assert words in f"{finding.message} {finding.hint}", finding
+
+
+def test_a_keyword_typo_after_a_rule_is_not_read_as_a_name_in_several_words() -> None:
+    text = HEAD + "when orders > 2 then send sms coupon\nwen orders > 3 then send sms coupon\n"
+    (finding,) = parse_campaign(text, "t.win", VOCABULARY).diagnostics
+    assert (finding.code, finding.line, finding.hint) == ("E100", 4, "did you mean `when`?")
+
+
+@pytest.mark.parametrize("word", ["templat2", "segmnt_a"])
+def test_a_word_with_digits_or_underscores_is_not_a_keyword_typo(word: str) -> None:
+    text = HEAD + f"{word} = orders > 1\n"
+    (finding,) = parse_campaign(text, "t.win", VOCABULARY).diagnostics
+    assert finding.message == f"unexpected `{word}`: expected a rule or a declaration"
+    assert "did you mean" not in str(finding.hint)
+
+
+@pytest.mark.parametrize("word", ["customer id", "first nmae"])
+def test_a_name_in_several_words_is_not_taken_for_a_keyword_typo(word: str) -> None:
+    text = HEAD + f"when {word} = 1 then send sms coupon\n"
+    (finding,) = parse_campaign(text, "t.win", VOCABULARY).diagnostics
+    assert finding.code == "E105", finding
 
 
 def test_the_rest_of_the_file_is_still_read() -> None:

@@ -359,6 +359,9 @@ class Typer:
                     f"write `{_source_name(_other(expr, side))} is {negated}null`",
                 )
                 return
+        if expr.op in ("=", "==", "!="):
+            self._bare_text(expr.right, expr.left)
+            self._bare_text(expr.left, expr.right)
         left, right, ok = self._compatible(expr.left, expr.right)
         if not ok:
             self.report(
@@ -378,6 +381,27 @@ class Typer:
             )
         if "list" in (left.kind, right.kind):
             self.report("E301", "a list can't be compared; use `in`", expr.span, None)
+
+    def _bare_text(self, word: A.Expr, other: A.Expr) -> None:
+        """``country = kr``: an unknown bare word compared with text is a text without its
+        quotes (unless it is a slip of a known name); one finding, typed unknown after it."""
+        known = self.env.symbols.keys() | self.env.templates.keys()
+        if (
+            not isinstance(word, A.Name)
+            or id(word) in self.types
+            or word.name in known
+            or not self.env.fields_known
+            or did_you_mean(word.name, self.env.symbols)
+            or self.type_of(other).kind != "text"
+        ):
+            return
+        self.report(
+            "E201",
+            f"unknown name `{word.name}`",
+            word.span,
+            f'a text value is written in double quotes: "{word.name}"',
+        )
+        self.types[id(word)] = UNKNOWN
 
     def _between(self, expr: A.Between) -> None:
         operand = self.type_of(expr.operand)
@@ -416,6 +440,7 @@ class Typer:
                 )
             return
         for item in expr.items:
+            self._bare_text(item, expr.operand)
             _, found, ok = self._compatible(expr.operand, item)
             if found.kind == "null":
                 self.report(

@@ -15,6 +15,13 @@ GSM7_BASIC = frozenset(
 )
 GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
 
+# Romanian letters that GSM-7 lacks (comma- and cedilla-below forms alike), and the plain
+# letter each is commonly written as in an SMS.
+ROMANIAN_PLAIN = {
+    **dict(zip("ăâîșşțţ", "aaisstt", strict=True)),
+    **dict(zip("ĂÂÎȘŞȚŢ", "AAISSTT", strict=True)),
+}
+
 SINGLE = {"GSM-7": 160, "UCS-2": 70}
 PART = {"GSM-7": 153, "UCS-2": 67}
 
@@ -53,3 +60,12 @@ def measure(text: str) -> SmsSize:
             parts, used = parts + 1, 0
         used += width
     return SmsSize(encoding, total, parts, odd)
+
+
+def without_romanian_diacritics(text: str) -> str:
+    """``text`` with the Romanian letters GSM-7 lacks written plain.
+
+    >>> without_romanian_diacritics("Bună ziua, ți-am pregătit o reducere în magazin")
+    'Buna ziua, ti-am pregatit o reducere in magazin'
+    """
+    return text.translate(str.maketrans(ROMANIAN_PLAIN))

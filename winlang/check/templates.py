@@ -15,10 +15,19 @@ from .. import ast as A
 from ..config import Channel, Limits
 from ..links import MESSAGE_ID_LENGTH, tracking_link
 from ..store_layout import address_type_problem, consent_type_problem
-from ..suggest import closest, did_you_mean
+from ..suggest import closest, did_you_mean, one_slip
 from ..types import Type
 from .expressions import Reporter
-from .sms import GSM7_BASIC, GSM7_EXTENSION, PART, SINGLE, SmsSize, measure
+from .sms import (
+    GSM7_BASIC,
+    GSM7_EXTENSION,
+    PART,
+    ROMANIAN_PLAIN,
+    SINGLE,
+    SmsSize,
+    measure,
+    without_romanian_diacritics,
+)
 
 _BRACES = re.compile(r"\{\{|\}\}|\{([^{}\n]*)\}")
 _PLACEHOLDER = re.compile(r"([a-z_][a-z0-9_]*)(?:\|(.*))?", re.S)
@@ -398,22 +407,10 @@ def report_unknown_channel(report: Reporter, channel: A.Ident, channels: Iterabl
 def channel_hint(name: str, channels: Iterable[str]) -> str:
     """A suggestion for a mistyped channel; channel names are short, so one slip is enough."""
     known = list(channels)
-    near = closest(name, known) or next((c for c in known if _one_slip(name, c)), None)
+    near = closest(name, known) or next((c for c in known if one_slip(name, c)), None)
     if near:
         return f"did you mean `{near}`?"
     return f"channels: {', '.join(known)} (add more in winlang.toml)"
-
-
-def _one_slip(a: str, b: str) -> bool:
-    """One letter wrong, missing, extra, or two neighbours swapped."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        swapped = len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
-        return len(diff) == 1 or (swapped and a[diff[1]] == b[diff[0]])
-    short, long = sorted((a, b), key=len)
-    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def _shorten_hint(size: SmsSize, text: str, parts: int) -> str:
@@ -423,6 +420,10 @@ def _shorten_hint(size: SmsSize, text: str, parts: int) -> str:
     else:
         hint = f"shorten it to {PART[size.encoding] * parts} characters or fewer"
     odd = [ch for ch in text if ch not in GSM7_BASIC and ch not in GSM7_EXTENSION]
+    if any(ch in ROMANIAN_PLAIN for ch in odd):
+        romanian = _romanian_hint(text, odd)
+        if romanian is not None:
+            return romanian
     if size.first_non_gsm and len(odd) <= 3:  # a stray curly quote or emoji, not Korean text
         stray = dict.fromkeys(odd)
         shown = ", ".join(f"`{ch}`" for ch in stray)
@@ -435,6 +436,32 @@ def _shorten_hint(size: SmsSize, text: str, parts: int) -> str:
     if size.first_non_gsm:
         return f"{hint} (Korean and other non-Latin text is sent as UCS-2: 70 a message, 67 a part)"
     return f"{hint} (GSM-7: 160 a message, 153 a part)"
+
+
+def _romanian_hint(text: str, odd: list[str]) -> str | None:
+    """Romanian diacritics (and at most three other stray characters) are what make ``text``
+    UCS-2: name them and the plain letters that keep it GSM-7."""
+    plain_text = without_romanian_diacritics(text)
+    stray = [ch for ch in plain_text if ch not in GSM7_BASIC and ch not in GSM7_EXTENSION]
+    if len(stray) > 3:  # Romanian mixed with other non-Latin text: UCS-2 anyway
+        return None
+    letters = list(dict.fromkeys(ch for ch in odd if ch in ROMANIAN_PLAIN))
+    plain_letters = list(dict.fromkeys(ROMANIAN_PLAIN[ch] for ch in letters))
+    others = list(dict.fromkeys(stray))
+    plain = measure("".join(ch for ch in plain_text if ch not in others))
+    replace = f" (and replace {_words(others)} with a plain character)" if others else ""
+    what = "is a Romanian letter" if len(letters) == 1 else "are Romanian letters"
+    return (
+        f"{_words(letters)} {what} outside the GSM-7 alphabet: the text is sent as UCS-2 "
+        f"(70 characters a message, 67 a part); write {_words(plain_letters)} instead{replace} "
+        f"and it is GSM-7 in {plain.parts} part{'s' if plain.parts != 1 else ''}"
+    )
+
+
+def _words(items: list[str]) -> str:
+    """```ă`, `ț` and `î```."""
+    quoted = [f"`{item}`" for item in items]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
 def _a(word: str) -> str:

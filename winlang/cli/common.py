@@ -56,7 +56,7 @@ def clock(now_text: str | None):
         ) from None
 
 
-def fail(error: Exception) -> None:
+def fail(error: Exception | str) -> None:
     click.echo(f"winlang: {error}", err=True)
     sys.exit(1)
 

@@ -3,6 +3,7 @@ delivering to the outbox files in the demo folder (or only planning, ``--dry-run
 
 from __future__ import annotations
 
+import sys
 import time
 from importlib import resources
 from pathlib import Path
@@ -36,23 +37,43 @@ def _package_text(name: str) -> str:
     help="Where to write the sample project.",
 )
 @click.option("--seed", type=int, default=7, show_default=True)
-@click.option("--dry-run", is_flag=True, help="Plan only: write and send nothing.")
+@click.option(
+    "--dry-run", is_flag=True, help="Plan only: make the sample project, but send nothing."
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace the files an earlier demo made in the folder even if they were changed "
+    "since; files it did not make, and a ledger of real runs, are never touched.",
+)
 @now_option
 @click.option(
     "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 def demo(
-    customers: int, folder: Path, seed: int, dry_run: bool, now_text: str | None, output: str
+    customers: int,
+    folder: Path,
+    seed: int,
+    dry_run: bool,
+    force: bool,
+    now_text: str | None,
+    output: str,
 ) -> None:
     """Write a sample store (SQLite) with a winlang.toml and the ladder campaign, then run the
-    ladder on it: messages go to the outbox files in the folder (JSON lines), never out."""
+    ladder on it: messages go to the outbox files in the folder (JSON lines), never out.
+
+    The folder must be empty, new, or one an earlier demo made (it keeps a list of what it
+    wrote, with hashes, in .winlang-demo.json): nothing else in it is ever replaced."""
     from ..demo import generate, write_sqlite
+    from ..demo.folder import MADE, Manifest, describe, digest, remove_outputs, write_manifest
 
     now = clock(now_text)
     if now_text is None:  # whole hours, so a rerun within the hour reproduces the numbers
         now = now.replace(minute=0, second=0)
+    left_alone = _clear_to_write(folder, force)
     folder.mkdir(parents=True, exist_ok=True)
-    _forget_earlier_demo(folder)
+    write_manifest(folder, Manifest(dict.fromkeys(MADE)))  # claimed before it is written
+    remove_outputs(folder)
     started = time.perf_counter()
     data = generate(customers, seed=seed, now=now)
     write_sqlite(data, folder / "shop.db")
@@ -60,6 +81,8 @@ def demo(
     (folder / "winlang.toml").write_text(_package_text("project.toml"), encoding="utf-8")
     campaign = folder / "ladder.win"
     campaign.write_text(_package_text("ladder.win"), encoding="utf-8")
+    manifest = Manifest({name: digest(folder / name) for name in MADE})
+    write_manifest(folder, manifest)
 
     project, checked = load_checked(campaign, folder / "winlang.toml")
     started = time.perf_counter()
@@ -76,10 +99,16 @@ def demo(
 
             config = project.config
             delivery = deliver_campaign(checked, evaluation, source, config, project.state())
+            write_manifest(folder, Manifest(manifest.files, (delivery.run_id,)))
             report = summary(evaluation, False, delivery.outcome, delivery)
     except USER_ERRORS as error:
         fail(error)
     ran = time.perf_counter() - started
+    if left_alone:
+        click.echo(
+            f"winlang: left alone in {folder}/: {describe(left_alone)} (not made by winlang demo)",
+            err=True,
+        )
     if output == "json":
         click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2))
         return
@@ -101,8 +130,14 @@ def demo(
     )
 
 
-def _forget_earlier_demo(folder: Path) -> None:
-    """A new sample store starts a new story: the state and outbox files an earlier demo
-    wrote in this folder (and only those) are removed."""
-    for name in ("winlang-state.db", "outbox/sms.jsonl", "outbox/push.jsonl", "outbox/email.jsonl"):
-        (folder / name).unlink(missing_ok=True)
+def _clear_to_write(folder: Path, force: bool) -> tuple[str, ...]:
+    """Exit 2, saying why, unless the demo may write into ``folder``; the files it will
+    leave alone (with ``--force``, those it did not make)."""
+    from ..demo.folder import refusal, survey
+
+    found = survey(folder)
+    reasons = refusal(folder, found, force)
+    if reasons:
+        click.echo("winlang: " + "\n  ".join(reasons), err=True)
+        sys.exit(2)
+    return found.foreign

@@ -8,6 +8,7 @@ import click
 import orjson
 
 from ..evaluate import choose_backend
+from ..schema import safe_url
 from .common import USER_ERRORS, clock, fail, ledger, load_checked, now_option
 from .options import config_option
 
@@ -45,7 +46,9 @@ def explain_command(
             choose_backend("numpy", source),
             project.saved_state(),
         )
-    except (*USER_ERRORS, CustomerNotFound) as error:
+    except CustomerNotFound as error:
+        fail(error.where(safe_url(project.config.store.url)))
+    except USER_ERRORS as error:
         fail(error)
     if output == "json":
         click.echo(orjson.dumps(result.as_json(), option=orjson.OPT_INDENT_2))

@@ -16,7 +16,7 @@ from lark.lexer import PatternStr
 
 from ..ast import Span
 from ..diagnostics import Diagnostic, SourceText
-from ..suggest import closest
+from ..suggest import closest, one_slip
 
 MAX_REPORTED = 50
 
@@ -239,6 +239,21 @@ def _upper_case(source: SourceText, pos: int, vocabulary: set[str]) -> Diagnosti
         start -= 1
     word = re.match(r"\w+", text[start : start + 200])[0]
     snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", word).lower()
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[max(line_start, start - 400) : start]
+    if (
+        _COMPARED.search(before)
+        and not _DEFINED.match(before)
+        and word.lower() not in KEYWORDS
+        and closest(snake, vocabulary) is None
+    ):
+        # `country = KR`: a value compared with a field, not a (misspelt) name
+        return source.diagnostic(
+            "E106",
+            f"`{word}` is not a name: a text value is written in double quotes",
+            source.span_at(start, len(word)),
+            f'write "{word}"',
+        )
     if word.lower() in KEYWORDS:
         kind, fixed = "keywords", word.lower()
     else:
@@ -255,6 +270,14 @@ def _upper_case(source: SourceText, pos: int, vocabulary: set[str]) -> Diagnosti
         source.span_at(start, len(word)),
         f"write `{fixed}`",
     )
+
+
+# What comes before a value compared with a field: `=`, `!=`, `starts with`, an `in (` list
+# (not `<=` or `>=`, nor the `=` of `segment name =` and `let name =`).
+_COMPARED = re.compile(
+    r"(?:(?<![<>=!])==?|!=|\b(?:starts|ends)\s+with|\bcontains|\bin\s*\((?:[^()]*,)?)\s*$"
+)
+_DEFINED = re.compile(r"^\s*(?:segment|let)\s+\w+\s*=\s*$")
 
 
 # ---- tokens in the wrong place ------------------------------------------------------------
@@ -409,6 +432,13 @@ def _bad_token(
             "`else` is followed by another send",
             hint=f"write `else send {value} ...`",
         )
+    keyword = _keyword_typo(value, expected, parser, vocabulary) if token.type == "NAME" else None
+    if keyword is not None:
+        item = "WHEN" in expected and "RULE" in expected  # where an item starts
+        shown = "a rule or a declaration" if item else wanted
+        return say(
+            "E100", f"unexpected `{value}`: expected {shown}", hint=f"did you mean `{keyword}`?"
+        )
     if "STRING" in expected and token.type == "NAME" and "NAME" not in expected:
         return say("E100", f"`{value}` needs double quotes here", hint=f'write "{value}"')
     if token.type == "NAME" and "DURATION" in expected and re.fullmatch(_UNIT_WORD, value):
@@ -522,6 +552,25 @@ def _similarity(a: str, b: str) -> float:
 
 def _is_name(word: str) -> bool:
     return re.fullmatch(r"[a-z_][a-z0-9_]*", word) is not None
+
+
+def _keyword_typo(value: str, expected: set[str], parser: Lark, vocabulary: set[str]) -> str | None:
+    """The keyword the parser expected that ``value`` is a slip of (`wen` for `when`, `sned`
+    for `send`); a known field name, a short word like `id`, or a word with digits or `_`
+    (`rule2`, `first_name`) is never taken for one."""
+    if value in KEYWORDS or value in vocabulary or not value.isalpha():
+        return None
+    keywords = sorted(
+        term.pattern.value
+        for term in parser.terminals
+        if term.name in expected
+        and isinstance(term.pattern, PatternStr)
+        and term.pattern.value in KEYWORDS
+    )
+    near = closest(value, keywords)
+    if near is None and len(value) >= 3:
+        near = next((word for word in keywords if len(word) >= 3 and one_slip(value, word)), None)
+    return near
 
 
 def _unclosed(source: SourceText, span: Span) -> bool:

@@ -342,15 +342,17 @@ def render_text(report: dict) -> str:
         rows += [(f"  variant {v['name']}", v) for v in rule.get("variants", ())]
     rows.append(("total", report["total"]))
     width = max(len(label) for label, _ in rows)
+    cells = [_cells(funnel) for _, funnel in rows]
+    widths = _column_widths(cells)
     runs = report["runs"]
     lines = [
         f"campaign {report['campaign']} — report at {report['now']} · {runs} "
         f"run{'' if runs == 1 else 's'} · reactivated: a purchase within "
         f"{report['window_days']} days",
-        " " * width + "".join(f"{h:>{w}}" for h, w in zip(_HEAD, _WIDTHS, strict=True)),
+        " " * width + _row(_HEAD, widths),
     ]
-    for label, funnel in rows:
-        lines.append(f"{label:<{width}}{_cells(funnel)}".rstrip())
+    for (label, funnel), row in zip(rows, cells, strict=True):
+        lines.append(f"{label:<{width}}{_row(row, widths)}".rstrip())
         if funnel["channels"] and not label.startswith(" "):
             shown = ", ".join(f"{c} {n}" for c, n in funnel["channels"].items())
             lines.append(f"{'':<{width}}  channels: {shown}")
@@ -359,10 +361,29 @@ def render_text(report: dict) -> str:
     return "\n".join(lines)
 
 
+# The narrowest each column is, so tables of small counts line up from report to report; a
+# column widens to keep two spaces before its longest cell or heading.
 _WIDTHS = (6, 8, 10, 11, 11, 11, 13, 12)
+_GAP = 2
 
 
-def _cells(funnel: dict) -> str:
+def _column_widths(rows: list[list[str]]) -> list[int]:
+    """Each column's width: its minimum, or its longest cell or heading and the gap.
+
+    >>> _column_widths([["1234567", "0", "0", "0", "0", "0", "1/2 50.0%", "123456/654321 10.0%"]])
+    [9, 8, 10, 11, 11, 11, 13, 21]
+    """
+    return [
+        max(minimum, *(len(text) + _GAP for text in (head, *(row[i] for row in rows))))
+        for i, (head, minimum) in enumerate(zip(_HEAD, _WIDTHS, strict=True))
+    ]
+
+
+def _row(cells: Sequence[str], widths: Sequence[int]) -> str:
+    return "".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True))
+
+
+def _cells(funnel: dict) -> list[str]:
     sent = funnel["sent"]
     cells = [str(sent), str(funnel["failed"]), str(funnel["held_out"])]
     for key in ("delivered", "opened", "clicked"):
@@ -372,7 +393,7 @@ def _cells(funnel: dict) -> str:
         rate = funnel[key]
         shown = "-" if rate["rate"] is None else f"{100 * rate['rate']:.1f}%"
         cells.append(f"{rate['purchased']}/{rate['customers']} {shown:>5}")
-    return "".join(f"{c:>{w}}" for c, w in zip(cells, _WIDTHS, strict=True))
+    return cells
 
 
 def _lift(found: dict) -> str:

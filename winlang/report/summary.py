@@ -98,7 +98,17 @@ def _split(outcome, mask) -> dict[str, object]:
 
 
 def _split_text(rule: dict) -> str:
-    """``sms 120 · held out 14 · skipped: no_consent 9, cap 2``."""
+    """``sms 120 · held out 14 · skipped: no_consent 9, cap 2``; a rule that matched no one
+    says so, and one whose customers were all held out or skipped says no message went out.
+
+    >>> _split_text({"matched": 0, "channels": {}, "failed": 0, "held_out": 0, "skipped": {}})
+    'no customer matched: no message'
+    >>> _split_text({"matched": 3, "channels": {}, "failed": 0, "held_out": 1,
+    ...              "skipped": {"no_consent": 2}})
+    'no message · held out 1 · skipped: no_consent 2'
+    """
+    if not rule["matched"]:
+        return "no customer matched: no message"
     parts = [f"{channel} {count}" for channel, count in rule["channels"].items()]
     if rule["failed"]:
         parts.append(f"failed {rule['failed']}")
@@ -106,7 +116,11 @@ def _split_text(rule: dict) -> str:
         parts.append(f"held out {rule['held_out']}")
     if rule["skipped"]:
         parts.append("skipped: " + ", ".join(f"{k} {v}" for k, v in rule["skipped"].items()))
-    return " · ".join(parts) or "no message (list and unsubscribe actions only)"
+    if not parts:
+        return "no message (list and unsubscribe actions only)"
+    if not rule["channels"]:
+        parts.insert(0, "no message")
+    return " · ".join(parts)
 
 
 def render_text(report: dict[str, object]) -> str:

@@ -39,6 +39,12 @@ class State:
     def view(self) -> LedgerView:
         return LedgerView(self.engine)
 
+    def runs(self) -> list[tuple[int, str]]:
+        """Every run recorded, oldest first: its id and campaign."""
+        query = sa.select(T.runs.c.id, T.runs.c.campaign).order_by(T.runs.c.id)
+        with self.engine.connect() as connection:
+            return [(int(id_), str(campaign)) for id_, campaign in connection.execute(query)]
+
 
 HEAD = "0002"
 
