@@ -38,10 +38,18 @@ class Tally:
 
     sent: Counter = field(default_factory=Counter)  # rule -> messages sent
     failed: Counter = field(default_factory=Counter)  # rule -> messages failed for good
+    # (rule, channel, reason) -> messages failed for good, for the summary to say which
+    failures: Counter = field(default_factory=Counter)
     channels: defaultdict = field(default_factory=lambda: defaultdict(Counter))
     retries: int = 0
     failovers: int = 0
     resumed: int = 0  # messages planned by another run, sent by this one
+
+    def fail(self, rule: str, channel: str, error: str) -> None:
+        """Count a message of ``rule`` failed for good on ``channel``; ``error`` is the
+        ledger's (``sms: 400 invalid number``), its channel prefix left out."""
+        self.failed[rule] += 1
+        self.failures[(rule, channel, error.removeprefix(f"{channel}: "))] += 1
 
     def totals(self) -> dict[str, int]:
         return {
@@ -159,13 +167,13 @@ class Sender:
         ]
         self.ledger.apply([update for update, _ in settled])
         finished = 0
-        for claimed, (_, what) in zip(batch, settled, strict=True):
+        for claimed, (update, what) in zip(batch, settled, strict=True):
             if what == "sent":
                 self.tally.sent[claimed.rule] += 1
                 self.tally.resumed += claimed.planned_by != self.ledger.run_id
                 self.tally.channels[claimed.rule][claimed.message.channel] += 1
             elif what == "failed":
-                self.tally.failed[claimed.rule] += 1
+                self.tally.fail(claimed.rule, claimed.message.channel, update.values["error"])
             elif what == "retry":
                 self.tally.retries += 1
             else:

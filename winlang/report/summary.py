@@ -41,7 +41,21 @@ def summary(
     if delivery is not None:
         report["run"] = delivery.run_id
         report["delivery"] = {"planned": delivery.planned, **delivery.tally.totals()}
+        report["failures"] = failures(delivery.tally.failures)
     return report
+
+
+def failures(counts) -> list[dict[str, object]]:
+    """The messages failed for good by rule, channel and reason, most first.
+
+    >>> failures({("coupon", "sms", "HTTP 400: bad number"): 3})
+    [{'rule': 'coupon', 'channel': 'sms', 'reason': 'HTTP 400: bad number', 'count': 3}]
+    """
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [
+        {"rule": rule, "channel": channel, "reason": reason, "count": count}
+        for (rule, channel, reason), count in ordered
+    ]
 
 
 def _delivered(delivery, rule: dict) -> dict[str, object]:
@@ -122,7 +136,27 @@ def render_text(report: dict[str, object]) -> str:
     lines.append(f"{'no rule':<{width + 5}} {rest:>8}")
     if "delivery" in report:
         lines.append(_delivery_text(report["delivery"]))
+    lines += _failures_text(report.get("failures", []))
     return "\n".join(lines)
+
+
+SHOWN_FAILURES = 10
+
+
+def _failures_text(failures: list[dict]) -> list[str]:
+    """``failed for good: rule coupon · sms · HTTP 400: bad number · 3``, the most
+    frequent first; the rest counted (``--format json`` lists them all)."""
+    lines = [
+        f"failed for good: rule {f['rule']} · {f['channel']} · {f['reason'][:160]} · {f['count']}"
+        for f in failures[:SHOWN_FAILURES]
+    ]
+    if len(failures) > SHOWN_FAILURES:
+        rest = sum(int(f["count"]) for f in failures[SHOWN_FAILURES:])
+        lines.append(
+            f"failed for good: and {rest} more messages for "
+            f"{len(failures) - SHOWN_FAILURES} other reasons (--format json lists them)"
+        )
+    return lines
 
 
 def _delivery_text(totals: dict) -> str:
