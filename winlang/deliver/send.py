@@ -13,7 +13,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from ..config import DeliverySettings
@@ -68,11 +68,14 @@ def settle(
     now: datetime,
     wall: datetime,
 ) -> tuple[Update, str]:
-    """The row update for one result, and what happened: sent, retry, failover or failed.
-    ``now`` is the run's clock (``sent_at``), ``wall`` the real time (backoff)."""
-    attempts = claimed.attempts + 1
+    """The row update for one result, and what happened: sent, retry, failover, failed, or
+    requeued (a message the channel never transmitted: back in the queue, no attempt
+    counted). ``now`` is the run's clock (``sent_at``), ``wall`` the real time (backoff)."""
     channel = claimed.message.channel
     done = {"claimed_by": None, "next_attempt_at": None}
+    if not result.attempted and result.outcome == Outcome.TEMPORARY:
+        return Update(claimed.id, done), "requeued"  # never transmitted: costs no attempt
+    attempts = claimed.attempts + 1
     failed = {**done, "status": "failed", "attempts": attempts}
     if result.outcome == Outcome.SENT:
         values = {"status": "sent", "provider_id": result.provider_id, "sent_at": now}
@@ -99,6 +102,15 @@ def settle(
         "error": error,
     }
     return Update(claimed.id, {**done, **values}), "failover"
+
+
+def charged(results: Sequence[SendResult]) -> Sequence[SendResult]:
+    """``results``, where a batch of which nothing was attempted counts as attempted:
+    each batch then costs at least one attempt, so a channel that never transmits
+    can't keep a run going forever."""
+    if not results or any(r.attempted for r in results):
+        return results
+    return [replace(r, attempted=True) for r in results]
 
 
 def batches(claimed: Sequence[Claimed], size: Callable[[str], int]) -> Iterator[list[Claimed]]:
@@ -161,6 +173,7 @@ class Sender:
 
     def _record(self, batch: list[Claimed], results: Sequence[SendResult]) -> None:
         wall = self.ledger.wall()
+        results = charged(results)
         settled = [
             settle(c, r, self.settings, self.ledger.now, wall)
             for c, r in zip(batch, results, strict=True)
@@ -176,7 +189,7 @@ class Sender:
                 self.tally.fail(claimed.rule, claimed.message.channel, update.values["error"])
             elif what == "retry":
                 self.tally.retries += 1
-            else:
+            elif what == "failover":
                 self.tally.failovers += 1
             finished += what in ("sent", "failed")
         self.progress(finished)
