@@ -273,3 +273,13 @@ def test_the_store_as_state_when_allowed_explicitly(project):
     assert result.exit_code == 0, result.output
     with sqlite3.connect(project / "shop.db") as connection:
         assert connection.execute("SELECT count(*) FROM messages").fetchone()[0] > 0
+
+
+def test_a_postgresql_state_that_cant_be_reached_is_an_error_not_a_first_run(project):
+    pytest.importorskip("psycopg")
+    url = "postgresql+psycopg://winlang@127.0.0.1:9/state"  # nothing listens on port 9
+    (project / "winlang.toml").write_text(config_text(url), encoding="utf-8")
+    for name in ("dry run", "report", "explain"):
+        result = command(project, name)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith(f"winlang: the state database {url} can't be used: ")
