@@ -138,6 +138,7 @@ class Config:
     root: Path = field(default_factory=Path.cwd)
     store: Store = field(default_factory=Store)
     state_url: str = DEFAULT_STATE_URL
+    state_allow_other_tables: bool = False  # winlang's tables may share a database (the store's)
     fields: Mapping[str, DerivedField] = field(default_factory=dict)
     channels: Mapping[str, Channel] = field(default_factory=lambda: dict(DEFAULT_CHANNELS))
     event_types: tuple[str, ...] = ()
@@ -264,7 +265,7 @@ _KNOWN = {
     (): ("store", "state", "fields", "channels", "events", "limits", "defaults", "delivery"),
     ("store",): ("url", "customers", "events", "schema", "columns"),
     ("store", "columns"): tuple(COLUMN_DEFAULTS),
-    ("state",): ("url",),
+    ("state",): ("url", "allow_other_tables"),
     ("events",): ("types",),
     ("limits",): ("sms_max_parts", "sms_placeholder_length", "global_cap"),
     ("defaults",): ("timezone",),
@@ -318,6 +319,13 @@ class _Reader:
             return default
         return value
 
+    def flag(self, table: dict, key: str, *path: str) -> bool:
+        value = table.get(key, False)
+        if not isinstance(value, bool):
+            self.error("E703", f"`{key}` must be true or false", *path, key)
+            return False
+        return value
+
     def config(self, document: dict, path: Path) -> Config:
         self.table(document)
         store_table = self.table(document, "store")
@@ -349,6 +357,7 @@ class _Reader:
             state_url=resolve_sqlite(
                 self.text(state, "url", DEFAULT_STATE_URL, "state"), self.root
             ),
+            state_allow_other_tables=self.flag(state, "allow_other_tables", "state"),
             fields=self.fields(self.table(document, "fields")),
             channels={**DEFAULT_CHANNELS, **self.channels(document)},
             event_types=tuple(types),

@@ -98,6 +98,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "W707": (Severity.WARNING, "no customer schema"),
     "E708": (Severity.ERROR, "invalid channel configuration"),
     "E709": (Severity.ERROR, "store does not fit the configuration"),
+    "E710": (Severity.ERROR, "unusable state database URL"),
 }
 
 

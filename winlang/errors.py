@@ -13,3 +13,9 @@ class PushdownError(Exception):
 
 class EngineError(Exception):
     """The requested engine can't run on this store (e.g. ``--engine sql`` on Parquet)."""
+
+
+class StateError(DataError):
+    """winlang's state database can't be used: unreadable, damaged, locked, read-only for a
+    run, from a newer winlang, or not winlang's. The message names the database and the
+    problem; the command line exits 2 (a project that can't be used)."""

@@ -48,7 +48,7 @@ class Project:
         if "state" not in self._opened:
             from .state import read_state
 
-            self._opened["state"] = read_state(self.config.state_url)
+            self._opened["state"] = read_state(self.config.state_url, **_state_options(self.config))
         return self._opened["state"]
 
     def state(self):
@@ -57,9 +57,29 @@ class Project:
         from .state import open_state
 
         if "writable" not in self._opened:
-            self._opened["writable"] = open_state(self.config.state_url)
+            self._opened["writable"] = open_state(
+                self.config.state_url, **_state_options(self.config)
+            )
             self._opened["state"] = self._opened["writable"]
         return self._opened["writable"]
+
+
+def _state_options(config: Config) -> dict:
+    return {
+        "store_url": config.store.url,
+        "allow_other_tables": config.state_allow_other_tables,
+    }
+
+
+def _state_problem(config: Config) -> Diagnostic | None:
+    """E710 for a state URL no command could use (checked without opening anything)."""
+    from .state import state_url_problem
+
+    problem = state_url_problem(config.state_url, **_state_options(config))
+    if problem is None:
+        return None
+    origin = str(config.path) if config.path else "winlang.toml"
+    return at_file("E710", problem, origin)
 
 
 def open_project(
@@ -70,6 +90,8 @@ def open_project(
     path = config_path or (find_config() if search else None)
     config, diagnostics = load_config(path)
     found = list(diagnostics)
+    if (state_problem := _state_problem(config)) is not None:
+        found.append(state_problem)
     opened: dict = {}
     schema, schema_problem = _schema(config, schema_path, opened)
     if schema_problem is not None:

@@ -1,6 +1,8 @@
 """A real SMTP server (aiosmtpd) on 127.0.0.1, with a self-signed certificate for TLS.
 
-The handler answers 550 for ``unknown@example.com`` and 451 for ``busy@example.com``.
+The handler answers 550 for ``unknown@example.com`` and 451 for ``busy@example.com``; with
+``drop_after=N`` it accepts N messages and then drops the connection in the middle of the next
+one (after its recipient, before its data), once.
 """
 
 from __future__ import annotations
@@ -28,10 +30,15 @@ def free_port() -> int:
 
 
 class RecordingHandler:
-    def __init__(self) -> None:
+    def __init__(self, drop_after: int | None = None) -> None:
         self.envelopes: list = []
+        self.drop_after = drop_after
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.drop_after is not None and len(self.envelopes) == self.drop_after:
+            self.drop_after = None  # once: the next connection goes through
+            server.transport.close()
+            return "421 4.3.0 going away"
         if address in REFUSED:
             return REFUSED[address]
         envelope.rcpt_tos.append(address)
@@ -73,11 +80,11 @@ def tls_cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture
 def smtp_server(request: pytest.FixtureRequest, tls_cert: tuple[Path, Path]) -> Iterator:
-    """``smtp_server(tls="none"|"starttls"|"tls", auth=False)`` starts a server; all stop at
-    the end of the test."""
+    """``smtp_server(tls="none"|"starttls"|"tls", auth=False, drop_after=None)`` starts a
+    server; all stop at the end of the test."""
     started: list[Controller] = []
 
-    def start(tls: str = "none", auth: bool = False) -> SmtpServer:
+    def start(tls: str = "none", auth: bool = False, drop_after: int | None = None) -> SmtpServer:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(*tls_cert)
         options: dict = {"hostname": "127.0.0.1", "port": free_port(), "ready_timeout": 5}
@@ -89,7 +96,7 @@ def smtp_server(request: pytest.FixtureRequest, tls_cert: tuple[Path, Path]) -> 
             options.update(auth_required=True, authenticator=authenticate)
             # aiosmtpd only counts STARTTLS as TLS for AUTH, not an implicit-TLS socket
             options.update(auth_require_tls=tls == "starttls")
-        handler = RecordingHandler()
+        handler = RecordingHandler(drop_after)
         controller = Controller(handler, **options)
         controller.start()
         started.append(controller)

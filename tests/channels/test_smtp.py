@@ -119,3 +119,21 @@ def test_an_address_that_cannot_be_a_header_is_permanent(smtp, smtp_server):
 def test_bad_settings_name_channel_and_key(settings, key):
     with pytest.raises(ChannelError, match=rf"channel `email` \(smtp\): `{key}`"):
         SmtpChannel.from_settings("email", settings)
+
+
+def test_a_connection_lost_mid_batch_charges_only_the_message_in_flight(smtp, smtp_server):
+    server = smtp_server(drop_after=21)
+    channel = smtp(server.port, batch_size=64)
+    batch = make_messages(64)
+    results = channel.send(batch)
+    assert [r.idempotency_key for r in results] == [m.idempotency_key for m in batch]
+    assert [r.outcome for r in results[:21]] == [Outcome.SENT] * 21
+    in_flight, *after = results[21:]
+    assert in_flight.outcome is Outcome.TEMPORARY and in_flight.attempted
+    assert in_flight.error.startswith("smtp connection lost")
+    assert len(after) == 42 and all(not r.attempted for r in after)
+    assert {r.outcome for r in after} == {Outcome.TEMPORARY} and all(r.error for r in after)
+    assert len(server.handler.envelopes) == 21
+    again = channel.send(batch[21:])  # a new connection: the rest goes through
+    assert {r.outcome for r in again} == {Outcome.SENT}
+    assert len(server.handler.envelopes) == 64

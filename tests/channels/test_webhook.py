@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hmac
 import socket
+import time
 
 import pytest
 
@@ -113,3 +114,22 @@ def test_bad_settings_name_channel_and_key(settings, key, monkeypatch):
     monkeypatch.delenv("NOPE_X", raising=False)
     with pytest.raises(ChannelError, match=rf"channel `push` \(webhook\): `{key}`"):
         WebhookChannel.from_settings("push", settings)
+
+
+def test_a_trickling_server_is_cut_off_by_the_total_timeout(webhook, http_server):
+    # One byte every 0.2 s: no read ever waits read_timeout, and the whole answer (about 120
+    # bytes) would take over 20 s; `timeout` bounds the request as a whole.
+    http_server.queue(Reply(200, trickle=0.2), Reply(200))
+    channel = webhook(read_timeout=0.5, connect_timeout=0.5, timeout=1.0)
+    started = time.monotonic()
+    [result] = channel.send([make_message()])
+    elapsed = time.monotonic() - started
+    assert result.outcome is Outcome.TEMPORARY and result.error == "timeout: ReadTimeout"
+    assert elapsed < 10  # generous: far below the trickle, far above the 1 s deadline
+    [after] = channel.send([make_message(customer_id="2")])  # the channel carries on
+    assert after.outcome is Outcome.SENT
+
+
+def test_a_bad_total_timeout_names_the_key(http_server):
+    with pytest.raises(ChannelError, match="`timeout` must be a number > 0"):
+        WebhookChannel.from_settings("push", {"url": http_server.url, "timeout": 0})

@@ -21,13 +21,28 @@ def blocks(tag: str) -> list[str]:
 
 
 def test_the_settings_block_is_the_defaults_and_names_every_setting(tmp_path):
-    (toml,) = blocks("toml")
+    toml = blocks("toml")[0]
     path = tmp_path / "winlang.toml"
     path.write_text(toml, encoding="utf-8")
     config, diagnostics = load_config(path)
     assert diagnostics == ()
     assert config.delivery == DeliverySettings()
     assert {f.name for f in fields(DeliverySettings)} <= set(re.findall(r"^(\w+) =", toml, re.M))
+
+
+def test_the_http_timeouts_block_makes_a_channel(tmp_path):
+    from winlang.deliver.channels import open_channel
+
+    (toml,) = blocks("toml")[1:]
+    path = tmp_path / "winlang.toml"
+    path.write_text(toml, encoding="utf-8")
+    config, diagnostics = load_config(path)
+    assert diagnostics == ()
+    channel = open_channel(config, "sms")
+    try:
+        assert channel.plugin == "webhook"
+    finally:
+        channel.close()
 
 
 def test_the_sql_examples_run_on_a_real_ledger(tmp_path):

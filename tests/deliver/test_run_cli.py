@@ -216,8 +216,13 @@ def test_a_message_that_never_goes_through_ends_failed(tmp_path):
         "backoff_seconds = 0", "backoff_seconds = 0\nmax_attempts = 2"
     )
     project = make_project(tmp_path, config=config)  # nothing listens on port 9
-    summary = report(project)
+    result = run(project)
+    assert result.exit_code == 1, result.output  # a message failed for good
+    summary = json.loads(result.stdout)
     assert summary["rules"][0]["failed"] == 2
+    (failure,) = summary["failures"]
+    assert failure["rule"] == "hello" and failure["channel"] == "sms" and failure["count"] == 2
+    assert failure["reason"].startswith("ConnectError") and "gave up after 2" in failure["reason"]
     rows = ledger(project, "SELECT status, attempts, error FROM messages WHERE channel = 'sms'")
     assert {(s, a) for s, a, _ in rows} == {("failed", 2)}
     assert all("gave up after 2 attempts" in e for _, _, e in rows)

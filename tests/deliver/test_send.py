@@ -444,3 +444,37 @@ def test_a_resumed_message_is_counted_once_however_often_it_is_retried(state, co
     tally = _send(state, config, FAST)
     assert (tally.sent, tally.retries) == ({"nudge": 1}, 2)
     assert tally.resumed == 1
+
+
+# ---- attempts count only what was transmitted -----------------------------------------------
+
+
+def test_a_message_never_transmitted_goes_back_without_an_attempt():
+    claimed = _claimed(attempts=2)
+    result = SendResult.not_attempted(claimed.message, "connection lost earlier in the batch")
+    update, what = settle(claimed, result, SETTINGS, RUN_NOW, WALL)
+    assert what == "requeued"
+    assert update.values == {"claimed_by": None, "next_attempt_at": None}  # attempts stay 2
+
+
+def test_messages_not_attempted_are_sent_later_at_no_cost(state, config, providers):
+    sms = providers["sms"].recording
+    for customer in ("2", "3"):  # as after a connection lost while sending customer 1's
+        sms.fail(f"shop/nudge/{customer}/0", Outcome.TEMPORARY, times=1, attempted=False)
+    firings = [_firing(c) for c in ("1", "2", "3")]
+    tally = _send(state, config, FAST, *firings)
+    rows = _rows(state)
+    assert {k: (r["status"], r["attempts"]) for k, r in rows.items()} == {
+        "shop/nudge/1/0": ("sent", 1),
+        "shop/nudge/2/0": ("sent", 1),
+        "shop/nudge/3/0": ("sent", 1),
+    }
+    assert tally.totals()["retries"] == 0 and tally.totals()["sent"] == 3
+
+
+def test_a_channel_that_never_transmits_still_ends_the_run(state, config, providers):
+    providers["sms"].recording.fail("shop/nudge/1/0", Outcome.TEMPORARY, attempted=False)
+    tally = _send(state, config, FAST, _firing("1"))
+    row = _rows(state)["shop/nudge/1/0"]
+    assert (row["status"], row["attempts"]) == ("failed", FAST.max_attempts)
+    assert tally.failed["nudge"] == 1

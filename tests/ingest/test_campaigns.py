@@ -100,8 +100,9 @@ def make_project(request, tmp_path: Path, kind: str) -> Path:
         load(engine, CUSTOMERS, "customers")
         load(engine, EVENTS, "events")
         engine.dispose()
+    shared = "allow_other_tables = true\n" if state == url else ""  # said so, explicitly
     (tmp_path / "winlang.toml").write_text(
-        f'[store]\nurl = "{url}"\n[state]\nurl = "{state}"\n', encoding="utf-8"
+        f'[store]\nurl = "{url}"\n[state]\nurl = "{state}"\n{shared}', encoding="utf-8"
     )
     (tmp_path / "shop.win").write_text(CAMPAIGN, encoding="utf-8")
     lines = [{"occurred_at": ago(1).isoformat() + "Z"} | e for e in INGESTED]

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from winlang.cli import cli
 from winlang.demo import generate, write_sqlite
-from winlang.errors import DataError
+from winlang.errors import DataError, StateError
 from winlang.state import HEAD, open_state, read_state
 from winlang.state import tables as T
 
@@ -81,9 +81,14 @@ def test_an_old_state_schema_is_not_migrated_by_a_dry_run(tmp_path):
     url = f"sqlite:///{tmp_path / 'state.db'}"
     state = open_state(url)
     with state.engine.begin() as connection:
-        connection.exec_driver_sql("UPDATE winlang_schema_version SET version_num = '0000'")
+        connection.exec_driver_sql("UPDATE winlang_schema_version SET version_num = '0001'")
     with pytest.raises(DataError, match="run once without --dry-run"):
         read_state(url)
+    with state.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE winlang_schema_version SET version_num = '0000'")
+    for read in (read_state, open_state):
+        with pytest.raises(StateError, match="has schema revision 0000, which no winlang wrote"):
+            read(url)
 
 
 # ---- the engine reads the ledger --------------------------------------------------------

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 import httpx
 
 from ..deliver.model import Message, Outcome, SendResult
+from .deadline import DeadlineTransport
 from .settings import Settings
 
 # Worth another try later: the provider is slow, busy or briefly broken.
@@ -36,11 +37,15 @@ def signature(body: bytes, secret: str) -> str:
 
 
 def make_client(read: Settings) -> httpx.Client:
-    """A pooled client with the ``connect_timeout`` and ``read_timeout`` settings (seconds)."""
+    """A pooled client with the ``connect_timeout`` and ``read_timeout`` settings (seconds),
+    and ``timeout``, the whole request's (default: their sum): connecting, sending and the
+    answer to its last byte end within it, however slowly the server sends."""
     connect = read.number("connect_timeout", 5.0)
-    timeout = httpx.Timeout(read.number("read_timeout", 10.0), connect=connect)
+    per_read = read.number("read_timeout", 10.0)
+    total = read.number("timeout", connect + per_read)
+    timeout = httpx.Timeout(per_read, connect=connect)
     # redirects are not followed: a POST that moved is a configuration problem to surface
-    return httpx.Client(timeout=timeout, follow_redirects=False)
+    return httpx.Client(timeout=timeout, follow_redirects=False, transport=DeadlineTransport(total))
 
 
 def post(

@@ -3,7 +3,10 @@
 Replies are classified by their code: 4xx (greylisting, mailbox busy), timeouts and lost
 connections are temporary; 5xx (550 unknown mailbox) is permanent. Failing to connect, to
 start TLS or to log in makes the whole batch temporary: that is the server or the settings,
-not the customers, so it must not trigger their ``else`` failover.
+not the customers, so it must not trigger their ``else`` failover. When the connection drops
+mid-batch, the message being sent is a temporary failure (it may have arrived) and the
+messages after it are ``not_attempted``: they go out on the next connection without
+costing an attempt.
 """
 
 from __future__ import annotations
@@ -87,7 +90,8 @@ class SmtpChannel:
         finally:
             _quit(server)
         lost = batch[len(results) :]
-        return results + [SendResult.temporary(m, "smtp connection lost") for m in lost]
+        reason = "smtp: not sent, the connection was lost earlier in the batch"
+        return results + [SendResult.not_attempted(m, reason) for m in lost]
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings

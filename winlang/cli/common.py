@@ -10,12 +10,13 @@ import click
 
 from ..check import CheckedCampaign
 from ..diagnostics import Diagnostic, render_text, sort_key
-from ..errors import DataError, EngineError, PushdownError
+from ..errors import DataError, EngineError, PushdownError, StateError
 from ..evaluate import parse_now
 from ..project import Project, check_file, open_project
 from ..schema import SchemaError
 
-# Failures that are the user's data or setup, not a bug: one clear line, exit status 1.
+# Failures that are the user's data or setup, not a bug: one clear line, exit status 1, or 2
+# for a state database that can't be used (StateError is a DataError).
 USER_ERRORS = (DataError, PushdownError, EngineError, SchemaError)
 
 
@@ -58,7 +59,7 @@ def clock(now_text: str | None):
 
 def fail(error: Exception | str) -> None:
     click.echo(f"winlang: {error}", err=True)
-    sys.exit(1)
+    sys.exit(2 if isinstance(error, StateError) else 1)
 
 
 def ledger(project: Project):

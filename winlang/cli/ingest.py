@@ -1,8 +1,8 @@
 """``winlang ingest FILE``: store outside events (opens, clicks, purchases...) in the state.
 
 Exit codes: 0 every record stored or already there (or skipped with ``--skip-invalid``);
-1 invalid records (nothing stored), conflicting event ids, or a state that can't be opened;
-2 usage (no such file, a format that can't be told).
+1 invalid records (nothing stored) or conflicting event ids; 2 usage (no such file, a format
+that can't be told) or a state that can't be used.
 """
 
 from __future__ import annotations
@@ -49,7 +49,11 @@ def ingest(
         raise click.UsageError(str(error)) from None
     config = _config(config_path)
     try:
-        state = open_state(config.state_url)
+        state = open_state(
+            config.state_url,
+            store_url=config.store.url,
+            allow_other_tables=config.state_allow_other_tables,
+        )
         result = ingest_file(file, state, config.event_types, file_format, skip_invalid)
     except USER_ERRORS as error:
         fail(error)

@@ -72,21 +72,19 @@ def report(
 def read_ledger(engine: sa.Engine, campaign: str, now: datetime) -> tuple[list[Firing], int]:
     """The campaign's firings planned at or before ``now``, and its number of runs."""
     from ..state import tables as T
+    from ..state import unreadable_time
 
     m = T.messages.c
     query = sa.select(
         m.rule, m.customer_id, m.status, m.planned_at, m.sent_at, m.channel, m.template, m.variant
     ).where(m.campaign == campaign, m.planned_at <= now)
     count = sa.select(sa.func.count()).select_from(T.runs).where(T.runs.c.campaign == campaign)
-    try:
-        with engine.connect() as connection:
+    with engine.connect() as connection:
+        try:
             firings = [Firing(**row._mapping) for row in connection.execute(query)]
-            runs = connection.execute(count).scalar_one()
-    except sa.exc.SQLAlchemyError as error:
-        from ..errors import DataError
-
-        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
-        raise DataError(f"can't read the state database: {reason}") from None
+        except ValueError:  # a time SQLite keeps as text that is not a time
+            raise unreadable_time(connection, T.messages, m.campaign == campaign) from None
+        runs = connection.execute(count).scalar_one()
     return firings, int(runs)
 
 

@@ -1,5 +1,9 @@
 """``winlang run FILE``: evaluate a campaign, deliver it (or only plan it, ``--dry-run``) and
-print the run summary."""
+print the run summary.
+
+Exit status: 0 done; 1 a message failed for good (the summary says which), errors in the
+campaign or the configuration, data that does not fit; 2 usage, or a state that can't be
+used; 130 interrupted."""
 
 from __future__ import annotations
 
@@ -120,7 +124,14 @@ def run(
         click.echo(render_text(report))
     if report["audience"] == 0:
         click.echo(f"winlang: note: {_why_nobody(source)}", err=True)
-    sys.exit(0)
+    failed = report.get("delivery", {}).get("failed", 0)
+    if failed:
+        click.echo(
+            f"winlang: {failed} message{'s' if failed != 1 else ''} failed for good "
+            "(the summary says which; the ledger's `error` says why for each)",
+            err=True,
+        )
+    sys.exit(1 if failed else 0)
 
 
 def _why_nobody(source) -> str:

@@ -95,10 +95,16 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class SendResult:
+    """A channel's answer for one message. ``attempted`` is False only for a message the
+    channel never transmitted because of an earlier failure in the same batch (the
+    connection dropped before its turn): it goes back to the queue without costing an
+    attempt. Anything that may have reached the provider was attempted."""
+
     idempotency_key: str
     outcome: Outcome
     provider_id: str | None = None
     error: str | None = None
+    attempted: bool = True
 
     @classmethod
     def sent(cls, message: Message, provider_id: str | None = None) -> SendResult:
@@ -111,6 +117,12 @@ class SendResult:
     @classmethod
     def permanent(cls, message: Message, error: str) -> SendResult:
         return cls(message.idempotency_key, Outcome.PERMANENT, error=error)
+
+    @classmethod
+    def not_attempted(cls, message: Message, reason: str) -> SendResult:
+        """Not transmitted at all (an earlier failure in the batch stopped the channel
+        before this message): sent again soon, without counting an attempt."""
+        return cls(message.idempotency_key, Outcome.TEMPORARY, error=reason, attempted=False)
 
 
 class ChannelError(Exception):

@@ -13,7 +13,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from ..config import DeliverySettings
@@ -38,10 +38,18 @@ class Tally:
 
     sent: Counter = field(default_factory=Counter)  # rule -> messages sent
     failed: Counter = field(default_factory=Counter)  # rule -> messages failed for good
+    # (rule, channel, reason) -> messages failed for good, for the summary to say which
+    failures: Counter = field(default_factory=Counter)
     channels: defaultdict = field(default_factory=lambda: defaultdict(Counter))
     retries: int = 0
     failovers: int = 0
     resumed: int = 0  # messages planned by another run, sent by this one
+
+    def fail(self, rule: str, channel: str, error: str) -> None:
+        """Count a message of ``rule`` failed for good on ``channel``; ``error`` is the
+        ledger's (``sms: 400 invalid number``), its channel prefix left out."""
+        self.failed[rule] += 1
+        self.failures[(rule, channel, error.removeprefix(f"{channel}: "))] += 1
 
     def totals(self) -> dict[str, int]:
         return {
@@ -60,11 +68,14 @@ def settle(
     now: datetime,
     wall: datetime,
 ) -> tuple[Update, str]:
-    """The row update for one result, and what happened: sent, retry, failover or failed.
-    ``now`` is the run's clock (``sent_at``), ``wall`` the real time (backoff)."""
-    attempts = claimed.attempts + 1
+    """The row update for one result, and what happened: sent, retry, failover, failed, or
+    requeued (a message the channel never transmitted: back in the queue, no attempt
+    counted). ``now`` is the run's clock (``sent_at``), ``wall`` the real time (backoff)."""
     channel = claimed.message.channel
     done = {"claimed_by": None, "next_attempt_at": None}
+    if not result.attempted and result.outcome == Outcome.TEMPORARY:
+        return Update(claimed.id, done), "requeued"  # never transmitted: costs no attempt
+    attempts = claimed.attempts + 1
     failed = {**done, "status": "failed", "attempts": attempts}
     if result.outcome == Outcome.SENT:
         values = {"status": "sent", "provider_id": result.provider_id, "sent_at": now}
@@ -91,6 +102,15 @@ def settle(
         "error": error,
     }
     return Update(claimed.id, {**done, **values}), "failover"
+
+
+def charged(results: Sequence[SendResult]) -> Sequence[SendResult]:
+    """``results``, where a batch of which nothing was attempted counts as attempted:
+    each batch then costs at least one attempt, so a channel that never transmits
+    can't keep a run going forever."""
+    if not results or any(r.attempted for r in results):
+        return results
+    return [replace(r, attempted=True) for r in results]
 
 
 def batches(claimed: Sequence[Claimed], size: Callable[[str], int]) -> Iterator[list[Claimed]]:
@@ -153,22 +173,23 @@ class Sender:
 
     def _record(self, batch: list[Claimed], results: Sequence[SendResult]) -> None:
         wall = self.ledger.wall()
+        results = charged(results)
         settled = [
             settle(c, r, self.settings, self.ledger.now, wall)
             for c, r in zip(batch, results, strict=True)
         ]
         self.ledger.apply([update for update, _ in settled])
         finished = 0
-        for claimed, (_, what) in zip(batch, settled, strict=True):
+        for claimed, (update, what) in zip(batch, settled, strict=True):
             if what == "sent":
                 self.tally.sent[claimed.rule] += 1
                 self.tally.resumed += claimed.planned_by != self.ledger.run_id
                 self.tally.channels[claimed.rule][claimed.message.channel] += 1
             elif what == "failed":
-                self.tally.failed[claimed.rule] += 1
+                self.tally.fail(claimed.rule, claimed.message.channel, update.values["error"])
             elif what == "retry":
                 self.tally.retries += 1
-            else:
+            elif what == "failover":
                 self.tally.failovers += 1
             finished += what in ("sent", "failed")
         self.progress(finished)

@@ -43,6 +43,7 @@ def summary(
     if delivery is not None:
         report["run"] = delivery.run_id
         report["delivery"] = {"planned": delivery.planned, **delivery.tally.totals()}
+        report["failures"] = failures(delivery.tally.failures)
     return report
 
 
@@ -56,6 +57,19 @@ def invalid_zones(outcome) -> dict[str, object]:
         "count": outcome.invalid_zone_customers,
         "examples": list(outcome.invalid_zones[:ZONE_EXAMPLES]),
     }
+
+
+def failures(counts) -> list[dict[str, object]]:
+    """The messages failed for good by rule, channel and reason, most first.
+
+    >>> failures({("coupon", "sms", "HTTP 400: bad number"): 3})
+    [{'rule': 'coupon', 'channel': 'sms', 'reason': 'HTTP 400: bad number', 'count': 3}]
+    """
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [
+        {"rule": rule, "channel": channel, "reason": reason, "count": count}
+        for (rule, channel, reason), count in ordered
+    ]
 
 
 def _delivered(delivery, rule: dict) -> dict[str, object]:
@@ -157,7 +171,27 @@ def render_text(report: dict[str, object]) -> str:
             f"unknown zones: {count} customer{'s' if count != 1 else ''} "
             f"({', '.join(zones['examples'])}), quiet hours in the fallback zone"
         )
+    lines += _failures_text(report.get("failures", []))
     return "\n".join(lines)
+
+
+SHOWN_FAILURES = 10
+
+
+def _failures_text(failures: list[dict]) -> list[str]:
+    """``failed for good: rule coupon · sms · HTTP 400: bad number · 3``, the most
+    frequent first; the rest counted (``--format json`` lists them all)."""
+    lines = [
+        f"failed for good: rule {f['rule']} · {f['channel']} · {f['reason'][:160]} · {f['count']}"
+        for f in failures[:SHOWN_FAILURES]
+    ]
+    if len(failures) > SHOWN_FAILURES:
+        rest = sum(int(f["count"]) for f in failures[SHOWN_FAILURES:])
+        lines.append(
+            f"failed for good: and {rest} more messages for "
+            f"{len(failures) - SHOWN_FAILURES} other reasons (--format json lists them)"
+        )
+    return lines
 
 
 def _delivery_text(totals: dict) -> str:

@@ -10,13 +10,14 @@ and ingested events. ``open_state`` creates or migrates it (Alembic, versioned s
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
 
-from ..errors import DataError
+from ..errors import StateError
 from ..plan import ir
 from ..sources.normalize import naive_utc
 from . import tables as T
@@ -32,9 +33,7 @@ class State:
 
     def version(self) -> str | None:
         with self.engine.connect() as connection:
-            return connection.exec_driver_sql(
-                "SELECT version_num FROM winlang_schema_version"
-            ).scalar()
+            return connection.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").scalar()
 
     def view(self) -> LedgerView:
         return LedgerView(self.engine)
@@ -47,39 +46,61 @@ class State:
 
 
 HEAD = "0002"
+VERSION_TABLE = "winlang_schema_version"
+BACKENDS = ("sqlite", "postgresql")  # the state's databases; DuckDB is for stores only
+READ_BUSY_SECONDS = 10.0  # a reader waits this long for a run's write to end, then fails
+WRITE_BUSY_SECONDS = 60.0
 
 
-def read_state(url: str) -> State | None:
-    """The state database for reading only (dry runs, explain): None when it does not exist
-    yet; an error when it needs a migration, which only a real run may do."""
-    from ..schema import SchemaError, require_local_file
+def revisions() -> frozenset[str]:
+    """The schema revisions this winlang knows, from its migration files (``0002_...``)."""
+    return frozenset(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("*_*.py"))
 
+
+def read_state(
+    url: str, *, store_url: str | None = None, allow_other_tables: bool = False
+) -> State | None:
+    """The state database for reading only (dry runs, report, explain): None when there is
+    none yet (no file, or a database without tables); a :class:`StateError` when it can't be
+    read, is damaged, is not winlang's, or needs a migration, which only a real run may do."""
+    _require_usable_url(url, store_url, allow_other_tables)
+    path = sqlite_path(url)
+    if path is not None:
+        if not path.exists():
+            return None
+        if not os.access(path, os.R_OK):
+            raise StateError(f"the state database {where(url)} can't be read: no permission")
+    engine = _translating(_reader(url), url)
     try:
-        require_local_file(url)
-    except SchemaError:
-        return None
-    engine = sa.create_engine(url)
-    try:
-        version = State(engine).version()
-    except sa.exc.SQLAlchemyError:
+        version = _inventory(engine, url, allow_other_tables)
+    except BaseException:
+        engine.dispose()
+        raise
+    if version is None:
         engine.dispose()
         return None  # no winlang tables here yet
     if version != HEAD:
-        raise DataError(
-            f"the state database {safe(url)} is at schema version {version}, this "
+        engine.dispose()
+        raise StateError(
+            f"the state database {where(url)} is at schema version {version}, this "
             f"winlang needs {HEAD}: run once without --dry-run to migrate it"
         )
     return State(engine)
 
 
-def open_state(url: str) -> State:
-    """Open the state database at ``url``, creating or migrating its tables first."""
+def open_state(
+    url: str, *, store_url: str | None = None, allow_other_tables: bool = False
+) -> State:
+    """Open the state database at ``url`` for a run, creating or migrating its tables first;
+    a :class:`StateError` when it can't be written or is not winlang's to migrate."""
     from alembic import command
     from alembic.config import Config
 
+    _require_usable_url(url, store_url, allow_other_tables)
+    _require_writable(url)
+    engine = _translating(_writer(url), url)
     try:
-        engine = _writer(url)
-        if _version(engine) == HEAD:
+        if _inventory(engine, url, allow_other_tables) == HEAD:
             return State(engine)  # the common case, without loading Alembic
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":  # two first runs at once: one migrates
@@ -89,16 +110,159 @@ def open_state(url: str) -> State:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except sa.exc.SQLAlchemyError as error:
-        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
-        raise DataError(f"can't open the state database {safe(url)}: {reason}") from None
+        engine.dispose()
+        raise StateError(
+            f"can't open the state database {where(url)}: {_first_line(error)}"
+        ) from None
+    except BaseException:
+        engine.dispose()
+        raise
     return State(engine)
 
 
-def _version(engine: sa.Engine) -> str | None:
+def state_url_problem(
+    url: str, store_url: str | None = None, allow_other_tables: bool = False
+) -> str | None:
+    """Why ``url`` can't name the state database, or None: not a database URL, a database
+    kind the state does not use, or the store's own database (unless allowed).
+
+    >>> state_url_problem("sqlite:///state.db", "sqlite:///shop.db") is None
+    True
+    >>> state_url_problem("duckdb:///state.duckdb")
+    'the state database must be SQLite or PostgreSQL, not duckdb (duckdb:///state.duckdb)'
+    """
     try:
-        return State(engine).version()
-    except sa.exc.SQLAlchemyError:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        return (
+            f"`{url}` is not a database URL: give the state one such as "
+            "sqlite:///winlang-state.db or postgresql://host/database"
+        )
+    backend = parsed.get_backend_name()
+    if backend not in BACKENDS:
+        return f"the state database must be SQLite or PostgreSQL, not {backend} ({safe(url)})"
+    if store_url is not None and not allow_other_tables and same_database(url, store_url):
+        return (
+            f"the state database {where(url)} is the store's: winlang would create its "
+            "tables among your customer tables; give [state] url a database of its own "
+            "(or set [state] allow_other_tables = true if you mean it)"
+        )
+    return None
+
+
+def same_database(first: str, second: str) -> bool:
+    """Whether two URLs name one database (one SQLite file however it is spelled, or one
+    server's database whatever the driver and user).
+
+    >>> same_database("sqlite:///a/../shop.db", "sqlite:///shop.db")
+    True
+    >>> same_database("postgresql://u@db:5432/shop", "postgresql+psycopg://v:pw@db/shop")
+    True
+    """
+    try:
+        a, b = sa.engine.make_url(first), sa.engine.make_url(second)
+    except sa.exc.ArgumentError:
+        return False
+    if a.get_backend_name() != b.get_backend_name():
+        return False
+    if a.get_backend_name() == "sqlite":
+        paths = sqlite_path(first), sqlite_path(second)
+        return None not in paths and paths[0].resolve() == paths[1].resolve()
+    return (a.host or "localhost", a.port or 5432, a.database, dict(a.query)) == (
+        b.host or "localhost",
+        b.port or 5432,
+        b.database,
+        dict(b.query),
+    )
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite URL, or None (another database, or in memory)."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
         return None
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database.startswith(":memory:"):
+        return None
+    return Path(database.removeprefix("file:"))
+
+
+def where(url: str) -> str:
+    """The state database as the user knows it: its file, or its URL without a password."""
+    path = sqlite_path(url)
+    return str(path) if path is not None else safe(url)
+
+
+def _require_usable_url(url: str, store_url: str | None, allow_other_tables: bool) -> None:
+    problem = state_url_problem(url, store_url, allow_other_tables)
+    if problem is not None:
+        raise StateError(problem)
+
+
+def _require_writable(url: str) -> None:
+    """A run writes the ledger: an SQLite file and its folder (where SQLite keeps its
+    journal) must be writable, and the folder must exist."""
+    path = sqlite_path(url)
+    if path is None:
+        return
+    folder = path.parent
+    if not folder.is_dir():
+        raise StateError(f"can't create the state database {path}: no folder {folder}")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise StateError(
+            f"the state database {path} is read-only, and a run writes the ledger: make it "
+            "writable (a dry run, report and explain only read it)"
+        )
+    if not os.access(folder, os.W_OK):
+        raise StateError(
+            f"the state database's folder {folder} is read-only, and a run writes the "
+            "ledger (SQLite keeps its journal beside the database): make the folder writable"
+        )
+
+
+def _inventory(engine: sa.Engine, url: str, allow_other_tables: bool) -> str | None:
+    """The database's schema version, or None when winlang has not created its tables yet;
+    a :class:`StateError` for a database that holds other tables (unless allowed), a state
+    from a newer winlang, or a state with a table missing."""
+    with engine.connect() as connection:
+        names = set(sa.inspect(connection).get_table_names())
+        if VERSION_TABLE not in names:
+            if names and not allow_other_tables:
+                shown = ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
+                raise StateError(
+                    f"the state database {where(url)} is not winlang's: it holds other tables "
+                    f"({shown}); give [state] url a database of its own (or set [state] "
+                    "allow_other_tables = true if you mean it)"
+                )
+            return None
+        version = connection.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").scalar()
+    known = revisions()
+    if version not in known and str(version) > max(known):  # revisions are 0001, 0002...
+        raise StateError(
+            f"the state database {where(url)} was written by a newer winlang (schema "
+            f"revision {version}; this one knows up to {HEAD}): upgrade winlang"
+        )
+    if version not in known:
+        raise StateError(
+            f"the state database {where(url)} has schema revision {version}, which no "
+            f"winlang wrote (this one knows {', '.join(sorted(known))})"
+        )
+    missing = sorted(set(T.metadata.tables) - names) if version == HEAD else []
+    if missing:
+        tables = ", ".join(f"`{name}`" for name in missing)
+        raise StateError(
+            f"the state database {where(url)} has no table {tables}: it was dropped; restore "
+            "the state from a backup (winlang does not recreate it: without the ledger, "
+            "messages already sent would be sent again)"
+        )
+    return version
+
+
+def _reader(url: str) -> sa.Engine:
+    if sqlite_path(url) is None:
+        return sa.create_engine(url)
+    return sa.create_engine(url, connect_args={"timeout": READ_BUSY_SECONDS})
 
 
 def _writer(url: str) -> sa.Engine:
@@ -107,7 +271,7 @@ def _writer(url: str) -> sa.Engine:
     holds the write lock from its first read, and a busy database is waited for."""
     if sa.engine.make_url(url).get_backend_name() != "sqlite":
         return sa.create_engine(url)
-    engine = sa.create_engine(url, connect_args={"timeout": 60})
+    engine = sa.create_engine(url, connect_args={"timeout": WRITE_BUSY_SECONDS})
 
     @sa.event.listens_for(engine, "connect")
     def _manual_transactions(dbapi_connection, _record) -> None:
@@ -118,6 +282,80 @@ def _writer(url: str) -> sa.Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+# What a database error means for the state, as the user can act on it.
+_MEANINGS = (
+    ("file is not a database", "is not an SQLite database (damaged, or another kind of file)"),
+    ("malformed", "is damaged ({reason}): restore it from a backup"),
+    ("database is locked", "is locked by another process ({reason}): try again when it ends"),
+    ("readonly database", "is read-only, and a run writes the ledger"),
+    ("unable to open database file", "can't be opened ({reason})"),
+)
+
+
+def describe(url: str, error: BaseException) -> str:
+    """One line naming the state database and what is wrong with it.
+
+    >>> import sqlite3
+    >>> describe("sqlite:///s.db", sqlite3.DatabaseError("file is not a database"))
+    'the state database s.db is not an SQLite database (damaged, or another kind of file)'
+    """
+    reason = _first_line(error)
+    for needle, meaning in _MEANINGS:
+        if needle in reason:
+            return f"the state database {where(url)} {meaning.format(reason=reason)}"
+    return f"the state database {where(url)} can't be used: {reason}"
+
+
+def _translating(engine: sa.Engine, url: str) -> sa.Engine:
+    """Every database error of ``engine`` but a broken constraint becomes a
+    :class:`StateError` naming the state, wherever it is read (the engine's ledger view,
+    the policies, the report), so an unreadable state is never taken for an empty one."""
+
+    @sa.event.listens_for(engine, "handle_error")
+    def _state_error(context) -> None:
+        if isinstance(context.sqlalchemy_exception, sa.exc.IntegrityError):
+            return
+        raise StateError(describe(url, context.original_exception)) from (
+            context.sqlalchemy_exception
+        )
+
+    return engine
+
+
+def unreadable_time(connection: sa.Connection, table: sa.Table, *conditions) -> StateError:
+    """The error for a row of ``table`` whose time column holds text that is not a time
+    (SQLite keeps any text): it names the row, the column and the value. Asked only after
+    reading failed."""
+    url = connection.engine.url.render_as_string(hide_password=False)
+    times = [c for c in table.columns if isinstance(c.type, sa.DateTime)]
+    raw = [sa.type_coerce(c, sa.String).label(c.name) for c in times]
+    for row in connection.execute(sa.select(table.c.id, *raw).where(*conditions)):
+        for column in times:
+            value = row._mapping[column.name]
+            if value is not None and not _is_time(value):
+                return StateError(
+                    f"the state database {where(url)} has a `{column.name}` that is not a "
+                    f"time in row {row.id} of `{table.name}`: {str(value)[:60]!r}; correct or "
+                    "delete that row"
+                )
+    return StateError(f"the state database {where(url)} has a time it can't read in `{table.name}`")
+
+
+def _is_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def safe(url: str) -> str:

@@ -46,6 +46,10 @@ def _assert_one_result_each(batch: Sequence[Message], results: Sequence[SendResu
     assert got == wanted, f"one result per message, matched by key: got {got}, sent {wanted}"
     for result in results:
         assert result.outcome is Outcome.SENT or result.error, "a failure must say why"
+        assert isinstance(result.attempted, bool), "attempted must be True or False"
+        assert result.attempted or result.outcome is Outcome.TEMPORARY, (
+            "only a temporary failure can be not attempted (SendResult.not_attempted)"
+        )
 
 
 def check_attributes(make_channel: ChannelFactory) -> None:

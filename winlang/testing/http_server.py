@@ -5,7 +5,9 @@ each request it accepted (answered 2xx): a repeat is answered 200 with the same 
 delivered again. Replies come from a queue (``server.queue(Reply(503))``), then from rules
 (``server.rule(lambda r: r.json()["to"] == "bad", Reply(400))``), else 200.
 A ``delay`` holds the answer back *after* the request was recorded: with a 2xx status that is
-the provider that accepted and then timed out.
+the provider that accepted and then timed out. A ``trickle`` sends the answer one byte at a
+time, that many seconds apart, status line and headers included: a server that never lets a
+per-read timeout fire.
 
 >>> import httpx
 >>> with LocalHttpServer() as server:
@@ -31,11 +33,13 @@ MAX_DELAY = 10.0  # seconds; every delay is cut short when the server stops
 
 @dataclass(frozen=True)
 class Reply:
-    """What the server answers: a status, a JSON body, after ``delay`` seconds."""
+    """What the server answers: a status, a JSON body, after ``delay`` seconds, each byte
+    ``trickle`` seconds after the one before (0: all at once)."""
 
     status: int = 200
     body: Any = None
     delay: float = 0.0
+    trickle: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,9 @@ class LocalHttpServer:
                 if reply.delay and server._stopping.wait(min(reply.delay, MAX_DELAY)):
                     return  # stopping: drop the connection unanswered
                 data = json.dumps(body).encode()
+                if reply.trickle:
+                    self._trickle(reply, data)
+                    return
                 try:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "application/json")
@@ -128,6 +135,21 @@ class LocalHttpServer:
                     self.wfile.write(data)
                 except OSError:
                     pass  # the client gave up waiting (a timeout test): nothing to answer
+
+            def _trickle(self, reply: Reply, data: bytes) -> None:
+                head = (
+                    f"HTTP/1.1 {reply.status} {self.responses.get(reply.status, ('',))[0]}\r\n"
+                    f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+                )
+                for byte in head.encode() + data:
+                    try:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                    except OSError:
+                        return  # the client gave up: what a total timeout is for
+                    if server._stopping.wait(reply.trickle):
+                        return
+                self.close_connection = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output clean

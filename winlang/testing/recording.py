@@ -35,15 +35,19 @@ class RecordingChannel:
         self.batches: list[list[Message]] = []
         self.closed = 0
         self._answers: list[tuple[str, Outcome]] = []
-        self._failures: dict[str, tuple[Outcome, int | None]] = {}
+        self._failures: dict[str, tuple[Outcome, int | None, bool]] = {}
         for key in temporary:
             self.fail(key, Outcome.TEMPORARY)
         for key in permanent:
             self.fail(key, Outcome.PERMANENT)
 
-    def fail(self, key: str, outcome: Outcome, times: int | None = None) -> None:
-        """Fail ``key`` with ``outcome``: always, or for the next ``times`` attempts."""
-        self._failures[key] = (outcome, times)
+    def fail(
+        self, key: str, outcome: Outcome, times: int | None = None, attempted: bool = True
+    ) -> None:
+        """Fail ``key`` with ``outcome``: always, or for the next ``times`` attempts;
+        ``attempted=False`` answers "not attempted" (a temporary failure that never reached
+        the provider, see :meth:`SendResult.not_attempted`)."""
+        self._failures[key] = (outcome, times, attempted)
 
     @property
     def messages(self) -> list[Message]:
@@ -64,15 +68,18 @@ class RecordingChannel:
         return results
 
     def _answer(self, message: Message) -> SendResult:
-        outcome, times = self._failures.get(message.idempotency_key, (Outcome.SENT, None))
+        failure = self._failures.get(message.idempotency_key, (Outcome.SENT, None, True))
+        outcome, times, attempted = failure
         if times is not None:
             left = times - 1
             if left <= 0:
                 del self._failures[message.idempotency_key]
             else:
-                self._failures[message.idempotency_key] = (outcome, left)
+                self._failures[message.idempotency_key] = (outcome, left, attempted)
         if outcome is Outcome.SENT:
             return SendResult.sent(message, f"rec-{message.message_id}")
+        if not attempted:
+            return SendResult.not_attempted(message, "told not to attempt it")
         return SendResult(message.idempotency_key, outcome, error=f"told to fail ({outcome})")
 
     def close(self) -> None:
