@@ -188,7 +188,7 @@ def test_a_file_in_the_ledgers_place_that_is_no_ledger_is_kept(made: Path) -> No
     (made / "winlang-state.db").write_bytes(b"not a database")
     refused = demo(made, "--force")
     assert refused.exit_code == 2
-    assert "winlang-state.db is not a winlang ledger" in refused.stderr
+    assert "is not an SQLite database" in refused.stderr
     assert (made / "winlang-state.db").read_bytes() == b"not a database"
 
 
