@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from tests.fixtures.postgres import empty_database
 from winlang.backends.base import Layout
 from winlang.sources.memory import MemorySource
 
@@ -62,7 +63,10 @@ def backend_and_source(request, tmp_path_factory):
         url = f"duckdb:///{tmp_path_factory.mktemp('conformance') / 'store.duckdb'}"
     else:
         url = request.getfixturevalue("postgres_url")
-    return module.SqlBackend(), _sql_source(url)
+    source = _sql_source(url)
+    if request.param == "postgres":
+        request.addfinalizer(lambda: empty_database(url, source))
+    return module.SqlBackend(), source
 
 
 @pytest.fixture(scope="module")

@@ -478,3 +478,14 @@ def test_a_channel_that_never_transmits_still_ends_the_run(state, config, provid
     row = _rows(state)["shop/nudge/1/0"]
     assert (row["status"], row["attempts"]) == ("failed", FAST.max_attempts)
     assert tally.failed["nudge"] == 1
+
+
+def test_failures_are_counted_by_rule_channel_and_reason_with_a_bounded_list():
+    tally = Tally()
+    for n in range(Tally.REASONS + 50):
+        tally.fail("nudge", "sms", f"sms: HTTP 400: refused id {n}")
+    tally.fail("nudge", "sms", "sms: HTTP 400: refused id 0")
+    assert tally.failed["nudge"] == Tally.REASONS + 51
+    assert tally.failures[("nudge", "sms", "HTTP 400: refused id 0")] == 2
+    other = ("nudge", "sms", "other reasons (the ledger's `error` has each)")
+    assert tally.failures[other] == 50 and len(tally.failures) == Tally.REASONS + 1

@@ -14,6 +14,7 @@ from hypothesis import given
 
 from tests.conformance.harness import compile_condition
 from tests.conformance.test_conformance import _write
+from tests.fixtures.postgres import empty_database
 from winlang.backends.base import Layout, RunContext
 from winlang.backends.numpy import NumpyBackend
 from winlang.sources import open_source
@@ -44,7 +45,9 @@ def backends(tmp_path_factory, request) -> dict[str, tuple[object, object]]:
     }
     # without a server (locally) the other backends still compare; CI always has one
     with contextlib.suppress(pytest.skip.Exception):
-        found["postgres"] = _sql(request.getfixturevalue("postgres_url"))
+        url = request.getfixturevalue("postgres_url")
+        found["postgres"] = _sql(url)
+        request.addfinalizer(lambda: empty_database(url, found["postgres"][1]))
     return found
 
 

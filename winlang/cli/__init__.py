@@ -1,6 +1,7 @@
 """The ``winlang`` command line: one click group, one module per command.
 
-Exit codes: 0 success, 1 findings or a failed run, 2 usage errors.
+Exit codes (the README's table): 0 done, 1 findings or a message failed for good, 2 usage
+or a state that can't be used, 3 internal error (a bug), 130 interrupted.
 """
 
 from __future__ import annotations

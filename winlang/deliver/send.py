@@ -45,11 +45,19 @@ class Tally:
     failovers: int = 0
     resumed: int = 0  # messages planned by another run, sent by this one
 
+    REASONS = 100  # distinct reasons kept per rule and channel; the rest are counted as one
+
     def fail(self, rule: str, channel: str, error: str) -> None:
         """Count a message of ``rule`` failed for good on ``channel``; ``error`` is the
-        ledger's (``sms: 400 invalid number``), its channel prefix left out."""
+        ledger's (``sms: 400 invalid number``), its channel prefix left out. Providers may
+        put an id in every refusal: past ``REASONS`` of them, the rest share one line."""
         self.failed[rule] += 1
-        self.failures[(rule, channel, error.removeprefix(f"{channel}: "))] += 1
+        reason = error.removeprefix(f"{channel}: ")
+        if (rule, channel, reason) not in self.failures:
+            known = sum(1 for r, c, _ in self.failures if (r, c) == (rule, channel))
+            if known >= self.REASONS:
+                reason = "other reasons (the ledger's `error` has each)"
+        self.failures[(rule, channel, reason)] += 1
 
     def totals(self) -> dict[str, int]:
         return {

@@ -315,7 +315,12 @@ def _translating(engine: sa.Engine, url: str) -> sa.Engine:
 
     @sa.event.listens_for(engine, "handle_error")
     def _state_error(context) -> None:
-        if isinstance(context.sqlalchemy_exception, sa.exc.IntegrityError):
+        error = context.sqlalchemy_exception
+        if not isinstance(context.original_exception, Exception) or not isinstance(
+            error, sa.exc.DBAPIError
+        ):
+            return  # Ctrl-C, or not the database's word: left as it is
+        if isinstance(error, sa.exc.IntegrityError):
             return
         raise StateError(describe(url, context.original_exception)) from (
             context.sqlalchemy_exception
