@@ -2,12 +2,15 @@
 
 A placeholder is ``{name}`` or ``{name|fallback text}``; ``{{`` and ``}}`` are literal braces.
 Other brace text that does not look like a name attempt (CSS in an HTML body) is left alone.
+
+An email body is HTML when it comes from a ``.html`` or ``.htm`` file, or when its text has an
+HTML tag (:func:`looks_like_html`); every value put into an HTML body is escaped then.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -21,6 +24,32 @@ from .sms import GSM7_BASIC, GSM7_EXTENSION, PART, SINGLE, SmsSize, measure
 _BRACES = re.compile(r"\{\{|\}\}|\{([^{}\n]*)\}")
 _PLACEHOLDER = re.compile(r"([a-z_][a-z0-9_]*)(?:\|(.*))?", re.S)
 _NAME_ATTEMPT = re.compile(r"\s*[A-Za-z_][\w ]{0,40}(\|.*)?", re.S)
+_HTML_TAG = re.compile(
+    r"<\s*(!doctype\s+html|html|head|body|p|br|hr|div|a|table|tr|td|h[1-6]|span|b|i|u|strong"
+    r"|em|img|ul|ol|li|center|font|section)\b",
+    re.I,
+)
+HTML_SUFFIXES = (".html", ".htm")
+
+
+def looks_like_html(text: str) -> bool:
+    """Whether ``text`` has an HTML tag: ``<p>Hi</p>`` is HTML; ``Save 5 <3`` is not.
+
+    >>> looks_like_html("<p>Hi</p>"), looks_like_html("Save 5 <3 and 2 > 1")
+    (True, False)
+    """
+    return bool(_HTML_TAG.search(text))
+
+
+def is_html(body: A.TemplateText) -> bool:
+    """Whether an email body is HTML: read from a ``.html``/``.htm`` file, or with a tag.
+
+    Decided on the template, never on the message: a customer's name can't make a text
+    body HTML.
+    """
+    if body.path is not None and body.path.lower().endswith(HTML_SUFFIXES):
+        return True
+    return looks_like_html(body.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,17 +83,27 @@ def scan(text: str) -> Iterator[Placeholder | Malformed]:
             yield Malformed(inner, match.start(), match.end())
 
 
-def render(text: str, values: dict[str, str]) -> str:
+def render(text: str, values: dict[str, str], escape: Callable[[str], str] | None = None) -> str:
     """Fill placeholders from ``values``; a missing or empty value takes the fallback.
+    ``escape`` (HTML escaping, say) applies to every value put in, fallbacks included, and
+    never to the template's own text.
 
     >>> render("Hi {first_name|there} {{x}}", {"first_name": ""})
     'Hi there {x}'
+    >>> render("<b>{name|A & B}</b>", {}, escape=lambda v: v.replace("&", "&amp;"))
+    '<b>A &amp; B</b>'
     """
     pieces = _pieces(text)
     if len(pieces) == 1 and isinstance(pieces[0], str):
         return pieces[0]
+    if escape is None:
+        return "".join(
+            piece if isinstance(piece, str) else (values.get(piece[0]) or piece[1])
+            for piece in pieces
+        )
     return "".join(
-        piece if isinstance(piece, str) else (values.get(piece[0]) or piece[1]) for piece in pieces
+        piece if isinstance(piece, str) else escape(values.get(piece[0]) or piece[1])
+        for piece in pieces
     )
 
 
