@@ -20,6 +20,7 @@ from typing import Any
 
 from .ast import Span
 from .diagnostics import Diagnostic, SourceText, at_file
+from .sandbox import SandboxError, outbox_file
 from .suggest import did_you_mean
 
 CONFIG_FILE = "winlang.toml"
@@ -410,10 +411,26 @@ class _Reader:
             settings = {
                 k: v for k, v in table.items() if k not in ("plugin", "kind", "address", "consent")
             }
+            if plugin == "outbox" and isinstance(settings.get("path"), str):
+                self._check_outbox_path(name, settings["path"])
             channels[name] = Channel(
                 name, plugin, kind, address, consent, settings, self.where(*where)
             )
         return channels
+
+    def _check_outbox_path(self, name: str, path: str) -> None:
+        """The outbox's own refusal (:func:`winlang.sandbox.outbox_file`), found at check time."""
+        try:
+            outbox_file(self.root, Path(path).expanduser())
+        except (SandboxError, OSError) as error:
+            self.error(
+                "E708",
+                f"channel `{name}`: outbox `path` is refused: {error}",
+                "channels",
+                name,
+                "path",
+                hint=f'an outbox keeps its own .jsonl file in the project: "outbox/{name}.jsonl"',
+            )
 
     def number(self, table: dict, key: str, default: float, low: float, *path: str) -> float:
         value = table.get(key, default)
