@@ -130,7 +130,11 @@ def has_address(values: Sequence[object] | np.ndarray) -> np.ndarray:
 
 # What RE2 (Arrow's regular expressions) accepts in bulk as certainly valid, per channel kind;
 # the rest is judged one by one by :func:`winlang.addresses.valid_address`.
-_SURELY_VALID = {"email": PLAIN_EMAIL, "sms": PHONE}
+# Blanks around an address are stripped before it is used (RE2's `\s` is a subset of what
+# `str.strip` removes), so the patterns allow them.
+_SURELY_VALID = {
+    kind: rf"^\s*{pattern[1:-1]}\s*$" for kind, pattern in (("email", PLAIN_EMAIL), ("sms", PHONE))
+}
 
 
 def valid_addresses(values: Sequence[object] | np.ndarray, kind: str) -> np.ndarray:
@@ -150,7 +154,8 @@ def valid_addresses(values: Sequence[object] | np.ndarray, kind: str) -> np.ndar
             sure = pc.and_(sure, pc.less_equal(pc.utf8_length(texts), PLAIN_EMAIL_MAX_LENGTH))
     else:
         sure = pc.invert(pc.match_substring_regex(texts, CONTROL_CLASS))
-    valid = _true(pc.and_(sure, pc.match_substring_regex(texts, _NOT_BLANK)))
+        sure = pc.and_(sure, pc.match_substring_regex(texts, _NOT_BLANK))
+    valid = _true(sure)
     rows = np.flatnonzero(~valid & _true(pc.is_valid(texts)))
     return _judge(valid, rows, texts.take(pa.array(rows, type=pa.int64())).to_pylist(), kind)
 
