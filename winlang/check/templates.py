@@ -10,6 +10,7 @@ HTML tag (:func:`looks_like_html`); every value put into an HTML body is escaped
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -81,6 +82,51 @@ def scan(text: str) -> Iterator[Placeholder | Malformed]:
             yield Placeholder(placeholder[1], placeholder[2], match.start(), match.end())
         elif _NAME_ATTEMPT.fullmatch(inner):
             yield Malformed(inner, match.start(), match.end())
+
+
+# Comments, script and style elements (up to their end tag) and tags (quoted values kept
+# whole), found in one pass: what a placeholder's place in an HTML body is judged by.
+_HTML_TOKEN = re.compile(
+    r"(?P<comment><!--.*?(?:-->|\Z))"
+    r"|(?P<raw><(?P<raw_name>script|style)\b(?:\"[^\"]*\"|'[^']*'|[^'\">])*>.*?(?:</(?P=raw_name)\s*>|\Z))"
+    r"|(?P<tag><[A-Za-z/!?](?:\"[^\"]*\"|'[^']*'|[^'\">])*>?)",
+    re.I | re.S,
+)
+
+
+def unsafe_html_spots(text: str, starts: Iterable[int]) -> dict[int, str]:
+    """For placeholders at ``starts`` of an HTML body, those where escaping can't keep the
+    value from changing the markup: inside a tag but not in a quoted attribute value
+    (``<img alt={name}>``: a space starts a new attribute), or in a script or style. One
+    pass over the text, however many placeholders.
+
+    >>> unsafe_html_spots('<a href="{link}"><img alt={name}></a> {x}', [9, 26, 38])
+    {26: 'in an HTML tag, outside a quoted attribute value'}
+    """
+    tokens = [(m.start(), m.end(), m.lastgroup) for m in _HTML_TOKEN.finditer(text)]
+    firsts = [t[0] for t in tokens]
+    found = {}
+    for start in starts:
+        at = bisect_right(firsts, start) - 1
+        if at < 0 or not tokens[at][0] < start < tokens[at][1]:
+            continue  # in text between tags
+        begin, _, kind = tokens[at]
+        if kind == "raw":
+            found[start] = "inside a <script> or <style> element"
+        elif kind == "tag" and not _in_quotes(text[begin:start]):
+            found[start] = "in an HTML tag, outside a quoted attribute value"
+    return found
+
+
+def _in_quotes(tag: str) -> bool:
+    """Whether the end of the start of a tag is inside a quoted attribute value."""
+    quote = None
+    for char in tag:
+        if quote is None and char in "\"'":
+            quote = char
+        elif char == quote:
+            quote = None
+    return quote is not None
 
 
 def render(text: str, values: dict[str, str], escape: Callable[[str], str] | None = None) -> str:
@@ -283,8 +329,27 @@ class TemplateChecker:
         parts = [template.body] + ([template.subject] if template.subject else [])
         for part in parts:
             self._placeholders_of(template, part, sites)
+        if channel is not None and channel.kind == "email" and is_html(template.body):
+            self._html_spots(template.body)
         if channel is not None and channel.kind == "sms":
             self._sms_size(template, sites)
+
+    def _html_spots(self, body: A.TemplateText) -> None:
+        """E411 where an HTML body puts a value where escaping can't contain it."""
+        placeholders = [p for p in scan(body.value) if isinstance(p, Placeholder)]
+        spots = unsafe_html_spots(body.value, (p.start for p in placeholders))
+        for found in placeholders:
+            spot = spots.get(found.start)
+            if spot is None:
+                continue
+            line = body.value.count("\n", 0, found.start) + 1
+            where = f" in {body.path} line {line}" if body.path else ""
+            self.report(
+                "E411",
+                f"`{{{found.name}}}`{where} is {spot}: a value there can change the markup",
+                text_span(body, found.start, found.end),
+                'put values in text or in a quoted attribute value: `<a href="{link}">`',
+            )
 
     def _placeholders_of(
         self, template: A.Template, part: A.TemplateText, sites: list[SendSite]
