@@ -42,6 +42,8 @@ _CONTROL_RUN = re.compile(_CONTROL_PY + "+")
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
 _LDH = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 PLAIN_EMAIL = rf"^{_ATEXT}+(?:\.{_ATEXT}+)*@{_LDH}(?:\.{_LDH})*$"
+# ... and the same after a display name of plain words: ``Ana Lee <ana@example.com>``.
+NAMED_EMAIL = rf"^[A-Za-z0-9]+(?: [A-Za-z0-9]+)* <{PLAIN_EMAIL[1:-1]}>$"
 PLAIN_EMAIL_MAX_LENGTH = 64  # the local part then can't pass its own limit of 64
 _HOST = re.compile(rf"{_LDH}(?:\.{_LDH})*")  # ASCII letters and digits, inner hyphens
 

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from winlang.addresses import (
+    NAMED_EMAIL,
     PLAIN_EMAIL,
     email_address,
     header_text,
@@ -76,9 +77,17 @@ def test_what_the_bulk_check_accepts_the_parser_accepts_unchanged(text: str) -> 
     assert found is not None and found.addr_spec == text
 
 
+@given(st.from_regex(NAMED_EMAIL, fullmatch=True).filter(lambda t: len(t) <= 64))
+def test_a_plain_display_name_is_accepted_too(text: str) -> None:
+    found = email_address(text)
+    name, _, rest = text.rpartition(" <")
+    assert found is not None and (found.display_name, found.addr_spec) == (name, rest[:-1])
+
+
 # Values near the edges of every rule: separators, controls, quotes, brackets, non-ASCII.
 _PIECES = ["a", "Z", "0", "9", ".", "@", "+", "-", " ", "(", ")", "/", "<", ">", ",", ";", ":",
-           '"', "[", "]", "_", "!", "\r", "\n", "\x00", "\x85", "\u2028", "é", "xn--"]  # fmt: skip
+           '"', "[", "]", "_", "!", "\r", "\n", "\x00", "\x85", "\u2028", "é", "xn--",
+           "a@b.c", "Ana <", "<a@b.c>", " <x@y.z>"]  # fmt: skip
 values = st.one_of(
     st.lists(st.sampled_from(_PIECES), max_size=14).map("".join),
     st.text(max_size=20),

@@ -34,6 +34,7 @@ import pyarrow.compute as pc
 
 from ..addresses import (
     CONTROL_CLASS,
+    NAMED_EMAIL,
     PHONE,
     PLAIN_EMAIL,
     PLAIN_EMAIL_MAX_LENGTH,
@@ -133,7 +134,8 @@ def has_address(values: Sequence[object] | np.ndarray) -> np.ndarray:
 # Blanks around an address are stripped before it is used (RE2's `\s` is a subset of what
 # `str.strip` removes), so the patterns allow them.
 _SURELY_VALID = {
-    kind: rf"^\s*{pattern[1:-1]}\s*$" for kind, pattern in (("email", PLAIN_EMAIL), ("sms", PHONE))
+    "email": rf"^\s*(?:{PLAIN_EMAIL[1:-1]}|{NAMED_EMAIL[1:-1]})\s*$",
+    "sms": rf"^\s*{PHONE[1:-1]}\s*$",
 }
 
 
