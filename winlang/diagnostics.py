@@ -71,6 +71,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E407": (Severity.ERROR, "malformed placeholder"),
     "W408": (Severity.WARNING, "template never sent"),
     "E409": (Severity.ERROR, "template parts do not fit the channel"),
+    "E410": (Severity.ERROR, "template file outside the project or not a plain file"),
+    "E411": (Severity.ERROR, "placeholder where HTML escaping can't contain it"),
     # SMS
     "W501": (Severity.WARNING, "SMS longer than one part"),
     "E502": (Severity.ERROR, "SMS longer than the maximum number of parts"),

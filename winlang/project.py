@@ -16,6 +16,7 @@ from .config import Config, find_config, load_config
 from .diagnostics import Diagnostic, SourceText, at_file
 from .errors import DataError
 from .parse import parse_campaign
+from .sandbox import SandboxError, read_body_file
 from .schema import Schema, SchemaError, load_schema_file
 from .store_layout import layout_problems
 
@@ -171,17 +172,28 @@ def read_source(
 
 
 def load_template_files(
-    campaign: A.CampaignFile, source: SourceText, base: Path
+    campaign: A.CampaignFile, source: SourceText, base: Path, root: Path | None = None
 ) -> tuple[A.CampaignFile, list[Diagnostic]]:
-    """Fill in ``body file "..."`` texts, read relative to the campaign file's folder."""
+    """Fill in ``body file "..."`` texts, read relative to the campaign file's folder
+    ``base`` and only inside the project folder ``root`` (by default ``base``): see
+    :mod:`winlang.sandbox`. A file outside it, not a regular file or too big is E410."""
     problems: list[Diagnostic] = []
     items = []
     for item in campaign.items:
         if isinstance(item, A.Template) and item.body.path is not None:
-            path = base / item.body.path
             try:
-                body = replace(item.body, value=path.read_text(encoding="utf-8"))
-                item = replace(item, body=body)
+                text = read_body_file(root or base, item.body.path, base)
+                item = replace(item, body=replace(item.body, value=text))
+            except SandboxError as error:
+                problems.append(
+                    source.diagnostic(
+                        "E410",
+                        f"template file refused: {error}",
+                        item.body.span,
+                        f"keep template files inside the project folder {root or base}, as "
+                        "plain UTF-8 files of at most 1 MiB",
+                    )
+                )
             except (OSError, UnicodeDecodeError) as error:
                 reason = getattr(error, "strerror", None) or "not UTF-8 text"
                 problems.append(
@@ -196,12 +208,18 @@ def load_template_files(
     return replace(campaign, items=tuple(items)), problems
 
 
+def project_folder(project: Project, base: Path) -> Path:
+    """The folder a campaign in ``base`` may read files from: the config's, else its own."""
+    return project.config.root if project.config.path is not None else base
+
+
 def check_source(source: SourceText, project: Project, base: Path) -> CheckResult:
     """Parse and check one campaign's text."""
     parsed = parse_campaign(source.text, source.path, project.fields.symbols)
     if parsed.campaign is None or parsed.diagnostics:
         return CheckResult(parsed.diagnostics, None)
-    campaign, problems = load_template_files(parsed.campaign, source, base)
+    root = project_folder(project, base)
+    campaign, problems = load_template_files(parsed.campaign, source, base, root)
     result = check_campaign(campaign, source, project.fields, project.config)
     return CheckResult((*problems, *result.diagnostics), None if problems else result.checked)
 

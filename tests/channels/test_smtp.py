@@ -137,3 +137,15 @@ def test_a_connection_lost_mid_batch_charges_only_the_message_in_flight(smtp, sm
     again = channel.send(batch[21:])  # a new connection: the rest goes through
     assert {r.outcome for r in again} == {Outcome.SENT}
     assert len(server.handler.envelopes) == 64
+
+
+def test_a_recipient_that_is_not_exactly_one_mailbox_is_never_sent(smtp, smtp_server):
+    """A message planned before addresses were checked still can't reach two mailboxes."""
+    server = smtp_server()
+    batch = [make_message(customer_id="1", to="a@b.c>, <attacker@evil.test"),
+             make_message(customer_id="2", to="ok@example.com\r\nBcc: attacker@evil.test"),
+             make_message(customer_id="3", to="ok@example.com")]  # fmt: skip
+    results = smtp(server.port).send(batch)
+    assert [r.outcome for r in results] == [Outcome.PERMANENT, Outcome.PERMANENT, Outcome.SENT]
+    assert "not exactly one email address" in results[0].error
+    assert [e.rcpt_tos for e in server.handler.envelopes] == [["ok@example.com"]]

@@ -108,7 +108,8 @@ def test_without_a_secret_there_is_no_signature(http_server):
     ("settings", "key"),
     [({}, "url"), ({"url": "ftp://x"}, "url"), ({"url": "http://h", "secret_env": "NOPE_X"},
      "secret_env"), ({"url": "http://h", "read_timeout": -1}, "read_timeout"),
-     ({"url": "http://h", "headers": {"a": 1}}, "headers")],
+     ({"url": "http://h", "headers": {"a": 1}}, "headers"),
+     ({"url": "http://h", "headers": {"X-Team": "a\r\nX-Evil: 1"}}, "headers")],
 )  # fmt: skip
 def test_bad_settings_name_channel_and_key(settings, key, monkeypatch):
     monkeypatch.delenv("NOPE_X", raising=False)

@@ -243,3 +243,35 @@ def _render_by_regex(text: str, values: dict[str, str]) -> str:
 )
 def test_render_fills_like_the_regex_rule(text, values):
     assert render(text, values) == _render_by_regex(text, values)
+
+
+# ---- where values stand in an HTML body -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ('<p>Hi {first_name}, <a href=\\"{link}\\">back</a></p>', []),
+        ("<p title='{first_name}'>Hi</p>", []),
+        ("<!-- {first_name} --><p>Hi</p>", []),
+        ("<p><img alt={first_name}></p>", ["E411"]),
+        ("<p {first_name}>Hi</p>", ["E411"]),
+        ("<p>Hi</p><script>var n = '{first_name}';</script>", ["E411"]),
+        ("<p>Hi</p><style>p { color: {first_name}; }</style>", ["E411"]),
+        ("Hi {first_name}, a=b <3", []),  # not HTML: nothing is escaped, nothing to judge
+    ],
+)
+def test_html_values_only_in_text_or_quoted_attributes(body: str, expected: list[str]) -> None:
+    text = campaign(
+        f'template a email subject "S" body "{body}"', "rule a: when orders > 1 then send email a"
+    )
+    assert codes(text) == expected
+
+
+def test_an_unquoted_attribute_in_a_body_file_names_its_line(tmp_path: Path) -> None:
+    (tmp_path / "t.html").write_text("Hi\n<img alt={first_name}>\n", encoding="utf-8")
+    text = campaign(
+        'template a email subject "S" body file "t.html"', "when orders > 1 then send email a"
+    )
+    [found] = check_with_files(text, tmp_path)
+    assert found.startswith("E411: `{first_name}` in t.html line 2 is in an HTML tag")

@@ -339,7 +339,5 @@ def test_a_mapped_bounce_type_column_the_store_lacks_is_an_error(tmp_path):
     config.write_text(config.read_text("utf-8").replace("bounce_class", "severity"), "utf-8")
     result = invoke(project, "run", str(project / "c.win"), "--dry-run", "--now", NOW)
     assert result.exit_code == 1
-    assert result.output == (
-        "winlang: the events table `events` has no column `severity` "
-        "(`bounce_type` in [store.columns])\n"
-    )
+    assert "error[E709]: the store's `events` table has no column `severity`" in result.output
+    assert "(the mapped `bounce_type` column)" in result.output

@@ -1,7 +1,8 @@
-"""docs/delivery.md stays true: its settings block is the defaults and its SQL runs."""
+"""docs/delivery.md stays true: its settings block is the defaults, its SQL and Python run."""
 
 from __future__ import annotations
 
+import doctest
 import re
 import sqlite3
 from dataclasses import fields
@@ -55,3 +56,9 @@ def test_the_sql_examples_run_on_a_real_ledger(tmp_path):
         statements = [s for s in sql.split(";") if s.strip()]
         results = [db.execute(s).fetchall() for s in statements]
     assert len(results) == 2 and results[1]  # the demo's run skipped someone, with reasons
+
+
+def test_the_python_examples_run():
+    """The escaping example of "What goes into a message" shows what rendering does."""
+    failures, tried = doctest.testfile(str(PAGE), module_relative=False, verbose=False)
+    assert tried >= 6 and failures == 0

@@ -83,3 +83,50 @@ def test_email_has_subject_and_body_and_no_parts():
         None,
     )
     assert message.as_json()["subject"] == "Hi Ágnes" and "text" not in message.as_json()
+
+
+def _email(template, **fields):
+    return render_message(
+        campaign="ladder",
+        link='https://shop.example/back?x="><b>',
+        rule="hello",
+        customer_id=42,
+        template=template,
+        channel="email",
+        kind="email",
+        to="ana@example.com",
+        fields=fields,
+        params={},
+    )
+
+
+def test_an_html_body_escapes_every_value_and_fallback():
+    template = parse_campaign(
+        'campaign "c"\ntemplate t email subject "Hi" '
+        'body "<p>{first_name}, {tier|Tom & Jerry} <a href=\\"{link}\\">go</a></p>"'
+    ).campaign.templates[0]
+    message = _email(template, first_name="<script>x</script>", tier=None)
+    assert message.html is True
+    assert message.body.startswith("<p>&lt;script&gt;x&lt;/script&gt;, Tom &amp; Jerry ")
+    assert '<a href="https://shop.example/back?x=&#34;&gt;&lt;b&gt;&amp;wl_c=ladder' in message.body
+
+
+def test_a_text_body_stays_text_whatever_the_values_look_like():
+    template = parse_campaign(
+        'campaign "c"\ntemplate t email subject "Hi {first_name}" body "Hi {first_name}"'
+    ).campaign.templates[0]
+    message = _email(template, first_name="<p>Ana</p>\nBcc: x@evil.test")
+    assert message.html is False
+    assert message.body == "Hi <p>Ana</p>\nBcc: x@evil.test"
+    assert message.subject == "Hi <p>Ana</p> Bcc: x@evil.test"
+
+
+def test_a_body_file_named_html_is_html_even_without_a_tag():
+    from dataclasses import replace
+
+    template = parse_campaign(
+        'campaign "c"\ntemplate t email subject "Hi" body file "t.html"'
+    ).campaign.templates[0]
+    template = replace(template, body=replace(template.body, value="Hi {first_name} & co"))
+    message = _email(template, first_name="A & B")
+    assert message.html is True and message.body == "Hi A &amp; B & co"

@@ -68,6 +68,7 @@ def test_order_is_documented():
         "holdout",
         "no_consent",
         "no_address",
+        "bad_address",
         "unsubscribed",
         "cap",
         "global_cap",

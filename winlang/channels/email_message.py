@@ -1,6 +1,11 @@
 """Building the MIME email for a message: subject, plain text, HTML alternative, and headers
 that let receivers recognise a repeat.
 
+The recipient must be exactly one mailbox (:func:`winlang.addresses.email_address`), else the
+email is not built (a permanent failure): a value can never add recipients. Header values are
+put on one line, so a value can never add a header. The plain-text part of an HTML email is
+its text with the tags dropped and the entities decoded: what the reader sees.
+
 >>> from winlang.testing import make_message
 >>> mail = build_email(make_message(body="<p>Hi &amp; bye</p>"), "shop@example.com")
 >>> mail.get_content_type(), mail["X-Winlang-Idempotency-Key"]
@@ -12,33 +17,35 @@ that let receivers recognise a repeat.
 from __future__ import annotations
 
 import hashlib
-import re
+from email.headerregistry import Address
 from email.message import EmailMessage
 from html.parser import HTMLParser
 
+from ..addresses import email_address, header_text
+from ..check.templates import looks_like_html
 from ..deliver.model import Message
-
-_HTML = re.compile(r"<\s*(html|body|p|br|div|a|table|h[1-6]|span|b|i|strong|em|img|ul|li)\b", re.I)
-
-
-def looks_like_html(text: str) -> bool:
-    """``<p>Hi</p>`` is HTML; ``Save 5 <3`` is not."""
-    return bool(_HTML.search(text))
 
 
 class _TextOnly(HTMLParser):
     BREAKS = frozenset({"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"})
+    HIDDEN = frozenset({"head", "title", "style", "script"})  # text no reader sees
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.hidden = 0
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag in self.BREAKS:
             self.parts.append("\n")
+        self.hidden += tag in self.HIDDEN
+
+    def handle_endtag(self, tag: str) -> None:
+        self.hidden -= tag in self.HIDDEN and self.hidden > 0
 
     def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+        if not self.hidden:
+            self.parts.append(data)
 
 
 def html_to_text(html: str) -> str:
@@ -51,22 +58,46 @@ def html_to_text(html: str) -> str:
 
 
 def message_id_header(idempotency_key: str, sender: str) -> str:
-    """A ``Message-ID`` that is the same every time the same message is sent."""
+    """A ``Message-ID`` that is the same every time the same message is sent.
+
+    >>> message_id_header("c/r/1/0", "Shop <shop@example.com>").endswith("@example.com>")
+    True
+    """
     digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
-    domain = sender.rpartition("@")[2] or "winlang.invalid"
-    return f"<{digest}@{domain}>"
+    address = email_address(sender)
+    return f"<{digest}@{address.domain if address else 'winlang.invalid'}>"
+
+
+def recipient(message: Message) -> Address:
+    """The one mailbox a message goes to; ValueError when ``to`` is not exactly one.
+
+    >>> from winlang.testing import make_message
+    >>> recipient(make_message(to="a@b.c>, <attacker@evil.test"))
+    Traceback (most recent call last):
+    ...
+    ValueError: `to` is not exactly one email address: 'a@b.c>, <attacker@evil.test'
+    """
+    address = email_address(message.to)
+    if address is None:
+        raise ValueError(f"`to` is not exactly one email address: {message.to!r}")
+    return address
 
 
 def build_email(message: Message, sender: str) -> EmailMessage:
-    """The email for a message; raises ValueError for an address that can't be a header."""
+    """The email for a message; raises ValueError for a recipient or sender that is not
+    exactly one mailbox."""
+    sender_address = email_address(sender)
+    if sender_address is None:
+        raise ValueError(f"the sender is not exactly one email address: {sender!r}")
     mail = EmailMessage()
-    mail["From"] = sender
-    mail["To"] = message.to
-    mail["Subject"] = message.subject or ""
+    mail["From"] = sender_address
+    mail["To"] = recipient(message)
+    mail["Subject"] = header_text(message.subject or "")
     mail["Message-ID"] = message_id_header(message.idempotency_key, sender)
-    mail["X-Winlang-Idempotency-Key"] = message.idempotency_key
+    mail["X-Winlang-Idempotency-Key"] = header_text(message.idempotency_key)
     body = message.body if message.body is not None else message.text or ""
-    if looks_like_html(body):
+    html = message.html if message.html is not None else looks_like_html(body)
+    if html:
         mail.set_content(html_to_text(body))
         mail.add_alternative(body, subtype="html")
     else:

@@ -3,8 +3,13 @@
 It plays the provider in the exactly-once tests, so it drops repeats: a message whose
 idempotency key is already in the file is answered ``sent`` and not written again. Writers take
 an exclusive ``flock`` around read-check-append, so two processes can share one file; each
-batch is flushed and fsynced before it is answered; a line cut short by a crash (the only way a
-line can lack its newline) is removed on the next open, so it is written again, whole, once.
+batch is flushed and fsynced before it is answered; a line cut short by a crash (the start of
+an outbox line without its newline) is removed on the next open, so it is written again, whole,
+once. Any other last line without a newline is kept, and a newline is written after it first.
+
+It appends only to its own files: the path must end in ``.jsonl``, lie inside the project
+folder, and an existing file must be empty or start with an outbox line
+(:func:`winlang.sandbox.outbox_file`); anything else is refused when the channel is set up.
 
 >>> import tempfile, pathlib
 >>> from winlang.testing import make_message
@@ -29,6 +34,7 @@ from pathlib import Path
 import orjson
 
 from ..deliver.model import Message, SendResult
+from ..sandbox import SandboxError, is_torn_outbox_line, outbox_file
 from .settings import Settings
 
 
@@ -48,7 +54,10 @@ class OutboxChannel:
     @classmethod
     def from_settings(cls, name: str, settings: Mapping[str, object]) -> OutboxChannel:
         read = Settings(name, cls.plugin, settings)
-        path = read.output_file("path", f"outbox/{name}.jsonl")
+        try:
+            path = outbox_file(read.root, read.output_file("path", f"outbox/{name}.jsonl"))
+        except (SandboxError, OSError) as error:
+            raise read.error("path", f"is refused: {error}") from None
         return cls(path, read.batch_size(500), read.rate_per_second())
 
     def send(self, batch: Sequence[Message]) -> list[SendResult]:
@@ -102,15 +111,20 @@ class OutboxChannel:
         return self._fd
 
     def _read_new_lines(self, fd: int) -> None:
-        """Learn the keys that this or another process appended since the last read, and cut
-        off a torn last line (a writer that died mid-line never had that message answered)."""
+        """Learn the keys that this or another process appended since the last read; cut off
+        a torn last line (a writer that died mid-line never had that message answered) and
+        end any other last line that lacks its newline, so no line is lost or joined."""
         size = os.fstat(fd).st_size
         if size < self._offset:  # truncated or replaced behind our back: start over
             self._keys, self._offset = set(), 0
         data = os.pread(fd, size - self._offset, self._offset)
         complete = data.rfind(b"\n") + 1
-        if complete < len(data):
+        last = data[complete:]
+        if last and is_torn_outbox_line(last) and _key_of(last) is None:
             os.ftruncate(fd, self._offset + complete)
+        elif last:
+            _write_all(fd, b"\n")
+            data, complete = data + b"\n", len(data) + 1
         for line in data[:complete].splitlines():
             key = _key_of(line)
             if key is not None:

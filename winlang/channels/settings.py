@@ -97,13 +97,17 @@ class Settings:
             raise self.error(key, "must be a table of strings")
         return dict(value)
 
+    @property
+    def root(self) -> Path:
+        """The project folder (the config's folder, given as the ``root`` key)."""
+        return Path(str(self.values.get("root") or "."))
+
     def path(self, key: str, default: str | None = _MISSING) -> Path:
         """A file path; a relative one is relative to the config folder (the ``root`` key)."""
         text = self.text(key, default)
         if not text:
             raise self.error(key, "must not be empty")
-        root = Path(str(self.values.get("root") or "."))
-        return root / Path(text).expanduser()
+        return self.root / Path(text).expanduser()
 
     def existing_file(self, key: str) -> Path:
         """A :meth:`path` to a file that must already exist (a CA bundle, a key file)."""

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..addresses import email_address
 from ..deliver.model import Message, Outcome, SendResult
 from .email_message import build_email, message_id_header
 from .settings import Settings
@@ -42,8 +43,8 @@ class SmtpSettings:
         username = read.text("username", None)
         password = read.secret("password_env", required=username is not None)
         sender = read.text("sender")
-        if "@" not in sender:
-            raise read.error("sender", f"must be an email address, not {sender!r}")
+        if email_address(sender) is None:
+            raise read.error("sender", f"must be exactly one email address, not {sender!r}")
         ca_file = read.existing_file("ca_file") if read.values.get("ca_file") else None
         return cls(
             host=read.text("host", "localhost"),
@@ -112,10 +113,12 @@ class SmtpChannel:
     def _send_one(self, server: smtplib.SMTP, message: Message) -> SendResult:
         try:
             mail = build_email(message, self.settings.sender)
-        except (ValueError, TypeError) as error:  # an address with a newline, say
+        except (ValueError, TypeError) as error:  # not exactly one recipient, say
             return SendResult.permanent(message, f"cannot build the email: {error}")
+        # The envelope names the parsed mailboxes alone: never the raw value of `to`.
+        sender, to = mail["From"].addresses[0], mail["To"].addresses[0]
         try:
-            server.send_message(mail, self.settings.sender, [message.to])
+            server.send_message(mail, sender.addr_spec, [to.addr_spec])
         except smtplib.SMTPRecipientsRefused as error:
             code, reply = next(iter(error.recipients.values()))
             return _reply(message, code, reply)

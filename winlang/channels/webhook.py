@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
+from ..addresses import has_control_characters, header_text
 from ..deliver.model import Message, SendResult
 from .http import json_id, make_client, post, signature
 from .settings import Settings
@@ -46,6 +47,8 @@ class WebhookChannel:
             raise read.error("url", f"must be an http:// or https:// URL, not {url!r}")
         secret = read.secret("secret_env", required=False)
         headers = read.mapping("headers")
+        if any(has_control_characters(f"{k}{v}") for k, v in headers.items()):
+            raise read.error("headers", "must not hold line breaks or other control characters")
         batch_size, rate = read.batch_size(100), read.rate_per_second()
         return cls(url, make_client(read), secret, headers, batch_size, rate)
 
@@ -55,7 +58,7 @@ class WebhookChannel:
         headers = {
             **self.headers,
             "Content-Type": "application/json",
-            "Idempotency-Key": message.idempotency_key,
+            "Idempotency-Key": header_text(message.idempotency_key),  # an id may hold a CR LF
         }
         if self.secret is not None:
             headers["X-Winlang-Signature"] = signature(body, self.secret)

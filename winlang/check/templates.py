@@ -2,12 +2,16 @@
 
 A placeholder is ``{name}`` or ``{name|fallback text}``; ``{{`` and ``}}`` are literal braces.
 Other brace text that does not look like a name attempt (CSS in an HTML body) is left alone.
+
+An email body is HTML when it comes from a ``.html`` or ``.htm`` file, or when its text has an
+HTML tag (:func:`looks_like_html`); every value put into an HTML body is escaped then.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -32,6 +36,32 @@ from .sms import (
 _BRACES = re.compile(r"\{\{|\}\}|\{([^{}\n]*)\}")
 _PLACEHOLDER = re.compile(r"([a-z_][a-z0-9_]*)(?:\|(.*))?", re.S)
 _NAME_ATTEMPT = re.compile(r"\s*[A-Za-z_][\w ]{0,40}(\|.*)?", re.S)
+_HTML_TAG = re.compile(
+    r"<\s*(!doctype\s+html|html|head|body|p|br|hr|div|a|table|tr|td|h[1-6]|span|b|i|u|strong"
+    r"|em|img|ul|ol|li|center|font|section)\b",
+    re.I,
+)
+HTML_SUFFIXES = (".html", ".htm")
+
+
+def looks_like_html(text: str) -> bool:
+    """Whether ``text`` has an HTML tag: ``<p>Hi</p>`` is HTML; ``Save 5 <3`` is not.
+
+    >>> looks_like_html("<p>Hi</p>"), looks_like_html("Save 5 <3 and 2 > 1")
+    (True, False)
+    """
+    return bool(_HTML_TAG.search(text))
+
+
+def is_html(body: A.TemplateText) -> bool:
+    """Whether an email body is HTML: read from a ``.html``/``.htm`` file, or with a tag.
+
+    Decided on the template, never on the message: a customer's name can't make a text
+    body HTML.
+    """
+    if body.path is not None and body.path.lower().endswith(HTML_SUFFIXES):
+        return True
+    return looks_like_html(body.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,17 +95,72 @@ def scan(text: str) -> Iterator[Placeholder | Malformed]:
             yield Malformed(inner, match.start(), match.end())
 
 
-def render(text: str, values: dict[str, str]) -> str:
+# Comments, script and style elements (up to their end tag) and tags (quoted values kept
+# whole), found in one pass: what a placeholder's place in an HTML body is judged by.
+_HTML_TOKEN = re.compile(
+    r"(?P<comment><!--.*?(?:-->|\Z))"
+    r"|(?P<raw><(?P<raw_name>script|style)\b(?:\"[^\"]*\"|'[^']*'|[^'\">])*>.*?(?:</(?P=raw_name)\s*>|\Z))"
+    r"|(?P<tag><[A-Za-z/!?](?:\"[^\"]*\"|'[^']*'|[^'\">])*>?)",
+    re.I | re.S,
+)
+
+
+def unsafe_html_spots(text: str, starts: Iterable[int]) -> dict[int, str]:
+    """For placeholders at ``starts`` of an HTML body, those where escaping can't keep the
+    value from changing the markup: inside a tag but not in a quoted attribute value
+    (``<img alt={name}>``: a space starts a new attribute), or in a script or style. One
+    pass over the text, however many placeholders.
+
+    >>> unsafe_html_spots('<a href="{link}"><img alt={name}></a> {x}', [9, 26, 38])
+    {26: 'in an HTML tag, outside a quoted attribute value'}
+    """
+    tokens = [(m.start(), m.end(), m.lastgroup) for m in _HTML_TOKEN.finditer(text)]
+    firsts = [t[0] for t in tokens]
+    found = {}
+    for start in starts:
+        at = bisect_right(firsts, start) - 1
+        if at < 0 or not tokens[at][0] < start < tokens[at][1]:
+            continue  # in text between tags
+        begin, _, kind = tokens[at]
+        if kind == "raw":
+            found[start] = "inside a <script> or <style> element"
+        elif kind == "tag" and not _in_quotes(text[begin:start]):
+            found[start] = "in an HTML tag, outside a quoted attribute value"
+    return found
+
+
+def _in_quotes(tag: str) -> bool:
+    """Whether the end of the start of a tag is inside a quoted attribute value."""
+    quote = None
+    for char in tag:
+        if quote is None and char in "\"'":
+            quote = char
+        elif char == quote:
+            quote = None
+    return quote is not None
+
+
+def render(text: str, values: dict[str, str], escape: Callable[[str], str] | None = None) -> str:
     """Fill placeholders from ``values``; a missing or empty value takes the fallback.
+    ``escape`` (HTML escaping, say) applies to every value put in, fallbacks included, and
+    never to the template's own text.
 
     >>> render("Hi {first_name|there} {{x}}", {"first_name": ""})
     'Hi there {x}'
+    >>> render("<b>{name|A & B}</b>", {}, escape=lambda v: v.replace("&", "&amp;"))
+    '<b>A &amp; B</b>'
     """
     pieces = _pieces(text)
     if len(pieces) == 1 and isinstance(pieces[0], str):
         return pieces[0]
+    if escape is None:
+        return "".join(
+            piece if isinstance(piece, str) else (values.get(piece[0]) or piece[1])
+            for piece in pieces
+        )
     return "".join(
-        piece if isinstance(piece, str) else (values.get(piece[0]) or piece[1]) for piece in pieces
+        piece if isinstance(piece, str) else escape(values.get(piece[0]) or piece[1])
+        for piece in pieces
     )
 
 
@@ -283,8 +368,27 @@ class TemplateChecker:
         parts = [template.body] + ([template.subject] if template.subject else [])
         for part in parts:
             self._placeholders_of(template, part, sites)
+        if channel is not None and channel.kind == "email" and is_html(template.body):
+            self._html_spots(template.body)
         if channel is not None and channel.kind == "sms":
             self._sms_size(template, sites)
+
+    def _html_spots(self, body: A.TemplateText) -> None:
+        """E411 where an HTML body puts a value where escaping can't contain it."""
+        placeholders = [p for p in scan(body.value) if isinstance(p, Placeholder)]
+        spots = unsafe_html_spots(body.value, (p.start for p in placeholders))
+        for found in placeholders:
+            spot = spots.get(found.start)
+            if spot is None:
+                continue
+            line = body.value.count("\n", 0, found.start) + 1
+            where = f" in {body.path} line {line}" if body.path else ""
+            self.report(
+                "E411",
+                f"`{{{found.name}}}`{where} is {spot}: a value there can change the markup",
+                text_span(body, found.start, found.end),
+                'put values in text or in a quoted attribute value: `<a href="{link}">`',
+            )
 
     def _placeholders_of(
         self, template: A.Template, part: A.TemplateText, sites: list[SendSite]

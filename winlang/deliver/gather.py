@@ -85,7 +85,9 @@ def policy_inputs(
         wanted.append(_column(zone_column, schema))
     values = contact_values(source, wanted, decisions.ids, evaluation.now)
     contacts = {
-        name: ChannelContact(address=values[2 * i], consent=values[2 * i + 1])
+        name: ChannelContact(
+            address=values[2 * i], consent=values[2 * i + 1], kind=config.channels[name].kind
+        )
         for i, name in enumerate(channels)
     }
     cap = _setting(campaign, "cap")

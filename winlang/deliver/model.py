@@ -29,7 +29,9 @@ class Message:
     """One rendered message for one customer on one channel.
 
     ``text`` is the body of an SMS, push or chat message; an email has ``subject`` and
-    ``body`` instead. ``parts`` is the SMS part count of the rendered text (None elsewhere).
+    ``body`` instead, and ``html`` says whether the body is HTML (its values then escaped);
+    None (a message built by hand, or planned before winlang said) lets the channel judge by
+    the text. ``parts`` is the SMS part count of the rendered text (None elsewhere).
     """
 
     idempotency_key: str
@@ -44,6 +46,7 @@ class Message:
     body: str | None = None
     parts: int | None = None
     variant: str | None = None
+    html: bool | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -69,6 +72,7 @@ class Message:
             "body": self.body,
             "parts": self.parts,
             "variant": self.variant,
+            "html": self.html,
         }
         data.update({k: v for k, v in optional.items() if v is not None})
         if self.metadata:

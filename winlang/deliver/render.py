@@ -4,6 +4,11 @@ Placeholders take the customer's field values, the send's ``with`` values (which
 field of the same name) and ``{link}``: the campaign link with tracking parameters for this
 message. SMS messages are measured again on the rendered text, since names and links change
 the length and a single Korean name makes a GSM-7 text UCS-2.
+
+Values are put in by context: into an HTML email body escaped with MarkupSafe (fields,
+``with`` values, fallbacks and the link alike, so a name can't add markup and a link can't
+leave its ``href="..."``); into a subject (a header) on one line, each run of control
+characters a space; into plain text and SMS as they are.
 """
 
 from __future__ import annotations
@@ -11,9 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 
+from markupsafe import escape
+
 from .. import ast as A
+from ..addresses import header_text
 from ..check.sms import measure
-from ..check.templates import render
+from ..check.templates import is_html, render
 from ..links import message_id, tracking_link
 from .model import Message, idempotency_key
 
@@ -61,13 +69,21 @@ def render_message(
     ...     fields={"name": None}, params={"pct": 15})
     >>> m.text, m.parts, m.idempotency_key
     ('Hi you, 15% off', 1, 'x/r/7/0')
+    >>> c = parse_campaign('campaign "x"\\ntemplate hi email subject "Hi {name}" '
+    ...                    'body "<p>Hi {name}</p>"').campaign
+    >>> m = render_message(campaign="x", link=None, rule="r", customer_id=7,
+    ...     template=c.templates[0], channel="email", kind="email", to="a@b.c",
+    ...     fields={"name": "<i>Al</i>\\r\\nBcc: x"}, params={})
+    >>> m.body, m.subject, m.html
+    ('<p>Hi &lt;i&gt;Al&lt;/i&gt;\\r\\nBcc: x</p>', 'Hi <i>Al</i> Bcc: x', True)
     """
     key = key or idempotency_key(campaign, rule, customer_id, occurrence)
     values = {name: text_of(value) for name, value in fields.items()}
     values.update({name: text_of(value) for name, value in params.items()})
     if link:
         values["link"] = tracking_link(link, campaign, rule, message_id(key))
-    body = render(template.body.value, values)
+    html = kind == "email" and is_html(template.body)
+    body = render(template.body.value, values, _html_escape if html else None)
     common = dict(
         idempotency_key=key,
         campaign=campaign,
@@ -79,6 +95,12 @@ def render_message(
         variant=variant,
     )
     if template.subject is not None:
-        return Message(**common, subject=render(template.subject.value, values), body=body)
+        subject = header_text(render(template.subject.value, values))
+        return Message(**common, subject=subject, body=body, html=html)
     parts = measure(body).parts if kind == "sms" else None
     return Message(**common, text=body, parts=parts)
+
+
+def _html_escape(value: str) -> str:
+    """``value`` as HTML text or a quoted attribute value: ``& < > " '`` escaped."""
+    return str(escape(value))

@@ -9,7 +9,7 @@ variant and, for deferred customers, when quiet hours end. The order (see ``ORDE
 1. already fired (and ``repeat every`` not run out) → skipped ``already_fired``
 2. holdout → held_out ``holdout`` (never messaged; nothing else is checked)
 3. consent and address, with failover along the send chain → skipped ``no_consent`` /
-   ``no_address``
+   ``no_address`` / ``bad_address`` (present but not one valid address for the channel)
 4. suppressions (checked per channel with 3, so failover skips an unsubscribed channel) →
    skipped ``unsubscribed``
 5. the campaign's cap, then the global cap → skipped ``cap`` / ``global_cap``
@@ -321,7 +321,7 @@ class _Vocabulary:
 
 def _subset(contacts: Mapping[str, ChannelContact], rows: np.ndarray) -> dict[str, ChannelContact]:
     return {
-        ch: ChannelContact(_rows(c.address, rows, object), _rows(c.consent, rows, None))
+        ch: ChannelContact(_rows(c.address, rows, object), _rows(c.consent, rows, None), c.kind)
         for ch, c in contacts.items()
     }
 

@@ -2,16 +2,17 @@
 
 Consent is never optional: a channel is usable for a customer only when their consent value for
 it is a yes (boolean ``True``, or the number ``1`` in a 0/1 column; null, false, 0, 2 or ``"yes"``
-are not consent), their address for it is present (not null and not blank) and they are not
-suppressed for it (unsubscribed from that channel, or from all channels: channel :data:`ALL`;
-:mod:`.suppressions` finds them in the store's events, the ingested ones and the state).
-No rule can override this. ``winlang check`` refuses a consent column of any other type
-(:func:`winlang.store_layout.consent_type_problem`).
+are not consent), their address for it is present (not null and not blank) and valid for the
+channel's kind (exactly one e-mail mailbox, a phone number, no control characters:
+:mod:`winlang.addresses`), and they are not suppressed for it (unsubscribed from that channel,
+or from all channels: channel :data:`ALL`; :mod:`.suppressions` finds them in the store's
+events, the ingested ones and the state). No rule can override this. ``winlang check`` refuses
+a consent column of any other type (:func:`winlang.store_layout.consent_type_problem`).
 
 A send chain (``send sms coupon else send push coupon_push``) uses its first usable channel.
 When none is usable, the reason given is the one of the chain's *first* channel: the channel
 the rule asked for first. For one channel the reasons are checked in the order
-``no_consent``, ``no_address``, ``unsubscribed``.
+``no_consent``, ``no_address``, ``bad_address``, ``unsubscribed``.
 
 >>> import numpy as np
 >>> sms = ChannelContact(address=np.array(["+40722", None], dtype=object),
@@ -33,6 +34,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..addresses import (
+    CONTROL_CLASS,
+    NAMED_EMAIL,
+    PHONE,
+    PLAIN_EMAIL,
+    PLAIN_EMAIL_MAX_LENGTH,
+    valid_address,
+)
 from .hashing import id_texts
 from .reasons import Reason
 
@@ -45,10 +54,12 @@ Suppressions = Collection[tuple[str, str]]  # (customer id as text, channel or A
 class ChannelContact:
     """A channel's address and consent value for each planned customer (nulls allowed):
     NumPy arrays or Arrow arrays (a source's columns as they come, with no copy into
-    Python objects)."""
+    Python objects); ``kind`` is the channel's (``email``, ``sms``...), which says what a
+    valid address is."""
 
     address: np.ndarray
     consent: np.ndarray
+    kind: str = "other"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +145,56 @@ def has_address(values: Sequence[object] | np.ndarray) -> np.ndarray:
     return np.fromiter((_present(v) for v in array.tolist()), dtype=bool, count=array.size)
 
 
+# What RE2 (Arrow's regular expressions) accepts in bulk as certainly valid, per channel kind;
+# the rest is judged one by one by :func:`winlang.addresses.valid_address`.
+# Blanks around an address are stripped before it is used (RE2's `\s` is a subset of what
+# `str.strip` removes), so the patterns allow them.
+_SURELY_VALID = {
+    "email": rf"^\s*(?:{PLAIN_EMAIL[1:-1]}|{NAMED_EMAIL[1:-1]})\s*$",
+    "sms": rf"^\s*{PHONE[1:-1]}\s*$",
+}
+
+
+def valid_addresses(values: Sequence[object] | np.ndarray, kind: str) -> np.ndarray:
+    """True where an address is present and valid for a channel of ``kind``.
+
+    >>> valid_addresses(np.array(["a@b.c", "a@b.c, x@evil.test", None], dtype=object),
+    ...                 "email").tolist()
+    [True, False, False]
+    """
+    texts = _texts(values)
+    if texts is None:  # numbers or mixed values: each judged by its text
+        items = list(values.to_pylist() if hasattr(values, "to_pylist") else values)
+        return _judge(np.zeros(len(items), dtype=bool), np.arange(len(items)), items, kind)
+    if kind in _SURELY_VALID:
+        sure = pc.match_substring_regex(texts, _SURELY_VALID[kind])
+        if kind == "email":
+            sure = pc.and_(sure, pc.less_equal(pc.utf8_length(texts), PLAIN_EMAIL_MAX_LENGTH))
+    else:
+        sure = pc.invert(pc.match_substring_regex(texts, CONTROL_CLASS))
+        sure = pc.and_(sure, pc.match_substring_regex(texts, _NOT_BLANK))
+    valid = _true(sure)
+    rows = np.flatnonzero(~valid & _true(pc.is_valid(texts)))
+    return _judge(valid, rows, texts.take(pa.array(rows, type=pa.int64())).to_pylist(), kind)
+
+
+def _judge(valid: np.ndarray, rows: np.ndarray, items: list, kind: str) -> np.ndarray:
+    """``valid`` with each of ``rows`` (whose values are ``items``) judged one by one."""
+    for row, value in zip(rows.tolist(), items, strict=True):
+        valid[row] = _present(value) and valid_address(str(value), kind)
+    return valid
+
+
+def _texts(values: Sequence[object] | np.ndarray) -> pa.Array | pa.ChunkedArray | None:
+    """The values as an Arrow string array when they are all texts or nulls, else None."""
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        if _is_text(values.type) or pa.types.is_null(values.type):
+            return values.cast(pa.string())
+        return None
+    array = np.asarray(values, dtype=object)
+    return _arrow(array, pa.string(), from_pandas=True) if array.size else None
+
+
 def _is_text(kind: pa.DataType) -> bool:
     if pa.types.is_dictionary(kind):
         kind = kind.value_type
@@ -183,13 +244,15 @@ def channel_reasons(
 ) -> np.ndarray:
     """Per customer, why ``channel`` can't be used (``""``: it can).
 
-    >>> c = ChannelContact(np.array([None, "x", "x"], dtype=object), np.array([True] * 3))
-    >>> channel_reasons(["1", "2", "3"], "sms", c, {("3", ALL)}).tolist()
-    ['no_address', '', 'unsubscribed']
+    >>> c = ChannelContact(np.array([None, "x", "x", "x\\ny"], dtype=object),
+    ...                    np.array([True] * 4))
+    >>> channel_reasons(["1", "2", "3", "4"], "push", c, {("3", ALL)}).tolist()
+    ['no_address', '', 'unsubscribed', 'bad_address']
     """
     reasons = np.full(len(id_texts(customer_ids)), "", dtype=object)
     # Assigned in reverse order of seriousness, so the most serious reason is the one left.
     reasons[suppressed(customer_ids, channel, suppressions)] = Reason.UNSUBSCRIBED.value
+    reasons[~valid_addresses(contact.address, contact.kind)] = Reason.BAD_ADDRESS.value
     reasons[~has_address(contact.address)] = Reason.NO_ADDRESS.value
     reasons[~has_consent(contact.consent)] = Reason.NO_CONSENT.value
     return reasons

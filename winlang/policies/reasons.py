@@ -3,8 +3,9 @@
 Every planned customer ends with one :class:`Status`; a customer who is not sent to carries
 the :class:`Reason` of the first policy that stopped it.
 
->>> print(" → ".join(ORDER))
-already_fired → holdout → no_consent → no_address → unsubscribed → cap → global_cap → quiet_hours
+>>> print(" → ".join(ORDER[:5])); print(" → ".join(ORDER[5:]))
+already_fired → holdout → no_consent → no_address → bad_address
+unsubscribed → cap → global_cap → quiet_hours
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Reason(StrEnum):
     HOLDOUT = "holdout"  # in the campaign's stable holdout share
     NO_CONSENT = "no_consent"  # consent field for the channel is not a yes (true, or 1)
     NO_ADDRESS = "no_address"  # address field for the channel is null or blank
+    BAD_ADDRESS = "bad_address"  # present, but not one valid address for the channel's kind
     UNSUBSCRIBED = "unsubscribed"  # suppressed for the channel or for all channels
     CAP = "cap"  # the campaign's `cap N per D` is reached
     GLOBAL_CAP = "global_cap"  # the config's `limits.global_cap` across campaigns is reached
@@ -40,4 +42,9 @@ class Reason(StrEnum):
 ORDER: tuple[Reason, ...] = tuple(Reason)
 
 # The reasons a channel of a send chain can be unusable for, most serious first.
-CONTACT_REASONS: tuple[Reason, ...] = (Reason.NO_CONSENT, Reason.NO_ADDRESS, Reason.UNSUBSCRIBED)
+CONTACT_REASONS: tuple[Reason, ...] = (
+    Reason.NO_CONSENT,
+    Reason.NO_ADDRESS,
+    Reason.BAD_ADDRESS,
+    Reason.UNSUBSCRIBED,
+)
