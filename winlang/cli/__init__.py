@@ -15,6 +15,7 @@ from .. import __version__
 from .check import check
 from .demo import demo
 from .explain import explain_command
+from .fmt import fmt
 from .ingest import ingest
 from .plugins import plugins
 from .report import report
@@ -36,6 +37,7 @@ cli.add_command(plugins)
 cli.add_command(schema)
 cli.add_command(ingest)
 cli.add_command(report)
+cli.add_command(fmt)
 
 
 def main() -> None:
