@@ -14,6 +14,7 @@ import click
 from .. import __version__
 from .check import check
 from .demo import demo
+from .diff import diff
 from .explain import explain_command
 from .fmt import fmt
 from .ingest import ingest
@@ -38,6 +39,7 @@ cli.add_command(schema)
 cli.add_command(ingest)
 cli.add_command(report)
 cli.add_command(fmt)
+cli.add_command(diff)
 
 
 def main() -> None:
