@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Version:
-    """One version's outcome: each matched customer's rule, and the message a run would
-    send now, as (channel after failover, template)."""
+    """One version's outcome: each matched customer's rule, and the message a run would send
+    (now, or after quiet hours) as (channel after failover, template)."""
 
     rule_of: dict[str, str]
     message_of: dict[str, tuple[str, str]]
@@ -86,7 +86,8 @@ def version_of(evaluation: Evaluation, outcome: PolicyOutcome) -> Version:
     ids = [str(i) for i in evaluation.decisions.ids.tolist()]
     names = [rule.name for rule in evaluation.plan.rules]
     rule_of = {i: names[r] for i, r in zip(ids, evaluation.decisions.rules.tolist(), strict=True)}
-    sent = (outcome.status == Status.SEND.value) & (outcome.channel != None)  # noqa: E711
+    planned = (outcome.status == Status.SEND.value) | (outcome.status == Status.DEFERRED.value)
+    sent = planned & (outcome.channel != None)  # noqa: E711
     message_of = {
         ids[k]: (str(outcome.channel[k]), str(outcome.template[k])) for k in np.flatnonzero(sent)
     }
@@ -165,10 +166,10 @@ def render_text(diff: CampaignDiff) -> str:
         lines.append("no customer changes rule")
     lines.append(f"customers on the same rule: {diff.unchanged:,}")
     if diff.messages:
-        lines.append("messages a run would send now, per channel:")
+        lines.append("messages per channel (sent now or after quiet hours):")
     for c in diff.messages:
         detail = f"+{c.added:,} added, -{c.removed:,} removed"
         if c.changed:
-            detail += f", {c.changed:,} another template"
+            detail += f", {c.changed:,} with another template"
         lines.append(f"  {c.channel}: {c.before:,} → {c.after:,} ({detail})")
     return "\n".join(lines)

@@ -105,9 +105,9 @@ def test_text_output(project: Path) -> None:
         "customers entering the campaign:",
         "  (none) → coupon: 1",
         "customers on the same rule: 3",
-        "messages a run would send now, per channel:",
+        "messages per channel (sent now or after quiet hours):",
         "  push: 1 → 1 (+0 added, -0 removed)",
-        "  sms: 3 → 4 (+1 added, -0 removed, 1 another template)",
+        "  sms: 3 → 4 (+1 added, -0 removed, 1 with another template)",
     ]
 
 
