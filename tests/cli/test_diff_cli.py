@@ -153,3 +153,15 @@ def test_usage_errors_exit_2(project: Path, args: tuple[str, ...]) -> None:
 def test_a_bad_clock_is_a_usage_error(project: Path) -> None:
     result = CliRunner().invoke(cli, ["diff", "old.win", "old.win", "--now", "yesterday"])
     assert result.exit_code == 2 and "ISO-8601" in result.output
+
+
+def test_messages_deferred_by_quiet_hours_still_count(project: Path) -> None:
+    """At 10:00 UTC inside quiet hours 09:00-11:00 every message is deferred, not dropped:
+    the comparison is the same as without quiet hours."""
+    for name, text in (("old", OLD), ("threshold", THRESHOLD)):
+        quiet = text.replace('campaign "d"\n', 'campaign "d"\n  quiet hours 09:00 to 11:00\n')
+        (project / f"quiet-{name}.win").write_text(quiet, encoding="utf-8")
+    plain = json.loads(diff("old.win", "threshold.win", "--format", "json").stdout)
+    quiet = json.loads(diff("quiet-old.win", "quiet-threshold.win", "--format", "json").stdout)
+    assert quiet == plain
+    assert quiet["messages"]["sms"]["after"] == 4
