@@ -23,7 +23,7 @@ from typing import Any
 
 from .. import ast as A
 from .comments import Comment, blank_line_between, comments_of
-from .expressions import NOT, ExpressionPrinter, Source
+from .expressions import NOT, ExpressionPrinter, Source, number_text
 
 WIDTH = 100
 
@@ -258,8 +258,6 @@ class ItemPrinter:
 
 
 def _percent(value: float) -> str:
-    from .expressions import number_text
-
     return f"{number_text(value)}%"
 
 
