@@ -74,6 +74,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     # SMS
     "W501": (Severity.WARNING, "SMS longer than one part"),
     "E502": (Severity.ERROR, "SMS longer than the maximum number of parts"),
+    "W503": (Severity.WARNING, "SMS value that can make the message too long or UCS-2"),
     # campaign structure
     "E601": (Severity.ERROR, "no campaign header"),
     "E602": (Severity.ERROR, "more than one campaign header"),
