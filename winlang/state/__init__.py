@@ -5,7 +5,7 @@ and ingested events. ``open_state`` creates or migrates it (Alembic, versioned s
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> state = open_state(f"sqlite:///{folder / 'state.db'}")
 >>> state.version()
-'0002'
+'0003'
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class State:
         return LedgerView(self.engine)
 
 
-HEAD = "0002"
+HEAD = "0003"
 
 
 def read_state(url: str) -> State | None:
