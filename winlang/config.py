@@ -123,6 +123,8 @@ class Config:
     timezone: str | None = None
     limits: Limits = field(default_factory=Limits)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    # `winlang schedule`: campaign file (resolved against the config's folder) -> cron, UTC
+    schedule: Mapping[Path, str] = field(default_factory=dict)
 
 
 # ---- locating keys in the TOML text -----------------------------------------------------
@@ -222,6 +224,21 @@ def _with_environment(config: Config) -> Config:
     return config
 
 
+def cron_problem(cron: str) -> str | None:
+    """What is wrong with a five-field cron expression, or None; None as well when
+    APScheduler is not installed (``pip install 'winlang[schedule]'``): `winlang schedule`
+    then says so itself."""
+    from .cron import CronError, trigger
+
+    try:
+        trigger(cron)
+    except ImportError:
+        return None
+    except CronError as error:
+        return str(error)
+    return None
+
+
 def resolve_sqlite(url: str, root: Path) -> str:
     """``sqlite:///shop.db`` relative to the configuration's folder, not the working directory."""
     match = re.match(r"^(sqlite(?:\+\w+)?|duckdb):///(.+)$", url)
@@ -231,7 +248,17 @@ def resolve_sqlite(url: str, root: Path) -> str:
 
 
 _KNOWN = {
-    (): ("store", "state", "fields", "channels", "events", "limits", "defaults", "delivery"),
+    (): (
+        "store",
+        "state",
+        "fields",
+        "channels",
+        "events",
+        "limits",
+        "defaults",
+        "delivery",
+        "schedule",
+    ),
     ("store",): ("url", "customers", "events", "schema", "columns"),
     ("store", "columns"): (
         "id",
@@ -333,7 +360,46 @@ class _Reader:
             timezone=timezone,
             limits=self.limits(self.table(document, "limits")),
             delivery=self.delivery(self.table(document, "delivery")),
+            schedule=self.schedule(self.table(document, "schedule")),
         )
+
+    def schedule(self, table: dict) -> dict[Path, str]:
+        """``"ladder.win" = "0 9 * * *"``: each campaign file and its cron expression."""
+        jobs = {}
+        for name, cron in table.items():
+            path = (self.root / name).resolve()
+            if not isinstance(cron, str):
+                self.error(
+                    "E710",
+                    f"the schedule of `{name}` must be a cron expression in quotes",
+                    "schedule",
+                    name,
+                    hint=f'"{name}" = "0 9 * * *"  # every day at 09:00 UTC',
+                )
+                continue
+            problem = cron_problem(cron)
+            if problem is not None:
+                self.error(
+                    "E710",
+                    f"`{cron}` is not a cron expression: {problem}",
+                    "schedule",
+                    name,
+                    hint="five fields, minute hour day month weekday, in UTC: "
+                    '"0 9 * * *" is every day at 09:00, "*/30 8-20 * * mon-fri" every half '
+                    "hour of a working day",
+                )
+                continue
+            if not path.is_file():
+                self.error(
+                    "E710",
+                    f"`{name}` in [schedule] is not a campaign file",
+                    "schedule",
+                    name,
+                    hint="give the path of a .win file, relative to the configuration's folder",
+                )
+                continue
+            jobs[path] = cron
+        return jobs
 
     def _check_timezone(self, name: str) -> None:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

@@ -97,6 +97,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E706": (Severity.ERROR, "invalid schema file"),
     "W707": (Severity.WARNING, "no customer schema"),
     "E708": (Severity.ERROR, "invalid channel configuration"),
+    "E710": (Severity.ERROR, "invalid schedule"),
 }
 
 
