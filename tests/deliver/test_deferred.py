@@ -176,3 +176,21 @@ def test_two_ledgers_taking_over_one_deferred_firing_write_it_once(tmp_path):
     assert b.record_plan([firing("planned")], []) == set()  # no longer deferred: not b's
     assert len(a.claim(10)) == 1 and b.claim(10) == []
     assert b.drop_deferred([(1, first.run_id)], []) == 0  # planned now: never dropped
+
+
+def test_a_run_that_leaves_messages_deferred_says_when_they_are_due(project):
+    config = ["--config", str(project / "winlang.toml")]
+    result = CliRunner().invoke(cli, ["run", str(project / "c.win"), "--now", DAY1, *config])
+    assert result.exit_code == 0, result.output
+    assert "6 messages deferred by quiet hours wait in the ledger, the first due at " in (
+        result.stderr
+    )
+    assert "2026-11-22T14:00:00Z" in result.stderr
+    assert "deferred 6 · next due 2026-11-22T14:00:00Z" in result.stdout
+
+
+def test_only_deferred_is_not_a_dry_run(project):
+    config = ["--config", str(project / "winlang.toml")]
+    command = ["run", str(project / "c.win"), "--dry-run", "--only-deferred", *config]
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 2 and "--only-deferred" in result.output

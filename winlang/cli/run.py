@@ -92,7 +92,20 @@ def run(
         click.echo(render_text(report))
     if report["audience"] == 0:
         click.echo(f"winlang: note: {_why_nobody(project.store())}", err=True)
+    if report.get("delivery", {}).get("deferred"):
+        click.echo(f"winlang: note: {_waiting(report['delivery'])}", err=True)
     sys.exit(0)
+
+
+def _waiting(totals: dict) -> str:
+    """Where deferred messages stand, and what sends them."""
+    count = totals["deferred"]
+    return (
+        f"{count:,} message{'s' if count != 1 else ''} deferred by quiet hours wait in the "
+        f"ledger, the first due at {totals['next_due']}: a run at or after that time, outside "
+        "the customer's quiet hours, sends them (winlang schedule wakes for it, or run "
+        "--only-deferred from cron)"
+    )
 
 
 def execute(

@@ -58,8 +58,10 @@ class ProjectRunner:
         )
 
     def next_due(self, campaign: Path) -> datetime | None:
+        from ..config import find_config, load_config
         from ..deliver.ledger import next_due
         from ..parse import parse_campaign
+        from ..state import read_state
 
         if campaign not in self._names:
             try:
@@ -68,10 +70,17 @@ class ProjectRunner:
             except (OSError, UnicodeDecodeError):
                 self._names[campaign] = None
         name = self._names[campaign]
-        state = open_project(self.config_path).saved_state()
-        if name is None or state is None:
+        if name is None:
             return None
-        return next_due(state.engine, name)
+        # Only the state's address is needed: no store to open, no schema to reflect.
+        config, _ = load_config(self.config_path or find_config())
+        state = read_state(config.state_url)
+        if state is None:
+            return None
+        try:
+            return next_due(state.engine, name)
+        finally:
+            state.engine.dispose()
 
 
 @click.command()
