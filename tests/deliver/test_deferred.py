@@ -194,3 +194,64 @@ def test_only_deferred_is_not_a_dry_run(project):
     command = ["run", str(project / "c.win"), "--dry-run", "--only-deferred", *config]
     result = CliRunner().invoke(cli, command)
     assert result.exit_code == 2 and "--only-deferred" in result.output
+
+
+# ---- the same on DuckDB and Parquet stores ----------------------------------------------------
+
+
+def _rows(changed: bool) -> list[dict]:
+    rows = []
+    for i, name, orders, consent, zone in CUSTOMERS:
+        if changed and i == 4:
+            orders = 0
+        if changed and i == 5:
+            consent = 0
+        rows.append(
+            {"id": i, "first_name": name, "orders": orders, "phone": f"+{i}",
+             "consent_sms": bool(consent), "timezone": zone}
+        )  # fmt: skip
+    return rows
+
+
+def _write_store(folder: Path, kind: str, changed: bool) -> str:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    customers = pa.Table.from_pylist(_rows(changed))
+    events = pa.table(
+        {
+            "customer_id": pa.array([], pa.int64()),
+            "type": pa.array([], pa.string()),
+            "occurred_at": pa.array([], pa.timestamp("us")),
+        }
+    )
+    if kind == "parquet":
+        (folder / "pq").mkdir(exist_ok=True)
+        pq.write_table(customers, folder / "pq" / "customers.parquet")
+        pq.write_table(events, folder / "pq" / "events.parquet")
+        return f"parquet://{folder / 'pq'}"
+    import duckdb
+
+    path = folder / ("changed.duckdb" if changed else "shop.duckdb")  # the first stays open
+    with duckdb.connect(str(path)) as db:
+        for name, table in (("customers", customers), ("events", events)):
+            db.register("source", table)
+            db.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM source")
+            db.unregister("source")
+    return f"duckdb:///{path}"
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "parquet"])
+def test_deferred_firings_on_other_stores(tmp_path, kind):
+    project = make_project(tmp_path)
+    url = _write_store(tmp_path, kind, changed=False)
+    config = CONFIG.replace('url = "sqlite:///shop.db"', f'url = "{url}"')
+    (project / "winlang.toml").write_text(config, encoding="utf-8")
+    assert run(project, DAY1)["delivery"]["deferred"] == 6
+    changed = _write_store(tmp_path, kind, changed=True)
+    (project / "winlang.toml").write_text(config.replace(url, changed), encoding="utf-8")
+    change_in_between(project)  # the SQLite file is no longer the store: only the unsubscribe
+    later = run(project, DAY2)  # quiet again in the US: nothing sent, 4 and 5 dropped
+    assert later["delivery"]["deferred"] == 3 and later["delivery"]["deferred_dropped"] == 3
+    done = run(project, "2026-11-23T17:00:00Z", "--only-deferred")
+    assert done["delivery"]["sent"] == 3 and sent_to(project) == ["1", "2", "3", "7"]
