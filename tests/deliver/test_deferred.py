@@ -154,12 +154,20 @@ def test_a_run_before_the_due_time_changes_nothing_but_the_due_time(project):
     assert summary["delivery"]["next_due"] == "2026-11-22T15:00:00Z"
 
 
-def test_two_ledgers_taking_over_one_deferred_firing_write_it_once(tmp_path):
-    state = open_state(f"sqlite:///{tmp_path / 'state.db'}")
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def state_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state.db'}"
+    engine = request.getfixturevalue("postgres_engine")
+    return engine.url.render_as_string(hide_password=False)
+
+
+def test_two_ledgers_taking_over_one_deferred_firing_write_it_once(state_url):
     from datetime import UTC, datetime
 
     from winlang.deliver.model import Message
 
+    state = open_state(state_url)
     message = Message("d/r/1/0", "d", "r", "1", "sms", "hi", "+1", text="hi", parts=1)
     due = datetime(2026, 11, 22, 14)
 
@@ -176,6 +184,7 @@ def test_two_ledgers_taking_over_one_deferred_firing_write_it_once(tmp_path):
     assert b.record_plan([firing("planned")], []) == set()  # no longer deferred: not b's
     assert len(a.claim(10)) == 1 and b.claim(10) == []
     assert b.drop_deferred([(1, first.run_id)], []) == 0  # planned now: never dropped
+    state.engine.dispose()
 
 
 def test_a_run_that_leaves_messages_deferred_says_when_they_are_due(project):

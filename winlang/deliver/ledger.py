@@ -199,15 +199,19 @@ class Ledger:
         candidates = {f.key: f for f in firings if f.status in ("planned", "deferred")}
         if not candidates:
             return set()
-        keys = (
-            connection.execute(
-                sa.select(M.idempotency_key)
-                .where(M.idempotency_key.in_(list(candidates)), M.status == "deferred")
-                .with_for_update()
+        asked, keys = list(candidates), []
+        for start in range(0, len(asked), 500):  # within SQLite's limit on bound values
+            keys += (
+                connection.execute(
+                    sa.select(M.idempotency_key)
+                    .where(
+                        M.idempotency_key.in_(asked[start : start + 500]), M.status == "deferred"
+                    )
+                    .with_for_update()
+                )
+                .scalars()
+                .all()
             )
-            .scalars()
-            .all()
-        )
         if keys:
             kept = ("idempotency_key", "campaign", "rule", "customer_id", "occurrence")
             rows = [
