@@ -165,3 +165,40 @@ def test_two_schedulers_at_once_on_postgresql_never_overlap(tmp_path, postgres_e
     project = scheduled(tmp_path, state_url=url)
     done = _two_at_once(project)
     _assert_never_overlapping(done, postgres_engine, project)
+
+
+def test_a_campaign_with_errors_is_refused_at_start_and_skipped_later(tmp_path):
+    from winlang.cli.schedule import ProjectRunner
+
+    project = scheduled(tmp_path)
+    good = (project / "c.win").read_text(encoding="utf-8")
+    (project / "c.win").write_text(good.replace("send sms hi", "send sms hello"), "utf-8")
+    refused = schedule(project, "--now", "2026-11-22T08:00:00Z", "--once")
+    assert refused.exit_code == 1 and "has errors" in refused.stderr
+    said = []
+    runner = ProjectRunner(project / "winlang.toml", echo=lambda text, err=False: said.append(text))
+    runner.run(project / "c.win", datetime(2026, 11, 22, 8, tzinfo=UTC), False)
+    assert runner.failures == 1 and "E202" in said[0]
+    assert said[-1] == "2026-11-22T08:00:00Z c.win: scheduled run skipped: the file has errors"
+    (project / "c.win").write_text(good, "utf-8")  # fixed: the next run goes through
+    runner.run(project / "c.win", datetime(2026, 11, 22, 8, tzinfo=UTC), False)
+    assert said[-1].endswith("scheduled run: sent 1 · failed 0 · deferred 6")
+
+
+def test_a_scheduler_that_lost_its_lease_runs_nothing_more():
+    class Recorder:
+        def run(self, campaign, now, only_deferred):
+            raise AssertionError("ran after losing the lease")
+
+        def next_due(self, campaign):
+            return None
+
+    job = Job.of(Path("c.win"), "* * * * *")
+    start = datetime(2026, 11, 22, 8, tzinfo=UTC)
+    assert Scheduler([job], Recorder(), TravelClock(start), None, lambda: True).serve() == 0
+
+
+def test_without_a_schedule_the_command_says_how_to_write_one(tmp_path):
+    project = make_project(tmp_path)
+    result = schedule(project, "--once")
+    assert result.exit_code == 2 and '"ladder.win" = "0 9 * * *"' in result.stderr
