@@ -112,6 +112,15 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """When `winlang schedule` runs a campaign: a five-field cron expression, read in
+    ``timezone`` (an IANA name; UTC unless given)."""
+
+    cron: str
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None = None
     root: Path = field(default_factory=Path.cwd)
@@ -123,8 +132,8 @@ class Config:
     timezone: str | None = None
     limits: Limits = field(default_factory=Limits)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
-    # `winlang schedule`: campaign file (resolved against the config's folder) -> cron, UTC
-    schedule: Mapping[Path, str] = field(default_factory=dict)
+    # `winlang schedule`: campaign file (resolved against the config's folder) -> when
+    schedule: Mapping[Path, Schedule] = field(default_factory=dict)
 
 
 # ---- locating keys in the TOML text -----------------------------------------------------
@@ -235,7 +244,18 @@ def cron_problem(cron: str) -> str | None:
     except ImportError:
         return None
     except CronError as error:
-        return str(error)
+        return f"`{cron}` is not a cron expression: {error}"
+    return None
+
+
+def zone_problem(name: str) -> str | None:
+    """What is wrong with an IANA time zone name, or None."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f'unknown time zone `{name}` (use an IANA name such as "Europe/Bucharest")'
     return None
 
 
@@ -363,30 +383,39 @@ class _Reader:
             schedule=self.schedule(self.table(document, "schedule")),
         )
 
-    def schedule(self, table: dict) -> dict[Path, str]:
-        """``"ladder.win" = "0 9 * * *"``: each campaign file and its cron expression."""
+    def schedule(self, table: dict) -> dict[Path, Schedule]:
+        """``"ladder.win" = "0 9 * * *"`` (UTC), or ``{ cron = "0 9 * * *", timezone =
+        "Europe/Bucharest" }``: each campaign file and when to run it."""
         jobs = {}
-        for name, cron in table.items():
+        example = '"0 9 * * *" or { cron = "0 9 * * *", timezone = "Europe/Bucharest" }'
+        for name, value in table.items():
             path = (self.root / name).resolve()
-            if not isinstance(cron, str):
+            if isinstance(value, dict):
+                unknown = sorted(set(value) - {"cron", "timezone"})
+                cron, zone = value.get("cron"), value.get("timezone", "UTC")
+            else:
+                unknown, cron, zone = [], value, "UTC"
+            if unknown or not isinstance(cron, str) or not isinstance(zone, str):
                 self.error(
                     "E710",
-                    f"the schedule of `{name}` must be a cron expression in quotes",
+                    f"the schedule of `{name}` must be a cron expression in quotes, or a table "
+                    "with `cron` and `timezone`"
+                    + (f" (unknown: {', '.join(unknown)})" if unknown else ""),
                     "schedule",
                     name,
-                    hint=f'"{name}" = "0 9 * * *"  # every day at 09:00 UTC',
+                    hint=f'"{name}" = {example}',
                 )
                 continue
-            problem = cron_problem(cron)
+            problem = cron_problem(cron) or zone_problem(zone)
             if problem is not None:
                 self.error(
                     "E710",
-                    f"`{cron}` is not a cron expression: {problem}",
+                    f"the schedule of `{name}` can't be read: {problem}",
                     "schedule",
                     name,
-                    hint="five fields, minute hour day month weekday, in UTC: "
+                    hint="five fields, minute hour day month weekday: "
                     '"0 9 * * *" is every day at 09:00, "*/30 8-20 * * mon-fri" every half '
-                    "hour of a working day",
+                    "hour of a working day; times are UTC unless a `timezone` is given",
                 )
                 continue
             if not path.is_file():
@@ -398,7 +427,7 @@ class _Reader:
                     hint="give the path of a .win file, relative to the configuration's folder",
                 )
                 continue
-            jobs[path] = cron
+            jobs[path] = Schedule(cron, zone)
         return jobs
 
     def _check_timezone(self, name: str) -> None:

@@ -54,9 +54,12 @@ def _number(text: str, low: int, high: int) -> int:
     return int(text)
 
 
-def trigger(cron: str):
-    """The APScheduler trigger of a five-field crontab expression, in UTC; :class:`CronError`
-    when the expression can't be read, :class:`ImportError` without APScheduler."""
+def trigger(cron: str, timezone: str = "UTC"):
+    """The APScheduler trigger of a five-field crontab expression read in ``timezone`` (an
+    IANA name); :class:`CronError` when the expression can't be read, :class:`ImportError`
+    without APScheduler."""
+    from zoneinfo import ZoneInfo
+
     from apscheduler.triggers.cron import CronTrigger
 
     fields = cron.split()
@@ -70,7 +73,7 @@ def trigger(cron: str):
             day=day,
             month=month,
             day_of_week=weekdays(weekday),
-            timezone=UTC,
+            timezone=ZoneInfo(timezone),
         )
     except (ValueError, TypeError) as error:
         raise CronError(str(error).rstrip(".")) from None
@@ -81,6 +84,9 @@ def next_time(cron_trigger, after: datetime, previous: datetime | None = None) -
 
     >>> next_time(trigger("0 9 * * 1"), datetime(2026, 11, 22, tzinfo=UTC)).isoformat()
     '2026-11-23T09:00:00+00:00'
+    >>> bucharest = trigger("0 9 * * *", "Europe/Bucharest")  # UTC+2 in winter, +3 in summer
+    >>> [next_time(bucharest, datetime(2026, m, 1, tzinfo=UTC)).hour for m in (1, 7)]
+    [7, 6]
     """
     found = cron_trigger.get_next_fire_time(previous, after)
     return found.astimezone(UTC) if found is not None else None

@@ -36,11 +36,12 @@ class Job:
 
     campaign: Path
     cron: str
+    timezone: str
     trigger: object
 
     @classmethod
-    def of(cls, campaign: Path, cron: str) -> Job:
-        return cls(campaign, cron, trigger(cron))
+    def of(cls, campaign: Path, cron: str, timezone: str = "UTC") -> Job:
+        return cls(campaign, cron, timezone, trigger(cron, timezone))
 
 
 class Clock(Protocol):

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from tests.deliver.test_deferred import make_project
 from winlang.cli import cli
-from winlang.config import cron_problem, load_config
+from winlang.config import Schedule, cron_problem, load_config
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE = REPO / "docs" / "schedule.md"
@@ -52,7 +52,7 @@ def winlang(command: str) -> None:
 def test_the_configuration_block_loads(project):
     config, found = load_config(project / "winlang.toml")
     assert found == ()
-    assert config.schedule == {(project / "c.win").resolve(): "0 8 * * *"}
+    assert config.schedule == {(project / "c.win").resolve(): Schedule("0 8 * * *")}
 
 
 def test_the_transcript_is_what_the_scheduler_prints(project):

@@ -77,8 +77,9 @@ def test_a_bad_cron_expression_is_a_diagnostic_at_its_key(tmp_path):
     )
     _, found = load_config(config)
     assert [(d.code, d.line) for d in found] == [("E710", 2), ("E710", 3), ("E710", 4)]
-    assert "`0 25 * * *` is not a cron expression" in found[0].message
+    assert "`c.win` can't be read: `0 25 * * *` is not a cron expression" in found[0].message
     assert "(23)" in found[0].message and "minute hour day month weekday" in found[0].hint
+    assert "a table with `cron` and `timezone`" in found[2].message
     assert "`d.win` in [schedule] is not a campaign file" in found[1].message
     result = CliRunner().invoke(cli, ["schedule", "--config", str(config), "--once"])
     assert result.exit_code == 2 and "E710" in result.stderr
@@ -202,3 +203,35 @@ def test_without_a_schedule_the_command_says_how_to_write_one(tmp_path):
     project = make_project(tmp_path)
     result = schedule(project, "--once")
     assert result.exit_code == 2 and '"ladder.win" = "0 9 * * *"' in result.stderr
+
+
+def test_a_schedule_may_be_read_in_a_time_zone(tmp_path):
+    (tmp_path / "c.win").write_text('campaign "c"\n', encoding="utf-8")
+    config = tmp_path / "winlang.toml"
+    config.write_text(
+        '[schedule]\n"c.win" = { cron = "0 9 * * *", timezone = "Europe/Bucharest" }\n',
+        encoding="utf-8",
+    )
+    loaded, found = load_config(config)
+    assert found == ()
+    (entry,) = loaded.schedule.values()
+    job = Job.of(tmp_path / "c.win", entry.cron, entry.timezone)
+    ran = []
+
+    class Recorder:
+        def run(self, campaign, now, only_deferred):
+            ran.append(now.isoformat())
+
+        def next_due(self, campaign):
+            return None
+
+    start = datetime(2026, 3, 28, tzinfo=UTC)  # the EU clocks go forward on the 29th
+    Scheduler([job], Recorder(), TravelClock(start), datetime(2026, 3, 31, tzinfo=UTC)).serve()
+    assert ran == ["2026-03-28T07:00:00+00:00", "2026-03-29T06:00:00+00:00",
+                   "2026-03-30T06:00:00+00:00"]  # fmt: skip
+    config.write_text(
+        '[schedule]\n"c.win" = { cron = "0 9 * * *", timezone = "Europe/Bucuresti" }\n',
+        encoding="utf-8",
+    )
+    _, found = load_config(config)
+    assert [d.code for d in found] == ["E710"] and "unknown time zone" in found[0].message

@@ -98,8 +98,9 @@ def schedule(
     now_text: str | None, until_text: str | None, once: bool, config_path: Path | None
 ) -> None:
     """Run the campaigns listed under [schedule] in winlang.toml on their cron expressions
-    (UTC), and send each campaign's deferred messages when their quiet hours end. Only one
-    scheduler runs per state database; another waits and takes over if it stops."""
+    (UTC unless a timezone is given), and send each campaign's deferred messages when their
+    quiet hours end. Only one scheduler runs per state database; another waits and takes
+    over if it stops."""
     from ..schedule import Job, Keeper, Lease, Scheduler, TravelClock, WallClock
 
     start = clock(now_text) if now_text else None
@@ -118,7 +119,7 @@ def schedule(
         )
         sys.exit(2)
     try:
-        jobs = [Job.of(path, cron) for path, cron in project.config.schedule.items()]
+        jobs = [Job.of(path, s.cron, s.timezone) for path, s in project.config.schedule.items()]
     except ImportError:
         click.echo(
             "winlang: `winlang schedule` needs APScheduler: pip install 'winlang[schedule]'",
@@ -146,7 +147,7 @@ def schedule(
         _take(lease)
         with Keeper(lease) as keeper:
             for job in jobs:
-                click.echo(f"scheduled {job.campaign.name}: {job.cron} (UTC)")
+                click.echo(f"scheduled {job.campaign.name}: {job.cron} ({job.timezone})")
             Scheduler(jobs, runner, the_clock, until, keeper.lost.is_set).serve()
             if keeper.lost.is_set():
                 click.echo("winlang: another scheduler took the lock over; stopping", err=True)
