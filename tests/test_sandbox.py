@@ -59,7 +59,14 @@ def codes(findings: list[dict]) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "body_file", ["/proc/self/environ", "../../../etc/passwd", "/etc/hostname", "../../x.html"]
+    "body_file",
+    [
+        "/proc/self/environ",
+        "../../etc/passwd",
+        "../../../etc/passwd",
+        "/etc/hostname",
+        "../../x.html",
+    ],
 )
 def test_a_body_file_outside_the_project_is_refused(project, body_file):
     status, findings = check(project, body_file)
