@@ -123,12 +123,12 @@ def is_outbox_start(data: bytes) -> bool:
 
     >>> is_outbox_start(b""), is_outbox_start(b'{"idempotency_key": "c/r/1/0"}\\n')
     (True, True)
-    >>> is_outbox_start(b'{"idempotency_k'), is_outbox_start(b"[store]\\n")
-    (True, False)
+    >>> is_outbox_start(b'{"idempotency_k'), is_outbox_start(b"[store]\\n"), is_outbox_start(b"\\n")
+    (True, False, False)
     """
+    if not data:
+        return True  # an empty file: the outbox may start it
     line, newline, _ = data.partition(b"\n")
-    if not line.strip():
-        return not newline or not line  # an empty file; a blank first line is not ours
     try:
         value = json.loads(line)
     except ValueError:
