@@ -165,7 +165,7 @@ def test_a_state_that_cannot_be_opened_is_one_line(project):
         '[state]\nurl = "sqlite:////nonexistent/folder/state.db"\n', "utf-8"
     )
     result = ingest(project, write(project / "events.jsonl", GOOD[:1]))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr.startswith("winlang: can't open the state database")
     assert len(result.stderr.splitlines()) == 1
 

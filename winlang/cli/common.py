@@ -14,12 +14,13 @@ from ..evaluate import parse_now
 from ..project import Project, check_file, open_project
 from ..schema import SchemaError
 
-# Failures that are the user's data or setup, not a bug: one clear line, exit status 1.
+# Failures that are the user's data or setup, not a bug: one clear line, exit status 2.
 USER_ERRORS = (DataError, PushdownError, EngineError, SchemaError)
 
 
 def load_checked(path: Path, config_path: Path | None) -> tuple[Project, CheckedCampaign]:
-    """Check ``path``; on errors print them like `winlang check` does and exit 1."""
+    """Check ``path``; on errors print them like `winlang check` does and exit 1 (2 when
+    only the project's configuration or store is at fault)."""
     project = open_project(config_path)
     result = check_file(path, project)
     findings = sorted((*project.diagnostics, *result.diagnostics), key=sort_key)
@@ -28,7 +29,8 @@ def load_checked(path: Path, config_path: Path | None) -> tuple[Project, Checked
         for finding in errors or findings:
             click.echo(render_text(finding), err=True)
         click.echo(f"winlang: {path} has errors; fix them first (winlang check {path})", err=True)
-        sys.exit(1)
+        # 2 when the project itself (configuration, store, schema) can't be used; 1 for the file
+        sys.exit(2 if not any(f.is_error for f in result.diagnostics) else 1)
     return project, result.checked
 
 
@@ -50,9 +52,11 @@ def clock(now_text: str | None):
         ) from None
 
 
-def fail(error: Exception) -> None:
+def fail(error: Exception | str) -> None:
+    """One line; exit 2 when the project can't be used as it is (a store or state that
+    can't be read, data that does not fit, an engine that can't run it), 1 otherwise."""
     click.echo(f"winlang: {error}", err=True)
-    sys.exit(1)
+    sys.exit(2 if isinstance(error, USER_ERRORS) else 1)
 
 
 def ledger(project: Project):

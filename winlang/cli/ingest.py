@@ -1,8 +1,8 @@
 """``winlang ingest FILE``: store outside events (opens, clicks, purchases...) in the state.
 
 Exit codes: 0 every record stored or already there (or skipped with ``--skip-invalid``);
-1 invalid records (nothing stored), conflicting event ids, or a state that can't be opened;
-2 usage (no such file, a format that can't be told).
+1 invalid records (nothing stored), conflicting event ids, a file that can't be read;
+2 usage (no such file, a format that can't be told), a state that can't be opened.
 """
 
 from __future__ import annotations
