@@ -349,3 +349,11 @@ def test_findings_per_file_are_capped_in_every_format(folder: Path, output: str)
         assert result.output.count("E401") == 100
         (hidden,) = more.finditer(result.output)
     assert int(hidden[1].replace(",", "")) == UNKNOWN_PLACEHOLDERS - 100 + 1
+
+
+def test_a_number_of_4301_digits_in_the_config(folder: Path) -> None:
+    (folder / "a.win").write_text(CAMPAIGN)
+    (folder / "winlang.toml").write_text("[limits]\nsms_max_parts = " + "9" * 4301 + "\n")
+    result = check("a.win", "--schema", "schema.json")
+    assert result.exit_code == 1
+    assert "winlang.toml:2:17: error[E701]: invalid TOML: a number of more than" in result.output

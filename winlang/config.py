@@ -198,6 +198,10 @@ def load_config(path: Path | None) -> tuple[Config, tuple[Diagnostic, ...]]:
         span = Span(0, 0, line, column, line, column + 1)
         message = re.sub(r"\s*\(at line.*\)$", "", str(error))
         return Config(), (source.diagnostic("E701", f"invalid TOML: {message}", span),)
+    except ValueError:  # tomllib lets Python's own refusal through: an int of 4,301+ digits
+        where = _huge_integer(text)
+        message = "invalid TOML: a number of more than 4,300 digits"
+        return Config(), (source.diagnostic("E701", message, where),)
     prefix: tuple[str, ...] = ()
     if path.name == "pyproject.toml":
         document = document.get("tool", {}).get("winlang", {})
@@ -205,6 +209,15 @@ def load_config(path: Path | None) -> tuple[Config, tuple[Diagnostic, ...]]:
     reader = _Reader(_Locator(source), prefix, path.parent.resolve())
     config = reader.config(document, path)
     return _with_environment(config), tuple(reader.diagnostics)
+
+
+def _huge_integer(text: str) -> Span:
+    """Where the first run of more than 4,300 digits is."""
+    found = re.search(r"\d{4301,}", text)
+    start = found.start() if found else 0
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    return Span(0, 0, line, column, line, column + 1)
 
 
 def _display(path: Path) -> str:
