@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -121,6 +122,11 @@ def test_text_in_an_events_amount_is_refused_alike(tmp_path, engine):
     )
     assert result.exit_code == 2
     assert result.stderr == "winlang: `events.amount` holds 'abc', which is not a number\n"
+
+
+def test_the_engine_guide_shows_the_message_as_it_is():
+    guide = Path(__file__).resolve().parents[2] / "docs" / "engine.md"
+    assert f"```text\n{WRONG_TYPED}```" in guide.read_text(encoding="utf-8")
 
 
 def test_a_huge_wrong_value_is_shown_cut_short(tmp_path):
