@@ -64,3 +64,22 @@ def test_ids_that_look_like_numbers_stay_text_across_runs(tmp_path, engine):
     assert members == ["0042", "007"] and messages == {"007", "0042"}
     sent = [json.loads(line)["to"] for line in (tmp_path / "outbox" / "sms.jsonl").open()]
     assert sorted(sent) == ["+100", "+400"]
+
+
+def test_explain_takes_the_id_as_the_store_types_it(tmp_path):
+    _project(tmp_path)
+    _run(tmp_path, "sql", "2030-03-01T12:00:00Z")
+    explained = {}
+    for customer in ("007", "7"):
+        result = CliRunner().invoke(
+            cli,
+            [
+                *("explain", str(tmp_path / "ids.win"), "--customer", customer),
+                *("--now", "2030-03-02T12:00:00Z", "--config", str(tmp_path / "winlang.toml")),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        explained[customer] = result.stdout
+    assert explained["007"].startswith("customer 007 ")
+    assert "received t → true" in explained["007"]
+    assert "received t → false" in explained["7"]
