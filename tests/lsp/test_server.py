@@ -1,0 +1,363 @@
+"""``winlang lsp`` driven over stdio by a real LSP client (pytest-lsp), on the example
+campaigns of campaigns/ and their project (the repository's winlang.toml, which checks against
+campaigns/schema.json). One server serves the whole module."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+from click.testing import CliRunner
+
+pytest.importorskip("pygls", reason="the `lsp` extra is not installed")
+pytest_lsp = pytest.importorskip("pytest_lsp")
+
+from lsprotocol import types as lsp  # noqa: E402
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities  # noqa: E402
+
+from winlang.cli import cli  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+CAMPAIGNS = REPO / "campaigns"
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+BROKEN = """\
+campaign "broken"
+  link "https://shop.example.com/back"
+
+segment lapsed = days_since_purchase > 90
+let markets = ("KR", "MD")
+
+template coupon sms "{first_nme|Hi}, 15% off: {link}"
+
+rule coupon: when lapsed and contry in markets then send sms coupon
+rule again: when orders > "two" then send sms cupon
+"""
+
+
+@pytest_lsp.fixture(
+    scope="module",
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "winlang", "lsp"]),
+)
+async def client(lsp_client: LanguageClient):
+    params = lsp.InitializeParams(
+        capabilities=client_capabilities("visual-studio-code"),
+        root_uri=REPO.as_uri(),
+    )
+    await lsp_client.initialize_session(params)
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def open_document(client: LanguageClient, path: Path, text: str | None = None) -> str:
+    """Open ``path`` (with ``text`` instead of the file's, if given); return its URI once the
+    server has answered a request after it, so its diagnostics have arrived."""
+    uri = path.as_uri()
+    text = path.read_text(encoding="utf-8") if text is None else text
+    client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(
+            text_document=lsp.TextDocumentItem(uri=uri, language_id="winlang", version=1, text=text)
+        )
+    )
+    await client.text_document_hover_async(
+        lsp.HoverParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri),
+            position=lsp.Position(line=0, character=0),
+        )
+    )
+    return uri
+
+
+def position_of(text: str, needle: str, occurrence: int = 1, shift: int = 0) -> lsp.Position:
+    """The LSP position ``shift`` characters into the ``occurrence``-th ``needle``
+    (the texts used here are ASCII on the lines searched, or measured in UTF-16)."""
+    start = -1
+    for _ in range(occurrence):
+        start = text.index(needle, start + 1)
+    start += shift
+    line = text.count("\n", 0, start)
+    column = start - (text.rfind("\n", 0, start) + 1)
+    before = text[start - column : start]
+    return lsp.Position(line=line, character=len(before.encode("utf-16-le")) // 2)
+
+
+def doc(uri: str) -> lsp.TextDocumentIdentifier:
+    return lsp.TextDocumentIdentifier(uri=uri)
+
+
+# ---- diagnostics -----------------------------------------------------------------------------
+
+
+async def test_diagnostics_are_those_of_winlang_check(client: LanguageClient, tmp_path: Path):
+    broken = tmp_path / "broken.win"
+    broken.write_text(BROKEN, encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["check", str(broken), "--config", str(REPO / "winlang.toml"), "--format", "json"]
+    )
+    expected = sorted((d["code"], d["line"]) for d in orjson.loads(result.output))
+    assert {code for code, _ in expected} >= {"E201", "E202", "E401"}, expected
+
+    uri = await open_document(client, CAMPAIGNS / "lsp-broken.win", BROKEN)
+    found = client.diagnostics[uri]
+    assert sorted((d.code, d.range.start.line + 1) for d in found) == expected
+    misspelt = next(d for d in found if d.code == "E201")
+    assert misspelt.source == "winlang"
+    assert misspelt.severity == lsp.DiagnosticSeverity.Error
+    assert misspelt.range.start == position_of(BROKEN, "contry")
+    assert misspelt.range.end == position_of(BROKEN, "contry", shift=len("contry"))
+    assert "did you mean `country`?" in misspelt.message
+
+
+async def test_diagnostics_follow_every_change(client: LanguageClient):
+    uri = await open_document(client, CAMPAIGNS / "lsp-changes.win", BROKEN)
+    assert any(d.code == "E202" for d in client.diagnostics[uri])
+    fixed = BROKEN.replace("cupon", "coupon").replace("contry", "country")
+    fixed = fixed.replace("first_nme", "first_name").replace('"two"', "2")
+    client.text_document_did_change(
+        lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=fixed)],
+        )
+    )
+    await client.text_document_hover_async(
+        lsp.HoverParams(text_document=doc(uri), position=lsp.Position(line=0, character=0))
+    )
+    assert [d.code for d in client.diagnostics[uri]] == []
+
+    # a syntax error while typing, then an incremental edit that mends it
+    client.text_document_did_change(
+        lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=3),
+            content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=fixed + "when\n")],
+        )
+    )
+    await client.text_document_hover_async(
+        lsp.HoverParams(text_document=doc(uri), position=lsp.Position(line=0, character=0))
+    )
+    assert [d.code for d in client.diagnostics[uri]] == ["E108"]
+    last = fixed.count("\n")
+    client.text_document_did_change(
+        lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=4),
+            content_changes=[
+                lsp.TextDocumentContentChangePartial(
+                    range=lsp.Range(
+                        start=lsp.Position(line=last, character=0),
+                        end=lsp.Position(line=last, character=4),
+                    ),
+                    text="# when",
+                )
+            ],
+        )
+    )
+    await client.text_document_hover_async(
+        lsp.HoverParams(text_document=doc(uri), position=lsp.Position(line=0, character=0))
+    )
+    assert [d.code for d in client.diagnostics[uri]] == []
+
+
+async def test_ranges_count_utf16_units(client: LanguageClient):
+    text = (
+        'campaign "emoji"\n'
+        'template hi push "😀😀 {first_name} 안녕"\n'
+        "when orders > 1 then send push hi with x = ordrs\n"
+    )
+    uri = await open_document(client, CAMPAIGNS / "lsp-emoji.win", text)
+    text = text.replace("with x = ordrs", "with x = ordrs")
+    found = {d.code: d for d in client.diagnostics[uri]}
+    assert found["E201"].range.start == position_of(text, "ordrs")
+    # a hover on the placeholder after two emoji (four UTF-16 units) finds the field
+    hover = await client.text_document_hover_async(
+        lsp.HoverParams(text_document=doc(uri), position=position_of(text, "first_name", shift=2))
+    )
+    assert hover is not None and "(field) `first_name`: text" in hover.contents.value
+    assert hover.range.start == position_of(text, "first_name")
+
+
+# ---- completion ------------------------------------------------------------------------------
+
+
+async def complete(client: LanguageClient, uri: str, position: lsp.Position) -> dict[str, object]:
+    found = await client.text_document_completion_async(
+        lsp.CompletionParams(text_document=doc(uri), position=position)
+    )
+    items = found.items if isinstance(found, lsp.CompletionList) else found
+    return {item.label: item for item in items}
+
+
+async def test_completion_offers_fields_names_functions_and_keywords(client: LanguageClient):
+    path = CAMPAIGNS / "ladder-ko.win"
+    text = path.read_text(encoding="utf-8")
+    typing = text + "rule extra: when "
+    uri = await open_document(client, CAMPAIGNS / "lsp-complete.win", typing)
+    end = lsp.Position(line=typing.count("\n"), character=len("rule extra: when "))
+    items = await complete(client, uri, end)
+    assert items["first_name"].kind == lsp.CompletionItemKind.Field
+    assert items["first_name"].detail == "field: text"
+    assert items["days_since_purchase"].kind == lsp.CompletionItemKind.Property
+    assert "days_since(last_purchase_at)" in items["days_since_purchase"].detail
+    assert items["lapsed_30"].kind == lsp.CompletionItemKind.Variable
+    assert items["days_since"].kind == lsp.CompletionItemKind.Function
+    assert items["not"].kind == lsp.CompletionItemKind.Keyword
+
+
+async def test_completion_after_send_offers_that_channels_templates(client: LanguageClient):
+    text = (CAMPAIGNS / "ladder-ko.win").read_text(encoding="utf-8")
+    typing = text + "rule extra: when lapsed_30 then send sms "
+    uri = await open_document(client, CAMPAIGNS / "lsp-send.win", typing)
+    line = typing.count("\n")
+    items = await complete(
+        client, uri, lsp.Position(line=line, character=len(typing.split("\n")[-1]))
+    )
+    assert set(items) == {"survey", "contest", "coupon"}  # not coupon_push: that one is push
+    channels = await complete(
+        client, uri, lsp.Position(line=line, character=len("rule extra: when lapsed_30 then send "))
+    )
+    assert {"sms", "email", "push"} <= set(channels)
+    assert "survey" not in channels
+
+
+async def test_completion_of_events_and_placeholders(client: LanguageClient):
+    text = (CAMPAIGNS / "shopping-reminders.win").read_text(encoding="utf-8")
+    typing = text + 'template extra sms "Hi {'
+    uri = await open_document(client, CAMPAIGNS / "lsp-events.win", typing)
+    line = typing.count("\n")
+    placeholders = await complete(
+        client, uri, lsp.Position(line=line, character=len(typing.split("\n")[-1]))
+    )
+    assert {"first_name", "link", "days_since_purchase"} <= set(placeholders)
+    assert "when" not in placeholders
+    count = position_of(text, "count(view", shift=len("count("))
+    events = await complete(client, uri, count)
+    assert {"view", "purchase", "cart_add", "review"} <= set(events)  # cart_add: [events] types
+
+
+# ---- hover -----------------------------------------------------------------------------------
+
+
+async def hover_at(client: LanguageClient, uri: str, position: lsp.Position) -> str:
+    found = await client.text_document_hover_async(
+        lsp.HoverParams(text_document=doc(uri), position=position)
+    )
+    assert found is not None
+    return found.contents.value
+
+
+async def test_hover_shows_field_types_and_definitions(client: LanguageClient):
+    path = CAMPAIGNS / "ladder-ko.win"
+    text = path.read_text(encoding="utf-8")
+    uri = await open_document(client, path)
+    lifetime = await hover_at(client, uri, position_of(text, "lifetime_value", shift=3))
+    assert lifetime.startswith("(field) `lifetime_value`: number")
+    assert "schema.json" in lifetime
+    derived = await hover_at(client, uri, position_of(text, "days_since_purchase"))
+    assert derived.startswith("(derived field) `days_since_purchase`: number")
+    assert "days_since(last_purchase_at)" in derived
+    segment = await hover_at(client, uri, position_of(text, "lapsed_30", occurrence=2))
+    assert "(segment) `lapsed_30`: true/false" in segment
+    assert "segment lapsed_30 = days_since_purchase between 30 and 59" in segment
+
+
+async def test_hover_shows_a_templates_sms_encoding_and_parts(client: LanguageClient):
+    path = CAMPAIGNS / "ladder-ko.win"
+    text = path.read_text(encoding="utf-8")
+    uri = await open_document(client, path)
+    survey = await hover_at(client, uri, position_of(text, "send sms survey", shift=10))
+    assert survey.startswith("(template) `survey` on `sms`")
+    assert "설문 2문항" in survey
+    # as W501 measures it: UCS-2, 127 characters with the placeholders estimated, 2 parts
+    assert "SMS: UCS-2, 127 characters, 2 parts" in survey
+    # and over the template's text, the finding with its code's explanation
+    finding = await hover_at(client, uri, position_of(text, "설문 2문항"))
+    assert "warning W501" in finding
+    assert "**W501 — SMS longer than one part**" in finding
+
+
+# ---- navigation ------------------------------------------------------------------------------
+
+
+async def test_definition_of_a_segment_goes_to_its_line(client: LanguageClient):
+    path = CAMPAIGNS / "ladder-ko.win"
+    text = path.read_text(encoding="utf-8")
+    uri = await open_document(client, path)
+    found = await client.text_document_definition_async(
+        lsp.DefinitionParams(
+            text_document=doc(uri), position=position_of(text, "when lapsed_60", shift=6)
+        )
+    )
+    assert [(d.uri, d.range.start) for d in found] == [(uri, position_of(text, "lapsed_60"))]
+    derived = await client.text_document_definition_async(
+        lsp.DefinitionParams(
+            text_document=doc(uri), position=position_of(text, "days_since_purchase")
+        )
+    )
+    config = (REPO / "winlang.toml").read_text(encoding="utf-8")
+    assert [d.uri for d in derived] == [(REPO / "winlang.toml").as_uri()]
+    assert derived[0].range.start.line == config[: config.index("days_since_purchase =")].count(
+        "\n"
+    )
+
+
+async def test_references_of_a_template_list_its_uses(client: LanguageClient):
+    path = CAMPAIGNS / "winback-emails.win"
+    text = path.read_text(encoding="utf-8")
+    uri = await open_document(client, path)
+    found = await client.text_document_references_async(
+        lsp.ReferenceParams(
+            text_document=doc(uri),
+            position=position_of(text, "template hello", shift=10),
+            context=lsp.ReferenceContext(include_declaration=False),
+        )
+    )
+    lines = sorted(r.range.start.line for r in found)
+    hello, incentive, feedback = (
+        position_of(text, f"rule {name}:").line for name in ("hello", "incentive", "feedback")
+    )
+    # `not received hello`, `send email hello`; `received hello`, `not opened hello`;
+    # `opened hello`
+    assert lines == [hello, hello, incentive, incentive, feedback]
+    assert all(r.uri == uri for r in found)
+    rule = await client.text_document_references_async(
+        lsp.ReferenceParams(
+            text_document=doc(uri),
+            position=position_of(text, "rule hello", shift=6),
+            context=lsp.ReferenceContext(include_declaration=True),
+        )
+    )
+    assert [r.range.start.line for r in rule] == [hello]  # a rule is only declared
+
+
+# ---- quick fixes -----------------------------------------------------------------------------
+
+
+async def test_quick_fix_replaces_a_misspelt_field(client: LanguageClient):
+    text = (
+        'campaign "typo"\n'
+        'template hi sms "Hi {first_name}"\n'
+        "when lifetime_valu >= 500 then send sms hi\n"
+    )
+    uri = await open_document(client, CAMPAIGNS / "lsp-typo.win", text)
+    diagnostic = next(d for d in client.diagnostics[uri] if d.code == "E201")
+    actions = await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=doc(uri),
+            range=diagnostic.range,
+            context=lsp.CodeActionContext(diagnostics=[diagnostic]),
+        )
+    )
+    assert len(actions) == 1
+    action = actions[0]
+    assert action.kind == lsp.CodeActionKind.QuickFix
+    assert action.title == "Replace with `lifetime_value`"
+    (edit,) = action.edit.changes[uri]
+    assert edit.new_text == "lifetime_value"
+    assert (
+        edit.range
+        == diagnostic.range
+        == lsp.Range(
+            start=lsp.Position(line=2, character=5), end=lsp.Position(line=2, character=18)
+        )
+    )

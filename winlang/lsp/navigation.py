@@ -1,0 +1,63 @@
+"""Go to definition and find references: segments, lets, templates and rules within the
+file; derived fields and channels to where ``winlang.toml`` sets them up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import ast as A
+from ..config import Location
+from .analysis import Analysis
+from .symbols import DECLARED_KINDS, at, occurrences, same
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    path: Path
+    span: A.Span
+    text: str  # the file's text, to turn the span into the editor's positions
+
+
+def definition(analysis: Analysis, line: int, column: int) -> list[Target]:
+    """Where the name under (line, column) is declared."""
+    if analysis.campaign is None:
+        return []
+    found = occurrences(analysis.campaign)
+    here = at(found, line, column)
+    if here is None:
+        return []
+    if here.kind in DECLARED_KINDS:
+        return [
+            Target(analysis.path, o.span, analysis.source.text)
+            for o in same(found, here)
+            if o.declaration
+        ][:1]
+    config = analysis.project.config
+    if here.kind == "field" and here.name in config.fields:
+        return _in_config(analysis, config.fields[here.name].location)
+    if here.kind == "channel" and here.name in config.channels:
+        return _in_config(analysis, config.channels[here.name].location)
+    return []
+
+
+def references(analysis: Analysis, line: int, column: int, declaration: bool) -> list[Target]:
+    """Every place the file names what (line, column) names."""
+    if analysis.campaign is None:
+        return []
+    found = occurrences(analysis.campaign)
+    here = at(found, line, column)
+    if here is None:
+        return []
+    return [
+        Target(analysis.path, o.span, analysis.source.text)
+        for o in same(found, here)
+        if declaration or not o.declaration
+    ]
+
+
+def _in_config(analysis: Analysis, location: Location) -> list[Target]:
+    config = analysis.project.config
+    if config.path is None or location.span is None or location.source is None:
+        return []
+    return [Target(config.path, location.span, location.source.text)]
