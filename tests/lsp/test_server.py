@@ -361,3 +361,75 @@ async def test_quick_fix_replaces_a_misspelt_field(client: LanguageClient):
             start=lsp.Position(line=2, character=5), end=lsp.Position(line=2, character=18)
         )
     )
+
+
+# ---- recovery and robustness -----------------------------------------------------------------
+
+HALF_WRITTEN = """\
+campaign "half-written"
+segment big = lifetime_value > 100
+template hi sms "Hi {first_nme}"
+rule a: when big and orders > then send sms hi
+rule b: when orders > "two"
+        then send sms hi
+rule c: when contry = "KR" then send sms hi
+"""
+
+
+async def test_type_errors_show_while_another_rule_is_broken(
+    client: LanguageClient, tmp_path: Path
+):
+    uri = await open_document(client, CAMPAIGNS / "lsp-half.win", HALF_WRITTEN)
+    found = sorted((d.code, d.range.start.line + 1) for d in client.diagnostics[uri])
+    # the syntax error of rule a, and the checker's findings on everything else
+    assert found == [("E100", 4), ("E201", 7), ("E301", 5), ("E401", 3)]
+    # `winlang check` stops at the syntax error; the editor shows the rest too
+    half = tmp_path / "half.win"
+    half.write_text(HALF_WRITTEN, encoding="utf-8")
+    config = str(REPO / "winlang.toml")
+    result = CliRunner().invoke(cli, ["check", str(half), "--config", config, "--format", "json"])
+    assert [(d["code"], d["line"]) for d in orjson.loads(result.output)] == [("E100", 4)]
+
+
+async def test_the_server_survives_any_text_and_any_position(client: LanguageClient):
+    texts = ["", "\n\n\n", "when", '"unterminated', "template 😀 sms", "{ ( ) } ## \t\x0c"]
+    for number, text in enumerate(texts):
+        uri = await open_document(client, CAMPAIGNS / f"lsp-odd-{number}.win", text)
+        assert all(d.source == "winlang" for d in client.diagnostics[uri])
+        for line, character in ((0, 0), (0, 50), (9, 3)):
+            position = lsp.Position(line=line, character=character)
+            await client.text_document_hover_async(
+                lsp.HoverParams(text_document=doc(uri), position=position)
+            )
+            await client.text_document_completion_async(
+                lsp.CompletionParams(text_document=doc(uri), position=position)
+            )
+            await client.text_document_definition_async(
+                lsp.DefinitionParams(text_document=doc(uri), position=position)
+            )
+    failures = [m.message for m in client.log_messages if m.type == lsp.MessageType.Error]
+    assert failures == []
+
+
+async def test_closing_a_file_clears_its_findings(client: LanguageClient):
+    uri = await open_document(client, CAMPAIGNS / "lsp-close.win", BROKEN)
+    assert client.diagnostics[uri]
+    client.text_document_did_close(lsp.DidCloseTextDocumentParams(text_document=doc(uri)))
+    await client.text_document_hover_async(
+        lsp.HoverParams(
+            text_document=doc(await open_document(client, CAMPAIGNS / "ladder.win")),
+            position=lsp.Position(line=0, character=0),
+        )
+    )
+    assert list(client.diagnostics[uri]) == []
+
+
+async def test_a_file_outside_any_project_says_it_has_no_schema(
+    client: LanguageClient, tmp_path: Path
+):
+    uri = await open_document(
+        client, tmp_path / "alone.win", 'campaign "alone"\nwhen ordrs > 1 then send sms t\n'
+    )
+    codes = {d.code for d in client.diagnostics[uri]}
+    assert "W707" in codes  # no customer schema: field names were not checked
+    assert "E201" not in codes

@@ -8,7 +8,7 @@ the same code, on text that need not be saved yet.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import ast as A
@@ -32,17 +32,81 @@ class Analysis:
 
 
 def analyse(path: Path, text: str, project: Project) -> Analysis:
-    """Check ``text`` as the campaign file ``path`` of ``project``."""
+    """Check ``text`` as the campaign file ``path`` of ``project``: the findings of
+    ``winlang check``, and while the text has syntax errors, the findings of the rest."""
     source = SourceText(str(path), text)
     result = check_source(source, project, path.parent)
+    campaign = parse_only(text, path, project)
+    diagnostics = result.diagnostics
+    if campaign is None:
+        more = around_syntax_errors(text, path, project, diagnostics)
+        diagnostics = tuple(sorted((*diagnostics, *more), key=lambda d: (d.line, d.column)))
     return Analysis(
         path=path,
         source=source,
         project=project,
-        diagnostics=result.diagnostics,
-        campaign=parse_only(text, path, project),
+        diagnostics=diagnostics,
+        campaign=campaign,
         checked=result.checked,
     )
+
+
+MAX_ROUNDS = 8
+# Findings about what is missing or unused: a blanked line may hold what they miss.
+_ABOUT_ABSENCE = frozenset({"E601", "W211", "W408", "W610"})
+
+
+def is_syntax(diagnostic: Diagnostic) -> bool:
+    """E100–E113: the parser's findings (the checker's start at E201)."""
+    return re.fullmatch(r"E1\d\d", diagnostic.code) is not None
+
+
+def around_syntax_errors(
+    text: str, path: Path, project: Project, found: tuple[Diagnostic, ...]
+) -> list[Diagnostic]:
+    """The checker's findings on the rest of a text with syntax errors: the lines of each
+    syntax error are blanked (positions stay) until the text parses. A finding that the
+    blanking may have caused (a name declared there, a template sent there) is left out."""
+    lines = text.split("\n")
+    blanked: set[int] = set()
+    syntax = [d for d in found if is_syntax(d)]
+    for _ in range(MAX_ROUNDS):
+        grown = {n for d in syntax for n in range(d.line, d.end_line + 1)} - blanked
+        if not grown:  # the error is where an item that began earlier ends: blank upwards
+            first = min(d.line for d in syntax)
+            above = max((n for n in range(1, first) if n not in blanked), default=None)
+            if above is None:
+                return []
+            grown = {above}
+        blanked |= grown
+        masked = [_blank(line) if n in blanked else line for n, line in enumerate(lines, 1)]
+        source = SourceText(str(path), "\n".join(masked))
+        result = check_source(source, project, path.parent)
+        syntax = [d for d in result.diagnostics if is_syntax(d)]
+        if not syntax:
+            removed = " ".join(lines[n - 1] for n in blanked)
+            return [
+                replace(d, line_text=_line(lines, d.line))
+                for d in result.diagnostics
+                if d.code not in _ABOUT_ABSENCE and not _names_any(d, removed)
+            ]
+    return []
+
+
+def _blank(line: str) -> str:
+    return re.sub(r"[^\r]", " ", line)
+
+
+def _line(lines: list[str], number: int) -> str:
+    return lines[number - 1].removesuffix("\r") if 0 < number <= len(lines) else ""
+
+
+def _names_any(diagnostic: Diagnostic, removed: str) -> bool:
+    """Whether a finding about names quotes one that the blanked lines hold."""
+    if not diagnostic.code.startswith("E2"):
+        return False
+    quoted = re.findall(r"`([a-z_][a-z0-9_]*)`", diagnostic.message)
+    return any(re.search(rf"(?<![a-z0-9_]){q}(?![a-z0-9_])", removed) for q in quoted)
 
 
 def parse_only(text: str, path: Path, project: Project) -> A.CampaignFile | None:
