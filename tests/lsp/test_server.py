@@ -433,3 +433,38 @@ async def test_a_file_outside_any_project_says_it_has_no_schema(
     codes = {d.code for d in client.diagnostics[uri]}
     assert "W707" in codes  # no customer schema: field names were not checked
     assert "E201" not in codes
+
+
+async def fixes_for(client: LanguageClient, uri: str, code: str) -> list[lsp.CodeAction]:
+    diagnostic = next(d for d in client.diagnostics[uri] if d.code == code)
+    return await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=doc(uri),
+            range=diagnostic.range,
+            context=lsp.CodeActionContext(diagnostics=[diagnostic]),
+        )
+    )
+
+
+async def test_quick_fixes_inside_a_placeholder_and_for_upper_case(client: LanguageClient):
+    text = (
+        'campaign "typos"\n'
+        'template hi sms "😀 Hi {first_nme|there}"\n'
+        "when Orders > 1 then send sms hi\n"
+    )
+    uri = await open_document(client, CAMPAIGNS / "lsp-typos.win", text)
+    (placeholder,) = await fixes_for(client, uri, "E401")
+    (edit,) = placeholder.edit.changes[uri]
+    # only the name inside the braces, counted in UTF-16 after the emoji
+    assert (edit.range.start, edit.range.end, edit.new_text) == (
+        position_of(text, "first_nme"),
+        position_of(text, "first_nme", shift=len("first_nme")),
+        "first_name",
+    )
+    (case,) = await fixes_for(client, uri, "E106")
+    (edit,) = case.edit.changes[uri]
+    assert (edit.range.start, edit.new_text) == (position_of(text, "Orders"), "orders")
+    # a finding without a suggestion has no fix
+    none = 'campaign "none"\ntemplate t sms "x"\nwhen orders > 1 then send sms t\nsegment q = 1\n'
+    uri = await open_document(client, CAMPAIGNS / "lsp-nofix.win", none)
+    assert list(await fixes_for(client, uri, "E303") or []) == []

@@ -24,7 +24,7 @@ from ..diagnostics import Diagnostic, Severity
 from ..project import channel_diagnostics
 from . import completion, hover, navigation
 from .analysis import Analysis, Projects, analyse, parse_around
-from .fixes import replacement
+from .fixes import fix
 from .positions import Lines
 
 log = logging.getLogger(__name__)
@@ -190,18 +190,33 @@ def build_server(projects: Projects) -> WinlangServer:
     @guarded(list)
     def on_code_action(ls: WinlangServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
         uri = params.text_document.uri
+        text = ls.workspace.get_text_document(uri).source
+        lines = ls.lines(text)
         actions = []
         for diagnostic in params.context.diagnostics:
             if diagnostic.source != "winlang":
                 continue
+            start = lines.offset(
+                *lines.from_lsp(diagnostic.range.start.line, diagnostic.range.start.character)
+            )
+            end = lines.offset(
+                *lines.from_lsp(diagnostic.range.end.line, diagnostic.range.end.character)
+            )
             data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
-            new_text = replacement(data.get("hint")) or replacement(diagnostic.message)
-            if new_text is None:
+            message, _, hint = diagnostic.message.partition("\nhint: ")
+            found = fix(text[start:end], message, data.get("hint") or hint)
+            if found is None:
                 continue
-            edit = lsp.TextEdit(range=diagnostic.range, new_text=new_text)
+            edit = lsp.TextEdit(
+                range=lsp.Range(
+                    start=to_position(lines, text, start + found.start),
+                    end=to_position(lines, text, start + found.end),
+                ),
+                new_text=found.new_text,
+            )
             actions.append(
                 lsp.CodeAction(
-                    title=f"Replace with `{new_text}`",
+                    title=f"Replace with `{found.new_text}`",
                     kind=lsp.CodeActionKind.QuickFix,
                     diagnostics=[diagnostic],
                     is_preferred=True,
@@ -249,6 +264,14 @@ def to_range(lines: Lines, span) -> lsp.Range:
         start=lsp.Position(line=start[0], character=start[1]),
         end=lsp.Position(line=end[0], character=end[1]),
     )
+
+
+def to_position(lines: Lines, text: str, offset: int) -> lsp.Position:
+    """The editor's position of character ``offset`` of ``text``."""
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    found = lines.to_lsp(line, column)
+    return lsp.Position(line=found[0], character=found[1])
 
 
 def to_diagnostic(lines: Lines, finding: Diagnostic) -> lsp.Diagnostic:
