@@ -389,6 +389,13 @@ async def test_type_errors_show_while_another_rule_is_broken(
     config = str(REPO / "winlang.toml")
     result = CliRunner().invoke(cli, ["check", str(half), "--config", config, "--format", "json"])
     assert [(d["code"], d["line"]) for d in orjson.loads(result.output)] == [("E100", 4)]
+    # and hover and go to definition work on the rest of the file
+    sent = position_of(HALF_WRITTEN, "send sms hi", occurrence=3, shift=len("send sms "))
+    assert (await hover_at(client, uri, sent)).startswith("(template) `hi` on `sms`")
+    found = await client.text_document_definition_async(
+        lsp.DefinitionParams(text_document=doc(uri), position=sent)
+    )
+    assert [d.range.start for d in found] == [position_of(HALF_WRITTEN, "hi sms")]
 
 
 async def test_the_server_survives_any_text_and_any_position(client: LanguageClient):

@@ -29,6 +29,8 @@ class Analysis:
     diagnostics: tuple[Diagnostic, ...]
     campaign: A.CampaignFile | None  # None while the text has a syntax error
     checked: CheckedCampaign | None  # None while the campaign has errors
+    # the AST of the text, or while it has syntax errors, of the rest of it (positions kept)
+    outline: A.CampaignFile | None = None
 
 
 def analyse(path: Path, text: str, project: Project) -> Analysis:
@@ -38,8 +40,9 @@ def analyse(path: Path, text: str, project: Project) -> Analysis:
     result = check_source(source, project, path.parent)
     campaign = parse_only(text, path, project)
     diagnostics = result.diagnostics
+    outline = campaign
     if campaign is None:
-        more = around_syntax_errors(text, path, project, diagnostics)
+        more, outline = around_syntax_errors(text, path, project, diagnostics)
         diagnostics = tuple(sorted((*diagnostics, *more), key=lambda d: (d.line, d.column)))
     return Analysis(
         path=path,
@@ -48,6 +51,7 @@ def analyse(path: Path, text: str, project: Project) -> Analysis:
         diagnostics=diagnostics,
         campaign=campaign,
         checked=result.checked,
+        outline=outline,
     )
 
 
@@ -63,10 +67,11 @@ def is_syntax(diagnostic: Diagnostic) -> bool:
 
 def around_syntax_errors(
     text: str, path: Path, project: Project, found: tuple[Diagnostic, ...]
-) -> list[Diagnostic]:
-    """The checker's findings on the rest of a text with syntax errors: the lines of each
-    syntax error are blanked (positions stay) until the text parses. A finding that the
-    blanking may have caused (a name declared there, a template sent there) is left out."""
+) -> tuple[list[Diagnostic], A.CampaignFile | None]:
+    """The checker's findings on the rest of a text with syntax errors, and the rest's AST:
+    the lines of each syntax error are blanked (positions stay) until the text parses. A
+    finding that the blanking may have caused (a name declared there, a template sent there)
+    is left out."""
     lines = text.split("\n")
     blanked: set[int] = set()
     syntax = [d for d in found if is_syntax(d)]
@@ -76,7 +81,7 @@ def around_syntax_errors(
             first = min(d.line for d in syntax)
             above = max((n for n in range(1, first) if n not in blanked), default=None)
             if above is None:
-                return []
+                return [], None
             grown = {above}
         blanked |= grown
         masked = [_blank(line) if n in blanked else line for n, line in enumerate(lines, 1)]
@@ -85,12 +90,13 @@ def around_syntax_errors(
         syntax = [d for d in result.diagnostics if is_syntax(d)]
         if not syntax:
             removed = " ".join(lines[n - 1] for n in blanked)
-            return [
+            kept = [
                 replace(d, line_text=_line(lines, d.line))
                 for d in result.diagnostics
                 if d.code not in _ABOUT_ABSENCE and not _names_any(d, removed)
             ]
-    return []
+            return kept, parse_only(source.text, path, project)
+    return [], None
 
 
 def _blank(line: str) -> str:

@@ -29,7 +29,7 @@ def hover(analysis: Analysis, line: int, column: int) -> Hover | None:
     """The hover text for (line, column), or None when there is nothing to say."""
     parts: list[str] = []
     span: A.Span | None = None
-    campaign = analysis.campaign
+    campaign = analysis.outline
     if campaign is not None:
         occurrence = at(occurrences(campaign), line, column)
         if occurrence is not None and (text := describe(analysis, occurrence)):
@@ -63,7 +63,7 @@ def _finding(diagnostic: Diagnostic) -> str:
 
 def describe(analysis: Analysis, occurrence: Occurrence) -> str | None:
     """Markdown about what ``occurrence`` names."""
-    campaign = analysis.campaign
+    campaign = analysis.outline
     name = occurrence.name
     match occurrence.kind:
         case "field":
@@ -161,7 +161,7 @@ def _sms(analysis: Analysis, template: A.Template) -> str:
     fallback, when longer), a literal ``with`` value as itself and ``{link}`` as the rule's
     tracked link; the largest size is shown."""
     limits = analysis.project.config.limits
-    campaign = analysis.campaign
+    campaign = analysis.outline
     sites = [
         (rule, send)
         for rule in campaign.rules
@@ -189,7 +189,7 @@ def _estimate(
     analysis: Analysis, template: A.Template, rule: A.Rule | None, send: A.Send | None
 ) -> str:
     limits = analysis.project.config.limits
-    campaign = analysis.campaign
+    campaign = analysis.outline
     link = campaign.setting("link")
     params = {p.name.name: p.value for p in send.params} if send else {}
     values: dict[str, str] = {}

@@ -21,9 +21,9 @@ class Target:
 
 def definition(analysis: Analysis, line: int, column: int) -> list[Target]:
     """Where the name under (line, column) is declared."""
-    if analysis.campaign is None:
+    if analysis.outline is None:
         return []
-    found = occurrences(analysis.campaign)
+    found = occurrences(analysis.outline)
     here = at(found, line, column)
     if here is None:
         return []
@@ -43,9 +43,9 @@ def definition(analysis: Analysis, line: int, column: int) -> list[Target]:
 
 def references(analysis: Analysis, line: int, column: int, declaration: bool) -> list[Target]:
     """Every place the file names what (line, column) names."""
-    if analysis.campaign is None:
+    if analysis.outline is None:
         return []
-    found = occurrences(analysis.campaign)
+    found = occurrences(analysis.outline)
     here = at(found, line, column)
     if here is None:
         return []

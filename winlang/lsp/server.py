@@ -66,8 +66,8 @@ class WinlangServer(LanguageServer):
         path = Path(to_fs_path(uri) or uri)
         found = analyse(path, document.source, self.projects.for_file(path))
         self.analyses[uri] = found
-        if found.campaign is not None:
-            self.last_parsed[uri] = found.campaign
+        if found.outline is not None:
+            self.last_parsed[uri] = found.outline
         return found
 
 
@@ -132,7 +132,7 @@ def build_server(projects: Projects) -> WinlangServer:
         text = analysis.source.text
         line, column = ls.lines(text).from_lsp(params.position.line, params.position.character)
         campaign = (
-            analysis.campaign
+            analysis.outline
             or parse_around(text, line, analysis.path, analysis.project)
             or ls.last_parsed.get(uri)
         )
@@ -245,7 +245,7 @@ def publish(ls: WinlangServer, uri: str) -> None:
     )
     if config.path is None or config.source is None:
         return
-    channels = channels_sent_on(analysis.campaign) if analysis.campaign else []
+    channels = channels_sent_on(analysis.outline) if analysis.outline else []
     about_config = [*project.diagnostics, *channel_diagnostics(config, channels)]
     mine = [d for d in about_config if d.file == config.source.path]
     config_lines = ls.lines(config.source.text)
