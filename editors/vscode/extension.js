@@ -24,8 +24,10 @@ async function activate(context) {
         { scheme: "untitled", language: "winlang" },
       ],
       synchronize: {
-        // the project's configuration and schema change what a campaign may name
-        fileEvents: vscode.workspace.createFileSystemWatcher("**/{winlang.toml,*.json}"),
+        // the configuration, the schema and template files change what a campaign checks to
+        fileEvents: vscode.workspace.createFileSystemWatcher(
+          "**/{winlang.toml,pyproject.toml,*.json,*.html,*.txt}"
+        ),
       },
     }
   );

@@ -4,6 +4,7 @@ campaigns/schema.json). One server serves the whole module."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -475,3 +476,26 @@ async def test_quick_fixes_inside_a_placeholder_and_for_upper_case(client: Langu
     none = 'campaign "none"\ntemplate t sms "x"\nwhen orders > 1 then send sms t\nsegment q = 1\n'
     uri = await open_document(client, CAMPAIGNS / "lsp-nofix.win", none)
     assert list(await fixes_for(client, uri, "E303") or []) == []
+
+
+async def test_a_changed_schema_is_read_again(client: LanguageClient, tmp_path: Path):
+    (tmp_path / "winlang.toml").write_text('[store]\nschema = "schema.json"\n', encoding="utf-8")
+    schema = tmp_path / "schema.json"
+    schema.write_text('{"customers": {"id": "number", "phone": "text", "consent_sms": "bool"}}')
+    text = 'campaign "vip"\ntemplate t sms "Hi"\nwhen vip then send sms t\n'
+    uri = await open_document(client, tmp_path / "vip.win", text)
+    assert [d.code for d in client.diagnostics[uri]] == ["E201"]
+
+    schema.write_text(
+        '{"customers": {"id": "number", "phone": "text", "consent_sms": "bool", "vip": "bool"}}'
+    )
+    later = schema.stat().st_mtime_ns + 10**9  # a new time, however coarse the file system's
+    os.utime(schema, ns=(later, later))
+    client.workspace_did_change_watched_files(
+        lsp.DidChangeWatchedFilesParams(
+            changes=[lsp.FileEvent(uri=schema.as_uri(), type=lsp.FileChangeType.Changed)]
+        )
+    )
+    items = await complete(client, uri, lsp.Position(line=2, character=5))
+    assert items["vip"].detail == "field: bool"
+    assert list(client.diagnostics[uri]) == []

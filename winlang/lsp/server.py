@@ -60,11 +60,12 @@ class WinlangServer(LanguageServer):
     def analysis(self, uri: str) -> Analysis:
         """The document's analysis, made again when its text changed since."""
         document = self.workspace.get_text_document(uri)
-        known = self.analyses.get(uri)
-        if known is not None and known.source.text == document.source:
-            return known
         path = Path(to_fs_path(uri) or uri)
-        found = analyse(path, document.source, self.projects.for_file(path))
+        project = self.projects.for_file(path)  # opened again when its files changed
+        known = self.analyses.get(uri)
+        if known is not None and known.source.text == document.source and known.project is project:
+            return known
+        found = analyse(path, document.source, project)
         self.analyses[uri] = found
         if found.outline is not None:
             self.last_parsed[uri] = found.outline
@@ -120,6 +121,14 @@ def build_server(projects: Projects) -> WinlangServer:
         ls.analyses.pop(uri, None)
         ls.last_parsed.pop(uri, None)
         ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    @guarded(lambda: None)
+    def files_changed(ls: WinlangServer, params: lsp.DidChangeWatchedFilesParams) -> None:
+        """winlang.toml, a schema or a template file changed: check every open file again."""
+        for uri in list(ls.analyses):
+            ls.analyses.pop(uri, None)
+            publish(ls, uri)
 
     @server.feature(
         lsp.TEXT_DOCUMENT_COMPLETION,
