@@ -37,4 +37,7 @@ def lsp(schema_path: Path | None, stdio: bool, config_path: Path | None) -> None
         sys.exit(2)
     from ..lsp.server import serve
 
-    serve(config_path.resolve() if config_path else None, schema_path)
+    serve(
+        config_path.resolve() if config_path else None,
+        schema_path.resolve() if schema_path else None,
+    )
