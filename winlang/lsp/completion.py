@@ -31,7 +31,12 @@ _EVENT_FUNCTIONS = ("count", "sum", "last")
 def suggestions(before: str, project: Project, campaign: A.CampaignFile | None) -> list[Suggestion]:
     """The suggestions for a cursor after the text ``before`` (the document up to it)."""
     tokens = [t for t in _TOKENS.findall(before) if not t.startswith("#")]
-    if tokens and tokens[-1].startswith('"') and not _closed(tokens[-1]):
+    if (
+        tokens
+        and tokens[-1].startswith('"')
+        and not _closed(tokens[-1])
+        and before.endswith(tokens[-1])
+    ):
         return _in_text(tokens[-1], project)
     partial = _PARTIAL.search(before)
     if partial and tokens and tokens[-1] == partial[0]:
