@@ -499,3 +499,25 @@ async def test_a_changed_schema_is_read_again(client: LanguageClient, tmp_path: 
     items = await complete(client, uri, lsp.Position(line=2, character=5))
     assert items["vip"].detail == "field: bool"
     assert list(client.diagnostics[uri]) == []
+
+
+async def test_the_outline_lists_the_files_items(client: LanguageClient):
+    path = CAMPAIGNS / "ladder-ko.win"
+    text = path.read_text(encoding="utf-8")
+    uri = await open_document(client, path)
+    found = await client.text_document_document_symbol_async(
+        lsp.DocumentSymbolParams(text_document=doc(uri))
+    )
+    names = [(s.name, s.kind) for s in found]
+    assert names[0] == ("sms-reengagement-ladder-ko", lsp.SymbolKind.Module)
+    assert names[1:5] == [
+        ("lapsed_30", lsp.SymbolKind.Variable),
+        ("lapsed_60", lsp.SymbolKind.Variable),
+        ("lapsed_90", lsp.SymbolKind.Variable),
+        ("survey", lsp.SymbolKind.String),
+    ]
+    assert ("won_back", lsp.SymbolKind.Function) in names
+    rule = next(s for s in found if s.name == "coupon" and s.kind == lsp.SymbolKind.Function)
+    # a rule's range spans its lines; its name is where the cursor goes
+    assert rule.selection_range.start == position_of(text, "coupon:")
+    assert rule.range.end.line == position_of(text, "else send push").line

@@ -61,3 +61,35 @@ def _in_config(analysis: Analysis, location: Location) -> list[Target]:
     if config.path is None or location.span is None or location.source is None:
         return []
     return [Target(config.path, location.span, location.source.text)]
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """One item of the file's outline."""
+
+    name: str
+    kind: str  # campaign, segment, let, template, rule
+    span: A.Span  # the whole item
+    name_span: A.Span
+    detail: str
+
+
+def outline(analysis: Analysis) -> list[Declared]:
+    """The campaign, its segments, lets, templates and rules, in source order."""
+    campaign = analysis.outline
+    if campaign is None:
+        return []
+    found = []
+    for item in campaign.items:
+        match item:
+            case A.CampaignHeader(name=name, span=span):
+                found.append(Declared(name or "campaign", "campaign", span, span, "campaign"))
+            case A.Segment() | A.Let():
+                kind = "segment" if isinstance(item, A.Segment) else "let"
+                found.append(Declared(item.name.name, kind, item.span, item.name.span, kind))
+            case A.Template(name=name, channel=channel, span=span):
+                detail = f"{channel.name} template"
+                found.append(Declared(name.name, "template", span, name.span, detail))
+            case A.Rule(name=name, span=span):
+                found.append(Declared(name.name, "rule", span, name.span, "rule"))
+    return found

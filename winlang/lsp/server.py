@@ -41,6 +41,13 @@ COMPLETION_KINDS = {
     "function": lsp.CompletionItemKind.Function,
     "keyword": lsp.CompletionItemKind.Keyword,
 }
+SYMBOL_KINDS = {
+    "campaign": lsp.SymbolKind.Module,
+    "segment": lsp.SymbolKind.Variable,
+    "let": lsp.SymbolKind.Constant,
+    "template": lsp.SymbolKind.String,
+    "rule": lsp.SymbolKind.Function,
+}
 # Names of the file and the project before functions, functions before keywords.
 COMPLETION_ORDER = {"keyword": "2", "function": "1"}
 
@@ -191,6 +198,24 @@ def build_server(projects: Projects) -> WinlangServer:
         )
         found = navigation.references(analysis, line, column, params.context.include_declaration)
         return [to_location(ls, t) for t in found]
+
+    @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    @guarded(list)
+    def on_document_symbol(
+        ls: WinlangServer, params: lsp.DocumentSymbolParams
+    ) -> list[lsp.DocumentSymbol]:
+        analysis = ls.analysis(params.text_document.uri)
+        lines = ls.lines(analysis.source.text)
+        return [
+            lsp.DocumentSymbol(
+                name=item.name,
+                kind=SYMBOL_KINDS[item.kind],
+                range=to_range(lines, item.span),
+                selection_range=to_range(lines, item.name_span),
+                detail=item.detail,
+            )
+            for item in navigation.outline(analysis)
+        ]
 
     @server.feature(
         lsp.TEXT_DOCUMENT_CODE_ACTION,
