@@ -521,3 +521,18 @@ async def test_the_outline_lists_the_files_items(client: LanguageClient):
     # a rule's range spans its lines; its name is where the cursor goes
     assert rule.selection_range.start == position_of(text, "coupon:")
     assert rule.range.end.line == position_of(text, "else send push").line
+
+
+async def test_findings_about_the_configuration_show_on_it(client: LanguageClient, tmp_path: Path):
+    config = tmp_path / "winlang.toml"
+    config.write_text(
+        f'[store]\nschema = "{CAMPAIGNS / "schema.json"}"\n\n[limits]\nsms_max_part = 2\n',
+        encoding="utf-8",
+    )
+    text = 'campaign "c"\ntemplate t sms "Hi"\nwhen orders > 1 then send sms t\n'
+    uri = await open_document(client, tmp_path / "c.win", text)
+    assert list(client.diagnostics[uri]) == []
+    (finding,) = client.diagnostics[config.as_uri()]
+    assert finding.code == "W702"  # unknown configuration key, on its line
+    assert finding.range.start == lsp.Position(line=4, character=0)
+    assert "did you mean `sms_max_parts`?" in finding.message
