@@ -536,3 +536,25 @@ async def test_findings_about_the_configuration_show_on_it(client: LanguageClien
     assert finding.code == "W702"  # unknown configuration key, on its line
     assert finding.range.start == lsp.Position(line=4, character=0)
     assert "did you mean `sms_max_parts`?" in finding.message
+
+
+async def test_parameters_of_a_template(client: LanguageClient):
+    text = (CAMPAIGNS / "ladder-ko.win").read_text(encoding="utf-8")
+    typing = text + "rule extra: when lapsed_90 then send sms coupon with "
+    uri = await open_document(client, CAMPAIGNS / "lsp-params.win", typing)
+    line = typing.count("\n")
+    items = await complete(
+        client, uri, lsp.Position(line=line, character=len(typing.split("\n")[-1]))
+    )
+    assert set(items) == {"discount"}  # first_name is a field, link the campaign's
+    assert items["discount"].insert_text == "discount = "
+    # a comma elsewhere (a function's arguments) completes names as usual
+    typing = text + "segment other = coalesce(orders, "
+    uri = await open_document(client, CAMPAIGNS / "lsp-comma.win", typing)
+    end = lsp.Position(line=typing.count("\n"), character=len(typing.split("\n")[-1]))
+    assert "lifetime_value" in await complete(client, uri, end)
+    # and over the placeholder, what each send gives it
+    uri = await open_document(client, CAMPAIGNS / "ladder-ko.win")
+    hover = await hover_at(client, uri, position_of(text, "{discount}", shift=1))
+    assert hover.startswith("(parameter) `discount` of template `coupon`")
+    assert "- rule `coupon`: `with discount = 15`" in hover

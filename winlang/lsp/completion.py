@@ -10,14 +10,16 @@ from .. import ast as A
 from ..ast import VERB_EVENT_TYPES
 from ..check.expressions import STANDARD_EVENT_TYPES
 from ..check.functions import BUILTINS
-from ..parse.errors import KEYWORDS
+from ..check.templates import Placeholder, scan
+from ..parse.errors import ITEM_WORDS, KEYWORDS
 from ..project import Project
 
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:
     label: str
-    kind: str  # field, derived, segment, let, template, channel, event_type, keyword, function
+    kind: str  # field, derived, segment, let, template, channel, event_type, keyword, function,
+    # param
     detail: str
     insert_text: str | None = None
 
@@ -66,9 +68,40 @@ def suggestions(before: str, project: Project, campaign: A.CampaignFile | None) 
             Suggestion(f'"{e}"', "event_type", "event type", f'"{e}"')
             for e in _event_type_names(project)
         ]
-    if previous in ("segment", "let", "rule", "campaign", "with", ","):
-        return []  # a new name, or a parameter's
+    if previous in ("with", ",") and (parameters := _parameters(tokens, project, templates)):
+        return parameters
+    if previous in ("segment", "let", "rule", "campaign", "with"):
+        return []  # a new name
     return _everything(project, campaign)
+
+
+def _parameters(
+    tokens: list[str], project: Project, templates: tuple[A.Template, ...]
+) -> list[Suggestion]:
+    """After ``send <channel> <template> with`` (or a comma in its list): the template's
+    placeholders that no field fills, each a parameter the send must give."""
+    sends = [i for i, token in enumerate(tokens) if token == "send"]
+    if not sends or len(tokens) < sends[-1] + 4 or tokens[sends[-1] + 3] != "with":
+        return []
+    if ITEM_WORDS & set(tokens[sends[-1] :]):
+        return []  # that send belongs to an item before this one
+    name = tokens[sends[-1] + 2]
+    template = next((t for t in templates if t.name.name == name), None)
+    if template is None:
+        return []
+    texts = [template.body.value, template.subject.value if template.subject else ""]
+    wanted = [
+        found.name
+        for text in texts
+        for found in scan(text)
+        if isinstance(found, Placeholder)
+        and found.name not in project.fields.symbols
+        and found.name != "link"
+    ]
+    return [
+        Suggestion(name, "param", f"parameter of template {template.name.name}", f"{name} = ")
+        for name in dict.fromkeys(wanted)
+    ]
 
 
 def _closed(token: str) -> bool:

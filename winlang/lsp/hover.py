@@ -67,7 +67,7 @@ def describe(analysis: Analysis, occurrence: Occurrence) -> str | None:
     name = occurrence.name
     match occurrence.kind:
         case "field":
-            return _field(analysis, name)
+            return _field(analysis, name) or _parameter(analysis, name, occurrence.span)
         case "segment" | "let" | "rule":
             item = _declaration(campaign, occurrence.kind, name)
             if item is None:
@@ -120,6 +120,30 @@ def _field(analysis: Analysis, name: str) -> str | None:
         )
     source = _schema_source(analysis)
     return f"(field) `{name}`: {symbol.type}\n\na column of the customers table, {source}"
+
+
+def _parameter(analysis: Analysis, name: str, span: A.Span) -> str | None:
+    """A placeholder that no field fills: what each send of its template gives it."""
+    campaign = analysis.outline
+    template = next(
+        (t for t in campaign.templates if t.span.start <= span.start < t.span.end), None
+    )
+    if template is None:
+        return None
+    given = [
+        (rule, param)
+        for rule in campaign.rules
+        for send in sends_of(rule)
+        if send.template.name == template.name.name
+        for param in send.params
+        if param.name.name == name
+    ]
+    lines = [f"(parameter) `{name}` of template `{template.name.name}`, given by `with`"]
+    text = analysis.source.text
+    for rule, param in given:
+        value = text[param.value.span.start : param.value.span.end]
+        lines.append(f"- rule `{rule.name.name}`: `with {name} = {value}`")
+    return "\n".join(lines) if given else None
 
 
 def derived_type(analysis: Analysis, name: str):

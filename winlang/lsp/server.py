@@ -40,6 +40,7 @@ COMPLETION_KINDS = {
     "event_type": lsp.CompletionItemKind.EnumMember,
     "function": lsp.CompletionItemKind.Function,
     "keyword": lsp.CompletionItemKind.Keyword,
+    "param": lsp.CompletionItemKind.Variable,
 }
 SYMBOL_KINDS = {
     "campaign": lsp.SymbolKind.Module,
