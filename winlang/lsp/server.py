@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -336,4 +337,6 @@ def to_location(ls: WinlangServer, target: navigation.Target) -> lsp.Location:
 
 def serve(config_path: Path | None = None, schema_path: Path | None = None) -> None:
     """Run the server on standard input and output until the editor says exit."""
-    build_server(Projects(config_path, schema_path)).start_io()
+    protocol_out = sys.stdout.buffer
+    sys.stdout = sys.stderr  # a stray print (a plugin's, say) must not corrupt the protocol
+    build_server(Projects(config_path, schema_path)).start_io(sys.stdin.buffer, protocol_out)
