@@ -5,6 +5,7 @@ campaigns/schema.json). One server serves the whole module."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -558,3 +559,25 @@ async def test_parameters_of_a_template(client: LanguageClient):
     hover = await hover_at(client, uri, position_of(text, "{discount}", shift=1))
     assert hover.startswith("(parameter) `discount` of template `coupon`")
     assert "- rule `coupon`: `with discount = 15`" in hover
+
+
+async def test_fields_come_from_a_reachable_store(client: LanguageClient, tmp_path: Path):
+    with sqlite3.connect(tmp_path / "shop.db") as db:
+        db.execute(
+            "CREATE TABLE customers (id INTEGER PRIMARY KEY, first_name TEXT, phone TEXT, "
+            "consent_sms BOOLEAN, loyalty_points INTEGER)"
+        )
+        db.execute(
+            "CREATE TABLE events (id INTEGER PRIMARY KEY, customer_id INTEGER, type TEXT, "
+            "channel TEXT, campaign TEXT, template TEXT, occurred_at TIMESTAMP)"
+        )
+    (tmp_path / "winlang.toml").write_text('[store]\nurl = "sqlite:///shop.db"\n', "utf-8")
+    text = 'campaign "points"\ntemplate t sms "Hi"\nwhen loyalty_points > 100 then send sms t\n'
+    uri = await open_document(client, tmp_path / "points.win", text)
+    assert list(client.diagnostics[uri]) == []
+    items = await complete(client, uri, lsp.Position(line=2, character=5))
+    assert items["loyalty_points"].detail == "field: number"
+    assert "orders" not in items  # the example schema is not this project's
+    hover = await hover_at(client, uri, position_of(text, "loyalty_points"))
+    assert hover.startswith("(field) `loyalty_points`: number")
+    assert "from the store `sqlite:///" in hover
