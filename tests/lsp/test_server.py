@@ -220,6 +220,20 @@ async def test_completion_after_send_offers_that_channels_templates(client: Lang
     )
     assert {"sms", "email", "push"} <= set(channels)
     assert "survey" not in channels
+    # a space typed opens the list only where the words before narrow it
+    typed = lsp.CompletionContext(
+        trigger_kind=lsp.CompletionTriggerKind.TriggerCharacter, trigger_character=" "
+    )
+    for column, wanted in ((len("rule extra: when "), set()), (len(typing.split("\n")[-1]), None)):
+        found = await client.text_document_completion_async(
+            lsp.CompletionParams(
+                text_document=doc(uri),
+                position=lsp.Position(line=line, character=column),
+                context=typed,
+            )
+        )
+        labels = {item.label for item in found.items}
+        assert labels == (wanted if wanted is not None else set(items)), column
 
 
 async def test_completion_of_events_and_placeholders(client: LanguageClient):

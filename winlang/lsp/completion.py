@@ -30,8 +30,12 @@ _PARTIAL = re.compile(r"[a-z_][a-z0-9_]*$")
 _EVENT_FUNCTIONS = ("count", "sum", "last")
 
 
-def suggestions(before: str, project: Project, campaign: A.CampaignFile | None) -> list[Suggestion]:
-    """The suggestions for a cursor after the text ``before`` (the document up to it)."""
+def suggestions(
+    before: str, project: Project, campaign: A.CampaignFile | None, anywhere: bool = True
+) -> list[Suggestion]:
+    """The suggestions for a cursor after the text ``before`` (the document up to it).
+    Without ``anywhere`` (a space typed), only where the words before narrow the choice:
+    a channel after `send`, its templates after `send sms`, and so on."""
     tokens = [t for t in _TOKENS.findall(before) if not t.startswith("#")]
     if (
         tokens
@@ -70,8 +74,8 @@ def suggestions(before: str, project: Project, campaign: A.CampaignFile | None) 
         ]
     if previous in ("with", ",") and (parameters := _parameters(tokens, project, templates)):
         return parameters
-    if previous in ("segment", "let", "rule", "campaign", "with"):
-        return []  # a new name
+    if previous in ("segment", "let", "rule", "campaign", "with") or not anywhere:
+        return []  # a new name; or a space, after which anything may come
     return _everything(project, campaign)
 
 

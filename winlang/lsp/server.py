@@ -155,7 +155,9 @@ def build_server(projects: Projects) -> WinlangServer:
             or ls.last_parsed.get(uri)
         )
         before = text[: ls.lines(text).offset(line, column)]
-        found = completion.suggestions(before, analysis.project, campaign)
+        context = params.context
+        space = context is not None and context.trigger_character == " "
+        found = completion.suggestions(before, analysis.project, campaign, anywhere=not space)
         items = [
             lsp.CompletionItem(
                 label=s.label,
