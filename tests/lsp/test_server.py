@@ -310,6 +310,13 @@ async def test_definition_of_a_segment_goes_to_its_line(client: LanguageClient):
             text_document=doc(uri), position=position_of(text, "days_since_purchase")
         )
     )
+    column = await client.text_document_definition_async(
+        lsp.DefinitionParams(text_document=doc(uri), position=position_of(text, "lifetime_value"))
+    )
+    schema = (CAMPAIGNS / "schema.json").read_text(encoding="utf-8")
+    assert [(d.uri, d.range.start) for d in column] == [
+        ((CAMPAIGNS / "schema.json").as_uri(), position_of(schema, '"lifetime_value"'))
+    ]
     config = (REPO / "winlang.toml").read_text(encoding="utf-8")
     assert [d.uri for d in derived] == [(REPO / "winlang.toml").as_uri()]
     assert derived[0].range.start.line == config[: config.index("days_since_purchase =")].count(

@@ -31,9 +31,10 @@ class Analysis:
     checked: CheckedCampaign | None  # None while the campaign has errors
     # the AST of the text, or while it has syntax errors, of the rest of it (positions kept)
     outline: A.CampaignFile | None = None
+    schema_file: Path | None = None  # where the fields come from, when not the store
 
 
-def analyse(path: Path, text: str, project: Project) -> Analysis:
+def analyse(path: Path, text: str, project: Project, schema_file: Path | None = None) -> Analysis:
     """Check ``text`` as the campaign file ``path`` of ``project``: the findings of
     ``winlang check``, and while the text has syntax errors, the findings of the rest."""
     source = SourceText(str(path), text)
@@ -52,6 +53,7 @@ def analyse(path: Path, text: str, project: Project) -> Analysis:
         campaign=campaign,
         checked=result.checked,
         outline=outline,
+        schema_file=schema_file,
     )
 
 
@@ -153,9 +155,12 @@ class Projects:
         self._open[config] = (self._stamp(config, project), project)
         return project
 
+    def schema_file(self, project: Project) -> Path | None:
+        """The schema file the project's fields come from (None: the store's own)."""
+        return self.schema_path or project.config.store.schema
+
     def _stamp(self, config: Path | None, project: Project) -> tuple:
-        schema = self.schema_path or project.config.store.schema
-        return (_mtime(config), _mtime(schema))
+        return (_mtime(config), _mtime(self.schema_file(project)))
 
 
 def _mtime(path: Path | None) -> float | None:

@@ -3,11 +3,13 @@ file; derived fields and channels to where ``winlang.toml`` sets them up."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import ast as A
 from ..config import Location
+from ..diagnostics import SourceText
 from .analysis import Analysis
 from .symbols import DECLARED_KINDS, at, occurrences, same
 
@@ -36,6 +38,9 @@ def definition(analysis: Analysis, line: int, column: int) -> list[Target]:
     config = analysis.project.config
     if here.kind == "field" and here.name in config.fields:
         return _in_config(analysis, config.fields[here.name].location)
+    symbol = analysis.project.fields.symbols.get(here.name)
+    if here.kind == "field" and symbol is not None and symbol.kind == "field":
+        return _in_schema(analysis.schema_file, here.name)
     if here.kind == "channel" and here.name in config.channels:
         return _in_config(analysis, config.channels[here.name].location)
     return []
@@ -54,6 +59,21 @@ def references(analysis: Analysis, line: int, column: int, declaration: bool) ->
         for o in same(found, here)
         if declaration or not o.declaration
     ]
+
+
+def _in_schema(path: Path | None, name: str) -> list[Target]:
+    """A column's entry in the schema file (`winlang schema export`'s JSON)."""
+    if path is None:
+        return []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    customers = max(text.find('"customers"'), 0)
+    found = re.compile(rf'"{re.escape(name)}"\s*:').search(text, customers)
+    if found is None:
+        return []
+    return [Target(path, SourceText(str(path), text).span_at(found.start(), len(name) + 2), text)]
 
 
 def _in_config(analysis: Analysis, location: Location) -> list[Target]:

@@ -74,7 +74,7 @@ class WinlangServer(LanguageServer):
         known = self.analyses.get(uri)
         if known is not None and known.source.text == document.source and known.project is project:
             return known
-        found = analyse(path, document.source, project)
+        found = analyse(path, document.source, project, self.projects.schema_file(project))
         self.analyses[uri] = found
         if found.outline is not None:
             self.last_parsed[uri] = found.outline
