@@ -15,7 +15,7 @@ from ..diagnostics import Diagnostic
 from ..links import MESSAGE_ID_LENGTH, tracking_link
 from ..schema import safe_url
 from .analysis import Analysis
-from .explain import explain
+from .explanations import explain
 from .symbols import Occurrence, at, occurrences
 
 
