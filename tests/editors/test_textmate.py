@@ -103,6 +103,28 @@ def test_the_grammar_is_a_textmate_grammar() -> None:
         assert name
 
 
+def test_the_grammar_names_every_keyword_of_the_language() -> None:
+    """Without node too: each Lark keyword is a word of a keyword pattern (the test below
+    tokenises them)."""
+    grammar = json.loads(GRAMMAR.read_text(encoding="utf-8"))
+    patterns = [
+        rule["match"]
+        for group in ("keyword", "declaration", "send")
+        for rule in [
+            grammar["repository"][group],
+            *grammar["repository"][group].get("patterns", []),
+        ]
+        if "match" in rule
+    ]
+    words = {
+        w
+        for p in patterns
+        for group in re.findall(r"\(\?:([a-z|]+)\)", p)
+        for w in group.split("|")
+    }
+    assert keywords() - words == set(), "keywords the TextMate grammar lacks"
+
+
 def test_every_keyword_of_the_language_is_a_keyword(node_prefix: Path) -> None:
     words = sorted(keywords())
     assert {"campaign", "when", "then", "send", "within", "any"} <= set(words)
