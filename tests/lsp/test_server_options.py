@@ -41,3 +41,16 @@ async def test_a_file_outside_any_project_is_checked_against_the_schema(
     (finding,) = client.diagnostics[uri]
     assert finding.code == "E201"
     assert finding.message == "unknown name `ordrs`\nhint: did you mean `orders`?"
+
+
+async def test_positions_in_utf8_when_the_editor_asks_for_them(
+    client: LanguageClient, tmp_path: Path
+):
+    # Neovim offers UTF-8 first: columns count bytes, so `고객님` before the name takes 9
+    text = 'campaign "ko"\ntemplate t sms "고객님 {first_nme}"\nwhen orders > 1 then send sms t\n'
+    uri = await open_document(client, tmp_path / "ko.win", text)
+    (finding,) = client.diagnostics[uri]
+    assert finding.code == "E401"
+    before = text.split("\n")[1][: text.split("\n")[1].index("{first_nme}")]
+    assert finding.range.start == lsp.Position(line=1, character=len(before.encode("utf-8")))
+    assert finding.range.end.character - finding.range.start.character == len("{first_nme}")
