@@ -16,6 +16,7 @@ from .check import check
 from .demo import demo
 from .explain import explain_command
 from .ingest import ingest
+from .lsp import lsp
 from .plugins import plugins
 from .report import report
 from .run import run
@@ -38,6 +39,7 @@ cli.add_command(schema)
 cli.add_command(ingest)
 cli.add_command(report)
 cli.add_command(schedule)
+cli.add_command(lsp)
 
 
 def main() -> None:
