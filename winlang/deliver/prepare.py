@@ -17,6 +17,7 @@ from functools import cached_property
 import numpy as np
 
 from .. import ast as A
+from ..check.formats import DEFAULT_LOCALE
 from ..check.templates import Placeholder, scan
 from ..config import Channel as ChannelConfig
 from ..plan import ir
@@ -158,6 +159,7 @@ class Planner:
     usable: Mapping[str, np.ndarray]
     addresses: Mapping[str, np.ndarray]
     values: Mapping[ir.Node, np.ndarray]
+    locale: str = DEFAULT_LOCALE  # how placeholders format values
 
     @cached_property
     def link(self) -> str | None:
@@ -227,4 +229,5 @@ class Planner:
             occurrence=nth,
             variant=variant,
             key=key if attempt == 0 else f"{key}/{attempt}",
+            locale=self.locale,
         )

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..backends.base import RunContext, Source
 from ..check import CheckedCampaign
+from ..check.formats import campaign_locale
 from ..config import Config
 from ..evaluate import Evaluation, choose_backend
 from ..plan.lower import Lowering
@@ -108,6 +109,7 @@ def _planner(checked, evaluation, source, backend, config, state, inputs, outcom
         },
         addresses={name: _python(contact.address) for name, contact in inputs.contacts.items()},
         values=dict(zip(nodes, fetched, strict=True)),
+        locale=campaign_locale(campaign, config.locale),
     )
 
 
