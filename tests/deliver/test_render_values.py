@@ -82,6 +82,12 @@ def test_percent_and_number(locale: str, expected: str) -> None:
     assert _render("{p:percent} {n:number}", locale, p=0.15, n=1234.5678) == expected
 
 
+def test_percent_keeps_up_to_two_decimals() -> None:
+    assert _render("{a:percent} {b:percent} {c:percent}", a=0.125, b=1 / 3, c=1) == (
+        "12.5% 33.33% 100%"
+    )
+
+
 def test_dates_and_times_with_styles() -> None:
     moment = datetime(2026, 8, 5, 11, 26, 28)
     assert _render("{t:date}", "en_US", t=moment) == "Aug 5, 2026"

@@ -17,6 +17,7 @@ from .demo import demo
 from .explain import explain_command
 from .ingest import ingest
 from .plugins import plugins
+from .preview import preview
 from .report import report
 from .run import run
 from .schema import schema
@@ -36,6 +37,7 @@ cli.add_command(plugins)
 cli.add_command(schema)
 cli.add_command(ingest)
 cli.add_command(report)
+cli.add_command(preview)
 
 
 def main() -> None:

@@ -107,8 +107,10 @@ def formatted(value: object, spec: FormatSpec, locale: str) -> str:
                 return text_of(value)
             case "number":
                 return numbers.format_decimal(value, locale=where)
-            case "percent":
-                return numbers.format_percent(value, locale=where)
+            case "percent":  # up to 2 decimals, as needed: 12.5%, 33.33%, 15%
+                exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+                shown = exact.quantize(Decimal("0.0001"), ROUND_HALF_EVEN)
+                return numbers.format_percent(shown, locale=where, decimal_quantization=False)
             case "currency":
                 return numbers.format_currency(value, spec.currency, locale=where)
             case "date" if isinstance(value, datetime):

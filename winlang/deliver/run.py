@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..backends.base import RunContext, Source
+from ..backends.base import EmptyState, RunContext, Source
 from ..check import CheckedCampaign
 from ..check.formats import campaign_locale
 from ..config import Config
@@ -61,7 +61,7 @@ def deliver_campaign(
     ledger.start()
     try:
         ledger.release_dead_runs()
-        planner = _planner(checked, evaluation, source, backend, config, state, inputs, outcome)
+        planner = make_planner(checked, evaluation, source, backend, config, state, inputs, outcome)
         planned, already = _write_plan(ledger, planner, settings.plan_batch, progress)
         sent = [0]
 
@@ -80,12 +80,15 @@ def deliver_campaign(
         pool.close()
 
 
-def _planner(checked, evaluation, source, backend, config, state, inputs, outcome) -> Planner:
+def make_planner(checked, evaluation, source, backend, config, state, inputs, outcome) -> Planner:
+    """The planner of a run's messages; ``state`` may be None (no state yet: `preview`)."""
     campaign = checked.campaign
     lowering = Lowering(checked)
     arms = arm_specs(campaign, lowering, set(_fields(checked)))
     nodes = nodes_to_fetch(arms)
-    context = RunContext(now=evaluation.now, state=state.view())
+    context = RunContext(
+        now=evaluation.now, state=state.view() if state is not None else EmptyState()
+    )
     ids = evaluation.decisions.ids
     fetched = customer_values(source, backend, nodes, ids, context)
     texts = np.asarray(ids).astype(str)
