@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -12,21 +13,11 @@ from click.testing import CliRunner
 from winlang.cli import cli
 
 NOW = "2026-11-22T13:00:00Z"
-CAMPAIGN = """campaign "c"
-  audience country != "XX"
-  quiet hours 21:00 to 09:00
-  locale "ko_KR"
-  link "https://shop.example.com/back"
-
-template hi sms "{name|고객}님, 누적 {ltv:currency:KRW}, 마지막 구매 {last:date:long}: {link}"
-template hi_push push "{name|there}: {share:percent} off, last order {last|never}"
-template note email subject "For {name|you}: {ltv:number}"
-  body "<p>Hi {name|there} &amp; welcome</p><p><a href=\\"{link}\\">{ltv:currency:EUR}</a></p>"
-
-rule hello: when orders > 0 and orders < 10
-            then send sms hi else send push hi_push with share = 0.125
-rule big: when orders >= 10 then send email note
-"""
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "delivery.md"
+_SECTION = DOCS.read_text(encoding="utf-8").split("## Seeing the messages before a run")[1]
+# The campaign and the output shown in docs/delivery.md, so the page stays true.
+CAMPAIGN = re.search(r"```win\n(.*?)```", _SECTION, re.S)[1]
+SHOWN = re.search(r"```console\n\$ (.*?)\n(.*?)```", _SECTION, re.S)
 # id, name, orders, ltv, last, country, phone, consent_sms, token, consent_push, email,
 # consent_email, timezone
 CUSTOMERS = [
@@ -170,3 +161,20 @@ def test_a_held_out_customer_gets_nothing(project: Path) -> None:
     (project / "c.win").write_text(text, encoding="utf-8")
     found = preview_json(project, "--customer", "1")
     assert (found["1"]["rule"], found["1"]["reason"]) == ("hello", "holdout")
+
+
+def test_the_example_of_the_delivery_guide(project: Path) -> None:
+    command, output = SHOWN[1].split(), SHOWN[2]
+    assert command[:3] == ["winlang", "preview", "c.win"] and command[-2] == "--now"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "preview",
+            str(project / "c.win"),
+            *command[3:],
+            "--config",
+            str(project / "winlang.toml"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output == output
