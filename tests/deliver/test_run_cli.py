@@ -233,7 +233,7 @@ def test_a_misconfigured_channel_stops_the_run_before_anything_is_written(tmp_pa
     config = CONFIG + '[channels.sms]\nplugin = "webhook"\nurl = "ftp://nope"\n'
     project = make_project(tmp_path, config=config)
     result = run(project)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a project that can't be used
     assert "channel `sms` (webhook): `url` must be an http:// or https:// URL" in result.output
     assert "Traceback" not in result.output
     # refused with the project's other mistakes, before the state is even created

@@ -18,6 +18,7 @@ from .explain import explain_command
 from .ingest import ingest
 from .lsp import lsp
 from .plugins import plugins
+from .preview import preview
 from .report import report
 from .run import run
 from .schedule import schedule
@@ -40,6 +41,7 @@ cli.add_command(ingest)
 cli.add_command(report)
 cli.add_command(schedule)
 cli.add_command(lsp)
+cli.add_command(preview)
 
 
 def main() -> None:
