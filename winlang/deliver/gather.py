@@ -27,7 +27,7 @@ from ..policies.caps import CapLimit, History
 from ..policies.contact import ChannelContact
 from ..policies.suppressions import suppression_pairs
 from ..sources.normalize import naive_utc
-from ..state import State
+from ..state import State, not_own_work
 from ..state import tables as T
 
 
@@ -104,8 +104,10 @@ def policy_inputs(
         rule_index=decisions.rules,
         contacts=contacts,
         zones=values[-1] if zone_column in schema else None,
-        suppressions=suppression_pairs(source, state, evaluation.now, decisions.ids),
-        history=_history(state, evaluation.now, max(windows, default=0)),
+        suppressions=suppression_pairs(
+            source, state, evaluation.now, decisions.ids, campaign=campaign.name or ""
+        ),
+        history=_history(state, campaign.name or "", evaluation.now, max(windows, default=0)),
         holdout_percent=float(holdout) if holdout is not None else 0.0,
         cap=cap_limit,
         global_cap=global_cap,
@@ -124,8 +126,9 @@ def _setting(campaign: A.CampaignFile, key: str):
     return found.value if found is not None else None
 
 
-def _history(state: State | None, now: datetime, seconds: float) -> History:
-    """Messages sent within the longest cap window (nothing to count without a cap)."""
+def _history(state: State | None, campaign: str, now: datetime, seconds: float) -> History:
+    """Messages sent within the longest cap window (nothing to count without a cap), but
+    the campaign's own at ``now``: the work of this run, not its history."""
     if state is None or seconds <= 0:
         return History.empty()
     m = T.messages.c
@@ -133,7 +136,10 @@ def _history(state: State | None, now: datetime, seconds: float) -> History:
     with state.engine.connect() as connection:
         rows = connection.execute(
             sa.select(m.customer_id, m.campaign, m.sent_at).where(
-                m.status == "sent", m.sent_at >= since, m.sent_at <= naive_utc(now)
+                m.status == "sent",
+                m.sent_at >= since,
+                m.sent_at <= naive_utc(now),
+                not_own_work(m.campaign, m.sent_at, campaign, now),
             )
         ).all()
     if not rows:
