@@ -1,5 +1,5 @@
-"""Exactly once, with real processes: SIGKILL at random moments, a channel that dies after
-the provider accepted, and two runs of one campaign started together.
+"""Exactly once, with real processes: SIGKILL at chosen points of planning and sending, a
+channel that dies after the provider accepted, and two runs of one campaign started together.
 
 Every planned message must reach the outbox exactly once (counted per idempotency key), and
 the ledger must end with every message sent, whatever the interruptions.
@@ -8,12 +8,10 @@ the ledger must end with every message sent, whatever the interruptions.
 from __future__ import annotations
 
 import os
-import random
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
 import tomllib
 from collections import Counter
 from contextlib import closing
@@ -63,6 +61,7 @@ def make_project(
     return folder
 
 
+CRASH = "tests.deliver.crash_plugin"  # the CLI with kill points (WINLANG_DIE_AT)
 OUTBOX_SMS = '[channels.sms]\nplugin = "outbox"\npath = "outbox/sms.jsonl"\nbatch_size = 2\n'
 
 
@@ -92,8 +91,8 @@ def start(project: Path, module: str = "winlang", env: dict | None = None) -> su
     )
 
 
-def finish(project: Path) -> dict:
-    done = subprocess.run(command(project), cwd=ROOT, capture_output=True, timeout=300)
+def finish(project: Path, module: str = "winlang") -> dict:
+    done = subprocess.run(command(project, module), cwd=ROOT, capture_output=True, timeout=300)
     assert done.returncode == 0, done.stderr.decode()[-3000:]
     return orjson.loads(done.stdout)
 
@@ -138,36 +137,51 @@ def assert_exactly_once(project: Path) -> None:
     assert ledger(project, "SELECT count(*) FROM runs WHERE status = 'running'") == [(0,)]
 
 
-def test_sigkill_at_random_moments_then_a_rerun_delivers_each_message_once(tmp_path):
-    """Each run is killed at a random point of the work still left: while it writes the
-    plan (after a random number of ledger rows) or while it sends (after a random number of
-    outbox lines), so the kills land in every phase rather than before the work starts."""
-    sms = OUTBOX_SMS + "rate_per_second = 150\n"  # paced, so a kill can land mid-sending
-    project = make_project(tmp_path, sms, plan_batch=2)  # planning takes long enough to hit
+DYING_SMS = '[channels.sms]\nplugin = "dying-outbox"\npath = "outbox/sms.jsonl"\n'
+# Where each run in turn is killed (tests/deliver/crash_plugin.py): counted in that process,
+# so a kill lands at the same point on every run, under any load. Planning twice (the second
+# run passes the first one's slices again), then every moment of sending.
+KILLS = [
+    ("plan", 3),
+    ("plan", 9),
+    ("claimed", 1),
+    ("accepted", 2),
+    ("recorded", 3),
+    ("claimed", 2),
+    ("accepted", 5),
+    ("recorded", 1),
+    ("accepted", 1),
+]
+
+
+def test_sigkill_at_chosen_points_then_a_rerun_delivers_each_message_once(tmp_path):
+    """Each run is killed at a point chosen in advance: after a slice of the plan is
+    committed, after a claim, after the provider accepted a batch the ledger never heard of,
+    after a batch's results are committed. Each kill must land, and after the last one a
+    rerun leaves every message delivered once."""
+    project = make_project(tmp_path, DYING_SMS)  # 24 slices of 10 customers to plan
     total = len(expected_keys())
-    rng = random.Random(20261122)
-    interrupted = Counter()
-    while interrupted["sending"] < 7:
+    for point, count in KILLS:
+        before = _rows(project)
+        died = start(project, CRASH, {"WINLANG_DIE_AT": f"{point}:{count}"})
+        _, err = died.communicate(timeout=300)
+        assert died.returncode == -signal.SIGKILL, (point, count, err.decode()[-2000:])
         planned, sent = _rows(project), _lines(project)
-        if planned < total and interrupted["planning"] < 5:  # after a few more ledger rows
-            goal = planned + rng.randint(1, max(1, (total - planned) // 3))
-            phase, count = "planning", _rows
-        elif sent < total - 1:  # kill after a few more outbox lines, before the last one
-            phase, goal, count = "sending", min(sent + rng.randint(1, 30), total - 1), _lines
-        else:
-            break
-        process = start(project)
-        if _reaches(process, lambda: count(project), goal):  # noqa: B023 (called at once)
-            process.send_signal(signal.SIGKILL)
-            interrupted[phase] += 1
-        process.wait(timeout=60)
-    summary = finish(project)
+        if point == "plan":  # killed while planning: more of the plan, nothing sent yet
+            assert before < planned < total and sent == 0
+        else:  # killed while sending: all planned, not all sent
+            assert planned == total and sent < total
+    assert _lines(project) > 0
+    summary = finish(project, CRASH)
     assert_exactly_once(project)
     assert summary["delivery"]["failed"] == 0
-    assert interrupted["planning"] >= 3 and interrupted["sending"] >= 4, interrupted
+    assert ledger(project, "SELECT count(*) FROM runs WHERE status = 'abandoned'") == [
+        (len(KILLS),)
+    ]
 
 
 def _rows(project: Path) -> int:
+    """Firings in the ledger (0 before the state exists)."""
     if not (project / "state.db").exists():
         return 0
     with closing(sqlite3.connect(project / "state.db", timeout=30)) as db:
@@ -179,18 +193,6 @@ def _rows(project: Path) -> int:
 
 def _lines(project: Path) -> int:
     return sum(outbox_keys(project).values()) if (project / "outbox").exists() else 0
-
-
-def _reaches(process: subprocess.Popen, count, goal: int, timeout: float = 60) -> bool:
-    """Poll until ``count()`` reaches ``goal`` (True) or the process ends first (False)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
-        if count() >= goal:
-            return True
-        time.sleep(0.005)
-    raise AssertionError("the run made no progress")
 
 
 def test_a_channel_dying_after_the_provider_accepted_is_resent_once(tmp_path):
@@ -242,14 +244,15 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSI
 
 
 def test_ctrl_c_stops_cleanly_and_a_rerun_finishes(tmp_path):
-    project = make_project(tmp_path, OUTBOX_SMS + "rate_per_second = 100\n")
-    process = start(project)
-    assert _reaches(process, lambda: _lines(project), 20)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=60)
+    """SIGINT (Ctrl-C) raised in the run itself once the provider accepted its fifth batch."""
+    project = make_project(tmp_path, DYING_SMS)
+    env = {"WINLANG_DIE_AT": "accepted:5", "WINLANG_DIE_BY": "SIGINT"}
+    process = start(project, CRASH, env)
+    _, err = process.communicate(timeout=300)
     assert process.returncode == 130, err.decode()[-2000:]
     assert b"interrupted" in err and b"Traceback" not in err
+    assert _lines(project) >= 10  # five batches of two
     assert ledger(project, "SELECT status FROM runs") == [("failed",)]
     assert ledger(project, "SELECT count(*) FROM messages WHERE claimed_by IS NOT NULL") == [(0,)]
-    finish(project)
+    finish(project, CRASH)
     assert_exactly_once(project)
