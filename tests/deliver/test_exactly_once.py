@@ -256,3 +256,73 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_finishes(tmp_path):
     assert ledger(project, "SELECT count(*) FROM messages WHERE claimed_by IS NOT NULL") == [(0,)]
     finish(project, CRASH)
     assert_exactly_once(project)
+
+
+def test_rows_left_by_a_killed_run_never_block_the_campaign_after_it_changed(tmp_path):
+    """Killed once everything is planned; then the campaign drops its failovers, the config
+    drops the `chat` channel, and two planned rows are damaged by hand. The next run sends
+    the push messages through the push channel the campaign no longer names, fails the chat
+    ones and the damaged ones with their reasons, and delivers every other message once."""
+    chat = (
+        '[channels.chat]\nplugin = "outbox"\nkind = "chat"\naddress = "push_token"\n'
+        'consent = "consent_push"\npath = "outbox/chat.jsonl"\n'
+    )
+    project = make_project(tmp_path, DYING_SMS + chat)
+    first = (
+        CAMPAIGN.replace("send sms hi and", "send sms hi else send chat note and")
+        + 'template note chat "note for {first_name}"\n'
+    )
+    (project / "once.win").write_text(first, encoding="utf-8")
+    died = start(project, CRASH, {"WINLANG_DIE_AT": "plan:24"})  # the last slice: all planned
+    assert died.wait(timeout=300) == -signal.SIGKILL, died.stderr.read().decode()[-2000:]
+    by_channel = dict(ledger(project, "SELECT channel, count(*) FROM messages GROUP BY channel"))
+    assert by_channel["chat"] > 0 and by_channel["push"] > 0
+    (project / "once.win").write_text(  # no failover and no chat any more
+        "\n".join(
+            line.split(" else send")[0]
+            for line in CAMPAIGN.splitlines()
+            if not line.startswith("template extra")
+        ),
+        encoding="utf-8",
+    )
+    config = (project / "winlang.toml").read_text(encoding="utf-8").replace(chat, "")
+    (project / "winlang.toml").write_text(config, encoding="utf-8")
+    damaged = ["once/bye/1/0", "once/bye/2/0"]
+    _sql(
+        project,
+        f"UPDATE messages SET payload = '{{not json' WHERE idempotency_key = '{damaged[0]}'",
+    )
+    _sql(project, f"UPDATE messages SET attempts = 'two' WHERE idempotency_key = '{damaged[1]}'")
+    summaries = []
+    for _ in range(2):  # the second run finds nothing left, and no error either
+        done = subprocess.run(command(project, CRASH), cwd=ROOT, capture_output=True, timeout=300)
+        # exit 1 once `run` reports messages failed for good; never an internal error (3)
+        assert done.returncode in (0, 1), done.stderr.decode()[-3000:]
+        summaries.append(orjson.loads(done.stdout))
+    summary, again = summaries
+    assert again["delivery"]["failed"] == again["delivery"]["sent"] == 0
+    assert summary["delivery"]["failed_reasons"] == {
+        "channel_not_configured": by_channel["chat"],
+        "unreadable_row": 2,
+    }
+    failed = dict(
+        ledger(project, "SELECT idempotency_key, error FROM messages WHERE status = 'failed'")
+    )
+    assert failed[damaged[0]].startswith("unreadable ledger row: payload is not valid JSON")
+    assert failed[damaged[1]] == "unreadable ledger row: attempts is 'two', not a count"
+    chat_errors = {e for k, e in failed.items() if k not in damaged}
+    assert chat_errors == {"channel `chat` is not configured: add [channels.chat]"}
+    keys = outbox_keys(project)
+    assert {k for k, n in keys.items() if n > 1} == set()
+    sent = {
+        k for (k,) in ledger(project, "SELECT idempotency_key FROM messages WHERE status = 'sent'")
+    }
+    assert set(keys) == sent and len(sent) + len(failed) == sum(by_channel.values())
+    pushed = ledger(project, "SELECT idempotency_key FROM messages WHERE channel = 'push'")
+    assert len(pushed) == by_channel["push"] and {k for (k,) in pushed} <= sent
+
+
+def _sql(project: Path, statement: str) -> None:
+    with closing(sqlite3.connect(project / "state.db")) as db:
+        db.execute(statement)
+        db.commit()
