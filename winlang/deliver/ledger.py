@@ -7,7 +7,13 @@ The rules that make delivery exactly-once (see docs/delivery.md):
 * a run sends only the messages it *claimed*; a claim is taken with a conditional update, so
   two runs never hold the same message;
 * a run that dies leaves its claims behind; the next run releases them once the dead run is
-  known dead: its process is gone (same host) or its heartbeat is older than the lease.
+  known dead: its process is gone (same host) or its heartbeat is older than the lease;
+* what a run writes is stamped with its clock ``now`` (``planned_at``, ``sent_at``, list and
+  unsubscribe times), and what the campaign wrote at ``now`` is never history to a run at that
+  same ``now`` (:class:`winlang.state.LedgerView`): a rerun after a crash decides exactly as
+  the run it resumes, and sends what that run left;
+* a row that can't be sent as planned (damaged, or on a channel gone from the configuration)
+  is failed with its reason, never left to stop every later run.
 
 Times: ``now`` is the run's clock (``--now``; what rules and ``received`` see); claims,
 heartbeats and backoff use the wall clock. Both are stored as naive UTC.
