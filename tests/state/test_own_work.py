@@ -111,3 +111,20 @@ def _suppressions(state, campaign: str, now: datetime) -> set[tuple[str, str]]:
 def test_suppressions_leave_out_only_the_campaigns_own_unsubscribes_at_now(state):
     assert _suppressions(state, "c", NOW) == {("2", "sms"), ("4", "*"), ("5", "*")}
     assert ("1", "sms") in _suppressions(state, "c", NOW + timedelta(seconds=1))
+
+
+def test_a_sent_time_that_cant_be_read_counts_inside_the_cap_window(tmp_path):
+    state = open_state(f"sqlite:///{tmp_path / 'state.db'}")
+    with state.engine.begin() as connection:
+        run = connection.execute(
+            T.runs.insert().values(
+                campaign="c", now=AT, dry_run=False, status="running", started_at=AT
+            )
+        ).inserted_primary_key[0]
+        connection.execute(T.messages.insert(), [_message(run, "c", "7", EARLIER, EARLIER)])
+        # edited by hand: sorts inside the window, but is no time
+        connection.exec_driver_sql("UPDATE messages SET sent_at = '2026-11-22 0x:00'")
+    history = _history(state, "c", NOW + timedelta(hours=1), 86_400)
+    assert history.customer_ids.tolist() == ["7"]
+    assert history.sent_at.tolist() == [(NOW + timedelta(hours=1)).replace(tzinfo=None)]
+    state.engine.dispose()

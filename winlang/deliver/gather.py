@@ -26,7 +26,7 @@ from ..policies.apply import PolicyInputs, QuietWindow, rule_plan
 from ..policies.caps import CapLimit, History
 from ..policies.contact import ChannelContact
 from ..policies.suppressions import suppression_pairs
-from ..sources.normalize import naive_utc
+from ..sources.normalize import naive_utc, stored_time
 from ..state import State, not_own_work
 from ..state import tables as T
 
@@ -133,9 +133,10 @@ def _history(state: State | None, campaign: str, now: datetime, seconds: float) 
         return History.empty()
     m = T.messages.c
     since = naive_utc(now) - timedelta(seconds=seconds)
+    raw = sa.type_coerce(m.sent_at, sa.String)  # parsed below: a damaged row must not crash
     with state.engine.connect() as connection:
         rows = connection.execute(
-            sa.select(m.customer_id, m.campaign, m.sent_at).where(
+            sa.select(m.customer_id, m.campaign, raw).where(
                 m.status == "sent",
                 m.sent_at >= since,
                 m.sent_at <= naive_utc(now),
@@ -144,7 +145,9 @@ def _history(state: State | None, campaign: str, now: datetime, seconds: float) 
         ).all()
     if not rows:
         return History.empty()
-    ids, campaigns, times = zip(*rows, strict=True)
+    ids, campaigns, texts = zip(*rows, strict=True)
+    # a send whose time can't be read counts as sent at `now`: inside every cap's window
+    times = [stored_time(text) or naive_utc(now) for text in texts]
     return History(
         np.array(ids, dtype=str),
         np.array(campaigns, dtype=str),

@@ -32,7 +32,7 @@ import sqlalchemy as sa
 
 from .. import ast as A
 from ..errors import DataError
-from ..sources.normalize import naive_utc
+from ..sources.normalize import naive_utc, stored_time
 from ..state import State
 from ..state import tables as T
 from .model import Message
@@ -402,7 +402,7 @@ class Ledger:
         raw = sa.type_coerce(M.next_attempt_at, sa.String)
         with self.engine.connect() as connection:
             rows = connection.execute(sa.select(M.id, raw).where(*waiting)).all()
-        times = {id_: _time(value) for id_, value in rows}
+        times = {id_: stored_time(value) for id_, value in rows}
         unreadable = [id_ for id_, when in times.items() if when is None]
         if not unreadable:
             return min(times.values(), default=None)
@@ -413,16 +413,6 @@ class Ledger:
                 .values(next_attempt_at=None)
             )
         return self.wall()
-
-
-def _time(value: object) -> datetime | None:
-    """A stored time as naive UTC; None when it is not one."""
-    if isinstance(value, datetime):
-        return naive_utc(value)
-    try:
-        return naive_utc(datetime.fromisoformat(str(value)))
-    except ValueError:
-        return None
 
 
 def _alive(run_id: int, pid: int) -> bool:
