@@ -10,7 +10,10 @@
 - ``recorded:N``: right after the results of the N-th batch are committed.
 
 Counts are per process and the kill is synchronous, so the point is the same on every run
-and under any load. ``WINLANG_DIE_BY=SIGINT`` sends Ctrl-C's signal instead of SIGKILL;
+and under any load. ``WINLANG_DIE_BY=SIGINT`` sends Ctrl-C's signal instead of SIGKILL, at
+a point the main thread reaches (``plan``, ``claimed``, ``recorded``): there ``os.kill`` runs
+the handler before it returns, where from a sending thread the KeyboardInterrupt would come
+at some later bytecode of the main thread (even inside a finalizer, which drops it).
 ``WINLANG_DIE_ON_BATCH=N`` is ``accepted:N``. The ``dying-outbox`` plugin is an outbox
 (``batch_size`` setting, 2 by default) that can die so.
 """
@@ -45,11 +48,13 @@ def kill_point() -> tuple[str, int] | None:
     point, count = chosen.split(":")
     if point not in POINTS:
         raise SystemExit(f"WINLANG_DIE_AT: {point!r} is not one of {', '.join(POINTS)}")
+    if os.environ.get("WINLANG_DIE_BY", "SIGKILL") != "SIGKILL" and point == "accepted":
+        raise SystemExit("WINLANG_DIE_BY: only SIGKILL at `accepted` (a sending thread)")
     return point, int(count)
 
 
 def reached(point: str) -> None:
-    """Count one more ``point``; SIGKILL this process when it is the chosen one."""
+    """Count one more ``point``; signal this process when it is the chosen one."""
     with _LOCK:  # sending threads reach `accepted` and `recorded` concurrently
         _COUNTS[point] += 1
         if kill_point() == (point, _COUNTS[point]):

@@ -244,9 +244,9 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSI
 
 
 def test_ctrl_c_stops_cleanly_and_a_rerun_finishes(tmp_path):
-    """SIGINT (Ctrl-C) raised in the run itself once the provider accepted its fifth batch."""
+    """SIGINT (Ctrl-C) raised in the run itself once its fifth batch is recorded."""
     project = make_project(tmp_path, DYING_SMS)
-    env = {"WINLANG_DIE_AT": "accepted:5", "WINLANG_DIE_BY": "SIGINT"}
+    env = {"WINLANG_DIE_AT": "recorded:5", "WINLANG_DIE_BY": "SIGINT"}
     process = start(project, CRASH, env)
     _, err = process.communicate(timeout=300)
     assert process.returncode == 130, err.decode()[-2000:]
