@@ -3,7 +3,8 @@ the same ``now``, leave the same ledger and outbox as one run that was never int
 
 The campaign is one whose decisions would change if a run counted its own work as history:
 `give_up` fires for customers who *received* `hi`, `welcome` for those *in the list* `hi`
-adds them to, and the campaign's cap counts messages sent. Every kill runs in a real process
+adds them to, `leave` for those in that list since the day before (and takes them out), and
+the campaign's cap counts messages sent. Every kill runs in a real process
 (tests/deliver/crash_plugin.py) at a point chosen by hypothesis; the uninterrupted run is
 made once, on a copy of the same project.
 """
@@ -23,18 +24,24 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.deliver.test_exactly_once import ROOT, command, start
+from tests.deliver.test_exactly_once import NOW, ROOT, command, start
 
 CAMPAIGN = """campaign "resume"
   cap 1 per 7 days
 template hi sms "hi {first_name}"
 template bye sms "bye {first_name}"
 template extra push "more for {first_name}"
+rule leave:   when in list "greeted" and orders = 4 then send sms bye and remove from list "greeted"
 rule hi:      when orders > 2 then send sms hi and add to list "greeted"
 rule bye:     when orders <= 1 then send sms bye else send push extra
 rule give_up: when received hi then unsubscribe from sms
 rule welcome: when in list "greeted" then send push extra
 """
+# The day before, another campaign put some customers in the list `leave` takes them out of.
+ONBOARDING = """campaign "onboarding"
+rule join: when orders = 4 and id < 70 then add to list "greeted"
+"""
+DAY_BEFORE = "2026-11-21T12:00:00Z"
 CUSTOMERS = 120
 CONFIG = """[store]
 url = "sqlite:///shop.db"
@@ -54,9 +61,10 @@ path = "outbox/push.jsonl"
 batch_size = 4
 """
 CRASH = "tests.deliver.crash_plugin"
-# 6 slices to plan; about 20 batches and 10 claims to send: kill points inside those ranges
+# 5 slices of matched customers to plan; about 20 batches and 10 claims to send: kill points
+# inside those ranges (one past what is left lets the run finish, which must also be fine)
 KILL = st.one_of(
-    st.tuples(st.just("plan"), st.integers(1, 6)),
+    st.tuples(st.just("plan"), st.integers(1, 5)),
     st.tuples(st.just("claimed"), st.integers(1, 8)),
     st.tuples(st.just("accepted"), st.integers(1, 16)),
     st.tuples(st.just("recorded"), st.integers(1, 16)),
@@ -84,8 +92,11 @@ def make_project(folder: Path) -> Path:
     return folder
 
 
-def run_to_the_end(project: Path) -> dict:
-    done = subprocess.run(command(project, CRASH), cwd=ROOT, capture_output=True, timeout=300)
+def run_to_the_end(project: Path, campaign: str = "once.win", now: str = NOW) -> dict:
+    line = command(project, CRASH)
+    line[line.index(str(project / "once.win"))] = str(project / campaign)
+    line[line.index("--now") + 1] = now
+    done = subprocess.run(line, cwd=ROOT, capture_output=True, timeout=300)
     assert done.returncode == 0, done.stderr.decode()[-3000:]
     return orjson.loads(done.stdout)
 
@@ -124,7 +135,11 @@ def decisions(summary: dict) -> list[tuple[str, int]]:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
-    return make_project(tmp_path_factory.mktemp("resume") / "template")
+    project = make_project(tmp_path_factory.mktemp("resume") / "template")
+    (project / "onboarding.win").write_text(ONBOARDING, encoding="utf-8")
+    joined = run_to_the_end(project, "onboarding.win", DAY_BEFORE)
+    assert joined["rules"][0]["matched"] > 0
+    return project
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +154,7 @@ def test_the_campaign_reads_its_own_history(uninterrupted):
     """The property below can only fail if the rules read the ledger: they must fire."""
     summary, result = uninterrupted
     matched = dict(decisions(summary))
-    assert matched["hi"] > 0 and matched["bye"] > 0
+    assert matched["hi"] > 0 and matched["bye"] > 0 and matched["leave"] > 0
     statuses = Counter(row[9] for row in result["messages"])
     assert statuses["sent"] > 0 and set(statuses) <= {"sent", "done"}
     assert result["skips"]  # no-consent customers: the last run's skips are compared too

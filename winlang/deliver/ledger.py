@@ -328,17 +328,50 @@ class Ledger:
                     )
                 else:
                     removes.append({"name": action.list_name, "customer": f.customer_id})
+            self._rejoin(connection, adds)
             _insert_ignoring(connection, T.list_members, adds)
             _insert_ignoring(connection, T.suppressions, unsubscribes)
-            if removes:
-                lm = T.list_members.c
-                connection.execute(
-                    T.list_members.delete().where(
-                        lm.list_name == sa.bindparam("name"),
-                        lm.customer_id == sa.bindparam("customer"),
-                    ),
-                    removes,
-                )
+            self._leave(connection, removes)
+
+    def _rejoin(self, connection: sa.Connection, adds: list[dict[str, object]]) -> None:
+        """Former members added again: a member from now on; a removal this very run made
+        is simply undone (the customer was a member before it)."""
+        if not adds:
+            return
+        lm = T.list_members.c
+        undone = sa.and_(lm.removed_at == self.now, lm.removed_by == self.campaign)
+        connection.execute(
+            T.list_members.update()
+            .where(
+                lm.list_name == sa.bindparam("name"),
+                lm.customer_id == sa.bindparam("customer"),
+                lm.removed_at.is_not(None),
+            )
+            .values(
+                added_at=sa.case((undone, lm.added_at), else_=self.now),
+                campaign=sa.case((undone, lm.campaign), else_=self.campaign),
+                removed_at=None,
+                removed_by=None,
+            ),
+            [{"name": a["list_name"], "customer": a["customer_id"]} for a in adds],
+        )
+
+    def _leave(self, connection: sa.Connection, removes: list[dict[str, object]]) -> None:
+        """Members removed: kept with the time and campaign of the removal, so a run at this
+        same clock still sees the list as it was before (:class:`winlang.state.LedgerView`)."""
+        if not removes:
+            return
+        lm = T.list_members.c
+        connection.execute(
+            T.list_members.update()
+            .where(
+                lm.list_name == sa.bindparam("name"),
+                lm.customer_id == sa.bindparam("customer"),
+                lm.removed_at.is_(None),
+            )
+            .values(removed_at=self.now, removed_by=self.campaign),
+            removes,
+        )
 
     # ---- sending ---------------------------------------------------------------------
 
