@@ -199,7 +199,7 @@ def test_an_outbox_may_not_write_the_configuration(project):
     make_store(project)
     (project / "campaigns" / "c.win").write_text(campaign("templates/hi.html"), encoding="utf-8")
     result = run(project, '[channels.email]\nplugin = "outbox"\npath = "winlang.toml"\n')
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output  # a project that can't be used
     assert "E708" in result.output and "is not a .jsonl file" in result.output
     before = (project / "winlang.toml").read_text(encoding="utf-8")
     assert "idempotency_key" not in before  # nothing was appended
