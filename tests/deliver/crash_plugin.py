@@ -13,7 +13,7 @@ Counts are per process and the kill is synchronous, so the point is the same on 
 and under any load. ``WINLANG_DIE_BY=SIGINT`` sends Ctrl-C's signal instead of SIGKILL, at
 a point the main thread reaches (``plan``, ``claimed``, ``recorded``): there ``os.kill`` runs
 the handler before it returns, where from a sending thread the KeyboardInterrupt would come
-at some later bytecode of the main thread (even inside a finalizer, which drops it).
+at some later bytecode of the main thread.
 ``WINLANG_DIE_ON_BATCH=N`` is ``accepted:N``. The ``dying-outbox`` plugin is an outbox
 (``batch_size`` setting, 2 by default) that can die so.
 """
@@ -92,7 +92,10 @@ class Plugin:
 
 
 def install() -> None:
-    """Wrap the ledger's commits with the kill points and register ``dying-outbox``."""
+    """Wrap the ledger's commits with the kill points and register ``dying-outbox``. Ctrl-C
+    raises KeyboardInterrupt as in a terminal, even where this process inherited SIGINT as
+    ignored (a background job of a shell, some CI runners) and Python left it so."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     Ledger.record_plan = _after(Ledger.record_plan, "plan")
     Ledger.claim = _after(Ledger.claim, "claimed")
     Ledger.apply = _after(Ledger.apply, "recorded")

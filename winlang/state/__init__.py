@@ -5,7 +5,7 @@ and ingested events. ``open_state`` creates or migrates it (Alembic, versioned s
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> state = open_state(f"sqlite:///{folder / 'state.db'}")
 >>> state.version()
-'0003'
+'0004'
 """
 
 from __future__ import annotations
