@@ -167,6 +167,7 @@ class Config:
         if self.source is None:
             return Location(None, None)
         return _Locator(self.source).at(*self.key_prefix, *path)
+
     # `winlang schedule`: campaign file (resolved against the config's folder) -> when
     schedule: Mapping[Path, Schedule] = field(default_factory=dict)
 
