@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 import orjson
 
-from ..evaluate import ENGINES, evaluate_campaign
+from ..evaluate import evaluate_campaign
 from ..schema import safe_url
 from .common import USER_ERRORS, clock, fail, ledger, load_checked, now_option
-from .options import config_option
+from .options import config_option, engine_option, format_option
 
 
 @click.command("preview")
@@ -25,16 +25,8 @@ from .options import config_option
     help="N customers a rule matches, the same ones on every call.",
 )
 @now_option
-@click.option(
-    "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-@click.option(
-    "--engine",
-    type=click.Choice(ENGINES),
-    default="auto",
-    show_default=True,
-    help="auto: SQL pushdown for SQL stores, NumPy for files.",
-)
+@format_option
+@engine_option
 @config_option
 def preview(
     file: Path,

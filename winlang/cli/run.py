@@ -15,12 +15,12 @@ import orjson
 
 from ..check.templates import channels_sent_on
 from ..deliver.model import ChannelError
-from ..evaluate import ENGINES, evaluate_campaign
+from ..evaluate import evaluate_campaign
 from ..plan.passes import PASSES
 from ..project import channel_diagnostics
 from ..report.summary import render_text, summary
 from .common import USER_ERRORS, clock, fail, ledger, load_checked, now_option, refuse
-from .options import config_option
+from .options import config_option, engine_option, format_option
 from .progress import ProgressLine
 
 
@@ -33,16 +33,8 @@ from .progress import ProgressLine
     help="Send only the messages earlier runs deferred for quiet hours; plan nothing new.",
 )
 @now_option
-@click.option(
-    "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-@click.option(
-    "--engine",
-    type=click.Choice(ENGINES),
-    default="auto",
-    show_default=True,
-    help="auto: SQL pushdown for SQL stores, NumPy for files.",
-)
+@format_option
+@engine_option
 @click.option(
     "--batch-size",
     type=click.IntRange(min=1),
