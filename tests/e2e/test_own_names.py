@@ -77,10 +77,14 @@ def test_a_real_run_messages_exactly_the_right_people(
     # Nora (05:00 in New York) is deferred by quiet hours; the others have no consent or
     # no address
     assert skips(config) == {k: v for k, v in EXPECTED.items() if k != "sent"}
-    # a later run sends nobody a second message
-    run(winlang, config, "2026-11-22T15:00:00Z")
-    sent = messaged(config)
-    assert len(sent) == len(set(sent)) and set(SENT) <= set(sent)
+    # 15:00 UTC is 10:00 in New York: the run sends Nora the message deferred for her, and
+    # nobody a second one; the skipped ones stay skipped (no consent, no address)
+    later = json.loads(run(winlang, config, "2026-11-22T15:00:00Z", "--format", "json").stdout)
+    assert sorted(messaged(config)) == sorted([*SENT, "c-nyc"])
+    assert later["delivery"]["deferred"] == 0 and later["delivery"]["sent"] == 1
+    # and a third run, later still, has nothing left to send
+    run(winlang, config, "2026-11-23T15:00:00Z")
+    assert sorted(messaged(config)) == sorted([*SENT, "c-nyc"])
 
 
 @pytest.mark.parametrize("kind", KINDS)
