@@ -20,12 +20,15 @@ from typing import Any
 
 from .ast import Span
 from .diagnostics import Diagnostic, SourceText, at_file
+from .smallfiles import NotASmallFile, read_small_file
 from .suggest import did_you_mean
 
 CONFIG_FILE = "winlang.toml"
+MAX_CONFIG_BYTES = 10_000_000
 DEFAULT_STORE_URL = "sqlite:///shop.db"
 DEFAULT_STATE_URL = "sqlite:///winlang-state.db"
 CHANNEL_KINDS = ("email", "sms", "push", "chat", "other")
+MAX_CAP_DAYS = 36_500  # a window longer than 100 years is a typo (and overflows a date)
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,15 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """When `winlang schedule` runs a campaign: a five-field cron expression, read in
+    ``timezone`` (an IANA name; UTC unless given)."""
+
+    cron: str
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None = None
     root: Path = field(default_factory=Path.cwd)
@@ -143,6 +155,7 @@ class Config:
     channels: Mapping[str, Channel] = field(default_factory=lambda: dict(DEFAULT_CHANNELS))
     event_types: tuple[str, ...] = ()
     timezone: str | None = None
+    locale: str = "en"  # [defaults] locale: how placeholders format values (CLDR)
     limits: Limits = field(default_factory=Limits)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     source: SourceText | None = field(default=None, repr=False, compare=False)  # the file's text
@@ -154,6 +167,9 @@ class Config:
         if self.source is None:
             return Location(None, None)
         return _Locator(self.source).at(*self.key_prefix, *path)
+
+    # `winlang schedule`: campaign file (resolved against the config's folder) -> when
+    schedule: Mapping[Path, Schedule] = field(default_factory=dict)
 
 
 # ---- locating keys in the TOML text -----------------------------------------------------
@@ -212,9 +228,9 @@ def load_config(path: Path | None) -> tuple[Config, tuple[Diagnostic, ...]]:
     if path is None:
         return _with_environment(Config()), ()
     display = _display(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+    try:  # a byte order mark (Windows editors write one) is not part of the TOML
+        text = read_small_file(path, MAX_CONFIG_BYTES).decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError, NotASmallFile) as error:
         reason = getattr(error, "strerror", None) or str(error)
         return Config(), (at_file("E701", f"can't read the configuration: {reason}", display),)
     source = SourceText(display, text)
@@ -226,6 +242,10 @@ def load_config(path: Path | None) -> tuple[Config, tuple[Diagnostic, ...]]:
         span = Span(0, 0, line, column, line, column + 1)
         message = re.sub(r"\s*\(at line.*\)$", "", str(error))
         return Config(), (source.diagnostic("E701", f"invalid TOML: {message}", span),)
+    except ValueError:  # tomllib lets Python's own refusal through: an int of 4,301+ digits
+        where = _huge_integer(text)
+        message = "invalid TOML: a number of more than 4,300 digits"
+        return Config(), (source.diagnostic("E701", message, where),)
     prefix: tuple[str, ...] = ()
     if path.name == "pyproject.toml":
         document = document.get("tool", {}).get("winlang", {})
@@ -233,6 +253,15 @@ def load_config(path: Path | None) -> tuple[Config, tuple[Diagnostic, ...]]:
     reader = _Reader(_Locator(source), prefix, path.parent.resolve())
     config = reader.config(document, path)
     return _with_environment(config), tuple(reader.diagnostics)
+
+
+def _huge_integer(text: str) -> Span:
+    """Where the first run of more than 4,300 digits is."""
+    found = re.search(r"\d{4301,}", text)
+    start = found.start() if found else 0
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    return Span(0, 0, line, column, line, column + 1)
 
 
 def _display(path: Path) -> str:
@@ -253,6 +282,32 @@ def _with_environment(config: Config) -> Config:
     return config
 
 
+def cron_problem(cron: str) -> str | None:
+    """What is wrong with a five-field cron expression, or None; None as well when
+    APScheduler is not installed (``pip install 'winlang[schedule]'``): `winlang schedule`
+    then says so itself."""
+    from .cron import CronError, trigger
+
+    try:
+        trigger(cron)
+    except ImportError:
+        return None
+    except CronError as error:
+        return f"`{cron}` is not a cron expression: {error}"
+    return None
+
+
+def zone_problem(name: str) -> str | None:
+    """What is wrong with an IANA time zone name, or None."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f'unknown time zone `{name}` (use an IANA name such as "Europe/Bucharest")'
+    return None
+
+
 def resolve_sqlite(url: str, root: Path) -> str:
     """``sqlite:///shop.db`` relative to the configuration's folder, not the working directory."""
     match = re.match(r"^(sqlite(?:\+\w+)?|duckdb):///(.+)$", url)
@@ -262,13 +317,23 @@ def resolve_sqlite(url: str, root: Path) -> str:
 
 
 _KNOWN = {
-    (): ("store", "state", "fields", "channels", "events", "limits", "defaults", "delivery"),
+    (): (
+        "store",
+        "state",
+        "fields",
+        "channels",
+        "events",
+        "limits",
+        "defaults",
+        "delivery",
+        "schedule",
+    ),
     ("store",): ("url", "customers", "events", "schema", "columns"),
     ("store", "columns"): tuple(COLUMN_DEFAULTS),
     ("state",): ("url", "allow_other_tables"),
     ("events",): ("types",),
     ("limits",): ("sms_max_parts", "sms_placeholder_length", "global_cap"),
-    ("defaults",): ("timezone",),
+    ("defaults",): ("timezone", "locale"),
     ("delivery",): tuple(f.name for f in fields(DeliverySettings)),
 }
 
@@ -312,10 +377,15 @@ class _Reader:
             return default
         return value
 
-    def integer(self, table: dict, key: str, default: int, low: int, *path: str) -> int:
+    def integer(
+        self, table: dict, key: str, default: int, low: int, *path: str, high: int = 10**9
+    ) -> int:
         value = table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             self.error("E703", f"`{key}` must be a whole number of at least {low}", *path, key)
+            return default
+        if value > high:
+            self.error("E703", f"`{key}` must be a whole number of at most {high:,}", *path, key)
             return default
         return value
 
@@ -350,6 +420,8 @@ class _Reader:
         timezone = self.text(defaults, "timezone", "", "defaults") or None
         if timezone:
             self._check_timezone(timezone)
+        locale = self.text(defaults, "locale", "en", "defaults") or "en"
+        self._check_locale(locale)
         return Config(
             path=path,
             root=self.root,
@@ -362,10 +434,12 @@ class _Reader:
             channels={**DEFAULT_CHANNELS, **self.channels(document)},
             event_types=tuple(types),
             timezone=timezone,
+            locale=locale,
             limits=self.limits(self.table(document, "limits")),
             delivery=self.delivery(self.table(document, "delivery")),
             source=self.locate.source,
             key_prefix=self.prefix,
+            schedule=self.schedule(self.table(document, "schedule")),
         )
 
     def columns(self, table: dict) -> dict[str, str]:
@@ -387,6 +461,61 @@ class _Reader:
                 continue
             mapped[key] = name
         return mapped
+
+    def schedule(self, table: dict) -> dict[Path, Schedule]:
+        """``"ladder.win" = "0 9 * * *"`` (UTC), or ``{ cron = "0 9 * * *", timezone =
+        "Europe/Bucharest" }``: each campaign file and when to run it."""
+        jobs = {}
+        example = '"0 9 * * *" or { cron = "0 9 * * *", timezone = "Europe/Bucharest" }'
+        for name, value in table.items():
+            path = (self.root / name).resolve()
+            if isinstance(value, dict):
+                unknown = sorted(set(value) - {"cron", "timezone"})
+                cron, zone = value.get("cron"), value.get("timezone", "UTC")
+            else:
+                unknown, cron, zone = [], value, "UTC"
+            if unknown or not isinstance(cron, str) or not isinstance(zone, str):
+                self.error(
+                    "E711",
+                    f"the schedule of `{name}` must be a cron expression in quotes, or a table "
+                    "with `cron` and `timezone`"
+                    + (f" (unknown: {', '.join(unknown)})" if unknown else ""),
+                    "schedule",
+                    name,
+                    hint=f'"{name}" = {example}',
+                )
+                continue
+            problem = cron_problem(cron) or zone_problem(zone)
+            if problem is not None:
+                self.error(
+                    "E711",
+                    f"the schedule of `{name}` can't be read: {problem}",
+                    "schedule",
+                    name,
+                    hint="five fields, minute hour day month weekday: "
+                    '"0 9 * * *" is every day at 09:00, "*/30 8-20 * * mon-fri" every half '
+                    "hour of a working day; times are UTC unless a `timezone` is given",
+                )
+                continue
+            if not path.is_file():
+                self.error(
+                    "E711",
+                    f"`{name}` in [schedule] is not a campaign file",
+                    "schedule",
+                    name,
+                    hint="give the path of a .win file, relative to the configuration's folder",
+                )
+                continue
+            jobs[path] = Schedule(cron, zone)
+        return jobs
+
+    def _check_locale(self, name: str) -> None:
+        from .check.formats import locale_problem
+
+        if problem := locale_problem(name):
+            self.error(
+                "E614", problem, "defaults", "locale", hint='use a CLDR locale such as "ko_KR"'
+            )
 
     def _check_timezone(self, name: str) -> None:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -500,15 +629,24 @@ class _Reader:
             if (
                 isinstance(cap, list)
                 and len(cap) == 2
-                and all(isinstance(v, int) and v > 0 for v in cap)
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in cap)
+                and 0 < cap[0] <= 10**9
+                and 0 < cap[1] <= MAX_CAP_DAYS
             ):
                 global_cap = (cap[0], cap[1])
             else:
                 self.error(
-                    "E703", "`global_cap` is [messages, days], e.g. [3, 7]", "limits", "global_cap"
+                    "E703",
+                    "`global_cap` is [messages, days], e.g. [3, 7]: whole numbers, "
+                    f"days at most {MAX_CAP_DAYS:,} (100 years)",
+                    "limits",
+                    "global_cap",
                 )
         return Limits(
-            sms_max_parts=self.integer(table, "sms_max_parts", 3, 1, "limits"),
-            sms_placeholder_length=self.integer(table, "sms_placeholder_length", 10, 0, "limits"),
+            # 255 parts is the most a concatenated SMS can have
+            sms_max_parts=self.integer(table, "sms_max_parts", 3, 1, "limits", high=255),
+            sms_placeholder_length=self.integer(
+                table, "sms_placeholder_length", 10, 0, "limits", high=1_000
+            ),
             global_cap=global_cap,
         )

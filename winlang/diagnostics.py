@@ -20,6 +20,8 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
+MAX_FINDINGS = 100  # per file; the rest are counted in one E115/W115 finding
+
 # code -> (severity, short title). The title heads the code's section in docs/diagnostics.md.
 CODES: dict[str, tuple[Severity, str]] = {
     # syntax
@@ -37,6 +39,9 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E111": (Severity.ERROR, "unreadable file"),
     "E112": (Severity.ERROR, "nesting too deep"),
     "E113": (Severity.ERROR, "keyword used as a name"),
+    "E114": (Severity.ERROR, "number too large"),
+    "E115": (Severity.ERROR, "more errors than shown"),
+    "W115": (Severity.WARNING, "more warnings than shown"),
     # names
     "E201": (Severity.ERROR, "unknown name"),
     "E202": (Severity.ERROR, "unknown template"),
@@ -73,9 +78,12 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E409": (Severity.ERROR, "template parts do not fit the channel"),
     "E410": (Severity.ERROR, "template file outside the project or not a plain file"),
     "E411": (Severity.ERROR, "placeholder where HTML escaping can't contain it"),
+    "E412": (Severity.ERROR, "unknown or unusable format spec"),
+    "E413": (Severity.ERROR, "format spec on a value of another type"),
     # SMS
     "W501": (Severity.WARNING, "SMS longer than one part"),
     "E502": (Severity.ERROR, "SMS longer than the maximum number of parts"),
+    "W503": (Severity.WARNING, "SMS value that can make the message too long or UCS-2"),
     # campaign structure
     "E601": (Severity.ERROR, "no campaign header"),
     "E602": (Severity.ERROR, "more than one campaign header"),
@@ -90,6 +98,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E611": (Severity.ERROR, "invalid link"),
     "W612": (Severity.WARNING, "holdout of 0%"),
     "E613": (Severity.ERROR, "two files with the same campaign name"),
+    "E614": (Severity.ERROR, "unknown locale"),
     # configuration and schema
     "E701": (Severity.ERROR, "configuration not readable"),
     "W702": (Severity.WARNING, "unknown configuration key"),
@@ -101,6 +110,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E708": (Severity.ERROR, "invalid channel configuration"),
     "E709": (Severity.ERROR, "store does not fit the configuration"),
     "E710": (Severity.ERROR, "unusable state database URL"),
+    "E711": (Severity.ERROR, "invalid schedule"),
 }
 
 

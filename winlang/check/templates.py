@@ -1,7 +1,9 @@
 """Template checks: placeholders, the channel a template is sent on, `with` parameters, SMS size.
 
-A placeholder is ``{name}`` or ``{name|fallback text}``; ``{{`` and ``}}`` are literal braces.
-Other brace text that does not look like a name attempt (CSS in an HTML body) is left alone.
+A placeholder is ``{name}``, ``{name|fallback text}``, ``{name:spec}`` or
+``{name:spec|fallback text}`` (a format spec such as ``percent`` or ``currency:KRW``, see
+:mod:`winlang.check.formats`); ``{{`` and ``}}`` are literal braces. Other brace text that does
+not look like a name attempt (CSS in an HTML body, ``{color:red}`` included) is left alone.
 
 An email body is HTML when it comes from a ``.html`` or ``.htm`` file, or when its text has an
 HTML tag (:func:`looks_like_html`); every value put into an HTML body is escaped then.
@@ -20,8 +22,9 @@ from ..config import Channel, Limits
 from ..links import MESSAGE_ID_LENGTH, tracking_link
 from ..store_layout import address_type_problem, consent_type_problem
 from ..suggest import closest, did_you_mean, one_slip
-from ..types import Type
-from .expressions import Reporter
+from ..types import DATE, NUMBER, TEXT, TIMESTAMP, Type
+from .expressions import Reporter, Typer
+from .formats import FORMATS, SpecError, is_format, parse_spec, type_problem
 from .sms import (
     GSM7_BASIC,
     GSM7_EXTENSION,
@@ -34,7 +37,10 @@ from .sms import (
 )
 
 _BRACES = re.compile(r"\{\{|\}\}|\{([^{}\n]*)\}")
-_PLACEHOLDER = re.compile(r"([a-z_][a-z0-9_]*)(?:\|(.*))?", re.S)
+# name, then an optional format spec (`:percent`, `:currency:KRW`), then an optional fallback
+_PLACEHOLDER = re.compile(
+    r"([a-z_][a-z0-9_]*)(?::([A-Za-z0-9_]+(?::[A-Za-z0-9_]+)*))?(?:\|(.*))?", re.S
+)
 _NAME_ATTEMPT = re.compile(r"\s*[A-Za-z_][\w ]{0,40}(\|.*)?", re.S)
 _HTML_TAG = re.compile(
     r"<\s*(!doctype\s+html|html|head|body|p|br|hr|div|a|table|tr|td|h[1-6]|span|b|i|u|strong"
@@ -70,6 +76,18 @@ class Placeholder:
     fallback: str | None
     start: int  # index of `{` in the template text
     end: int  # index after `}`
+    spec: str | None = None  # `percent` in `{discount:percent}`
+
+
+@dataclass(frozen=True, slots=True)
+class OtherFormat:
+    """``{name:word}`` where ``word`` is not a format: CSS (``{color:red}``) is left alone,
+    but the checker reports it when ``name`` is a field or a `with` parameter."""
+
+    name: str
+    spec: str
+    start: int
+    end: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,18 +97,22 @@ class Malformed:
     end: int
 
 
-def scan(text: str) -> Iterator[Placeholder | Malformed]:
+def scan(text: str) -> Iterator[Placeholder | OtherFormat | Malformed]:
     """The placeholders of a template text, in order.
 
-    >>> [p.name for p in scan("Hi {first_name|there}, {{not}} {discount}%")]
-    ['first_name', 'discount']
+    >>> [(p.name, p.spec) for p in scan("Hi {first_name|there}, {{not}} {discount:percent}")]
+    [('first_name', None), ('discount', 'percent')]
     """
     for match in _BRACES.finditer(text):
         inner = match.group(1)
         if inner is None:
             continue
         if placeholder := _PLACEHOLDER.fullmatch(inner):
-            yield Placeholder(placeholder[1], placeholder[2], match.start(), match.end())
+            name, spec, fallback = placeholder[1], placeholder[2], placeholder[3]
+            if spec is None or is_format(spec):
+                yield Placeholder(name, fallback, match.start(), match.end(), spec)
+            else:
+                yield OtherFormat(name, spec, match.start(), match.end())
         elif _NAME_ATTEMPT.fullmatch(inner):
             yield Malformed(inner, match.start(), match.end())
 
@@ -140,35 +162,55 @@ def _in_quotes(tag: str) -> bool:
     return quote is not None
 
 
-def render(text: str, values: dict[str, str], escape: Callable[[str], str] | None = None) -> str:
+Show = Callable[[object, str | None], str]
+
+
+def render(
+    text: str,
+    values: Mapping[str, object],
+    escape: Callable[[str], str] | None = None,
+    show: Show | None = None,
+) -> str:
     """Fill placeholders from ``values``; a missing or empty value takes the fallback.
-    ``escape`` (HTML escaping, say) applies to every value put in, fallbacks included, and
-    never to the template's own text.
+    ``show(value, spec)`` turns a value into text (by default ``values`` already are texts
+    and specs are ignored); ``escape`` (HTML escaping, say) applies to every value put in,
+    after it is shown, fallbacks included, and never to the template's own text.
 
     >>> render("Hi {first_name|there} {{x}}", {"first_name": ""})
     'Hi there {x}'
     >>> render("<b>{name|A & B}</b>", {}, escape=lambda v: v.replace("&", "&amp;"))
     '<b>A &amp; B</b>'
+    >>> show = lambda v, spec: f"{v}/{spec}" if v else ""
+    >>> render("{n:number|none} {m:number|none}", {"n": 2}, show=show)
+    '2/number none'
     """
     pieces = _pieces(text)
     if len(pieces) == 1 and isinstance(pieces[0], str):
         return pieces[0]
-    if escape is None:
-        return "".join(
+    if show is None:
+        shown = (
             piece if isinstance(piece, str) else (values.get(piece[0]) or piece[1])
             for piece in pieces
         )
+    else:
+        shown = (
+            piece if isinstance(piece, str) else (show(values.get(piece[0]), piece[2]) or piece[1])
+            for piece in pieces
+        )
+    if escape is None:
+        return "".join(shown)  # type: ignore[arg-type]
     return "".join(
-        piece if isinstance(piece, str) else escape(values.get(piece[0]) or piece[1])
-        for piece in pieces
+        piece if isinstance(piece, str) else escape(value)
+        for piece, value in zip(pieces, shown, strict=True)
     )
 
 
 @lru_cache(maxsize=4096)
-def _pieces(text: str) -> tuple[str | tuple[str, str], ...]:
-    """``text`` cut once into literal text and (placeholder, fallback) pairs, so rendering
-    the same template for a hundred thousand customers is a join, not a regex pass each."""
-    pieces: list[str | tuple[str, str]] = []
+def _pieces(text: str) -> tuple[str | tuple[str, str, str | None], ...]:
+    """``text`` cut once into literal text and (placeholder, fallback, spec) triples, so
+    rendering the same template for a hundred thousand customers is a join, not a regex pass
+    each. Brace text with an unknown format (CSS: ``{color:red}``) stays as written."""
+    pieces: list[str | tuple[str, str, str | None]] = []
     literal, position = [], 0
     for match in _BRACES.finditer(text):
         literal.append(text[position : match.start()])
@@ -177,10 +219,10 @@ def _pieces(text: str) -> tuple[str | tuple[str, str], ...]:
         placeholder = _PLACEHOLDER.fullmatch(match.group(1) or "")
         if whole in ("{{", "}}"):
             literal.append(whole[0])
-        elif not placeholder:
+        elif not placeholder or (placeholder[2] is not None and not is_format(placeholder[2])):
             literal.append(whole)
         else:
-            pieces += ["".join(literal), (placeholder[1], placeholder[2] or "")]
+            pieces += ["".join(literal), (placeholder[1], placeholder[3] or "", placeholder[2])]
             literal = []
     pieces.append("".join(literal) + text[position:])
     return tuple(p for p in pieces if p != "")
@@ -214,8 +256,10 @@ class TemplateChecker:
         limits: Limits,
         report: Reporter,
         field_types: Mapping[str, Type] | None = None,
+        typer: Typer | None = None,
     ) -> None:
         self.campaign = campaign
+        self.typer = typer  # types of fields and `with` values, for format specs
         self.field_types = field_types or {}  # store columns: what a channel may read
         self.channels = channels
         self.fields = fields
@@ -393,10 +437,12 @@ class TemplateChecker:
     def _placeholders_of(
         self, template: A.Template, part: A.TemplateText, sites: list[SendSite]
     ) -> None:
+        line, counted = 1, 0
         for found in scan(part.value):
             span = text_span(part, found.start, found.end)
             # a placeholder in a body file is pointed at by the file's line, as editors count
-            line = part.value.count("\n", 0, found.start) + 1
+            line += part.value.count("\n", counted, found.start)  # counted once: not n²
+            counted = found.start
             where = f" in {part.path} line {line}" if part.path else ""
             if isinstance(found, Malformed):
                 fixed = re.sub(r"\s+", "_", found.text.strip()).lower()
@@ -407,6 +453,17 @@ class TemplateChecker:
                     f"placeholders are lower-case names: `{{{fixed}}}`",
                 )
                 continue
+            if isinstance(found, OtherFormat):
+                if found.name in self.fields | self.all_params | {"link"}:
+                    self.report(
+                        "E412",
+                        f"`{found.spec}`{where} is not a format",
+                        span,
+                        f"formats: {', '.join(FORMATS)} (`{{{found.name}:number}}`)",
+                    )
+                continue  # CSS such as `a{color:red}`: not a placeholder
+            if found.spec is not None:
+                self._spec(found, span, where, sites)
             if found.name == "link":
                 if self.link is None:
                     self.report(
@@ -435,6 +492,11 @@ class TemplateChecker:
                 continue  # no schema: it may be a field (W707 says fields were not checked)
             if not sites and not closest(found.name, self.fields):
                 continue  # never sent: a future `with` may give it; only a field typo is sure
+            if not (self.fields_known or sites):
+                continue
+            if getattr(self.report, "full", False):  # only counted now: no hint to work out
+                self.report("E401", "", span, None)
+                continue
             known = (self.fields | self.all_params | {"link"}) - {found.name}
             hint = did_you_mean(found.name, known) or (
                 f"a placeholder is a customer field, a `with` parameter of the send, or "
@@ -448,58 +510,187 @@ class TemplateChecker:
                 hint,
             )
 
-    def _sms_size(self, template: A.Template, sites: list[SendSite]) -> None:
-        """Measure the template as sent by each rule, with placeholders estimated."""
-        worst: tuple[SmsSize, str] | None = None
-        for site in sites or [None]:
-            text = self._estimate(template, site)
-            size = measure(text)
-            if worst is None or size.parts > worst[0].parts:
-                worst = (size, text)
-        if worst is None or worst[0].parts <= 1:
+    def _spec(self, found: Placeholder, span: A.Span, where: str, sites: list[SendSite]) -> None:
+        """E412 for a spec that can't be used, E413 for one on a value of another type."""
+        try:
+            spec = parse_spec(found.spec or "")
+        except SpecError as error:
+            self.report("E412", f"{error}{where}", span, error.hint)
             return
-        size, text = worst
+        for value_type in self._types_of(found.name, sites):
+            problem = type_problem(spec, value_type)
+            if problem is not None:
+                self.report(
+                    "E413",
+                    f"`{{{found.name}:{found.spec}}}`{where}: {problem}",
+                    span,
+                    _spec_hint(value_type),
+                )
+                return
+
+    def _types_of(self, name: str, sites: list[SendSite]) -> list[Type]:
+        """The known types a placeholder's value has: its `with` values', else the field's."""
+        if self.typer is None:
+            return []
+        given = [p.value for s in sites for p in s.send.params if p.name.name == name]
+        if name == "link" and not given:
+            return [TEXT]
+        if given:
+            found = [self.typer.type_of(value) for value in given]
+        elif name in self.typer.env.symbols:
+            found = [self.typer.symbol_type(self.typer.env.symbols[name])]
+        else:
+            return []
+        return [t for t in found if t.kind not in ("unknown", "null")]
+
+    def _sms_size(self, template: A.Template, sites: list[SendSite]) -> None:
+        """Measure the template as sent by each rule, with placeholders estimated: E502 when
+        it is over the limit as written, W503 when a fallback can push it over the limit or
+        a fallback or literal `with` value makes it UCS-2, else W501 past one part."""
+        estimates = [self._estimate(template, site) for site in sites or [None]]
+        worst = max(estimates, key=lambda e: (e.full.parts, e.certain.parts))
         name = template.name.name
+        most = self.limits.sms_max_parts
+        detail = self._detail
+        certain = max(estimates, key=lambda e: e.certain.parts)
+        if certain.certain.parts > most:
+            size = certain.certain
+            self.report(
+                "E502",
+                f"SMS template `{name}` takes {size.parts} parts ({detail(size)}); "
+                f"the maximum is {most}",
+                template.body.span,
+                _shorten_hint(size, certain.certain_text, most),
+            )
+            return
+        pushed = next((e for e in estimates if e.full.parts > most and e.culprit), None)
+        flipped = next((e for e in estimates if e.flipped and e.culprit), None)
+        if pushed is not None or flipped is not None:
+            self._value_warning(template, pushed or flipped, most)
+            return
+        if worst.full.parts <= 1:
+            return
+        size = worst.full
+        self.report(
+            "W501",
+            f"SMS template `{name}` takes {size.parts} parts ({detail(size)}), "
+            "each billed as one message",
+            template.body.span,
+            _shorten_hint(size, worst.full_text, 1),
+        )
+
+    def _detail(self, size: SmsSize) -> str:
         length = self.limits.sms_placeholder_length
-        detail = (
+        return (
             f"{size.encoding}, {size.characters} characters, counting each field "
             f"placeholder as {length}"
         )
-        most = self.limits.sms_max_parts
+
+    def _value_warning(self, template: A.Template, estimate: _Estimate, most: int) -> None:
+        """W503: a fallback or `with` value, not the template itself, makes the SMS UCS-2 or
+        longer than the maximum; the messages it is in are not sent (``too_long``)."""
+        size, what = estimate.full, estimate.culprit
+        name = template.name.name
+        odd = [ch for ch in what.value if ch not in GSM7_BASIC and ch not in GSM7_EXTENSION]
         if size.parts > most:
-            self.report(
-                "E502",
-                f"SMS template `{name}` takes {size.parts} parts ({detail}); the maximum is {most}",
-                template.body.span,
-                _shorten_hint(size, text, most),
+            effect = (
+                f"takes {size.parts} parts, over the maximum of {most}: those messages are "
+                "not sent (skipped as `too_long`)"
             )
         else:
-            self.report(
-                "W501",
-                f"SMS template `{name}` takes {size.parts} parts ({detail}), "
-                "each billed as one message",
-                template.body.span,
-                _shorten_hint(size, text, 1),
+            effect = (
+                f"is sent as UCS-2 ({size.parts} part{'s' if size.parts != 1 else ''}, "
+                f"{size.characters} characters; as GSM-7 it takes {estimate.own.parts})"
             )
+        if odd:
+            shown = ", ".join(f"`{ch}`" for ch in dict.fromkeys(odd))
+            hint = (
+                f"replace {shown} with plain letters: one character outside GSM-7 makes the "
+                "whole message UCS-2 (70 characters a message, 67 a part, instead of 160)"
+            )
+        else:
+            hint = (
+                f"shorten it (to {len(what.value) - size.characters + PART['GSM-7'] * most} "
+                "characters or fewer), or raise `sms_max_parts` under [limits] in winlang.toml"
+            )
+        self.report(
+            "W503",
+            f"with {what.describe()}, SMS template `{name}` {effect}",
+            template.body.span,
+            hint,
+        )
 
-    def _estimate(self, template: A.Template, site: SendSite | None) -> str:
+    def _estimate(self, template: A.Template, site: SendSite | None) -> _Estimate:
+        """The template's text three ways: ``own`` (every placeholder a plain filler),
+        ``certain`` (literal `with` values as written) and ``full`` (fallbacks too, where
+        longer than the filler or not GSM-7), and the value that changes it most."""
         link = self.link
         params = {p.name.name: p.value for p in site.send.params} if site else {}
         rule = site.rule.name.name if site else "rule"
-        values: dict[str, str] = {}
+        filler = "x" * self.limits.sms_placeholder_length
+        own: dict[str, str] = {}
+        certain: dict[str, str] = {}
+        full: dict[str, str] = {}
+        values: list[_Value] = []
         for found in scan(template.body.value):
             if not isinstance(found, Placeholder):
                 continue
             if found.name == "link" and link is not None:
-                values["link"] = tracking_link(
+                own["link"] = certain["link"] = full["link"] = tracking_link(
                     str(link.value), self.campaign_name, rule, "x" * MESSAGE_ID_LENGTH
                 )
             elif isinstance(params.get(found.name), A.Number | A.Text):
-                values[found.name] = _literal_text(params[found.name].value)
-            else:
-                guess = "x" * self.limits.sms_placeholder_length
-                values[found.name] = max(guess, found.fallback or "", key=len)
-        return render(template.body.value, values)
+                literal = _literal_text(params[found.name].value)
+                own[found.name] = filler
+                certain[found.name] = full[found.name] = literal
+                values.append(_Value(found.name, literal, "with"))
+            elif found.name not in full:
+                own[found.name] = certain[found.name] = filler
+                fallback = found.fallback or ""
+                full[found.name] = filler
+                if len(fallback) > len(filler) or not _gsm(fallback):
+                    full[found.name] = fallback + filler[len(fallback) :]
+                    values.append(_Value(found.name, fallback, "fallback"))
+        texts = [render(template.body.value, v) for v in (own, certain, full)]
+        sizes = [measure(t) for t in texts]
+        fallbacks = [v for v in values if v.kind == "fallback"]
+        culprit = next((v for v in values if not _gsm(v.value)), None) or max(
+            fallbacks, key=lambda v: len(v.value), default=None
+        )
+        return _Estimate(*sizes, texts[1], texts[2], culprit)
+
+
+@dataclass(frozen=True, slots=True)
+class _Value:
+    """A fallback or literal `with` value that goes into an SMS as written."""
+
+    placeholder: str
+    value: str
+    kind: str  # "fallback" or "with"
+
+    def describe(self) -> str:
+        if self.kind == "with":
+            return f'`with {self.placeholder} = "{self.value}"`'
+        return f"the fallback `{self.value}` of `{{{self.placeholder}}}`"
+
+
+@dataclass(frozen=True, slots=True)
+class _Estimate:
+    own: SmsSize
+    certain: SmsSize
+    full: SmsSize
+    certain_text: str
+    full_text: str
+    culprit: _Value | None
+
+    @property
+    def flipped(self) -> bool:
+        """Made UCS-2 by a value, the template's own text being GSM-7."""
+        return self.own.encoding == "GSM-7" and self.full.encoding == "UCS-2"
+
+
+def _gsm(text: str) -> bool:
+    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
 
 
 def report_unknown_channel(report: Reporter, channel: A.Ident, channels: Iterable[str]) -> None:
@@ -515,6 +706,15 @@ def channel_hint(name: str, channels: Iterable[str]) -> str:
     if near:
         return f"did you mean `{near}`?"
     return f"channels: {', '.join(known)} (add more in winlang.toml)"
+
+
+def _spec_hint(value_type: Type) -> str:
+    """Which formats fit a value of ``value_type``."""
+    if value_type == NUMBER:
+        return "numbers take `number`, `percent` or `currency:CODE`"
+    if value_type in (TIMESTAMP, DATE):
+        return "times take `date`, `time` or `datetime` (dates only `date`)"
+    return f"{value_type} values take no format: write the placeholder without one"
 
 
 def _shorten_hint(size: SmsSize, text: str, parts: int) -> str:

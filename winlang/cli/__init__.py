@@ -18,9 +18,12 @@ from .diff import diff
 from .explain import explain_command
 from .fmt import fmt
 from .ingest import ingest
+from .lsp import lsp
 from .plugins import plugins
+from .preview import preview
 from .report import report
 from .run import run
+from .schedule import schedule
 from .schema import schema
 
 
@@ -38,6 +41,9 @@ cli.add_command(plugins)
 cli.add_command(schema)
 cli.add_command(ingest)
 cli.add_command(report)
+cli.add_command(schedule)
+cli.add_command(lsp)
+cli.add_command(preview)
 cli.add_command(fmt)
 cli.add_command(diff)
 
