@@ -602,3 +602,42 @@ async def test_fields_come_from_a_reachable_store(client: LanguageClient, tmp_pa
     hover = await hover_at(client, uri, position_of(text, "loyalty_points"))
     assert hover.startswith("(field) `loyalty_points`: number")
     assert "from the store `sqlite:///" in hover
+
+
+# ---- formatting ------------------------------------------------------------------------------
+
+MESSY = """\
+campaign "messy"
+link "https://shop.example.com/back"   # where {link} goes
+template coupon sms "{first_name|Hi}, 15% off: {link}"
+rule coupon:   when days_since_purchase>90 and not opened email then send sms coupon
+"""
+
+
+async def test_formatting_is_winlang_fmt_as_one_edit(client: LanguageClient):
+    from winlang.fmt import format_text
+
+    uri = await open_document(client, CAMPAIGNS / "lsp-messy.win", MESSY)
+    edits = await client.text_document_formatting_async(
+        lsp.DocumentFormattingParams(
+            text_document=doc(uri), options=lsp.FormattingOptions(tab_size=2, insert_spaces=True)
+        )
+    )
+    (edit,) = edits
+    assert edit.range.start == lsp.Position(line=0, character=0)
+    assert edit.range.end == lsp.Position(line=4, character=0)  # past the final newline
+    expected = format_text(MESSY).text
+    assert edit.new_text == expected != MESSY
+    assert "# where {link} goes" in edit.new_text  # comments kept
+
+    formatted = await open_document(client, CAMPAIGNS / "lsp-formatted.win", expected)
+    params = lsp.DocumentFormattingParams(
+        text_document=doc(formatted), options=lsp.FormattingOptions(tab_size=2, insert_spaces=True)
+    )
+    assert not await client.text_document_formatting_async(params)  # nothing to change
+
+    broken = await open_document(client, CAMPAIGNS / "lsp-broken-fmt.win", BROKEN + "rule (\n")
+    params = lsp.DocumentFormattingParams(
+        text_document=doc(broken), options=lsp.FormattingOptions(tab_size=2, insert_spaces=True)
+    )
+    assert not await client.text_document_formatting_async(params)  # syntax errors first

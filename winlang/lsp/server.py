@@ -22,6 +22,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from .. import __version__
 from ..check.templates import channels_sent_on
 from ..diagnostics import Diagnostic, Severity
+from ..fmt import format_text
 from ..project import channel_diagnostics
 from . import completion, hover, navigation
 from .analysis import Analysis, Projects, analyse, parse_around
@@ -203,6 +204,19 @@ def build_server(projects: Projects) -> WinlangServer:
         found = navigation.references(analysis, line, column, params.context.include_declaration)
         return [to_location(ls, t) for t in found]
 
+    @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
+    @guarded(list)
+    def on_formatting(
+        ls: WinlangServer, params: lsp.DocumentFormattingParams
+    ) -> list[lsp.TextEdit]:
+        """`winlang fmt`'s layout as one edit of the whole text; none while the file has
+        syntax errors (the diagnostics say where) or is already formatted."""
+        text = ls.workspace.get_text_document(params.text_document.uri).source
+        formatted = format_text(text).text
+        if formatted is None or formatted == text:
+            return []
+        return [whole_text_edit(ls.lines(text), formatted)]
+
     @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     @guarded(list)
     def on_document_symbol(
@@ -342,3 +356,14 @@ def serve(config_path: Path | None = None, schema_path: Path | None = None) -> N
     protocol_out = sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print (a plugin's, say) must not corrupt the protocol
     build_server(Projects(config_path, schema_path)).start_io(sys.stdin.buffer, protocol_out)
+
+
+def whole_text_edit(lines: Lines, new_text: str) -> lsp.TextEdit:
+    """An edit replacing the whole document of ``lines`` with ``new_text``."""
+    last = len(lines.lines)
+    end_line, end_character = lines.to_lsp(last, len(lines.line(last)) + 1)
+    whole = lsp.Range(
+        start=lsp.Position(line=0, character=0),
+        end=lsp.Position(line=end_line, character=end_character),
+    )
+    return lsp.TextEdit(range=whole, new_text=new_text)
