@@ -20,6 +20,7 @@ from .plugins import plugins
 from .report import report
 from .run import run
 from .schema import schema
+from .test import test_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,6 +37,7 @@ cli.add_command(plugins)
 cli.add_command(schema)
 cli.add_command(ingest)
 cli.add_command(report)
+cli.add_command(test_command)
 
 
 def main() -> None:
