@@ -27,7 +27,10 @@ def _pairs(values: dict) -> str:
     def shown(value: object) -> str:
         if isinstance(value, tuple):
             return "[" + ", ".join(shown(v) for v in value) + "]"
-        return f'"{value}"' if isinstance(value, str) else str(value)
+        if isinstance(value, str):
+            first = value.strip().split("\n")[0]
+            return f'"{first[:117]}…"' if first != value or len(first) > 120 else f'"{value}"'
+        return str(value)
 
     return ", ".join(f"{k} = {shown(v)}" for k, v in values.items())
 
