@@ -74,7 +74,10 @@ class Failure:
 
 
 def compare_step(
-    test: TestFile, step: Step, observed: dict[str, Observed], checked: CheckedCampaign,
+    test: TestFile,
+    step: Step,
+    observed: dict[str, Observed],
+    checked: CheckedCampaign,
     engine: str,
 ) -> tuple[list[Failure], int]:
     """The failures of one step on one engine, and how many comparisons were made."""
@@ -82,10 +85,23 @@ def compare_step(
     named: set[str] = set()
     checks = 0
 
-    def fail(line: int, customer, message: str, expected: dict, got: Observed,
-             hint: str | None) -> None:
-        failures.append(Failure(test.display, line, step.number, step.at, customer, message,
-                                expected, got.summary(), hint, (engine,)))
+    def fail(
+        line: int, customer, message: str, expected: dict, got: Observed, hint: str | None
+    ) -> None:
+        failures.append(
+            Failure(
+                test.display,
+                line,
+                step.number,
+                step.at,
+                customer,
+                message,
+                expected,
+                got.summary(),
+                hint,
+                (engine,),
+            )
+        )
 
     for expect in step.expect:
         for customer in expect.customers:
@@ -96,10 +112,17 @@ def compare_step(
             if wrong:
                 expected = {k: _shown(v) for k, v in wrong.items()}
                 message = f"customer {customer}: " + "; ".join(
-                    f"expected {k} {_said(v)}, got {_said(_actual(got, k))}" for k, v in
-                    wrong.items())
-                fail(expect.line, customer, message, expected, got,
-                     hint(expect, got, checked, customer))
+                    f"expected {k} {_said(v)}, got {_said(_actual(got, k))}"
+                    for k, v in wrong.items()
+                )
+                fail(
+                    expect.line,
+                    customer,
+                    message,
+                    expected,
+                    got,
+                    hint(expect, got, checked, customer),
+                )
     if step.strict:
         for customer in test.customers:
             key = str(customer.id)
@@ -108,14 +131,18 @@ def compare_step(
                 continue
             checks += 1
             if got.result != "nothing":
-                fail(step.line, customer.id,
-                     f"customer {customer.id} got {_said(got.result)}"
-                     f"{f' from rule `{got.rule}`' if got.rule else ''}, "
-                     f"but step {step.number} does not expect anything for them",
-                     {"result": "nothing"}, got,
-                     f"add {{ customer = {_toml(customer.id)}, result = \"{got.result}\""
-                     f"{f', rule = {_toml(got.rule)}' if got.rule else ''} }} to the step's "
-                     'expect, or others = "any" to leave customers it does not name unchecked')
+                fail(
+                    step.line,
+                    customer.id,
+                    f"customer {customer.id} got {_said(got.result)}"
+                    f"{f' from rule `{got.rule}`' if got.rule else ''}, "
+                    f"but step {step.number} does not expect anything for them",
+                    {"result": "nothing"},
+                    got,
+                    f'add {{ customer = {_toml(customer.id)}, result = "{got.result}"'
+                    f"{f', rule = {_toml(got.rule)}' if got.rule else ''} }} to the step's "
+                    'expect, or others = "any" to leave customers it does not name unchecked',
+                )
     return failures, checks
 
 
@@ -140,8 +167,9 @@ def mismatches(expect: Expectation, got: Observed) -> dict[str, object]:
             if missing:
                 wrong["contains"] = missing if len(missing) > 1 else missing[0]
         elif key == "text":
-            if value != (message.get("text") if message.get("text") is not None
-                         else message.get("body")):
+            if value != (
+                message.get("text") if message.get("text") is not None else message.get("body")
+            ):
                 wrong["text"] = value
         elif message.get(key) != value:
             wrong[key] = value
@@ -184,15 +212,21 @@ def hint(expect: Expectation, got: Observed, checked: CheckedCampaign, customer)
     if got.result == "held_out":
         percent = campaign.setting("holdout")
         share = f"{float(percent.value):g}% " if percent is not None else ""
-        return (f"customer {customer} is in the campaign's stable {share}holdout: test with "
-                'another id, or expect result = "held_out"')
+        return (
+            f"customer {customer} is in the campaign's stable {share}holdout: test with "
+            'another id, or expect result = "held_out"'
+        )
     if got.result == "nothing" and expect.result not in (None, "nothing"):
         rule = f"`{expect.rule}`" if expect.rule else "any rule"
-        return (f"no rule fired for customer {customer}: check their fields and events against "
-                f"the conditions of {rule} and the audience at this step's clock")
+        return (
+            f"no rule fired for customer {customer}: check their fields and events against "
+            f"the conditions of {rule} and the audience at this step's clock"
+        )
     if got.result in ("no_consent", "no_address", "bad_address"):
-        return (f"the customer's consent or address for the rule's channel stops it "
-                f"({got.result}); the rule's `else send` is used only when it can reach them")
+        return (
+            f"the customer's consent or address for the rule's channel stops it "
+            f"({got.result}); the rule's `else send` is used only when it can reach them"
+        )
     if got.result == "unsubscribed":
         return "the customer is unsubscribed from the channel (an event, or a rule's action)"
     if got.result in ("cap", "global_cap"):
@@ -202,8 +236,10 @@ def hint(expect: Expectation, got: Observed, checked: CheckedCampaign, customer)
     if got.result == "deferred":
         return "the step's clock is in the customer's quiet hours (their own time zone)"
     if expect.rule is not None and got.rule is not None and expect.rule != got.rule:
-        return ("rules are tried in file order and each customer gets the first that "
-                "matches; a rule already fired for a customer does not fire again")
+        return (
+            "rules are tried in file order and each customer gets the first that "
+            "matches; a rule already fired for a customer does not fire again"
+        )
     if "text" in expect.message or "contains" in expect.message:
         return "the text is compared as the outbox received it, placeholders and link filled in"
     return None

@@ -19,10 +19,13 @@ def test_files(paths: list[Path]) -> tuple[list[Path], list[str]]:
     for path in paths:
         if path.is_dir():
             files += sorted(
-                p for p in path.rglob(f"*{SUFFIX}")
-                if p.is_file() and not any(
+                p
+                for p in path.rglob(f"*{SUFFIX}")
+                if p.is_file()
+                and not any(
                     part.startswith(".") or part in _SKIPPED
-                    for part in p.relative_to(path).parts[:-1])
+                    for part in p.relative_to(path).parts[:-1]
+                )
             )
         elif path.is_file():
             files.append(path)

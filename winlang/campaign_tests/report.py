@@ -38,13 +38,15 @@ def _pairs(values: dict) -> str:
 def result_text(result: FileResult) -> str:
     if result.campaign_errors:
         found = [render_text(d) for d in result.campaign_errors]
-        return "\n".join([*found, f"{result.file}: FAILED: the campaign {result.campaign} "
-                                  "does not check"])
+        return "\n".join(
+            [*found, f"{result.file}: FAILED: the campaign {result.campaign} does not check"]
+        )
     lines = [failure_text(f) for f in result.failures]
     verdict = "passed" if result.passed else f"FAILED ({len(result.failures)} failures)"
     engines = " and ".join(result.engines)
-    lines.append(f"{result.file}: {result.steps} steps on {engines}, {result.checks} checks: "
-                 f"{verdict}")
+    lines.append(
+        f"{result.file}: {result.steps} steps on {engines}, {result.checks} checks: {verdict}"
+    )
     return "\n".join(lines)
 
 
@@ -74,8 +76,7 @@ def broken_json(error: TestFileError) -> dict[str, object]:
     return {
         "file": error.path,
         "passed": False,
-        "errors": [{"line": p.line, "message": p.message, "hint": p.hint}
-                   for p in error.problems],
+        "errors": [{"line": p.line, "message": p.message, "hint": p.hint} for p in error.problems],
     }
 
 
@@ -91,16 +92,23 @@ def result_github(result: FileResult) -> list[str]:
     if result.campaign_errors:
         return [render_github(d) for d in result.campaign_errors]
     return [
-        _annotation(f.file, f.line, f"winlang test: step {f.step}",
-                    f"{f.message} [{', '.join(f.engines)}]"
-                    + (f" (hint: {f.hint})" if f.hint else ""))
+        _annotation(
+            f.file,
+            f.line,
+            f"winlang test: step {f.step}",
+            f"{f.message} [{', '.join(f.engines)}]" + (f" (hint: {f.hint})" if f.hint else ""),
+        )
         for f in result.failures
     ]
 
 
 def broken_github(error: TestFileError) -> list[str]:
     return [
-        _annotation(error.path, p.line, "winlang test: broken test file",
-                    p.message + (f" (hint: {p.hint})" if p.hint else ""))
+        _annotation(
+            error.path,
+            p.line,
+            "winlang test: broken test file",
+            p.message + (f" (hint: {p.hint})" if p.hint else ""),
+        )
         for p in error.problems
     ]

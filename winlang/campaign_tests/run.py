@@ -55,7 +55,9 @@ class Prepared:
 
 
 def run_test_file(
-    path: Path, display: str | None = None, engines: tuple[str, ...] | None = None,
+    path: Path,
+    display: str | None = None,
+    engines: tuple[str, ...] | None = None,
     campaign: Path | None = None,
 ) -> FileResult:
     """Run one test file. A :class:`TestFileError` when the file itself can't be used.
@@ -132,7 +134,8 @@ def name_problems(test: TestFile, checked: CheckedCampaign) -> list[Problem]:
 
     def unknown(line: int, what: str, name: object, known) -> None:
         hint = did_you_mean(str(name), tuple(map(str, known))) or (
-            f"the campaign's {what}s: {', '.join(map(str, known)) or 'none'}")
+            f"the campaign's {what}s: {', '.join(map(str, known)) or 'none'}"
+        )
         problems.append(Problem(line, f"unknown {what} `{name}`", hint))
 
     for step in test.steps:
@@ -196,8 +199,7 @@ def run_engine(prepared: Prepared, engine: str, folder: Path) -> tuple[list[Fail
             next_id += len(events)
             source = with_ingested(open_store(config), state)
             evaluation = evaluate_campaign(checked, source, step.at, engine, state=state.view())
-            delivery = deliver_campaign(checked, evaluation, source, config, state,
-                                        config.delivery)
+            delivery = deliver_campaign(checked, evaluation, source, config, state, config.delivery)
             observed = observe(state, delivery.run_id, folder / "outbox")
             found, count = compare_step(test, step, observed, checked, engine)
             failures += found
@@ -218,8 +220,11 @@ def _resolved(event: Event, state, checked: CheckedCampaign) -> Event:
     with state.engine.connect() as connection:
         channel = connection.execute(
             sa.select(m.channel).where(
-                m.campaign == campaign, m.customer_id == str(event.customer),
-                m.template == event.message, m.status == "sent")
+                m.campaign == campaign,
+                m.customer_id == str(event.customer),
+                m.template == event.message,
+                m.status == "sent",
+            )
         ).scalar()
     columns = {"campaign": campaign, "template": event.message, **event.columns}
     if channel is not None:
@@ -239,8 +244,16 @@ def observe(state, run_id: int, outbox: Path) -> dict[str, Observed]:
     found: dict[str, Observed] = {}
     with state.engine.connect() as connection:
         for row in connection.execute(
-            sa.select(m.customer_id, m.rule, m.status, m.idempotency_key, m.channel,
-                      m.template, m.variant, m.error).where(m.run_id == run_id)
+            sa.select(
+                m.customer_id,
+                m.rule,
+                m.status,
+                m.idempotency_key,
+                m.channel,
+                m.template,
+                m.variant,
+                m.error,
+            ).where(m.run_id == run_id)
         ):
             result = {"done": "actions"}.get(row.status, row.status)
             message = _sent_message(sent, row.idempotency_key, row.channel)

@@ -161,15 +161,18 @@ class _Reader:
         if not isinstance(campaign, str) or not campaign:
             self.problem(
                 ("campaign",),
-                "the test file must name its campaign: campaign = \"ladder.win\"",
+                'the test file must name its campaign: campaign = "ladder.win"',
                 "the path is relative to the test file's folder",
             )
             campaign_path = None
         else:
             campaign_path = path.parent / campaign
             if not campaign_path.is_file():
-                self.problem(("campaign",), f"campaign file `{campaign}` not found",
-                             f"the path is relative to {path.parent}")
+                self.problem(
+                    ("campaign",),
+                    f"campaign file `{campaign}` not found",
+                    f"the path is relative to {path.parent}",
+                )
         config = document.get("config")
         config_path = None
         if config is not None:
@@ -185,11 +188,14 @@ class _Reader:
             defaults = {}
         steps = self.items(document, "step", ())
         if not steps:
-            self.problem((), "the test file has no steps", 'add a [[step]] with at = "..." and expect')
+            self.problem(
+                (), "the test file has no steps", 'add a [[step]] with at = "..." and expect'
+            )
         start = self.start(steps)
         customers = self.customers(document, defaults, start)
         events = tuple(
-            e for where, item in self.items(document, "event", ())
+            e
+            for where, item in self.items(document, "event", ())
             if (e := self.event(where, item, start)) is not None
         )
         read_steps = self.steps(steps, start)
@@ -212,8 +218,11 @@ class _Reader:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not value or any(v not in ENGINES for v in value):
-            self.problem(("engines",), f"`engines` is a list of {' and '.join(ENGINES)}",
-                         'engines = ["numpy", "sql"] (the default)')
+            self.problem(
+                ("engines",),
+                f"`engines` is a list of {' and '.join(ENGINES)}",
+                'engines = ["numpy", "sql"] (the default)',
+            )
             return ENGINES
         return tuple(dict.fromkeys(value))
 
@@ -222,8 +231,9 @@ class _Reader:
             return None
         where, first = steps[0]
         if "at" not in first:
-            self.problem(where, "the first step needs `at`: the test's start",
-                         'at = "2026-11-01T10:00:00Z"')
+            self.problem(
+                where, "the first step needs `at`: the test's start", 'at = "2026-11-01T10:00:00Z"'
+            )
             return None
         return self.time((*where, "at"), first["at"], None)
 
@@ -295,8 +305,11 @@ class _Reader:
             self.known(item, STEP_KEYS, where, f"step {number}")
             if number > 1:
                 if ("at" in item) == ("after" in item):
-                    self.problem(where, f"step {number} needs `at` or `after` (one of them)",
-                                 'after = "31 days" moves the clock on from the step before')
+                    self.problem(
+                        where,
+                        f"step {number} needs `at` or `after` (one of them)",
+                        'after = "31 days" moves the clock on from the step before',
+                    )
                     continue
                 if "after" in item:
                     try:
@@ -307,26 +320,37 @@ class _Reader:
                 else:
                     moved = self.time((*where, "at"), item["at"], clock)
                     if moved is not None and clock is not None and moved < clock:
-                        self.problem((*where, "at"), "the clock can't go back in time",
-                                     "steps run in order; each `at` is at or after the last")
+                        self.problem(
+                            (*where, "at"),
+                            "the clock can't go back in time",
+                            "steps run in order; each `at` is at or after the last",
+                        )
                     clock = moved
             if clock is None:
                 continue
             others = item.get("others", "nothing")
             if others not in ("nothing", "any"):
-                self.problem((*where, "others"), '`others` is "nothing" (the default) or "any"',
-                             "nothing: a customer the step does not name must get nothing")
+                self.problem(
+                    (*where, "others"),
+                    '`others` is "nothing" (the default) or "any"',
+                    "nothing: a customer the step does not name must get nothing",
+                )
             events = tuple(
-                e for w, event in self.items(item, "events", where)
+                e
+                for w, event in self.items(item, "events", where)
                 if (e := self.event(w, event, clock)) is not None
             )
             expects = tuple(
-                e for w, expect in self.items(item, "expect", where)
+                e
+                for w, expect in self.items(item, "expect", where)
                 if (e := self.expectation(w, expect, clock)) is not None
             )
             name = item.get("name") if isinstance(item.get("name"), str) else None
-            found.append(Step(number, name, clock, events, expects, others != "any",
-                              self.locator.line(*where)))
+            found.append(
+                Step(
+                    number, name, clock, events, expects, others != "any", self.locator.line(*where)
+                )
+            )
         return tuple(found)
 
     def expectation(self, where: tuple, item: dict, clock: datetime) -> Expectation | None:
@@ -338,8 +362,11 @@ class _Reader:
         customers = tuple(self.customer_id((*where, "customer"), i) for i in ids)
         result = item.get("result")
         if result is not None and result not in RESULTS:
-            self.problem((*where, "result"), f"unknown result `{result}`",
-                         did_you_mean(str(result), RESULTS) or f"one of {', '.join(RESULTS)}")
+            self.problem(
+                (*where, "result"),
+                f"unknown result `{result}`",
+                did_you_mean(str(result), RESULTS) or f"one of {', '.join(RESULTS)}",
+            )
             return None
         if result == "quiet_hours":
             result = "deferred"
@@ -362,8 +389,11 @@ class _Reader:
                 continue
             message[key] = value
         if message and result not in (None, "sent", "failed"):
-            self.problem(where, f"a customer with result `{result}` gets no message to compare",
-                         f"drop {', '.join(message)} or expect result = \"sent\"")
+            self.problem(
+                where,
+                f"a customer with result `{result}` gets no message to compare",
+                f'drop {", ".join(message)} or expect result = "sent"',
+            )
         if result is None and message:
             result = "sent"
         rule = item.get("rule")
@@ -372,10 +402,13 @@ class _Reader:
             rule = None
         until = self.time((*where, "until"), item["until"], clock) if "until" in item else None
         if until is not None and result != "deferred":
-            self.problem((*where, "until"), "`until` goes with result = \"deferred\"")
+            self.problem((*where, "until"), '`until` goes with result = "deferred"')
         if result is None and rule is None:
-            self.problem(where, "say what the customer gets: `result`, `rule` or the message",
-                         'e.g. { customer = 1, rule = "survey", channel = "sms" } or '
-                         '{ customer = 2, result = "nothing" }')
+            self.problem(
+                where,
+                "say what the customer gets: `result`, `rule` or the message",
+                'e.g. { customer = 1, rule = "survey", channel = "sms" } or '
+                '{ customer = 2, result = "nothing" }',
+            )
             return None
         return Expectation(customers, result, rule, until, message, self.locator.line(*where))

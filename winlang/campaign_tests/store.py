@@ -17,12 +17,18 @@ from ..config import Config
 from ..schema import EVENT_COLUMNS, Schema
 from ..suggest import did_you_mean
 from ..types import BOOL, DATE, NUMBER, SCALARS, TEXT, TIMESTAMP, Type
-from .spec import Customer, Event, Problem, TestFile
+from .spec import Event, Problem, TestFile
 from .times import TimeError, instant
 
 # Event keys of a test file -> the [store.columns] key naming the store's column.
-EVENT_KEYS = {"customer": "customer_id", "type": "type", "at": "occurred_at",
-              "channel": "channel", "campaign": "campaign", "template": "template"}
+EVENT_KEYS = {
+    "customer": "customer_id",
+    "type": "type",
+    "at": "occurred_at",
+    "channel": "channel",
+    "campaign": "campaign",
+    "template": "template",
+}
 
 
 def infer_schema(test: TestFile, config: Config) -> Schema:
@@ -81,8 +87,9 @@ def fixture_problems(test: TestFile, schema: Schema) -> list[Problem]:
             line = test.locator.line("customer", i, name)
             if name not in schema.customers:
                 hint = did_you_mean(name, known) or f"the customers' fields: {', '.join(known)}"
-                problems.append(Problem(line, f"customer {customer.id}: unknown field `{name}`",
-                                        hint))
+                problems.append(
+                    Problem(line, f"customer {customer.id}: unknown field `{name}`", hint)
+                )
             elif (problem := _value_problem(value, schema.customers[name])) is not None:
                 problems.append(Problem(line, f"customer {customer.id}: `{name}` {problem}"))
     event_columns = tuple(schema.events) or EVENT_COLUMNS
@@ -102,7 +109,7 @@ def _value_problem(value: object, kind: Type) -> str | None:
     if kind == BOOL and not isinstance(value, bool):
         return f"is true or false, not {value!r}"
     if kind == TEXT and not isinstance(value, str):
-        return f"is a text field: write it in quotes, \"{value}\""
+        return f'is a text field: write it in quotes, "{value}"'
     if kind.is_time:
         try:
             instant(value, None)
@@ -120,8 +127,11 @@ def write_store(path: Path, test: TestFile, schema: Schema, config: Config) -> N
         config.store.customers,
         metadata,
         *(
-            sa.Column(name, _sql_type(kind, [v.get(name) for v in customer_values]),
-                      primary_key=name == config.store.column("id"))
+            sa.Column(
+                name,
+                _sql_type(kind, [v.get(name) for v in customer_values]),
+                primary_key=name == config.store.column("id"),
+            )
             for name, kind in schema.customers.items()
         ),
     )
@@ -142,8 +152,10 @@ def events_table(metadata: sa.MetaData, schema: Schema, config: Config) -> sa.Ta
     columns = dict(schema.events) or {name: TEXT for name in EVENT_COLUMNS}
     columns.setdefault("customer_id", schema.customers.get("id", NUMBER))
     columns.setdefault("occurred_at", TIMESTAMP)
-    renamed = {config.store.column(k) if k in EVENT_KEYS.values() else k: kind
-               for k, kind in columns.items()}
+    renamed = {
+        config.store.column(k) if k in EVENT_KEYS.values() else k: kind
+        for k, kind in columns.items()
+    }
     return sa.Table(
         config.store.events,
         metadata,
@@ -186,10 +198,10 @@ def _stored(value: object, kind: Type | None) -> object:
     """A fixture value as the SQLite column holds it: times naive UTC, dates as dates."""
     if value is None:
         return None
-    if kind is not None and kind.is_time or isinstance(value, datetime | date):
-        if isinstance(value, str | datetime | date):
-            moment = instant(value, None)
-            if kind == DATE:
-                return moment.date()
-            return moment.astimezone(UTC).replace(tzinfo=None)
+    timely = (kind is not None and kind.is_time) or isinstance(value, datetime | date)
+    if timely and isinstance(value, str | datetime | date):
+        moment = instant(value, None)
+        if kind == DATE:
+            return moment.date()
+        return moment.astimezone(UTC).replace(tzinfo=None)
     return value

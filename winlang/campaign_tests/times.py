@@ -34,7 +34,7 @@ class TimeError(ValueError):
 def duration(text: object) -> timedelta:
     if isinstance(text, str) and (found := _DURATION.match(text)):
         return timedelta(seconds=float(found[1]) * SECONDS_PER_UNIT[found[2]])
-    raise TimeError(f"`{text}` is not a duration; write a number and a unit, e.g. \"31 days\"")
+    raise TimeError(f'`{text}` is not a duration; write a number and a unit, e.g. "31 days"')
 
 
 def instant(value: object, clock: datetime | None) -> datetime:
@@ -57,7 +57,7 @@ def instant(value: object, clock: datetime | None) -> datetime:
         else:
             return instant(moment, clock)
     raise TimeError(
-        f"`{value}` is not a time; write an ISO-8601 time such as \"2026-11-01T10:00:00Z\", "
+        f'`{value}` is not a time; write an ISO-8601 time such as "2026-11-01T10:00:00Z", '
         'a date, or "30 days ago"'
     )
 

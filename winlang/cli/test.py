@@ -18,11 +18,17 @@ from .common import USER_ERRORS
 @click.command("test")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
-    "--format", "output", type=click.Choice(["text", "json", "github"]), default="text",
+    "--format",
+    "output",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
     show_default=True,
 )
 @click.option(
-    "--engine", "engines", multiple=True, type=click.Choice(["numpy", "sql"]),
+    "--engine",
+    "engines",
+    multiple=True,
+    type=click.Choice(["numpy", "sql"]),
     help="Run on this engine only (repeatable); default: the engines each file names.",
 )
 def test_command(paths: tuple[Path, ...], output: str, engines: tuple[str, ...]) -> None:
@@ -58,13 +64,22 @@ def test_command(paths: tuple[Path, ...], output: str, engines: tuple[str, ...])
             click.echo("\n".join(R.result_github(result)), nl=bool(result.failures))
     failed = sum(not r.passed for r in results)
     if output == "json":
-        click.echo(orjson.dumps(
-            {"files": [*map(R.result_json, results), *map(R.broken_json, broken)],
-             "passed": len(results) - failed, "failed": failed, "broken": len(broken)},
-            option=orjson.OPT_INDENT_2))
+        click.echo(
+            orjson.dumps(
+                {
+                    "files": [*map(R.result_json, results), *map(R.broken_json, broken)],
+                    "passed": len(results) - failed,
+                    "failed": failed,
+                    "broken": len(broken),
+                },
+                option=orjson.OPT_INDENT_2,
+            )
+        )
     elif output == "text" and len(files) > 1:
-        click.echo(f"{len(results) - failed} passed, {failed} failed"
-                   + (f", {len(broken)} broken" if broken else ""))
+        click.echo(
+            f"{len(results) - failed} passed, {failed} failed"
+            + (f", {len(broken)} broken" if broken else "")
+        )
     sys.exit(2 if broken else 1 if failed else 0)
 
 
