@@ -6,6 +6,7 @@ each customer got, read back from the ledger and the outbox, compared with the e
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -106,6 +107,7 @@ def prepare(test: TestFile, folder: Path) -> Prepared:
         schema = load_schema_file(config.store.schema) if config.store.schema else None
     except SchemaError as error:
         raise TestFileError(test.display, [Problem(1, str(error))]) from None
+    inferred = schema is None
     schema = schema or infer_schema(test, config)
     schema_file = folder / "schema.json"
     schema_file.write_bytes(schema.to_json())
@@ -117,6 +119,8 @@ def prepare(test: TestFile, folder: Path) -> Prepared:
     checked = None if errors else result.checked
     if checked is not None:
         problems += name_problems(test, checked)
+        if inferred:
+            problems += misspelt_fields(test, checked)
     if problems:
         raise TestFileError(test.display, sorted(problems, key=lambda p: p.line))
     return Prepared(test, project, checked, schema, errors or (() if checked else findings))
@@ -155,6 +159,32 @@ def name_problems(test: TestFile, checked: CheckedCampaign) -> list[Problem]:
     for event in (*test.events, *(e for s in test.steps for e in s.events)):
         if event.customer not in customers:
             unknown(event.line, "customer", event.customer, [c.id for c in test.customers])
+    return problems
+
+
+_WORD = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def misspelt_fields(test: TestFile, checked: CheckedCampaign) -> list[Problem]:
+    """Without a schema file any field name is taken as written, so a fixture field the
+    campaign never reads, but close to one it does, is taken for a typo: `ordrs`."""
+    config = checked.config
+    read = set(_WORD.findall(test.campaign.read_text(encoding="utf-8", errors="replace")))
+    read |= {w for field in config.fields.values() for w in _WORD.findall(field.text)}
+    read |= {c.address for c in config.channels.values()}
+    read |= {c.consent for c in config.channels.values()}
+    read.add(config.store.column("timezone"))
+    problems = []
+    for i, customer in enumerate(test.customers):
+        for name in customer.fields:
+            if name not in read and (close := did_you_mean(name, tuple(sorted(read)))):
+                problems.append(
+                    Problem(
+                        test.locator.line("customer", i, name),
+                        f"customer {customer.id}: the campaign reads no field `{name}`",
+                        close,
+                    )
+                )
     return problems
 
 

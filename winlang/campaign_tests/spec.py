@@ -119,8 +119,9 @@ def read_test_file(path: Path, display: str | None = None) -> TestFile:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         found = re.search(r"line (\d+)", str(error))
-        message = re.sub(r"\s*\(at line.*\)$", "", str(error))
-        problem = Problem(int(found[1]) if found else 1, f"invalid TOML: {message}")
+        line = int(found[1]) if found else text.count("\n") + 1  # "at end of document"
+        message = re.sub(r"\s*\(at (line|end of document).*\)$", "", str(error))
+        problem = Problem(line, f"invalid TOML: {message}")
         raise TestFileError(name, [problem]) from None
     reader = _Reader(Locator(text))
     parsed = reader.document(document, path, name)
