@@ -6,6 +6,7 @@ Registered through the ``pytest11`` entry point; ``-p no:winlang`` turns it off.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,8 @@ class CampaignTestItem(pytest.Item):
         from .spec import TestFileError
 
         try:
-            result = run_test_file(self.path, str(self.path), (self.engine,))
+            shown = os.path.relpath(self.path, self.config.rootpath)
+            result = run_test_file(self.path, shown, (self.engine,))
         except TestFileError as error:
             raise CampaignTestFailed(report.broken_text(error)) from None
         if not result.passed:
