@@ -59,7 +59,14 @@ def codes(findings: list[dict]) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "body_file", ["/proc/self/environ", "../../../etc/passwd", "/etc/hostname", "../../x.html"]
+    "body_file",
+    [
+        "/proc/self/environ",
+        "../../etc/passwd",
+        "../../../etc/passwd",
+        "/etc/hostname",
+        "../../x.html",
+    ],
 )
 def test_a_body_file_outside_the_project_is_refused(project, body_file):
     status, findings = check(project, body_file)
@@ -135,6 +142,21 @@ def test_without_a_config_the_campaign_folder_is_the_project(tmp_path):
         cli, ["check", str(path), "--schema", str(SCHEMA), "--format", "json"]
     )
     assert result.exit_code == 1 and "E410" in codes(json.loads(result.stdout))
+
+
+def test_a_campaign_outside_the_project_reads_beside_itself_only(project, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "templates").mkdir(parents=True)
+    (elsewhere / "templates" / "hi.html").write_text("<p>Hi</p>", encoding="utf-8")
+    (tmp_path / "above.html").write_text("<p>Hi</p>", encoding="utf-8")
+    config = ["--config", str(project / "winlang.toml"), "--format", "json"]
+    for body_file, status in (("templates/hi.html", 0), ("../above.html", 1)):
+        path = elsewhere / "c.win"
+        path.write_text(campaign(body_file), encoding="utf-8")
+        result = CliRunner().invoke(cli, ["check", str(path), *config])
+        assert result.exit_code == status, result.output
+    [finding] = json.loads(result.stdout)
+    assert "outside the project folder and the campaign's folder" in finding["message"]
 
 
 # ---- a run refuses the same files ------------------------------------------------------------

@@ -133,6 +133,15 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """When `winlang schedule` runs a campaign: a five-field cron expression, read in
+    ``timezone`` (an IANA name; UTC unless given)."""
+
+    cron: str
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None = None
     root: Path = field(default_factory=Path.cwd)
@@ -154,6 +163,9 @@ class Config:
         if self.source is None:
             return Location(None, None)
         return _Locator(self.source).at(*self.key_prefix, *path)
+
+    # `winlang schedule`: campaign file (resolved against the config's folder) -> when
+    schedule: Mapping[Path, Schedule] = field(default_factory=dict)
 
 
 # ---- locating keys in the TOML text -----------------------------------------------------
@@ -253,6 +265,32 @@ def _with_environment(config: Config) -> Config:
     return config
 
 
+def cron_problem(cron: str) -> str | None:
+    """What is wrong with a five-field cron expression, or None; None as well when
+    APScheduler is not installed (``pip install 'winlang[schedule]'``): `winlang schedule`
+    then says so itself."""
+    from .cron import CronError, trigger
+
+    try:
+        trigger(cron)
+    except ImportError:
+        return None
+    except CronError as error:
+        return f"`{cron}` is not a cron expression: {error}"
+    return None
+
+
+def zone_problem(name: str) -> str | None:
+    """What is wrong with an IANA time zone name, or None."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f'unknown time zone `{name}` (use an IANA name such as "Europe/Bucharest")'
+    return None
+
+
 def resolve_sqlite(url: str, root: Path) -> str:
     """``sqlite:///shop.db`` relative to the configuration's folder, not the working directory."""
     match = re.match(r"^(sqlite(?:\+\w+)?|duckdb):///(.+)$", url)
@@ -262,7 +300,17 @@ def resolve_sqlite(url: str, root: Path) -> str:
 
 
 _KNOWN = {
-    (): ("store", "state", "fields", "channels", "events", "limits", "defaults", "delivery"),
+    (): (
+        "store",
+        "state",
+        "fields",
+        "channels",
+        "events",
+        "limits",
+        "defaults",
+        "delivery",
+        "schedule",
+    ),
     ("store",): ("url", "customers", "events", "schema", "columns"),
     ("store", "columns"): tuple(COLUMN_DEFAULTS),
     ("state",): ("url", "allow_other_tables"),
@@ -366,6 +414,7 @@ class _Reader:
             delivery=self.delivery(self.table(document, "delivery")),
             source=self.locate.source,
             key_prefix=self.prefix,
+            schedule=self.schedule(self.table(document, "schedule")),
         )
 
     def columns(self, table: dict) -> dict[str, str]:
@@ -387,6 +436,53 @@ class _Reader:
                 continue
             mapped[key] = name
         return mapped
+
+    def schedule(self, table: dict) -> dict[Path, Schedule]:
+        """``"ladder.win" = "0 9 * * *"`` (UTC), or ``{ cron = "0 9 * * *", timezone =
+        "Europe/Bucharest" }``: each campaign file and when to run it."""
+        jobs = {}
+        example = '"0 9 * * *" or { cron = "0 9 * * *", timezone = "Europe/Bucharest" }'
+        for name, value in table.items():
+            path = (self.root / name).resolve()
+            if isinstance(value, dict):
+                unknown = sorted(set(value) - {"cron", "timezone"})
+                cron, zone = value.get("cron"), value.get("timezone", "UTC")
+            else:
+                unknown, cron, zone = [], value, "UTC"
+            if unknown or not isinstance(cron, str) or not isinstance(zone, str):
+                self.error(
+                    "E711",
+                    f"the schedule of `{name}` must be a cron expression in quotes, or a table "
+                    "with `cron` and `timezone`"
+                    + (f" (unknown: {', '.join(unknown)})" if unknown else ""),
+                    "schedule",
+                    name,
+                    hint=f'"{name}" = {example}',
+                )
+                continue
+            problem = cron_problem(cron) or zone_problem(zone)
+            if problem is not None:
+                self.error(
+                    "E711",
+                    f"the schedule of `{name}` can't be read: {problem}",
+                    "schedule",
+                    name,
+                    hint="five fields, minute hour day month weekday: "
+                    '"0 9 * * *" is every day at 09:00, "*/30 8-20 * * mon-fri" every half '
+                    "hour of a working day; times are UTC unless a `timezone` is given",
+                )
+                continue
+            if not path.is_file():
+                self.error(
+                    "E711",
+                    f"`{name}` in [schedule] is not a campaign file",
+                    "schedule",
+                    name,
+                    hint="give the path of a .win file, relative to the configuration's folder",
+                )
+                continue
+            jobs[path] = Schedule(cron, zone)
+        return jobs
 
     def _check_timezone(self, name: str) -> None:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

@@ -76,6 +76,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     # SMS
     "W501": (Severity.WARNING, "SMS longer than one part"),
     "E502": (Severity.ERROR, "SMS longer than the maximum number of parts"),
+    "W503": (Severity.WARNING, "SMS value that can make the message too long or UCS-2"),
     # campaign structure
     "E601": (Severity.ERROR, "no campaign header"),
     "E602": (Severity.ERROR, "more than one campaign header"),
@@ -101,6 +102,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E708": (Severity.ERROR, "invalid channel configuration"),
     "E709": (Severity.ERROR, "store does not fit the configuration"),
     "E710": (Severity.ERROR, "unusable state database URL"),
+    "E711": (Severity.ERROR, "invalid schedule"),
 }
 
 

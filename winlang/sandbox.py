@@ -4,7 +4,9 @@ The **project folder** is the folder of ``winlang.toml`` (or of the ``pyproject.
 ``[tool.winlang]``); a campaign checked without one has its own folder as project folder. A
 path is resolved first (``..`` applied, every symbolic link followed) and must then lie inside
 the project folder, so neither ``/proc/self/environ``, ``../../etc/passwd`` nor a link
-pointing out of the project can be read or written.
+pointing out of the project can be read or written. A body file may also lie in the campaign
+file's own folder or below (a campaign kept outside the project, checked with ``--config``,
+still reads the templates beside it).
 
 - A **body file** (``body file "..."``) must be a regular file (not a device, FIFO, socket or
   folder: ``/dev/zero`` is refused without reading a byte) of at most :data:`MAX_BODY_BYTES`.
@@ -32,9 +34,11 @@ class SandboxError(ValueError):
     """A path the project may not use; the message says why."""
 
 
-def inside_project(root: Path, path: str | Path, base: Path | None = None) -> Path:
+def inside_project(
+    root: Path, path: str | Path, base: Path | None = None, also: Path | None = None
+) -> Path:
     """``path`` (relative to ``base``, by default ``root``) resolved, symbolic links
-    included; SandboxError when the result is outside ``root``.
+    included; SandboxError when the result is outside ``root`` (and outside ``also``).
 
     >>> import tempfile
     >>> root = Path(tempfile.mkdtemp())
@@ -47,15 +51,19 @@ def inside_project(root: Path, path: str | Path, base: Path | None = None) -> Pa
     """
     folder = root.resolve()
     resolved = ((base or folder) / path).resolve()
-    if not resolved.is_relative_to(folder):
-        raise SandboxError(f"`{path}` is outside the project folder")
+    extra = also.resolve() if also is not None else folder
+    folders = (folder,) if extra.is_relative_to(folder) else (folder, extra)
+    if not any(resolved.is_relative_to(f) for f in folders):
+        where = "the project folder" + (" and the campaign's folder" if len(folders) > 1 else "")
+        raise SandboxError(f"`{path}` is outside {where}")
     return resolved
 
 
-def read_body_file(root: Path, path: str, base: Path | None = None) -> str:
-    """The UTF-8 text of body file ``path``; SandboxError for a file outside the project, not
-    regular or too big; OSError when it can't be read, UnicodeDecodeError when not UTF-8."""
-    resolved = inside_project(root, path, base)
+def read_body_file(root: Path, path: str, base: Path) -> str:
+    """The UTF-8 text of body file ``path`` of a campaign in folder ``base``; SandboxError for
+    a file outside the project folder ``root`` and ``base``, not regular or too big; OSError
+    when it can't be read, UnicodeDecodeError when it is not UTF-8."""
+    resolved = inside_project(root, path, base, also=base)
     _require_regular(path, os.stat(resolved))  # before opening: opening a FIFO would block
     # O_NOFOLLOW and O_NONBLOCK: a file swapped for a link or a FIFO meanwhile is refused
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
@@ -115,12 +123,12 @@ def is_outbox_start(data: bytes) -> bool:
 
     >>> is_outbox_start(b""), is_outbox_start(b'{"idempotency_key": "c/r/1/0"}\\n')
     (True, True)
-    >>> is_outbox_start(b'{"idempotency_k'), is_outbox_start(b"[store]\\n")
-    (True, False)
+    >>> is_outbox_start(b'{"idempotency_k'), is_outbox_start(b"[store]\\n"), is_outbox_start(b"\\n")
+    (True, False, False)
     """
+    if not data:
+        return True  # an empty file: the outbox may start it
     line, newline, _ = data.partition(b"\n")
-    if not line.strip():
-        return not newline or not line  # an empty file; a blank first line is not ours
     try:
         value = json.loads(line)
     except ValueError:

@@ -159,3 +159,22 @@ def test_usage(project: Path) -> None:
     result = invoke(".")
     assert result.exit_code == 2
     assert "no campaign test files" in result.output
+
+
+def test_an_sms_too_long_to_send(project: Path) -> None:
+    path = project / "nudge.test.toml"
+    text = TEST.replace(
+        "[[event]]",
+        '[[customer]]\nid = "c-4"\norders = 4\nfirst_name = "' + "Ana" * 200 + '"\n\n[[event]]',
+    ).replace(
+        'result = "nothing" },',
+        'result = "nothing" },\n  { customer = "c-4", result = "too_long" },',
+    )
+    path.write_text(text)
+    result = invoke(str(path))
+    assert result.exit_code == 0, result.output
+    path.write_text(text.replace('result = "too_long"', 'result = "sent"'))
+    result = invoke(str(path))
+    assert result.exit_code == 1
+    assert 'customer c-4: expected result "sent", got "too_long"' in result.output
+    assert "sms_max_parts" in result.output

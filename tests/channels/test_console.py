@@ -32,3 +32,13 @@ def test_a_closed_stream_is_temporary():
 def test_bad_stream_names_the_key():
     with pytest.raises(ChannelError, match="`stream`"):
         ConsoleChannel.from_settings("sms", {"stream": "printer"})
+
+
+def test_customer_values_can_not_drive_the_terminal():
+    out = io.StringIO()
+    name = "Ana\x1b]52;c;ZXZpbA==\x07\x1b[2J"  # write the clipboard, clear the screen
+    ConsoleChannel(stream=out).send([make_message(body=f"Hi {name}\r\nbye", subject=name)])
+    printed = out.getvalue()
+    assert "\x1b" not in printed and "\x07" not in printed and "\r" not in printed
+    assert "Subject: Ana\\x1b]52;c;ZXZpbA==\\x07\\x1b[2J" in printed
+    assert printed.endswith("bye\n")

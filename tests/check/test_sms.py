@@ -229,3 +229,46 @@ def test_each_send_is_measured_and_the_worst_reported() -> None:
     )
     (finding,) = findings(text)
     assert finding.code == "W501" and "170 characters" in finding.message
+
+
+# ---- W503: a fallback or `with` value changes the size ---------------------------------------
+
+
+def test_a_non_gsm_fallback_that_makes_the_text_ucs2_is_named() -> None:
+    text = campaign('"{first_name|Dragă client}, -15% today with code BACK15 at the shop"')
+    (finding,) = findings(text)
+    assert finding.code == "W503"
+    assert "the fallback `Dragă client` of `{first_name}`" in finding.message
+    assert (
+        "is sent as UCS-2 (1 part" in finding.message and "as GSM-7 it takes 1" in finding.message
+    )
+    assert finding.hint.startswith("replace `ă` with plain letters")
+
+
+def test_a_short_non_gsm_fallback_is_measured_too() -> None:
+    # two letters: shorter than the placeholder's estimate, but they make the text UCS-2
+    text = campaign('"{first_name|Ţu}, ' + "a" * 70 + '"')
+    (finding,) = findings(text)
+    assert finding.code == "W503" and "takes 1" in finding.message
+    assert "2 parts" in finding.message
+
+
+def test_a_fallback_that_pushes_over_the_maximum_warns_instead_of_failing() -> None:
+    text = campaign('"{first_name|' + "x" * 200 + "}" + "a" * 150 + '"')
+    (finding,) = findings(text, config=with_limits(sms_max_parts=2))
+    assert finding.code == "W503"
+    assert "takes 3 parts, over the maximum of 2" in finding.message
+    assert "too_long" in finding.message and "sms_max_parts" in finding.hint
+
+
+def test_a_literal_with_value_that_makes_the_text_ucs2_is_named() -> None:
+    text = campaign('"{code}: 15% off"', send='send sms t with code = "ÇA-15"')
+    assert codes(text) == []  # Ç is GSM-7
+    text = campaign('"{code}: 15% off"', send='send sms t with code = "ŞA-15"')
+    (finding,) = findings(text)
+    assert finding.code == "W503" and '`with code = "ŞA-15"`' in finding.message
+
+
+def test_the_template_itself_over_the_maximum_stays_an_error() -> None:
+    text = campaign('"{first_name|Dragă}' + "a" * 600 + '"')
+    assert codes(text) == ["E502"]

@@ -79,7 +79,7 @@ def test_a_run_with_a_message_failed_for_good_exits_1_and_says_which(tmp_path):
         again = winlang(project, "run", str(project / "c.win"), "--now", NOW)
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
-    assert "delivered: planned 3 · sent 1 · failed 2 · retries 1" in lines
+    assert "delivered: planned 3 · sent 1 · failed 2 · sms parts 1 · retries 1" in lines
     assert [line for line in lines if line.startswith("failed for good")] == [
         'failed for good: rule hello · sms · HTTP 400: {"error": "invalid number"} · 1',
         "failed for good: rule hello · sms · HTTP 503: "

@@ -84,6 +84,7 @@ def test_matches_split_by_policy(project, engine):
         "failed": 0,
         "skipped": {"no_address": 1, "no_consent": 1, "quiet_hours": 1, "unsubscribed": 1},
         "channels": {"push": 1, "sms": 1},
+        "sms_parts": 1,
     }
     assert (project / "state.db").stat().st_mtime_ns == before, "a dry run wrote the state"
 

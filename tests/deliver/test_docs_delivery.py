@@ -51,14 +51,28 @@ def test_the_sql_examples_run_on_a_real_ledger(tmp_path):
         cli, ["demo", "--customers", "500", "--dir", str(tmp_path), "--now", "2026-11-22T12:00:00Z"]
     )
     assert result.exit_code == 0, result.output
-    (sql,) = blocks("sql")
     with sqlite3.connect(tmp_path / "winlang-state.db") as db:
-        statements = [s for s in sql.split(";") if s.strip()]
+        statements = [s for sql in blocks("sql") for s in sql.split(";") if s.strip()]
         results = [db.execute(s).fetchall() for s in statements]
-    assert len(results) == 2 and results[1]  # the demo's run skipped someone, with reasons
+    assert len(results) == 3 and results[1]  # the demo's run skipped someone, with reasons
+    assert results[2]  # ... and deferred some for quiet hours
 
 
 def test_the_python_examples_run():
     """The escaping example of "What goes into a message" shows what rendering does."""
     failures, tried = doctest.testfile(str(PAGE), module_relative=False, verbose=False)
     assert tried >= 6 and failures == 0
+
+
+def test_the_sms_size_summary_is_what_a_run_prints(tmp_path):
+    from tests.deliver.test_sms_limit import NOW, make_project
+
+    (text,) = blocks("text")
+    project = make_project(tmp_path)
+    config = ["--config", str(project / "winlang.toml")]
+    result = CliRunner().invoke(cli, ["run", str(project / "c.win"), "--now", NOW, *config])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert [line.strip() for line in text.splitlines()] == [line.strip() for line in lines[2:4]], (
+        result.stdout
+    )

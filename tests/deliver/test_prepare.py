@@ -3,6 +3,7 @@ every usable step of its send chain, and skips."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -238,7 +239,7 @@ def test_a_missing_field_renders_the_templates_fallback(checked, arms):
     assert firing.messages[0][1].text == "Hi there, 10% off"
 
 
-def test_skipped_and_deferred_customers_become_skips(checked, arms):
+def test_skipped_customers_become_skips_and_deferred_ones_deferred_firings(checked, arms):
     until = datetime(2026, 11, 22, 7)
     firings, skips = _plan(
         checked,
@@ -247,11 +248,44 @@ def test_skipped_and_deferred_customers_become_skips(checked, arms):
         _customer(status="deferred", reason="quiet_hours", step=0, until=until),
         _customer(),
     )
-    assert [f.customer_id for f in firings] == ["102"]
+    assert [(f.customer_id, f.status, f.due) for f in firings] == [
+        ("101", "deferred", until),
+        ("102", "planned", None),
+    ]
+    assert firings[0].messages[0][1].text == "Hi Ana, 10% off"  # rendered, for the record
+    assert firings[0].actions == ()  # actions wait until the firing is sent
     assert skips == [
         Skip("nudge", "100", "no_consent", None),
         Skip("nudge", "101", "quiet_hours", until),
     ]
+
+
+def test_a_deferred_firing_is_planned_again_under_its_own_key(checked, arms):
+    planner = _planner(checked, arms, [_customer(rule=DAILY, arm="daily")])
+    later = replace(planner, deferred={("daily", "100"): 7})
+    (firing,), _ = later.plan(range(1))
+    assert firing.key == "shop/daily/100/7" and firing.occurrence == 7
+
+
+def test_an_sms_over_the_limit_fails_over_to_the_next_usable_step(checked, arms):
+    long_name = "N" * 400  # 3 parts of SMS on its own
+    planner = replace(_planner(checked, arms, [_customer(first_name=long_name)]), sms_max_parts=2)
+    (firing,), skips = planner.plan(range(1))
+    assert [step for step, _ in firing.messages] == [1, 2]  # push, then email
+    assert firing.messages[0][1].channel == "push" and skips == []
+
+
+def test_a_customer_whose_every_message_is_too_long_is_skipped_too_long(checked, arms):
+    rows = [
+        _customer(first_name="N" * 400, usable={"sms": True, "push": False, "email": False}),
+        _customer(first_name="안녕하세요" * 20),  # UCS-2: 110 units, 2 parts
+        _customer(status="deferred", reason="quiet_hours", until=datetime(2026, 11, 22, 7),
+                  first_name="N" * 400, usable={"sms": True, "push": False, "email": False}),
+    ]  # fmt: skip
+    planner = replace(_planner(checked, arms, rows), sms_max_parts=1)
+    firings, skips = planner.plan(range(3))
+    assert skips == [Skip("nudge", "100", "too_long"), Skip("nudge", "102", "too_long")]
+    assert [m.channel for _, m in firings[0].messages] == ["push", "email"]
 
 
 def test_plan_covers_only_the_rows_of_its_slice(checked, arms):

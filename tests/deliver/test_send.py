@@ -159,7 +159,14 @@ def test_tally_totals():
     tally = Tally(retries=2, failovers=1, resumed=3)
     tally.sent.update({"a": 2, "b": 1})
     tally.failed.update({"a": 1})
-    assert tally.totals() == {"sent": 3, "failed": 1, "retries": 2, "failovers": 1, "resumed": 3}
+    assert tally.totals() == {
+        "sent": 3,
+        "failed": 1,
+        "sms_parts": 0,
+        "retries": 2,
+        "failovers": 1,
+        "resumed": 3,
+    }
 
 
 # ---- the loop --------------------------------------------------------------------------------
@@ -400,7 +407,14 @@ def test_messages_another_live_run_holds_are_not_sent(state, config, providers):
 
 def test_nothing_planned_sends_nothing(state, config, providers):
     tally = _send(state, config, FAST)
-    assert tally.totals() == {"sent": 0, "failed": 0, "retries": 0, "failovers": 0, "resumed": 0}
+    assert tally.totals() == {
+        "sent": 0,
+        "failed": 0,
+        "sms_parts": 0,
+        "retries": 0,
+        "failovers": 0,
+        "resumed": 0,
+    }
     assert providers["sms"].recording.batches == []
 
 

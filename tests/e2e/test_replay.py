@@ -58,6 +58,7 @@ class Person:
     fired: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # rule: status, ch
     sent: list[tuple[str, datetime]] = field(default_factory=list)  # template, when
     unsubscribed: set[str] = field(default_factory=set)
+    deferred: dict[str, str] = field(default_factory=dict)  # rule: channel, waiting in quiet hours
     lists: set[str] = field(default_factory=set)
 
     @property
@@ -162,6 +163,7 @@ class Model:
             r: Counter() for r in ("survey", "contest", "coupon", "won_back", "give_up")
         }
         for p in self.people:
+            p.deferred = {}  # a deferred firing is kept only if this run defers it again
             if not self.in_audience(p):
                 continue
             rule = next((r for r in counts if r not in p.fired and self.matches(r, p, now)), None)
@@ -189,6 +191,7 @@ class Model:
                 count["skipped:cap"] += 1
             elif self.quiet(p, now):
                 count["skipped:quiet_hours"] += 1
+                p.deferred[rule] = usable[0][0]
             else:
                 channel, template = usable[0]
                 p.fired[rule] = ("sent", channel)
@@ -197,7 +200,9 @@ class Model:
         return counts
 
     def ledger(self) -> set[tuple[str, str, str, str | None]]:
-        return {(p.id, rule, *fired) for p in self.people for rule, fired in p.fired.items()}
+        fired = {(p.id, rule, *done) for p in self.people for rule, done in p.fired.items()}
+        waiting = {(p.id, r, "deferred", ch) for p in self.people for r, ch in p.deferred.items()}
+        return fired | waiting
 
     def react(self, now: datetime) -> list[dict]:
         """Some customers open and click what this run sent them, a day or two later."""

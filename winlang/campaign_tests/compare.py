@@ -233,6 +233,13 @@ def hint(expect: Expectation, got: Observed, checked: CheckedCampaign, customer)
         cap = campaign.setting("cap")
         said = f" ({cap.value.count:g} per {cap.value.per})" if cap is not None else ""
         return f"the frequency cap{said} is reached; move the step later with `after`"
+    if got.result == "too_long":
+        return (
+            "every usable channel's message renders longer than [limits] sms_max_parts "
+            "SMS parts: shorten the template or the values that go into it"
+        )
+    if got.result == "no_longer_matches":
+        return "the message deferred by quiet hours was dropped: the rule no longer matches"
     if got.result == "deferred":
         return "the step's clock is in the customer's quiet hours (their own time zone)"
     if expect.rule is not None and got.rule is not None and expect.rule != got.rule:

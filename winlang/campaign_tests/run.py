@@ -283,11 +283,12 @@ def observe(state, run_id: int, outbox: Path) -> dict[str, Observed]:
                 m.template,
                 m.variant,
                 m.error,
+                m.due_at,
             ).where(m.run_id == run_id)
         ):
             result = {"done": "actions"}.get(row.status, row.status)
             message = _sent_message(sent, row.idempotency_key, row.channel)
-            found[row.customer_id] = Observed(result, row.rule, None, message, row.error)
+            found[row.customer_id] = Observed(result, row.rule, row.due_at, message, row.error)
         for row in connection.execute(
             sa.select(s.customer_id, s.rule, s.reason, s.until).where(s.run_id == run_id)
         ):

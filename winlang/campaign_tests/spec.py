@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..policies.reasons import Reason
+from ..policies.reasons import NO_LONGER_MATCHES, TOO_LONG, Reason
 from ..suggest import did_you_mean
 from .locate import Locator
 from .times import TimeError, duration, instant
@@ -24,7 +24,11 @@ ENGINES = ("numpy", "sql")
 # What can happen to a customer in one step: a message sent or failed for good, the control
 # group, quiet hours, a rule without `send`, no rule at all, or a contact policy's reason.
 OUTCOMES = ("sent", "failed", "held_out", "deferred", "actions", "nothing")
-SKIP_REASONS = tuple(r.value for r in Reason if r not in (Reason.HOLDOUT, Reason.QUIET_HOURS))
+SKIP_REASONS = (
+    *(r.value for r in Reason if r not in (Reason.HOLDOUT, Reason.QUIET_HOURS)),
+    TOO_LONG,
+    NO_LONGER_MATCHES,
+)
 RESULTS = (*OUTCOMES, *SKIP_REASONS, "quiet_hours")
 MESSAGE_KEYS = ("channel", "template", "text", "contains", "subject", "to", "parts", "variant")
 EXPECT_KEYS = ("customer", "result", "rule", "until", *MESSAGE_KEYS)

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from typing import TextIO
@@ -22,13 +23,29 @@ from .settings import Settings
 STREAMS = {"stdout": lambda: sys.stdout, "stderr": lambda: sys.stderr}
 
 
+# Control characters but tab and newline: a terminal obeys them (ESC sequences clear the
+# screen, set the title, write the clipboard), so a customer value must not print them raw.
+_TERMINAL_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def shown(text: str) -> str:
+    """``text`` safe to print on a terminal: control characters written as ``\\xNN`` (a
+    Windows line end is a line end).
+
+    >>> shown("Ana\\x1b[2J\\r\\nBo\\rX")
+    'Ana\\\\x1b[2J\\nBo\\\\x0dX'
+    """
+    text = text.replace("\r\n", "\n")
+    return _TERMINAL_CONTROL.sub(lambda found: f"\\x{ord(found[0]):02x}", text)
+
+
 def render(message: Message) -> str:
-    """A message as a few readable lines."""
+    """A message as a few readable lines, safe to print on a terminal."""
     lines = [f"--- {message.channel} to {message.to} [{message.idempotency_key}]"]
     if message.subject is not None:
         lines.append(f"Subject: {message.subject}")
     lines.extend(part for part in (message.text, message.body) if part is not None)
-    return "\n".join(lines) + "\n"
+    return shown("\n".join(lines)) + "\n"
 
 
 class ConsoleChannel:

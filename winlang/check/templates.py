@@ -449,57 +449,153 @@ class TemplateChecker:
             )
 
     def _sms_size(self, template: A.Template, sites: list[SendSite]) -> None:
-        """Measure the template as sent by each rule, with placeholders estimated."""
-        worst: tuple[SmsSize, str] | None = None
-        for site in sites or [None]:
-            text = self._estimate(template, site)
-            size = measure(text)
-            if worst is None or size.parts > worst[0].parts:
-                worst = (size, text)
-        if worst is None or worst[0].parts <= 1:
-            return
-        size, text = worst
+        """Measure the template as sent by each rule, with placeholders estimated: E502 when
+        it is over the limit as written, W503 when a fallback can push it over the limit or
+        a fallback or literal `with` value makes it UCS-2, else W501 past one part."""
+        estimates = [self._estimate(template, site) for site in sites or [None]]
+        worst = max(estimates, key=lambda e: (e.full.parts, e.certain.parts))
         name = template.name.name
+        most = self.limits.sms_max_parts
+        detail = self._detail
+        certain = max(estimates, key=lambda e: e.certain.parts)
+        if certain.certain.parts > most:
+            size = certain.certain
+            self.report(
+                "E502",
+                f"SMS template `{name}` takes {size.parts} parts ({detail(size)}); "
+                f"the maximum is {most}",
+                template.body.span,
+                _shorten_hint(size, certain.certain_text, most),
+            )
+            return
+        pushed = next((e for e in estimates if e.full.parts > most and e.culprit), None)
+        flipped = next((e for e in estimates if e.flipped and e.culprit), None)
+        if pushed is not None or flipped is not None:
+            self._value_warning(template, pushed or flipped, most)
+            return
+        if worst.full.parts <= 1:
+            return
+        size = worst.full
+        self.report(
+            "W501",
+            f"SMS template `{name}` takes {size.parts} parts ({detail(size)}), "
+            "each billed as one message",
+            template.body.span,
+            _shorten_hint(size, worst.full_text, 1),
+        )
+
+    def _detail(self, size: SmsSize) -> str:
         length = self.limits.sms_placeholder_length
-        detail = (
+        return (
             f"{size.encoding}, {size.characters} characters, counting each field "
             f"placeholder as {length}"
         )
-        most = self.limits.sms_max_parts
+
+    def _value_warning(self, template: A.Template, estimate: _Estimate, most: int) -> None:
+        """W503: a fallback or `with` value, not the template itself, makes the SMS UCS-2 or
+        longer than the maximum; the messages it is in are not sent (``too_long``)."""
+        size, what = estimate.full, estimate.culprit
+        name = template.name.name
+        odd = [ch for ch in what.value if ch not in GSM7_BASIC and ch not in GSM7_EXTENSION]
         if size.parts > most:
-            self.report(
-                "E502",
-                f"SMS template `{name}` takes {size.parts} parts ({detail}); the maximum is {most}",
-                template.body.span,
-                _shorten_hint(size, text, most),
+            effect = (
+                f"takes {size.parts} parts, over the maximum of {most}: those messages are "
+                "not sent (skipped as `too_long`)"
             )
         else:
-            self.report(
-                "W501",
-                f"SMS template `{name}` takes {size.parts} parts ({detail}), "
-                "each billed as one message",
-                template.body.span,
-                _shorten_hint(size, text, 1),
+            effect = (
+                f"is sent as UCS-2 ({size.parts} part{'s' if size.parts != 1 else ''}, "
+                f"{size.characters} characters; as GSM-7 it takes {estimate.own.parts})"
             )
+        if odd:
+            shown = ", ".join(f"`{ch}`" for ch in dict.fromkeys(odd))
+            hint = (
+                f"replace {shown} with plain letters: one character outside GSM-7 makes the "
+                "whole message UCS-2 (70 characters a message, 67 a part, instead of 160)"
+            )
+        else:
+            hint = (
+                f"shorten it (to {len(what.value) - size.characters + PART['GSM-7'] * most} "
+                "characters or fewer), or raise `sms_max_parts` under [limits] in winlang.toml"
+            )
+        self.report(
+            "W503",
+            f"with {what.describe()}, SMS template `{name}` {effect}",
+            template.body.span,
+            hint,
+        )
 
-    def _estimate(self, template: A.Template, site: SendSite | None) -> str:
+    def _estimate(self, template: A.Template, site: SendSite | None) -> _Estimate:
+        """The template's text three ways: ``own`` (every placeholder a plain filler),
+        ``certain`` (literal `with` values as written) and ``full`` (fallbacks too, where
+        longer than the filler or not GSM-7), and the value that changes it most."""
         link = self.link
         params = {p.name.name: p.value for p in site.send.params} if site else {}
         rule = site.rule.name.name if site else "rule"
-        values: dict[str, str] = {}
+        filler = "x" * self.limits.sms_placeholder_length
+        own: dict[str, str] = {}
+        certain: dict[str, str] = {}
+        full: dict[str, str] = {}
+        values: list[_Value] = []
         for found in scan(template.body.value):
             if not isinstance(found, Placeholder):
                 continue
             if found.name == "link" and link is not None:
-                values["link"] = tracking_link(
+                own["link"] = certain["link"] = full["link"] = tracking_link(
                     str(link.value), self.campaign_name, rule, "x" * MESSAGE_ID_LENGTH
                 )
             elif isinstance(params.get(found.name), A.Number | A.Text):
-                values[found.name] = _literal_text(params[found.name].value)
-            else:
-                guess = "x" * self.limits.sms_placeholder_length
-                values[found.name] = max(guess, found.fallback or "", key=len)
-        return render(template.body.value, values)
+                literal = _literal_text(params[found.name].value)
+                own[found.name] = filler
+                certain[found.name] = full[found.name] = literal
+                values.append(_Value(found.name, literal, "with"))
+            elif found.name not in full:
+                own[found.name] = certain[found.name] = filler
+                fallback = found.fallback or ""
+                full[found.name] = filler
+                if len(fallback) > len(filler) or not _gsm(fallback):
+                    full[found.name] = fallback + filler[len(fallback) :]
+                    values.append(_Value(found.name, fallback, "fallback"))
+        texts = [render(template.body.value, v) for v in (own, certain, full)]
+        sizes = [measure(t) for t in texts]
+        fallbacks = [v for v in values if v.kind == "fallback"]
+        culprit = next((v for v in values if not _gsm(v.value)), None) or max(
+            fallbacks, key=lambda v: len(v.value), default=None
+        )
+        return _Estimate(*sizes, texts[1], texts[2], culprit)
+
+
+@dataclass(frozen=True, slots=True)
+class _Value:
+    """A fallback or literal `with` value that goes into an SMS as written."""
+
+    placeholder: str
+    value: str
+    kind: str  # "fallback" or "with"
+
+    def describe(self) -> str:
+        if self.kind == "with":
+            return f'`with {self.placeholder} = "{self.value}"`'
+        return f"the fallback `{self.value}` of `{{{self.placeholder}}}`"
+
+
+@dataclass(frozen=True, slots=True)
+class _Estimate:
+    own: SmsSize
+    certain: SmsSize
+    full: SmsSize
+    certain_text: str
+    full_text: str
+    culprit: _Value | None
+
+    @property
+    def flipped(self) -> bool:
+        """Made UCS-2 by a value, the template's own text being GSM-7."""
+        return self.own.encoding == "GSM-7" and self.full.encoding == "UCS-2"
+
+
+def _gsm(text: str) -> bool:
+    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
 
 
 def report_unknown_channel(report: Reporter, channel: A.Ident, channels: Iterable[str]) -> None:

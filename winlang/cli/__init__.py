@@ -19,6 +19,7 @@ from .ingest import ingest
 from .plugins import plugins
 from .report import report
 from .run import run
+from .schedule import schedule
 from .schema import schema
 from .test import test_command
 
@@ -37,6 +38,7 @@ cli.add_command(plugins)
 cli.add_command(schema)
 cli.add_command(ingest)
 cli.add_command(report)
+cli.add_command(schedule)
 cli.add_command(test_command)
 
 

@@ -90,17 +90,17 @@ def demo(
         source = project.store()
         evaluation = evaluate_campaign(checked, source, now)
         if dry_run:
-            from ..deliver.gather import policy_outcome
+            from ..deliver.run import preview_campaign
 
-            outcome = policy_outcome(checked, evaluation, source, project.config, None)
-            report = summary(evaluation, dry_run=True, outcome=outcome)
+            outcome, preview = preview_campaign(checked, evaluation, source, project.config, None)
+            report = summary(evaluation, dry_run=True, outcome=outcome, preview=preview)
         else:
             from ..deliver.run import deliver_campaign
 
             config = project.config
             delivery = deliver_campaign(checked, evaluation, source, config, project.state())
             write_manifest(folder, Manifest(manifest.files, (delivery.run_id,)))
-            report = summary(evaluation, False, delivery.outcome, delivery)
+            report = summary(delivery.evaluation, False, delivery.outcome, delivery)
     except USER_ERRORS as error:
         fail(error)
     ran = time.perf_counter() - started

@@ -27,6 +27,11 @@ from .progress import ProgressLine
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Plan only: write and send nothing.")
+@click.option(
+    "--only-deferred",
+    is_flag=True,
+    help="Send only the messages earlier runs deferred for quiet hours; plan nothing new.",
+)
 @now_option
 @click.option(
     "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -56,6 +61,7 @@ from .progress import ProgressLine
 def run(
     file: Path,
     dry_run: bool,
+    only_deferred: bool,
     now_text: str | None,
     output: str,
     engine: str,
@@ -66,6 +72,8 @@ def run(
     """Evaluate FILE on the store, apply the contact policies and deliver the messages
     (ledger first, exactly once); print what each rule reached and what was sent."""
     now = clock(now_text)
+    if dry_run and only_deferred:
+        raise click.UsageError("--only-deferred sends; it can't be combined with --dry-run")
     project, checked = load_checked(file, config_path)
     # The channels are set up as `winlang check` sets them up; a real run also needs secrets.
     channels = channels_sent_on(checked.campaign)
@@ -73,39 +81,9 @@ def run(
         refuse(file, problems)
     progress = ProgressLine()
     try:
-        if not dry_run:
-            project.state()  # created or migrated before anything reads it
-        source = project.store()
-        evaluation = evaluate_campaign(
-            checked,
-            source,
-            now,
-            engine,
-            state=ledger(project),
-            skip=skip,
-            batch_size=batch_size,
+        report = execute(
+            project, checked, now, dry_run, only_deferred, engine, batch_size, skip, progress
         )
-        progress.evaluated(evaluation.decisions.audience)
-        if dry_run:
-            from ..deliver.gather import policy_outcome
-
-            state = project.saved_state()
-            report = summary(
-                evaluation, True, policy_outcome(checked, evaluation, source, project.config, state)
-            )
-        else:
-            from ..deliver.run import deliver_campaign
-
-            delivery = deliver_campaign(
-                checked,
-                evaluation,
-                source,
-                project.config,
-                project.state(),
-                project.config.delivery,
-                progress,
-            )
-            report = summary(evaluation, False, delivery.outcome, delivery)
     except (*USER_ERRORS, ChannelError) as error:
         progress.close()
         fail(error)
@@ -123,7 +101,9 @@ def run(
     else:
         click.echo(render_text(report))
     if report["audience"] == 0:
-        click.echo(f"winlang: note: {_why_nobody(source)}", err=True)
+        click.echo(f"winlang: note: {_why_nobody(project.store())}", err=True)
+    if report.get("delivery", {}).get("deferred"):
+        click.echo(f"winlang: note: {_waiting(report['delivery'])}", err=True)
     failed = report.get("delivery", {}).get("failed", 0)
     if failed:
         click.echo(
@@ -132,6 +112,61 @@ def run(
             err=True,
         )
     sys.exit(1 if failed else 0)
+
+
+def _waiting(totals: dict) -> str:
+    """Where deferred messages stand, and what sends them."""
+    count = totals["deferred"]
+    return (
+        f"{count:,} message{'s' if count != 1 else ''} deferred by quiet hours wait in the "
+        f"ledger, the first due at {totals['next_due']}: a run at or after that time, outside "
+        "the customer's quiet hours, sends them (winlang schedule wakes for it, or run "
+        "--only-deferred from cron)"
+    )
+
+
+def execute(
+    project,
+    checked,
+    now,
+    dry_run: bool = False,
+    only_deferred: bool = False,
+    engine: str = "auto",
+    batch_size: int | None = None,
+    skip: tuple[str, ...] = (),
+    progress=None,
+) -> dict:
+    """One run of a checked campaign (a dry run, or delivery), as its summary; shared by
+    `winlang run` and `winlang schedule`."""
+    if progress is None:
+        progress = ProgressLine()
+        progress.enabled = False  # a scheduler's log is no terminal line
+    if not dry_run:
+        project.state()  # created or migrated before anything reads it
+    source = project.store()
+    evaluation = evaluate_campaign(
+        checked, source, now, engine, state=ledger(project), skip=skip, batch_size=batch_size
+    )
+    progress.evaluated(evaluation.decisions.audience)
+    if dry_run:
+        from ..deliver.run import preview_campaign
+
+        state = project.saved_state()
+        outcome, preview = preview_campaign(checked, evaluation, source, project.config, state)
+        return summary(evaluation, True, outcome, preview=preview)
+    from ..deliver.run import deliver_campaign
+
+    delivery = deliver_campaign(
+        checked,
+        evaluation,
+        source,
+        project.config,
+        project.state(),
+        project.config.delivery,
+        progress,
+        only_deferred,
+    )
+    return summary(delivery.evaluation, False, delivery.outcome, delivery)
 
 
 def _why_nobody(source) -> str:

@@ -144,16 +144,3 @@ def _history(state: State | None, now: datetime, seconds: float) -> History:
         np.array(campaigns, dtype=str),
         np.array(times, dtype="datetime64[us]"),
     )
-
-
-def policy_outcome(
-    checked: CheckedCampaign,
-    evaluation: Evaluation,
-    source: Source,
-    config: Config,
-    state: State | None,
-):
-    """The contact policies over a run's matches, reading the state and writing nothing."""
-    from ..policies.apply import apply_policies
-
-    return apply_policies(policy_inputs(checked, evaluation, source, config, state))

@@ -7,7 +7,12 @@ The rules that make delivery exactly-once (see docs/delivery.md):
 * a run sends only the messages it *claimed*; a claim is taken with a conditional update, so
   two runs never hold the same message;
 * a run that dies leaves its claims behind; the next run releases them once the dead run is
-  known dead: its process is gone (same host) or its heartbeat is older than the lease.
+  known dead: its process is gone (same host) or its heartbeat is older than the lease;
+* a firing deferred by quiet hours is a ``deferred`` row with its ``due_at``, never claimed.
+  A later run in which the customer still matches the rule and may be messaged takes the
+  row over (``deferred`` to ``planned``, a conditional update under a row lock, so two runs
+  never both do); a run in which they no longer match or may not be messaged deletes it
+  (conditional too: only if no other run re-planned it meanwhile). It is never written twice.
 
 Times: ``now`` is the run's clock (``--now``; what rules and ``received`` see); claims,
 heartbeats and backoff use the wall clock. Both are stored as naive UTC.
@@ -174,16 +179,101 @@ class Ledger:
     # ---- planning --------------------------------------------------------------------
 
     def record_plan(self, firings: Sequence[Firing], skips: Sequence[Skip]) -> set[str]:
-        """Write a slice of the plan in one transaction; the keys this run wrote (the others
-        were planned before, or by a concurrent run, and are not this run's to act on)."""
+        """Write a slice of the plan in one transaction; the keys this run wrote or took over
+        from an earlier deferral (the others were planned before, or by a concurrent run, and
+        are not this run's to act on). Actions and assignments wait until a firing is
+        planned: a deferred one may yet be dropped."""
         with self.engine.begin() as connection:
             written = set(_insert_ignoring(connection, T.messages, [self._row(f) for f in firings]))
-            mine = [f for f in firings if f.key in written]
+            written |= self._take_over(connection, [f for f in firings if f.key not in written])
+            mine = [f for f in firings if f.key in written and f.status != "deferred"]
             self._assign(connection, mine)
             self._act(connection, mine)
             if skips:
                 connection.execute(T.skips.insert(), [self._skip(s) for s in skips])
         return written
+
+    def _take_over(self, connection: sa.Connection, firings: Sequence[Firing]) -> set[str]:
+        """Rewrite the deferred rows these firings plan again (sent now, or deferred anew);
+        the row lock makes a concurrent run wait, then see the row is no longer deferred."""
+        candidates = {f.key: f for f in firings if f.status in ("planned", "deferred")}
+        if not candidates:
+            return set()
+        asked, keys = list(candidates), []
+        for start in range(0, len(asked), 500):  # within SQLite's limit on bound values
+            keys += (
+                connection.execute(
+                    sa.select(M.idempotency_key)
+                    .where(
+                        M.idempotency_key.in_(asked[start : start + 500]), M.status == "deferred"
+                    )
+                    .with_for_update()
+                )
+                .scalars()
+                .all()
+            )
+        if keys:
+            kept = ("idempotency_key", "campaign", "rule", "customer_id", "occurrence")
+            rows = [
+                {
+                    "_key": key,
+                    **{k: v for k, v in self._row(candidates[key]).items() if k not in kept},
+                }
+                for key in keys
+            ]
+            for row in rows:
+                row.pop("planned_at")  # when the rule fired: the first deferral
+            statement = (
+                T.messages.update()
+                .where(M.idempotency_key == sa.bindparam("_key"), M.status == "deferred")
+                .values({name: sa.bindparam(name) for name in rows[0] if name != "_key"})
+            )
+            connection.execute(statement, rows)
+        return set(keys)
+
+    def deferred(self) -> dict[tuple[str, str], tuple[int, int, int]]:
+        """The campaign's deferred firings: (rule, customer) -> (occurrence, row id, run id)."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(M.rule, M.customer_id, M.occurrence, M.id, M.run_id).where(
+                    M.campaign == self.campaign, M.status == "deferred"
+                )
+            ).all()
+        return {(r[0], r[1]): (r[2], r[3], r[4]) for r in rows}
+
+    def drop_deferred(self, rows: Sequence[tuple[int, int]], skips: Sequence[Skip]) -> int:
+        """Delete deferred rows this run found no longer sendable, given as (row id, the run
+        id read with it): a row another run has planned or deferred since is left alone.
+        ``skips`` record why, for customers the run did not skip for a reason of its own."""
+        if not rows:
+            return 0
+        dropped = 0
+        with self.engine.begin() as connection:
+            for start in range(0, len(rows), 500):
+                chunk = [tuple(pair) for pair in rows[start : start + 500]]
+                dropped += len(
+                    connection.execute(
+                        T.messages.delete()
+                        .where(sa.tuple_(M.id, M.run_id).in_(chunk), M.status == "deferred")
+                        .returning(M.id)
+                    ).all()
+                )
+            if skips:
+                connection.execute(T.skips.insert(), [self._skip(s) for s in skips])
+        return dropped
+
+    def next_due(self) -> datetime | None:
+        """When the campaign's earliest deferred firing is due (the run clock, naive UTC)."""
+        return next_due(self.engine, self.campaign)
+
+    def waiting(self) -> int:
+        """How many deferred firings of the campaign wait in the ledger."""
+        with self.engine.connect() as connection:
+            return connection.execute(
+                sa.select(sa.func.count()).where(
+                    M.campaign == self.campaign, M.status == "deferred"
+                )
+            ).scalar_one()
 
     def _row(self, firing: Firing) -> dict[str, object]:
         first = firing.messages[0] if firing.messages else None
@@ -205,6 +295,7 @@ class Ledger:
             "planned_at": self.now,
             "step": first[0] if first else None,
             "payload": payload(firing.messages) if firing.messages else None,
+            "due_at": naive_utc(firing.due) if firing.due is not None else None,
         }
 
     def _skip(self, skip: Skip) -> dict[str, object]:
@@ -339,6 +430,14 @@ class Ledger:
                     M.next_attempt_at.is_not(None),
                 )
             ).scalar()
+
+
+def next_due(engine: sa.Engine, campaign: str) -> datetime | None:
+    """When ``campaign``'s earliest deferred firing is due (naive UTC), None if none waits."""
+    with engine.connect() as connection:
+        return connection.execute(
+            sa.select(sa.func.min(M.due_at)).where(M.campaign == campaign, M.status == "deferred")
+        ).scalar()
 
 
 def _alive(run_id: int, pid: int) -> bool:

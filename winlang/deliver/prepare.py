@@ -5,12 +5,17 @@ Pure: the caller fetched every value a message needs (customer fields for placeh
 the message of *each usable step* of its send chain, first the one the policies chose, so a
 permanent failure can fail over without going back to the store, and whichever run sends it
 (after a crash, say) sends exactly what was planned.
+
+A step is usable when the policies allow its channel *and* its rendered message fits: an SMS
+of more than ``[limits] sms_max_parts`` parts (a long name, a non-GSM fallback) is left out
+of the chain like a channel without consent; when no step is left the customer is skipped
+as ``too_long``. A customer in quiet hours becomes a ``deferred`` firing with its due time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
@@ -22,7 +27,7 @@ from ..config import Channel as ChannelConfig
 from ..plan import ir
 from ..plan.lower import Lowering
 from ..policies.apply import PolicyOutcome
-from ..policies.reasons import Status
+from ..policies.reasons import TOO_LONG, Status
 from .model import Message, idempotency_key
 from .render import render_message
 
@@ -59,10 +64,11 @@ class Firing:
     rule: str
     customer_id: str
     occurrence: int
-    status: str  # planned, held_out, done
+    status: str  # planned, held_out, done, deferred
     variant: str | None
     messages: tuple[tuple[int, Message], ...]
     actions: tuple[Action, ...]
+    due: datetime | None = None  # deferred: when quiet hours end (naive UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +164,10 @@ class Planner:
     usable: Mapping[str, np.ndarray]
     addresses: Mapping[str, np.ndarray]
     values: Mapping[ir.Node, np.ndarray]
+    sms_max_parts: int | None = None  # [limits]: longer SMS messages are not sent
+    deferred: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    # (rule, customer) -> occurrence of a firing an earlier run deferred: planned again
+    # under its own key, so the ledger takes it over instead of writing a second one
 
     @cached_property
     def link(self) -> str | None:
@@ -170,18 +180,24 @@ class Planner:
         status, reason = self.outcome.status, self.outcome.reason
         for i in rows:
             rule = self.rule_names[self.rule_index[i]]
-            if status[i] in (Status.SKIPPED, Status.DEFERRED):
-                until = self.outcome.deferred_until[i]
-                when = None if np.isnat(until) else until.astype(datetime)
-                skips.append(Skip(rule, str(self.ids[i]), str(reason[i]), when))
-            else:
-                firings.append(self._firing(i, rule))
+            if status[i] == Status.SKIPPED:
+                skips.append(Skip(rule, str(self.ids[i]), str(reason[i])))
+                continue
+            firing = self._firing(i, rule)
+            if firing.messages or firing.status in ("held_out", "done"):
+                firings.append(firing)
+            else:  # every usable step's message is too long to send
+                skips.append(Skip(rule, firing.customer_id, TOO_LONG))
+            if firing.status == "deferred" and firing.messages:
+                skips.append(Skip(rule, firing.customer_id, str(reason[i]), firing.due))
         return firings, skips
 
     def _firing(self, i: int, rule: str) -> Firing:
         customer = str(self.ids[i])
         index = int(self.rule_index[i])
-        nth = occurrence(self.now, self.repeat_seconds[index])
+        nth = self.deferred.get((rule, customer))
+        if nth is None:
+            nth = occurrence(self.now, self.repeat_seconds[index])
         key = idempotency_key(self.campaign.name or "", rule, customer, nth)
         variant = variant_label(int(self.outcome.variant[i]))
         arm = self.arms[self.arm_index[i]]
@@ -193,11 +209,21 @@ class Planner:
         steps = [first] + [
             p for p in range(first + 1, len(arm.chain)) if self.usable[arm.chain[p].channel][i]
         ]
-        messages = tuple(
+        rendered = (
             (step, self._message(i, rule, customer, nth, variant, arm.chain[step], key, n))
             for n, step in enumerate(steps)
         )
+        messages = tuple((step, m) for step, m in rendered if self.fits(m))
+        if self.outcome.status[i] == Status.DEFERRED:
+            until = self.outcome.deferred_until[i]
+            due = until.astype(datetime)
+            return Firing(key, rule, customer, nth, "deferred", variant, messages, (), due)
         return Firing(key, rule, customer, nth, "planned", variant, messages, arm.actions)
+
+    def fits(self, message: Message) -> bool:
+        """Whether the rendered message may be sent: an SMS within ``sms_max_parts``."""
+        limit = self.sms_max_parts
+        return limit is None or message.parts is None or message.parts <= limit
 
     def _message(
         self,

@@ -7,24 +7,26 @@ sending loop picks up any planned message of the campaign, this run's or a dead 
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 import numpy as np
 
-from ..backends.base import RunContext, Source
+from ..backends.base import EmptyState, RunContext, Source
 from ..check import CheckedCampaign
 from ..config import Config
 from ..evaluate import Evaluation, choose_backend
 from ..plan.lower import Lowering
 from ..policies.apply import PolicyOutcome, apply_policies
 from ..policies.contact import channel_reasons
+from ..policies.reasons import NO_LONGER_MATCHES, TOO_LONG, Status
 from ..state import State
 from .channels import ChannelPool
 from .gather import channels_used, customer_values, policy_inputs
 from .ledger import Ledger
-from .prepare import Planner, arm_specs, nodes_to_fetch
+from .prepare import Planner, Skip, arm_specs, nodes_to_fetch
 from .send import DeliverySettings, Sender, Tally
 
 Progress = Callable[[str, int, int], None]  # (stage, done so far, total)
@@ -39,6 +41,24 @@ class Delivery:
     planned: int  # messages this run planned (written to the ledger, to be sent)
     already_planned: Counter  # rule -> firings another run had written first
     tally: Tally
+    evaluation: Evaluation  # the matches the run acted on (only deferred ones: a subset)
+    too_long: Counter = field(default_factory=Counter)  # rule -> customers skipped too_long
+    too_long_deferred: Counter = field(default_factory=Counter)  # ... of them in quiet hours
+    deferred_dropped: int = 0  # deferred firings dropped: no longer matching or reachable
+    waiting: int = 0  # deferred firings of the campaign in the ledger after the run
+    next_due: datetime | None = None  # when the first of them is due (naive UTC)
+
+
+@dataclass
+class _Written:
+    """What writing the plan did, slice by slice."""
+
+    planned: int = 0
+    already: Counter = field(default_factory=Counter)
+    too_long: Counter = field(default_factory=Counter)
+    too_long_deferred: Counter = field(default_factory=Counter)
+    kept: set = field(default_factory=set)  # (rule, customer) planned or deferred
+    skipped: set = field(default_factory=set)  # (rule, customer) skipped for a reason
 
 
 def deliver_campaign(
@@ -49,19 +69,27 @@ def deliver_campaign(
     state: State,
     settings: DeliverySettings | None = None,
     progress: Progress = lambda stage, done, total: None,
+    only_deferred: bool = False,
 ) -> Delivery:
+    """Plan and send; with ``only_deferred``, plan only the firings earlier runs deferred
+    (for customers who still match their rule) and nothing new."""
     settings = settings or DeliverySettings()
     campaign = checked.campaign.name or ""
     backend = choose_backend(evaluation.engine, source)
+    ledger = Ledger(state, campaign, evaluation.now, settings.lease_seconds)
+    deferred = ledger.deferred()
+    if only_deferred:
+        evaluation = only_pairs(evaluation, set(deferred))
     inputs = policy_inputs(checked, evaluation, source, config, state)
     outcome = apply_policies(inputs)
     pool = ChannelPool(config, [c for c in channels_used(checked.campaign) if c in config.channels])
-    ledger = Ledger(state, campaign, evaluation.now, settings.lease_seconds)
     ledger.start()
     try:
         ledger.release_dead_runs()
         planner = _planner(checked, evaluation, source, backend, config, state, inputs, outcome)
-        planned, already = _write_plan(ledger, planner, settings.plan_batch, progress)
+        planner = replace(planner, deferred={pair: found[0] for pair, found in deferred.items()})
+        written = _write_plan(ledger, planner, settings.plan_batch, progress)
+        dropped = _drop_deferred(ledger, deferred, written)
         sent = [0]
 
         def count(finished: int) -> None:
@@ -69,8 +97,20 @@ def deliver_campaign(
             progress("sent", sent[0], 0)
 
         tally = Sender(ledger, pool, settings, count).run()
-        delivery = Delivery(ledger.run_id, outcome, planned, already, tally)
-        ledger.finish("finished", {"planned": planned, **tally.totals()})
+        delivery = Delivery(
+            ledger.run_id,
+            outcome,
+            written.planned,
+            written.already,
+            tally,
+            evaluation,
+            written.too_long,
+            written.too_long_deferred,
+            dropped,
+            ledger.waiting(),
+            ledger.next_due(),
+        )
+        ledger.finish("finished", {"planned": written.planned, **tally.totals()})
         return delivery
     except BaseException:
         ledger.finish("failed")
@@ -79,12 +119,90 @@ def deliver_campaign(
         pool.close()
 
 
+@dataclass
+class Preview:
+    """What a dry run would plan, per rule: messages and their first channel, SMS parts, and
+    the customers whose every SMS is too long (so the dry run's counts are the real run's)."""
+
+    sent: Counter = field(default_factory=Counter)
+    channels: defaultdict = field(default_factory=lambda: defaultdict(Counter))
+    parts: Counter = field(default_factory=Counter)
+    too_long: Counter = field(default_factory=Counter)
+    too_long_deferred: Counter = field(default_factory=Counter)
+
+
+def preview_campaign(
+    checked: CheckedCampaign,
+    evaluation: Evaluation,
+    source: Source,
+    config: Config,
+    state: State | None,
+) -> tuple[PolicyOutcome, Preview]:
+    """The policies and the plan of a run, rendered and measured, writing nothing."""
+    backend = choose_backend(evaluation.engine, source)
+    inputs = policy_inputs(checked, evaluation, source, config, state)
+    outcome = apply_policies(inputs)
+    planner = _planner(checked, evaluation, source, backend, config, state, inputs, outcome)
+    preview = Preview()
+    deferred = outcome.status == Status.DEFERRED
+    total = len(planner.ids)
+    for start in range(0, total, config.delivery.plan_batch):
+        rows = range(start, min(start + config.delivery.plan_batch, total))
+        firings, skips = planner.plan(rows)
+        for firing in firings:
+            if firing.status == "planned":
+                message = firing.messages[0][1]
+                preview.sent[firing.rule] += 1
+                preview.channels[firing.rule][message.channel] += 1
+                preview.parts[firing.rule] += message.parts or 0
+        late = {str(planner.ids[i]) for i in rows if deferred[i]}
+        for skip in skips:
+            if skip.reason == TOO_LONG:
+                preview.too_long[skip.rule] += 1
+                preview.too_long_deferred[skip.rule] += skip.customer_id in late
+    return outcome, preview
+
+
+def only_pairs(evaluation: Evaluation, pairs: set[tuple[str, str]]) -> Evaluation:
+    """The evaluation narrowed to customers whose matched rule is one of ``pairs``
+    (rule name, customer id as text)."""
+    decisions = evaluation.decisions
+    names = [rule.name for rule in evaluation.plan.rules]
+    texts = np.asarray(decisions.ids).astype(str)
+    keep = np.array(
+        [
+            (names[r], c) in pairs
+            for r, c in zip(decisions.rules.tolist(), texts.tolist(), strict=True)
+        ],
+        dtype=bool,
+    )
+    narrowed = replace(decisions, ids=decisions.ids[keep], rules=decisions.rules[keep])
+    return replace(evaluation, decisions=narrowed)
+
+
+def _drop_deferred(
+    ledger: Ledger, deferred: dict[tuple[str, str], tuple[int, int, int]], written: _Written
+) -> int:
+    """Drop the deferred firings this run did not plan again: the customer no longer matches
+    the rule (recorded as a ``no_longer_matches`` skip) or may not be messaged now (the
+    run's own skip says why)."""
+    gone = [pair for pair in deferred if pair not in written.kept]
+    skips = [
+        Skip(rule, customer, NO_LONGER_MATCHES)
+        for rule, customer in gone
+        if (rule, customer) not in written.skipped
+    ]
+    return ledger.drop_deferred([deferred[pair][1:] for pair in gone], skips)
+
+
 def _planner(checked, evaluation, source, backend, config, state, inputs, outcome) -> Planner:
     campaign = checked.campaign
     lowering = Lowering(checked)
     arms = arm_specs(campaign, lowering, set(_fields(checked)))
     nodes = nodes_to_fetch(arms)
-    context = RunContext(now=evaluation.now, state=state.view())
+    context = RunContext(
+        now=evaluation.now, state=state.view() if state is not None else EmptyState()
+    )
     ids = evaluation.decisions.ids
     fetched = customer_values(source, backend, nodes, ids, context)
     texts = np.asarray(ids).astype(str)
@@ -108,6 +226,7 @@ def _planner(checked, evaluation, source, backend, config, state, inputs, outcom
         },
         addresses={name: _python(contact.address) for name, contact in inputs.contacts.items()},
         values=dict(zip(nodes, fetched, strict=True)),
+        sms_max_parts=config.limits.sms_max_parts,
     )
 
 
@@ -120,16 +239,22 @@ def _fields(checked: CheckedCampaign) -> list[str]:
     return [name for name, s in checked.symbols.items() if s.kind in ("field", "derived")]
 
 
-def _write_plan(
-    ledger: Ledger, planner: Planner, size: int, progress: Progress
-) -> tuple[int, Counter]:
+def _write_plan(ledger: Ledger, planner: Planner, size: int, progress: Progress) -> _Written:
     total = len(planner.ids)
-    planned, already = 0, Counter()
+    done = _Written()
+    deferred = planner.outcome.status == Status.DEFERRED
     for start in range(0, total, size):
-        firings, skips = planner.plan(range(start, min(start + size, total)))
+        rows = range(start, min(start + size, total))
+        firings, skips = planner.plan(rows)
         written = ledger.record_plan(firings, skips)
-        planned += sum(f.status == "planned" for f in firings if f.key in written)
-        already.update(f.rule for f in firings if f.key not in written)
-        progress("planned", min(start + size, total), total)
+        done.planned += sum(f.status == "planned" for f in firings if f.key in written)
+        done.already.update(f.rule for f in firings if f.key not in written)
+        done.kept.update((f.rule, f.customer_id) for f in firings)
+        done.skipped.update((s.rule, s.customer_id) for s in skips)
+        too_long = [s for s in skips if s.reason == TOO_LONG]
+        done.too_long.update(s.rule for s in too_long)
+        late = {str(planner.ids[i]) for i in rows if deferred[i]}
+        done.too_long_deferred.update(s.rule for s in too_long if s.customer_id in late)
+        progress("planned", rows.stop, total)
         ledger.heartbeat()  # a long plan must not make the run look dead
-    return planned, already
+    return done

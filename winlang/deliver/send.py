@@ -41,6 +41,7 @@ class Tally:
     # (rule, channel, reason) -> messages failed for good, for the summary to say which
     failures: Counter = field(default_factory=Counter)
     channels: defaultdict = field(default_factory=lambda: defaultdict(Counter))
+    parts: Counter = field(default_factory=Counter)  # rule -> SMS parts sent (billed messages)
     retries: int = 0
     failovers: int = 0
     resumed: int = 0  # messages planned by another run, sent by this one
@@ -63,6 +64,7 @@ class Tally:
         return {
             "sent": sum(self.sent.values()),
             "failed": sum(self.failed.values()),
+            "sms_parts": sum(self.parts.values()),
             "retries": self.retries,
             "failovers": self.failovers,
             "resumed": self.resumed,
@@ -193,6 +195,7 @@ class Sender:
                 self.tally.sent[claimed.rule] += 1
                 self.tally.resumed += claimed.planned_by != self.ledger.run_id
                 self.tally.channels[claimed.rule][claimed.message.channel] += 1
+                self.tally.parts[claimed.rule] += claimed.message.parts or 0
             elif what == "failed":
                 self.tally.fail(claimed.rule, claimed.message.channel, update.values["error"])
             elif what == "retry":

@@ -41,6 +41,13 @@ class Reason(StrEnum):
 # The documented order: the first policy that stops a customer gives its reason.
 ORDER: tuple[Reason, ...] = tuple(Reason)
 
+# Not a policy: decided when the message is rendered, after the policies. Every usable step
+# of the chain renders to an SMS over `[limits] sms_max_parts` parts, so nothing is sent.
+TOO_LONG = "too_long"
+# Not a policy either: a firing deferred by an earlier run is dropped because the customer no
+# longer matches its rule (they bought again, say) when a later run looks at it again.
+NO_LONGER_MATCHES = "no_longer_matches"
+
 # The reasons a channel of a send chain can be unusable for, most serious first.
 CONTACT_REASONS: tuple[Reason, ...] = (
     Reason.NO_CONSENT,

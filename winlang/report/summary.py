@@ -11,13 +11,15 @@ from ..evaluate import Evaluation
 
 
 def summary(
-    evaluation: Evaluation, dry_run: bool, outcome=None, delivery=None
+    evaluation: Evaluation, dry_run: bool, outcome=None, delivery=None, preview=None
 ) -> dict[str, object]:
     """The run summary; with the policies' ``outcome``, each rule also says how its matches
     split: ``sent`` (would be sent, in a dry run), ``held_out``, ``skipped`` by reason,
-    ``failed`` and messages per channel. After a real run (``delivery``) ``sent``,
-    ``failed`` and the channels count what the channels accepted or refused for good, and
-    ``delivery`` adds the run's totals, retries, failovers and resumed messages included."""
+    ``failed`` and messages per channel. With a dry run's ``preview`` (the plan rendered)
+    or after a real run (``delivery``) each rule also gives ``sms_parts`` and counts SMS
+    messages too long to send as ``too_long``; after a real run ``sent``, ``failed`` and the
+    channels count what the channels accepted or refused for good, and ``delivery`` adds the
+    run's totals, retries, failovers, resumed and deferred messages included."""
     plan = evaluation.plan
     matched = evaluation.decisions.matched(len(plan.rules))
     rules = [
@@ -30,6 +32,9 @@ def summary(
     if delivery is not None:
         for rule in rules:
             rule.update(_delivered(delivery, rule))
+    if preview is not None:
+        for rule in rules:
+            rule.update(_previewed(preview, rule))
     report = {
         "campaign": plan.campaign,
         "now": evaluation.now.isoformat().replace("+00:00", "Z"),
@@ -42,7 +47,11 @@ def summary(
         report["invalid_zones"] = invalid_zones(outcome)
     if delivery is not None:
         report["run"] = delivery.run_id
-        report["delivery"] = {"planned": delivery.planned, **delivery.tally.totals()}
+        report["delivery"] = {
+            "planned": delivery.planned,
+            **delivery.tally.totals(),
+            **_deferred(delivery),
+        }
         report["failures"] = failures(delivery.tally.failures)
     return report
 
@@ -72,11 +81,21 @@ def failures(counts) -> list[dict[str, object]]:
     ]
 
 
+def _deferred(delivery) -> dict[str, object]:
+    """Deferred firings dropped by this run, those waiting in the ledger, the next due."""
+    due = delivery.next_due
+    return {
+        "deferred_dropped": delivery.deferred_dropped,
+        "deferred": delivery.waiting,
+        "next_due": due.isoformat() + "Z" if due is not None else None,
+    }
+
+
 def _delivered(delivery, rule: dict) -> dict[str, object]:
     """A rule's counts after sending: what the channels did, and firings another run
     planned first (``already_planned``: that run sends them)."""
     name = rule["name"]
-    skipped = dict(rule["skipped"])
+    skipped = _with_too_long(rule, delivery.too_long[name], delivery.too_long_deferred[name])
     if delivery.already_planned[name]:
         skipped["already_planned"] = delivery.already_planned[name]
     return {
@@ -84,7 +103,32 @@ def _delivered(delivery, rule: dict) -> dict[str, object]:
         "failed": delivery.tally.failed[name],
         "skipped": dict(sorted(skipped.items())),
         "channels": dict(sorted(delivery.tally.channels[name].items())),
+        "sms_parts": delivery.tally.parts[name],
     }
+
+
+def _previewed(preview, rule: dict) -> dict[str, object]:
+    """A rule's counts in a dry run, from the plan as a real run would write it."""
+    name = rule["name"]
+    skipped = _with_too_long(rule, preview.too_long[name], preview.too_long_deferred[name])
+    return {
+        "sent": preview.sent[name],
+        "skipped": dict(sorted(skipped.items())),
+        "channels": dict(sorted(preview.channels[name].items())),
+        "sms_parts": preview.parts[name],
+    }
+
+
+def _with_too_long(rule: dict, too_long: int, deferred: int) -> dict[str, int]:
+    """The policies' skips, and the customers they let through (or deferred) whose every
+    SMS was too long to send."""
+    skipped = dict(rule["skipped"])
+    if too_long:
+        skipped["too_long"] = too_long
+        quiet = skipped.pop("quiet_hours", 0) - deferred
+        if quiet:
+            skipped["quiet_hours"] = quiet
+    return skipped
 
 
 def _split(outcome, mask) -> dict[str, object]:
@@ -124,6 +168,8 @@ def _split_text(rule: dict) -> str:
     if not rule["matched"]:
         return "no customer matched: no message"
     parts = [f"{channel} {count}" for channel, count in rule["channels"].items()]
+    if rule.get("sms_parts"):
+        parts.append(f"sms parts {rule['sms_parts']}")
     if rule["failed"]:
         parts.append(f"failed {rule['failed']}")
     if rule["held_out"]:
@@ -196,5 +242,9 @@ def _failures_text(failures: list[dict]) -> list[str]:
 
 def _delivery_text(totals: dict) -> str:
     """``delivered: planned 120 · sent 118 · failed 2 · retries 3``, zeros left out."""
-    shown = [f"{key} {value}" for key, value in totals.items() if value or key == "sent"]
+    shown = [
+        f"{key.replace('_', ' ')} {value}"
+        for key, value in totals.items()
+        if value or key == "sent"
+    ]
     return "delivered: " + " · ".join(shown)

@@ -57,9 +57,21 @@ messages = sa.Table(
     sa.Column("payload", sa.Text),
     sa.Column("claimed_by", sa.Integer),
     sa.Column("next_attempt_at", sa.DateTime),  # wall clock: backoff after a temporary failure
+    sa.Column("due_at", sa.DateTime),  # status deferred: when quiet hours end (the run clock)
     sa.Index("messages_by_customer", "campaign", "customer_id"),
     sa.Index("messages_by_rule", "campaign", "rule", "customer_id"),
     sa.Index("messages_to_send", "campaign", "status", "claimed_by"),
+)
+
+# Leases that keep two `winlang schedule` processes from running at once, on any machine
+# that shares the state database: one row per lock, taken and renewed by conditional updates.
+locks = sa.Table(
+    "locks",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("holder", sa.String(200), nullable=False),  # host:pid:random, per process
+    sa.Column("acquired_at", sa.DateTime, nullable=False),  # wall clock, naive UTC
+    sa.Column("expires_at", sa.DateTime, nullable=False),
 )
 
 skips = sa.Table(
