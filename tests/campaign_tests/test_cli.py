@@ -178,3 +178,24 @@ def test_an_sms_too_long_to_send(project: Path) -> None:
     assert result.exit_code == 1
     assert 'customer c-4: expected result "sent", got "too_long"' in result.output
     assert "sms_max_parts" in result.output
+
+
+def test_an_engine_the_file_does_not_name_skips_it(project: Path) -> None:
+    result = invoke("--engine", "sql")
+    assert result.exit_code == 0
+    assert "nudge.test.toml: skipped: it runs on numpy only" in result.output
+
+
+def test_an_unsubscribed_customer(project: Path) -> None:
+    path = project / "nudge.test.toml"
+    text = TEST.replace(
+        "[[event]]",
+        '[[customer]]\nid = "c-5"\norders = 4\n\n[[event]]\ncustomer = "c-5"\n'
+        'type = "unsubscribe"\nchannel = "sms"\nat = "2 days ago"\n\n[[event]]',
+    ).replace(
+        'result = "nothing" },',
+        'result = "nothing" },\n  { customer = "c-5", rule = "nudge", result = "unsubscribed" },',
+    )
+    path.write_text(text)
+    result = invoke(str(path))
+    assert result.exit_code == 0, result.output

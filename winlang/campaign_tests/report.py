@@ -41,6 +41,8 @@ def result_text(result: FileResult) -> str:
         return "\n".join(
             [*found, f"{result.file}: FAILED: the campaign {result.campaign} does not check"]
         )
+    if not result.engines:
+        return f"{result.file}: skipped: it runs on {' and '.join(result.chosen)} only"
     lines = [failure_text(f) for f in result.failures]
     verdict = "passed" if result.passed else f"FAILED ({len(result.failures)} failures)"
     engines = " and ".join(result.engines)
@@ -67,6 +69,7 @@ def result_json(result: FileResult) -> dict[str, object]:
         "steps": result.steps,
         "checks": result.checks,
         "passed": result.passed,
+        "skipped": result.skipped,
         "failures": [f.as_json() for f in result.failures],
         "campaign_errors": [d.as_json() for d in result.campaign_errors],
     }

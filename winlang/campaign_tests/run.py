@@ -40,6 +40,12 @@ class FileResult:
     checks: int  # expectations x customers x engines compared
     failures: tuple[Failure, ...]
     campaign_errors: tuple[Diagnostic, ...] = ()
+    chosen: tuple[str, ...] = ()  # the engines the file names
+
+    @property
+    def skipped(self) -> bool:
+        """No engine left to run: the file names others than the ones asked for."""
+        return not self.engines and not self.campaign_errors
 
     @property
     def passed(self) -> bool:
@@ -72,7 +78,9 @@ def run_test_file(
         name = _display(test.campaign)
         chosen = tuple(e for e in test.engines if engines is None or e in engines)
         if prepared.checked is None:
-            return FileResult(test.display, name, chosen, len(test.steps), 0, (), prepared.errors)
+            return FileResult(
+                test.display, name, chosen, len(test.steps), 0, (), prepared.errors, test.engines
+            )
         failures: list[Failure] = []
         checks = 0
         for engine in chosen:
@@ -81,7 +89,9 @@ def run_test_file(
             found, count = run_engine(prepared, engine, work)
             failures += found
             checks += count
-    return FileResult(test.display, name, chosen, len(test.steps), checks, _merged(failures))
+    return FileResult(
+        test.display, name, chosen, len(test.steps), checks, _merged(failures), (), test.engines
+    )
 
 
 def _scratch() -> str | None:

@@ -63,12 +63,14 @@ def test_command(paths: tuple[Path, ...], output: str, engines: tuple[str, ...])
         elif output == "github":
             click.echo("\n".join(R.result_github(result)), nl=bool(result.failures))
     failed = sum(not r.passed for r in results)
+    skipped = sum(r.skipped for r in results)
     if output == "json":
         click.echo(
             orjson.dumps(
                 {
                     "files": [*map(R.result_json, results), *map(R.broken_json, broken)],
-                    "passed": len(results) - failed,
+                    "passed": len(results) - failed - skipped,
+                    "skipped": skipped,
                     "failed": failed,
                     "broken": len(broken),
                 },
@@ -77,7 +79,8 @@ def test_command(paths: tuple[Path, ...], output: str, engines: tuple[str, ...])
         )
     elif output == "text" and len(files) > 1:
         click.echo(
-            f"{len(results) - failed} passed, {failed} failed"
+            f"{len(results) - failed - skipped} passed, {failed} failed"
+            + (f", {skipped} skipped" if skipped else "")
             + (f", {len(broken)} broken" if broken else "")
         )
     sys.exit(2 if broken else 1 if failed else 0)
