@@ -199,3 +199,22 @@ def test_an_unsubscribed_customer(project: Path) -> None:
     path.write_text(text)
     result = invoke(str(path))
     assert result.exit_code == 0, result.output
+
+
+def test_types_declare_a_field_no_customer_writes(project: Path) -> None:
+    path = project / "nudge.test.toml"
+    path.write_text(
+        'campaign = "nudge.win"\nengines = ["numpy"]\n\n[types]\norders = "number"\nfirst_name = "text"\n\n'
+        '[[customer]]\nid = 1\n\n[[step]]\nat = "2026-11-01T10:00:00Z"\n'
+        'expect = [{ customer = 1, result = "nothing" }]\n'
+    )
+    result = invoke(str(path))
+    assert result.exit_code == 0, result.output
+    path.write_text(path.read_text().replace('"number"', '"numbr"'))
+    result = invoke(str(path))
+    assert result.exit_code == 2
+    assert "`orders`: unknown type `numbr`" in result.output
+    path.write_text(path.read_text().replace('orders = "numbr"\n', ""))
+    result = invoke(str(path))
+    assert result.exit_code == 1  # the campaign reads a field the store does not have
+    assert "error[E201]" in result.output

@@ -118,6 +118,19 @@ def prepare(test: TestFile, folder: Path) -> Prepared:
     except SchemaError as error:
         raise TestFileError(test.display, [Problem(1, str(error))]) from None
     inferred = schema is None
+    if not inferred and test.types:
+        line = test.locator.line("types")
+        raise TestFileError(
+            test.display,
+            [
+                Problem(
+                    line,
+                    "[types] is for projects without a schema file; this project's types come "
+                    f"from {config.store.schema}",
+                    "leave [types] out",
+                )
+            ],
+        )
     schema = schema or infer_schema(test, config)
     schema_file = folder / "schema.json"
     schema_file.write_bytes(schema.to_json())

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..policies.reasons import NO_LONGER_MATCHES, TOO_LONG, Reason
 from ..suggest import did_you_mean
+from ..types import SCALARS
 from .locate import Locator
 from .times import TimeError, duration, instant
 
@@ -34,7 +35,17 @@ MESSAGE_KEYS = ("channel", "template", "text", "contains", "subject", "to", "par
 EXPECT_KEYS = ("customer", "result", "rule", "until", *MESSAGE_KEYS)
 EVENT_KEYS = ("customer", "type", "at", "channel", "campaign", "template", "message")
 STEP_KEYS = ("name", "at", "after", "events", "expect", "others")
-TOP_KEYS = ("campaign", "config", "engines", "description", "defaults", "customer", "event", "step")
+TOP_KEYS = (
+    "campaign",
+    "config",
+    "engines",
+    "description",
+    "types",
+    "defaults",
+    "customer",
+    "event",
+    "step",
+)
 
 
 @dataclass(frozen=True)
@@ -109,6 +120,7 @@ class TestFile:
     events: tuple[Event, ...]
     steps: tuple[Step, ...]
     locator: Locator = field(repr=False, compare=False)
+    types: Mapping[str, str] = field(default_factory=dict)  # [types]: declared field types
 
 
 def read_test_file(path: Path, display: str | None = None) -> TestFile:
@@ -213,11 +225,26 @@ class _Reader:
             config=config_path,
             engines=engines,
             description=description if isinstance(description, str) else None,
+            types=self.types(document.get("types", {})),
             customers=customers,
             events=events,
             steps=read_steps,
             locator=self.locator,
         )
+
+    def types(self, table: object) -> dict[str, str]:
+        """``[types]``: field = "number" | "text" | "bool" | "timestamp" | "date"."""
+        if not isinstance(table, dict):
+            self.problem(("types",), '`types` is a table: field = "text"')
+            return {}
+        for name, kind in table.items():
+            if kind not in SCALARS:
+                self.problem(
+                    ("types", name),
+                    f"`{name}`: unknown type `{kind}`",
+                    f"one of {', '.join(SCALARS)}",
+                )
+        return {n: k for n, k in table.items() if k in SCALARS}
 
     def engines(self, value: object) -> tuple[str, ...]:
         if isinstance(value, str):

@@ -32,13 +32,15 @@ EVENT_KEYS = {
 
 
 def infer_schema(test: TestFile, config: Config) -> Schema:
-    """The schema the fixtures imply, with every channel's address and consent field."""
+    """The schema the fixtures imply, the test file's ``[types]`` first, with every
+    channel's address and consent field."""
     customers: dict[str, Type] = {"id": NUMBER if _all_ints(c.id for c in test.customers) else TEXT}
     for customer in test.customers:
         for name, value in customer.fields.items():
             kind = _kind_of(value)
             if kind is not None and (name not in customers or customers[name] == TEXT):
                 customers[name] = kind
+    customers.update({name: SCALARS[kind] for name, kind in test.types.items()})
     for channel in config.channels.values():
         customers.setdefault(channel.address, TEXT)
         customers.setdefault(channel.consent, BOOL)
