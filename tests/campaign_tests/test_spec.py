@@ -75,6 +75,7 @@ def test_expectations_as_tables(tmp_path: Path) -> None:
         (('after = "1 day"', 'at = "2026-10-01T00:00:00Z"'), 20, "can't go back in time"),
         (('rule = "survey"', 'rule = "survey"\nresult = "held_out"'), 14, "gets no message"),
         (("customer = 1\nrule", "customer = 5\nrule"), 14, "unknown customer `5`"),
+        (("id = 1", 'id = "c-1"'), 4, "the store's ids are numbers"),
     ],
 )
 def test_problems_are_at_their_line(tmp_path: Path, change, line, message) -> None:

@@ -135,7 +135,7 @@ def prepare(test: TestFile, folder: Path) -> Prepared:
     schema_file = folder / "schema.json"
     schema_file.write_bytes(schema.to_json())
     project = open_project(config_path, schema_file, search=False)
-    problems = fixture_problems(test, schema)
+    problems = fixture_problems(test, schema, config.store.column("id"))
     result = check_file(test.campaign, project, _display(test.campaign))
     findings = sorted((*project.diagnostics, *result.diagnostics), key=sort_key)
     errors = tuple(f for f in findings if f.is_error)

@@ -34,7 +34,8 @@ EVENT_KEYS = {
 def infer_schema(test: TestFile, config: Config) -> Schema:
     """The schema the fixtures imply, the test file's ``[types]`` first, with every
     channel's address and consent field."""
-    customers: dict[str, Type] = {"id": NUMBER if _all_ints(c.id for c in test.customers) else TEXT}
+    key = config.store.column("id")
+    customers: dict[str, Type] = {key: NUMBER if _all_ints(c.id for c in test.customers) else TEXT}
     for customer in test.customers:
         for name, value in customer.fields.items():
             kind = _kind_of(value)
@@ -45,7 +46,7 @@ def infer_schema(test: TestFile, config: Config) -> Schema:
         customers.setdefault(channel.address, TEXT)
         customers.setdefault(channel.consent, BOOL)
     events: dict[str, Type] = {name: TEXT for name in EVENT_COLUMNS}
-    events["customer_id"] = customers["id"]
+    events["customer_id"] = customers[key]
     events["occurred_at"] = TIMESTAMP
     for event in _all_events(test):
         for name, value in event.columns.items():
@@ -80,13 +81,28 @@ def _kind_of(value: object) -> Type | None:
     return None
 
 
-def fixture_problems(test: TestFile, schema: Schema) -> list[Problem]:
-    """Customer fields and event columns the schema lacks, and values of the wrong type."""
+def fixture_problems(test: TestFile, schema: Schema, key: str = "id") -> list[Problem]:
+    """Customer fields and event columns the schema lacks, and values of the wrong type;
+    ``key`` is the customers' id column."""
     problems = []
     known = tuple(schema.customers)
+    id_kind = schema.customers.get(key)
     for i, customer in enumerate(test.customers):
+        if id_kind is not None and _value_problem(customer.id, id_kind) is not None:
+            problems.append(
+                Problem(
+                    test.locator.line("customer", i, "id"),
+                    f"customer {customer.id}: the store's ids are {id_kind.kind}s",
+                    'write the id as the store holds it: 42 or "c-42"',
+                )
+            )
         for name, value in customer.fields.items():
             line = test.locator.line("customer", i, name)
+            if name == key:
+                problems.append(
+                    Problem(line, f"customer {customer.id}: `{name}` is the id", "write it as `id`")
+                )
+                continue
             if name not in schema.customers:
                 hint = did_you_mean(name, known) or f"the customers' fields: {', '.join(known)}"
                 problems.append(
@@ -124,7 +140,7 @@ def write_store(path: Path, test: TestFile, schema: Schema, config: Config) -> N
     """Create the customers and events tables at ``path`` and insert the fixtures."""
     engine = sa.create_engine(f"sqlite:///{path}")
     metadata = sa.MetaData()
-    customer_values = [{"id": c.id, **c.fields} for c in test.customers]
+    customer_values = [{config.store.column("id"): c.id, **c.fields} for c in test.customers]
     customers = sa.Table(
         config.store.customers,
         metadata,
@@ -152,7 +168,7 @@ def write_store(path: Path, test: TestFile, schema: Schema, config: Config) -> N
 
 def events_table(metadata: sa.MetaData, schema: Schema, config: Config) -> sa.Table:
     columns = dict(schema.events) or {name: TEXT for name in EVENT_COLUMNS}
-    columns.setdefault("customer_id", schema.customers.get("id", NUMBER))
+    columns.setdefault("customer_id", schema.customers.get(config.store.column("id"), NUMBER))
     columns.setdefault("occurred_at", TIMESTAMP)
     renamed = {
         config.store.column(k) if k in EVENT_KEYS.values() else k: kind
