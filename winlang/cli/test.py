@@ -57,6 +57,11 @@ def test_command(paths: tuple[Path, ...], output: str, engines: tuple[str, ...])
         except USER_ERRORS as error:
             click.echo(f"winlang: {path}: {error}", err=True)
             sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo(
+                "winlang: interrupted; nothing was sent (tests use throwaway stores)", err=True
+            )
+            sys.exit(130)
         results.append(result)
         if output == "text":
             click.echo(R.result_text(result))
