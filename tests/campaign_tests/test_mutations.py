@@ -1,7 +1,8 @@
 """Every shipped campaign's test file catches a changed threshold or a negated condition.
 
 Each number and duration in the campaign's conditions (rules, segments, audience, lets) is
-moved one up and one down, each condition is negated, and each `not` is removed; the
+moved one up and one down, each condition and each part of an `and`/`or` is negated, and each
+`not` is removed; the
 campaign's own test file must then fail. A mutant that does not check (a zero duration) is
 not a campaign anyone could ship, and is left out. Mutants run on the NumPy engine only:
 both engines agree bit for bit (tests/conformance), and test_shipped runs both on the
@@ -73,6 +74,11 @@ def mutants(text: str) -> Iterator[tuple[str, str]]:
             elif isinstance(node, A.Not):
                 operand = text[node.operand.span.start : node.operand.span.end]
                 yield f"{where}: `not` removed", edit(node.span, operand)
+            elif isinstance(node, A.And | A.Or):
+                for part in (node.left, node.right):
+                    if not isinstance(part, A.And | A.Or | A.Not):
+                        written = text[part.span.start : part.span.end]
+                        yield f"{where}: not ({written})", edit(part.span, f"not ({written})")
 
 
 def test_every_campaign_ships_with_a_test_file() -> None:
