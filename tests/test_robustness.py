@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -255,3 +256,104 @@ def test_campaign_without_read_permission(folder: Path) -> None:
     path.write_text(CAMPAIGN)
     path.chmod(0)
     assert codes_of(path) == ["E111"]
+
+
+# ---- each of these was an internal error (exit 3) -----------------------------------------------
+
+
+def test_a_number_of_4301_digits_in_a_campaign(folder: Path) -> None:
+    path = folder / "big.win"
+    path.write_text('campaign "x"\nwhen orders > ' + "9" * 4301 + ' then add to list "a"\n')
+    (finding,) = findings(path, "--schema", "schema.json")
+    assert (finding["code"], finding["line"], finding["column"]) == ("E114", 2, 15)
+    assert "4,301 digits" in finding["message"]
+
+
+@pytest.mark.parametrize("number", ["9" * 4301, "1" + "0" * 15, "1" * 16 + ".5"])
+def test_a_number_too_large_in_a_derived_field(folder: Path, number: str) -> None:
+    (folder / "a.win").write_text(CAMPAIGN)
+    (folder / "winlang.toml").write_text(f'[fields]\nbig = "orders + {number}"\n')
+    result = check("a.win", "--schema", "schema.json")
+    assert result.exit_code == 1 and "error[E114]: derived field `big`" in result.output
+
+
+def test_fifteen_digits_are_fine(folder: Path) -> None:
+    path = folder / "ok.win"
+    path.write_text('campaign "x"\nwhen lifetime_value > 999999999999999.25 then add to list "a"\n')
+    assert codes_of(path) == []
+
+
+@pytest.mark.parametrize(
+    "limits, message",
+    [
+        ("global_cap = [1, 1000000000000]", "`global_cap` is [messages, days]"),
+        ("global_cap = [1, 1e12]", "`global_cap` is [messages, days]"),
+        ("global_cap = [true, 7]", "`global_cap` is [messages, days]"),
+        ("sms_placeholder_length = 1000000000", "`sms_placeholder_length` must be a whole"),
+        ("sms_max_parts = 100000000", "`sms_max_parts` must be a whole number of at most 255"),
+    ],
+)
+def test_limits_out_of_range(folder: Path, limits: str, message: str) -> None:
+    (folder / "a.win").write_text(CAMPAIGN)
+    (folder / "winlang.toml").write_text(f"[limits]\n{limits}\n")
+    result = check("a.win", "--schema", "schema.json")
+    assert result.exit_code == 1 and "error[E703]" in result.output and message in result.output
+
+
+@pytest.mark.parametrize("where", ["/dev/zero", "folder", "fifo", "huge.json"])
+def test_a_schema_path_that_is_no_small_file(folder: Path, where: str) -> None:
+    (folder / "a.win").write_text(CAMPAIGN)
+    (folder / "folder").mkdir()
+    os.mkfifo(folder / "fifo")
+    with (folder / "huge.json").open("wb") as huge:
+        huge.truncate(20_000_000)  # sparse: no disk used
+    (folder / "winlang.toml").write_text(f'[store]\nschema = "{where}"\n')
+    result = check("a.win")
+    assert result.exit_code == 1 and "error[E706]" in result.output
+    assert re.search(r"device or pipe|a folder|Is a directory|larger than", result.output)
+
+
+def test_a_config_that_is_a_device(folder: Path) -> None:
+    (folder / "a.win").write_text(CAMPAIGN)
+    result = check("a.win", "--config", "/dev/zero", "--schema", "schema.json")
+    assert result.exit_code == 1
+    assert "error[E701]: can't read the configuration: it is a device or pipe" in result.output
+
+
+def test_a_config_with_a_byte_order_mark(folder: Path) -> None:
+    (folder / "a.win").write_text(CAMPAIGN)
+    (folder / "winlang.toml").write_bytes(b"\xef\xbb\xbf[limits]\nsms_max_parts = 4\n")
+    result = check("a.win", "--schema", "schema.json")
+    assert result.exit_code == 0, result.output
+
+
+UNKNOWN_PLACEHOLDERS = 33_333  # the file had 333,333; the cost is linear now
+
+
+@pytest.mark.parametrize("output", ["text", "json", "github"])
+def test_findings_per_file_are_capped_in_every_format(folder: Path, output: str) -> None:
+    path = folder / "many.win"
+    path.write_text(
+        'campaign "x"\ntemplate t sms "' + "{nope}" * UNKNOWN_PLACEHOLDERS + '"\n'
+        "when orders > 1 then send sms t\n"
+    )
+    result = check("many.win", "--schema", "schema.json", "--format", output)
+    assert result.exit_code == 1
+    # the rest: the unknown placeholders not shown, and the SMS that no phone can take
+    more = re.compile(r"and ([\d,]+) more findings in this file \(([\d,]+) errors")
+    if output == "json":
+        found = json.loads(result.output)
+        assert len(found) == 101 and {f["code"] for f in found} == {"E401", "E115"}
+        (hidden,) = [m for f in found if (m := more.search(f["message"]))]
+    else:
+        assert result.output.count("E401") == 100
+        (hidden,) = more.finditer(result.output)
+    assert int(hidden[1].replace(",", "")) == UNKNOWN_PLACEHOLDERS - 100 + 1
+
+
+def test_a_number_of_4301_digits_in_the_config(folder: Path) -> None:
+    (folder / "a.win").write_text(CAMPAIGN)
+    (folder / "winlang.toml").write_text("[limits]\nsms_max_parts = " + "9" * 4301 + "\n")
+    result = check("a.win", "--schema", "schema.json")
+    assert result.exit_code == 1
+    assert "winlang.toml:2:17: error[E701]: invalid TOML: a number of more than" in result.output

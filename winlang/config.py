@@ -20,12 +20,15 @@ from typing import Any
 
 from .ast import Span
 from .diagnostics import Diagnostic, SourceText, at_file
+from .smallfiles import NotASmallFile, read_small_file
 from .suggest import did_you_mean
 
 CONFIG_FILE = "winlang.toml"
+MAX_CONFIG_BYTES = 10_000_000
 DEFAULT_STORE_URL = "sqlite:///shop.db"
 DEFAULT_STATE_URL = "sqlite:///winlang-state.db"
 CHANNEL_KINDS = ("email", "sms", "push", "chat", "other")
+MAX_CAP_DAYS = 36_500  # a window longer than 100 years is a typo (and overflows a date)
 
 
 @dataclass(frozen=True)
@@ -224,9 +227,9 @@ def load_config(path: Path | None) -> tuple[Config, tuple[Diagnostic, ...]]:
     if path is None:
         return _with_environment(Config()), ()
     display = _display(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+    try:  # a byte order mark (Windows editors write one) is not part of the TOML
+        text = read_small_file(path, MAX_CONFIG_BYTES).decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError, NotASmallFile) as error:
         reason = getattr(error, "strerror", None) or str(error)
         return Config(), (at_file("E701", f"can't read the configuration: {reason}", display),)
     source = SourceText(display, text)
@@ -238,6 +241,10 @@ def load_config(path: Path | None) -> tuple[Config, tuple[Diagnostic, ...]]:
         span = Span(0, 0, line, column, line, column + 1)
         message = re.sub(r"\s*\(at line.*\)$", "", str(error))
         return Config(), (source.diagnostic("E701", f"invalid TOML: {message}", span),)
+    except ValueError:  # tomllib lets Python's own refusal through: an int of 4,301+ digits
+        where = _huge_integer(text)
+        message = "invalid TOML: a number of more than 4,300 digits"
+        return Config(), (source.diagnostic("E701", message, where),)
     prefix: tuple[str, ...] = ()
     if path.name == "pyproject.toml":
         document = document.get("tool", {}).get("winlang", {})
@@ -245,6 +252,15 @@ def load_config(path: Path | None) -> tuple[Config, tuple[Diagnostic, ...]]:
     reader = _Reader(_Locator(source), prefix, path.parent.resolve())
     config = reader.config(document, path)
     return _with_environment(config), tuple(reader.diagnostics)
+
+
+def _huge_integer(text: str) -> Span:
+    """Where the first run of more than 4,300 digits is."""
+    found = re.search(r"\d{4301,}", text)
+    start = found.start() if found else 0
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    return Span(0, 0, line, column, line, column + 1)
 
 
 def _display(path: Path) -> str:
@@ -360,10 +376,15 @@ class _Reader:
             return default
         return value
 
-    def integer(self, table: dict, key: str, default: int, low: int, *path: str) -> int:
+    def integer(
+        self, table: dict, key: str, default: int, low: int, *path: str, high: int = 10**9
+    ) -> int:
         value = table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             self.error("E703", f"`{key}` must be a whole number of at least {low}", *path, key)
+            return default
+        if value > high:
+            self.error("E703", f"`{key}` must be a whole number of at most {high:,}", *path, key)
             return default
         return value
 
@@ -596,15 +617,24 @@ class _Reader:
             if (
                 isinstance(cap, list)
                 and len(cap) == 2
-                and all(isinstance(v, int) and v > 0 for v in cap)
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in cap)
+                and 0 < cap[0] <= 10**9
+                and 0 < cap[1] <= MAX_CAP_DAYS
             ):
                 global_cap = (cap[0], cap[1])
             else:
                 self.error(
-                    "E703", "`global_cap` is [messages, days], e.g. [3, 7]", "limits", "global_cap"
+                    "E703",
+                    "`global_cap` is [messages, days], e.g. [3, 7]: whole numbers, "
+                    f"days at most {MAX_CAP_DAYS:,} (100 years)",
+                    "limits",
+                    "global_cap",
                 )
         return Limits(
-            sms_max_parts=self.integer(table, "sms_max_parts", 3, 1, "limits"),
-            sms_placeholder_length=self.integer(table, "sms_placeholder_length", 10, 0, "limits"),
+            # 255 parts is the most a concatenated SMS can have
+            sms_max_parts=self.integer(table, "sms_max_parts", 3, 1, "limits", high=255),
+            sms_placeholder_length=self.integer(
+                table, "sms_placeholder_length", 10, 0, "limits", high=1_000
+            ),
             global_cap=global_cap,
         )

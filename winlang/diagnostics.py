@@ -20,6 +20,8 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
+MAX_FINDINGS = 100  # per file; the rest are counted in one E115/W115 finding
+
 # code -> (severity, short title). The title heads the code's section in docs/diagnostics.md.
 CODES: dict[str, tuple[Severity, str]] = {
     # syntax
@@ -37,6 +39,9 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E111": (Severity.ERROR, "unreadable file"),
     "E112": (Severity.ERROR, "nesting too deep"),
     "E113": (Severity.ERROR, "keyword used as a name"),
+    "E114": (Severity.ERROR, "number too large"),
+    "E115": (Severity.ERROR, "more errors than shown"),
+    "W115": (Severity.WARNING, "more warnings than shown"),
     # names
     "E201": (Severity.ERROR, "unknown name"),
     "E202": (Severity.ERROR, "unknown template"),

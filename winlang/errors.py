@@ -1,10 +1,29 @@
 """Errors that mean the user's data or setup is wrong, not winlang: the CLI prints them as one
 clear line. Kept free of heavy imports so every command can name them cheaply."""
 
+import reprlib
+
 
 class DataError(Exception):
     """The store's data does not fit the campaign: a missing column, a wrong type, a value
     that does not parse. The message names the table, the column and a sample value."""
+
+
+# A hostile value of a megabyte must not become a megabyte of message.
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 60
+
+
+def wrong_value(table: str, column: str, kind: str, sample: object) -> DataError:
+    """The one message for a stored value that is not of its column's kind, whichever engine
+    (or source) finds it.
+
+    >>> str(wrong_value("customers", "lifetime_value", "number", "abc"))
+    "`customers.lifetime_value` holds 'abc', which is not a number"
+    """
+    shown = _SHORT.repr(sample)
+    article = "an" if kind[:1] in ("a", "e", "i", "o", "u") else "a"
+    return DataError(f"`{table}.{column}` holds {shown}, which is not {article} {kind}")
 
 
 class PushdownError(Exception):

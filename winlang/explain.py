@@ -8,6 +8,7 @@ the same optimized plan and backend code as ``winlang run``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -118,15 +119,10 @@ class Explanation:
 def one_customer(source: Source, customer_id: object, batch_size: int = 200_000) -> MemorySource:
     """The customer's row and events as an in-memory source; raises CustomerNotFound."""
     layout = source.layout
-    wanted = pa.scalar(customer_id)
     rows = []
     for batch in source.customer_batches(None, batch_size):
         ids = batch.column(0)
-        if not pa.types.is_integer(ids.type) and pa.types.is_integer(wanted.type):
-            wanted = pa.scalar(str(customer_id))
-        elif pa.types.is_integer(ids.type) and pa.types.is_string(wanted.type):
-            raise CustomerNotFound(customer_id, layout.customers, layout.id, ids_are_numbers=True)
-        found = batch.filter(pc.equal(ids, wanted.cast(ids.type)))
+        found = batch.filter(pc.equal(ids, _as_id(customer_id, ids.type, layout)))
         if found.num_rows:
             rows.append(found)
             break
@@ -146,6 +142,16 @@ def one_customer(source: Source, customer_id: object, batch_size: int = 200_000)
             events.append(keep)
     event_table = pa.Table.from_batches(events) if events else _empty_events(source)
     return MemorySource(customers, event_table, layout, name=source.name)
+
+
+def _as_id(customer_id: object, id_type: pa.DataType, layout) -> pa.Scalar:
+    """The id asked for (text from the command line, or a number) as the store types its ids:
+    "007" is the text "007" in a text column (not 7), and 7 in a number column."""
+    if not pa.types.is_integer(id_type):
+        return pa.scalar(str(customer_id)).cast(id_type)
+    if isinstance(customer_id, int) or re.fullmatch(r"-?[0-9]{1,18}", str(customer_id)):
+        return pa.scalar(int(str(customer_id)), id_type)
+    raise CustomerNotFound(customer_id, layout.customers, layout.id, ids_are_numbers=True)
 
 
 def _empty_events(source: Source) -> pa.Table:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import orjson
 
+from .smallfiles import NotASmallFile, read_small_file
 from .types import SCALARS, Type
 
 EVENT_COLUMNS = ("customer_id", "type", "channel", "campaign", "template", "occurred_at")
@@ -63,11 +64,18 @@ def schema_from_json(data: bytes | str, origin: str = "schema") -> Schema:
     return Schema(customers=tables["customers"], events=tables["events"])
 
 
+MAX_SCHEMA_BYTES = 10_000_000  # thousands of columns fit in far less
+
+
 def load_schema_file(path: Path) -> Schema:
+    """A schema file: a regular file of at most :data:`MAX_SCHEMA_BYTES` (a device such as
+    /dev/zero, a pipe or a folder is refused before anything is read)."""
     try:
-        data = path.read_bytes()
+        data = read_small_file(path, MAX_SCHEMA_BYTES)
     except OSError as error:
         raise SchemaError(f"can't read schema file {path}: {error.strerror}") from None
+    except NotASmallFile as error:
+        raise SchemaError(f"can't read schema file {path}: {error}") from None
     return schema_from_json(data, str(path))
 
 

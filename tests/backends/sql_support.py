@@ -30,6 +30,7 @@ from tests.backends.tables import (  # noqa: F401 - re-exported for the test mod
 from winlang.backends.base import Layout, RunContext, StateView
 from winlang.backends.sql import SqlBackend
 from winlang.plan import ir
+from winlang.schema import Schema, reflect_schema
 
 from .numpy_support import LADDER_TEXT
 
@@ -77,7 +78,8 @@ def load(engine: sa.Engine, table: pa.Table, name: str) -> None:
 
 @dataclass
 class EngineSource:
-    """A Source over an engine: all the SQL backend needs is the engine and the layout."""
+    """A Source over an engine: all the SQL backend needs is the engine, the layout and the
+    schema (reflected)."""
 
     engine: sa.Engine
     layout: Layout = field(default_factory=Layout)
@@ -85,6 +87,10 @@ class EngineSource:
 
     def sql_engine(self) -> sa.Engine:
         return self.engine
+
+    def schema(self) -> Schema:
+        url = self.engine.url.render_as_string(hide_password=False)
+        return reflect_schema(url, self.layout.customers, self.layout.events, engine=self.engine)
 
 
 def store(engine: sa.Engine, people: pa.Table, found: pa.Table = NO_EVENTS) -> EngineSource:

@@ -142,8 +142,8 @@ def test_a_campaign_for_everyone_and_a_plan_without_rules(engine):
 
 
 def test_one_statement_reads_the_store(engine):
-    """Preparation aside (session settings, temp tables, SQLite's time-format samples), one
-    statement reads the tables."""
+    """Preparation aside (session settings, temp tables, SQLite's time-format samples, the
+    schema's reflection), one statement reads the tables."""
     source = _store(engine)
     seen: list[str] = []
 
@@ -159,7 +159,11 @@ def test_one_statement_reads_the_store(engine):
     from winlang.backends.sql.dialects import TIME_SAMPLE
 
     sample = f"LIMIT {TIME_SAMPLE}"
-    reading = [s for s in seen if ("customers" in s or "events" in s) and sample not in s]
+    reading = [
+        s
+        for s in seen
+        if ("customers" in s or "events" in s) and sample not in s and not s.startswith("PRAGMA")
+    ]
     assert len(reading) == 1, reading
 
 

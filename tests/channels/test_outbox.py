@@ -45,6 +45,18 @@ def test_bad_settings_name_channel_and_key(settings, key, tmp_path):
         OutboxChannel.from_settings("sms", {"root": tmp_path, **settings})
 
 
+@pytest.mark.parametrize("rate", [1e-300, 0.0001, float("nan"), float("inf"), -1.0, 0, 1e10, True])
+def test_a_rate_that_is_not_a_usable_number_is_refused(rate, tmp_path):
+    # 1e-300 overflowed the wait between batches; nan and inf were taken as rates
+    with pytest.raises(ChannelError, match=r"channel `sms` \(outbox\): `rate_per_second` must"):
+        OutboxChannel.from_settings("sms", {"root": tmp_path, "rate_per_second": rate})
+
+
+def test_a_slow_but_sane_rate_is_taken(tmp_path):
+    channel = OutboxChannel.from_settings("sms", {"root": tmp_path, "rate_per_second": 0.001})
+    assert channel.rate_per_second == 0.001
+
+
 def test_repeats_are_dropped_across_instances(tmp_path):
     path = tmp_path / "o.jsonl"
     batch = make_messages(2)

@@ -215,6 +215,7 @@ EXPECTED_RULE = {
     "failed": 0,
     "skipped": {"unsubscribed": 4},
     "channels": {"email": 4, "sms": 4},
+    "sms_parts": 4,
 }
 CASES = [
     ("sqlite", "numpy"),
@@ -338,6 +339,6 @@ def test_a_mapped_bounce_type_column_the_store_lacks_is_an_error(tmp_path):
     config = project / "winlang.toml"
     config.write_text(config.read_text("utf-8").replace("bounce_class", "severity"), "utf-8")
     result = invoke(project, "run", str(project / "c.win"), "--dry-run", "--now", NOW)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "error[E709]: the store's `events` table has no column `severity`" in result.output
     assert "(the mapped `bounce_type` column)" in result.output

@@ -177,7 +177,7 @@ MISSING_STORES = [
 
 
 @pytest.mark.parametrize("url, with_schema, engine", MISSING_STORES)
-def test_a_missing_store_exits_1_naming_it(
+def test_a_missing_store_exits_2_naming_it(
     winlang, tmp_path: Path, url: str, with_schema: bool, engine: str
 ) -> None:
     url = url.format(here=tmp_path)
@@ -186,7 +186,7 @@ def test_a_missing_store_exits_1_naming_it(
     campaign = write(tmp_path / "ok.win", OK)
     before = sorted(tmp_path.rglob("*"))
     result = dry_run(winlang, campaign, config, "--engine", engine)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     store_path = url.split(":///", 1)[1]
     assert store_path in result.stderr or url in result.stderr
     assert re.search(r"does not exist|is missing|no such file", result.stderr, re.IGNORECASE)
@@ -216,7 +216,7 @@ ENGINES = [
 
 @pytest.mark.parametrize("store_name, engine", ENGINES)
 @pytest.mark.parametrize("text, table, column", MISSING_COLUMNS)
-def test_a_column_the_store_lacks_exits_1_naming_table_and_column(
+def test_a_column_the_store_lacks_exits_2_naming_table_and_column(
     winlang,
     store: Store,
     tmp_path: Path,
@@ -231,7 +231,7 @@ def test_a_column_the_store_lacks_exits_1_naming_table_and_column(
     config = write(tmp_path / "winlang.toml", project_config(url, tmp_path, extra_schema))
     campaign = write(tmp_path / "c.win", text)
     result = dry_run(winlang, campaign, config, "--engine", engine)
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output
     assert f"`{table}`" in result.stderr and f"`{column}`" in result.stderr
     assert result.stdout == ""
 
@@ -246,10 +246,10 @@ def test_now_that_is_not_a_time_is_a_usage_error(winlang, store: Store) -> None:
     assert "--now" in result.stderr and "`garbage` is not an ISO-8601 time" in result.stderr
 
 
-def test_engine_sql_on_a_parquet_store_exits_1(winlang, store: Store) -> None:
+def test_engine_sql_on_a_parquet_store_exits_2(winlang, store: Store) -> None:
     campaign = CAMPAIGNS_DIR / "one-liner.win"
     result = dry_run(winlang, campaign, store.configs["parquet+schema"], "--engine", "sql")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stdout == ""
     assert "--engine sql needs a SQL store; parquet is not one" in result.stderr
 

@@ -186,3 +186,58 @@ def test_undeclared_types_need_the_configuration(project):
     result = ingest(project, write(project / "events.jsonl", GOOD))
     assert result.exit_code == 1
     assert "unknown event type `cart_add`" in result.stderr
+
+
+# ---- hostile files (each was an internal error or a wrong store) ------------------------------
+
+LIST_TYPE = {"event_id": "e9", "customer_id": 1, "type": ["open"], "occurred_at": "2026-11-20"}
+
+
+@pytest.mark.parametrize("skip", [False, True])
+def test_a_type_that_is_a_list_is_an_invalid_record(project, skip):
+    path = write(project / "events.jsonl", [GOOD[0], LIST_TYPE])
+    result = ingest(project, path, *(["--skip-invalid"] if skip else []))
+    assert f"{path}:2: `type` must be text, not a list" in result.stderr
+    assert result.exit_code == (0 if skip else 1)
+    assert count(project) == (1 if skip else 0)
+
+
+@pytest.mark.parametrize("character", ["\u0000", "\n", "\u001b", "\u007f", "\u0085"])
+@pytest.mark.parametrize("field", ["event_id", "customer_id", "channel", "product_name"])
+def test_control_characters_in_text_are_refused(project, character, field):
+    record = {**GOOD[0], field: f"a{character}b"}
+    path = write(project / "events.jsonl", [record])
+    result = ingest(project, path)
+    assert result.exit_code == 1
+    assert f"`{field}` holds a control character ({character!r})" in result.stderr
+    assert count(project) == 0
+
+
+def test_a_file_ingested_twice_after_a_refused_nul_stores_each_event_once(project):
+    path = write(project / "events.jsonl", [GOOD[0], {**GOOD[1], "event_id": "e\u00002"}])
+    assert ingest(project, path, "--skip-invalid").exit_code == 0
+    again = ingest(project, path, "--skip-invalid")
+    assert again.exit_code == 0, again.output
+    assert "1 already ingested" in again.stdout and count(project) == 1
+
+
+def test_a_huge_number_id_is_an_invalid_record(project):
+    line = '{"event_id": 1' + "0" * 4400 + ', "customer_id": 1, "type": "open",'
+    path = project / "events.jsonl"
+    path.write_text(line + ' "occurred_at": "2026-11-20"}\n', "utf-8")
+    result = ingest(project, path)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.startswith(f"{path}:1: ")
+
+
+def test_a_truncated_gzip_file_is_one_line_and_stores_nothing(project):
+    data = gzip.compress(
+        "".join(json.dumps(GOOD[0] | {"event_id": f"e{i}"}) + "\n" for i in range(5000)).encode()
+    )
+    path = project / "events.jsonl.gz"
+    path.write_bytes(data[: len(data) // 2])
+    result = ingest(project, path)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"winlang: can't read {path}: the compressed file is cut")
+    assert len(result.stderr.splitlines()) == 1 and "Aborted" not in result.output
+    assert not (project / "state.db").exists() or count(project) == 0

@@ -251,7 +251,7 @@ def test_an_unusable_state_url_is_a_configuration_error(project, state, problem)
     assert problem in checked.stdout
     for name in COMMANDS:
         result = command(project, name)
-        assert result.exit_code == 1 and "error[E710]" in result.stderr, result.output
+        assert result.exit_code == 2 and "error[E710]" in result.stderr, result.output
     assert (project / "shop.db").read_bytes() == store  # no winlang table in the store
     assert not (project / "state.duckdb").exists()
 

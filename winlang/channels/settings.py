@@ -13,6 +13,7 @@ winlang.deliver.model.ChannelError: channel `sms` (outbox): `batch_size` must be
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from typing import Any
 from ..deliver.model import ChannelError
 
 _MISSING: Any = object()
+MIN_RATE = 0.001  # messages a second: one every 1,000 s
 _WITHOUT_SECRETS: ContextVar[bool] = ContextVar("winlang_without_secrets", default=False)
 
 
@@ -79,13 +81,21 @@ class Settings:
             raise self.error(key, f"must be an integer >= {minimum}")
         return value
 
-    def number(self, key: str, default: float | None = _MISSING) -> float | None:
-        """A positive number (seconds, rates); None only when that is the default."""
+    def number(
+        self, key: str, default: float | None = _MISSING, minimum: float = 0.0
+    ) -> float | None:
+        """A positive, finite number (seconds, rates) above ``minimum`` and at most 1e9
+        (beyond 30 years a duration is a typo); None only when that is the default."""
         value = self._get(key, default)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise self.error(key, "must be a number > 0")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or not minimum < value <= 1e9
+        ):
+            raise self.error(key, f"must be a number > {minimum:g} and at most 1e9")
         return float(value)
 
     def mapping(self, key: str) -> dict[str, str]:
@@ -146,4 +156,9 @@ class Settings:
         return self.integer("batch_size", default, minimum=1)
 
     def rate_per_second(self, default: float | None = None) -> float | None:
-        return self.number("rate_per_second", default)
+        """Messages a second; slower than one every 1,000 s is a typo (it would stall a run
+        for ages, and a tiny rate overflows the wait)."""
+        value = self.number("rate_per_second", default)
+        if value is not None and value < MIN_RATE:
+            raise self.error("rate_per_second", f"must be at least {MIN_RATE:g}")
+        return value

@@ -15,7 +15,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .. import ast as A
 from ..config import Config, DerivedField
-from ..diagnostics import Diagnostic, SourceText, at_file, has_errors, moved
+from ..diagnostics import (
+    CODES,
+    MAX_FINDINGS,
+    Diagnostic,
+    Severity,
+    SourceText,
+    at_file,
+    has_errors,
+    moved,
+)
 from ..parse import parse_expression
 from ..parse.errors import KEYWORDS
 from ..schema import Schema
@@ -117,11 +126,8 @@ def _at_config(diagnostic: Diagnostic, derived: DerivedField) -> Diagnostic:
 def check_campaign(
     campaign: A.CampaignFile, source: SourceText, fields: Fields, config: Config
 ) -> CheckResult:
-    findings: list[Diagnostic] = []
-
-    def report(code: str, message: str, span: A.Span, hint: str | None) -> None:
-        findings.append(source.diagnostic(code, message, span, hint))
-
+    report = Findings(source)
+    findings = report.kept
     symbols = dict(fields.symbols)
     _declare(campaign, symbols, report)
     env = Env(
@@ -156,10 +162,52 @@ def check_campaign(
         columns,
     ).check()
     _unused(campaign, report)
-    diagnostics = tuple(findings)
+    diagnostics = (*findings, *report.summary())
     if has_errors(diagnostics):
         return CheckResult(diagnostics, None)
     return CheckResult(diagnostics, CheckedCampaign(campaign, env.symbols, typer.types, config))
+
+
+class Findings:
+    """The ``report`` of one file's check: the first :data:`MAX_FINDINGS` findings are kept;
+    the rest are only counted (a generated file can hold hundreds of thousands of mistakes,
+    and a reader fixes the first ones first), then summed up in one last finding."""
+
+    def __init__(self, source: SourceText, limit: int = MAX_FINDINGS) -> None:
+        self.source = source
+        self.limit = limit
+        self.kept: list[Diagnostic] = []
+        self.more_errors = 0
+        self.more_warnings = 0
+
+    @property
+    def full(self) -> bool:
+        """No more findings will be kept: a caller may skip working out hints."""
+        return len(self.kept) >= self.limit
+
+    def __call__(self, code: str, message: str, span: A.Span, hint: str | None) -> None:
+        if not self.full:
+            self.kept.append(self.source.diagnostic(code, message, span, hint))
+        elif CODES[code][0] is Severity.ERROR:
+            self.more_errors += 1
+        else:
+            self.more_warnings += 1
+
+    def summary(self) -> tuple[Diagnostic, ...]:
+        """``and N more``: E115 when errors are among them (the file fails), else W115."""
+        more = self.more_errors + self.more_warnings
+        if not more:
+            return ()
+        counts = f"{self.more_errors:,} error{'s' if self.more_errors != 1 else ''}, "
+        counts += f"{self.more_warnings:,} warning{'s' if self.more_warnings != 1 else ''}"
+        return (
+            at_file(
+                "E115" if self.more_errors else "W115",
+                f"and {more:,} more findings in this file ({counts}), not shown",
+                self.source.path,
+                f"fix the first {self.limit} and check again",
+            ),
+        )
 
 
 # ---- declarations -------------------------------------------------------------------------

@@ -393,10 +393,12 @@ class TemplateChecker:
     def _placeholders_of(
         self, template: A.Template, part: A.TemplateText, sites: list[SendSite]
     ) -> None:
+        line, counted = 1, 0
         for found in scan(part.value):
             span = text_span(part, found.start, found.end)
             # a placeholder in a body file is pointed at by the file's line, as editors count
-            line = part.value.count("\n", 0, found.start) + 1
+            line += part.value.count("\n", counted, found.start)  # counted once: not n²
+            counted = found.start
             where = f" in {part.path} line {line}" if part.path else ""
             if isinstance(found, Malformed):
                 fixed = re.sub(r"\s+", "_", found.text.strip()).lower()
@@ -435,6 +437,11 @@ class TemplateChecker:
                 continue  # no schema: it may be a field (W707 says fields were not checked)
             if not sites and not closest(found.name, self.fields):
                 continue  # never sent: a future `with` may give it; only a field typo is sure
+            if not (self.fields_known or sites):
+                continue
+            if getattr(self.report, "full", False):  # only counted now: no hint to work out
+                self.report("E401", "", span, None)
+                continue
             known = (self.fields | self.all_params | {"link"}) - {found.name}
             hint = did_you_mean(found.name, known) or (
                 f"a placeholder is a customer field, a `with` parameter of the send, or "

@@ -13,10 +13,6 @@ from .common import USER_ERRORS, clock, fail, ledger, load_checked, now_option
 from .options import config_option
 
 
-def _customer_id(text: str) -> int | str:
-    return int(text) if text.lstrip("-").isdigit() else text
-
-
 @click.command("explain")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--customer", "customer", required=True, help="The customer's id.")
@@ -40,7 +36,7 @@ def explain_command(
             checked,
             file.read_text(encoding="utf-8"),
             source,
-            _customer_id(customer),
+            customer,  # as typed: the store's id type decides what it means
             now,
             ledger(project) or EmptyState(),
             choose_backend("numpy", source),

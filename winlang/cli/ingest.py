@@ -1,8 +1,8 @@
 """``winlang ingest FILE``: store outside events (opens, clicks, purchases...) in the state.
 
 Exit codes: 0 every record stored or already there (or skipped with ``--skip-invalid``);
-1 invalid records (nothing stored) or conflicting event ids; 2 usage (no such file, a format
-that can't be told) or a state that can't be used.
+1 invalid records (nothing stored), conflicting event ids, a file that can't be read;
+2 usage (no such file, a format that can't be told) or a state that can't be used.
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ def run(
     # The channels are set up as `winlang check` sets them up; a real run also needs secrets.
     channels = channels_sent_on(checked.campaign)
     if problems := channel_diagnostics(project.config, channels, secrets=not dry_run):
-        refuse(file, problems)
+        refuse(file, problems, 2)  # the project's channels can't be used
     progress = ProgressLine()
     try:
         report = execute(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,7 +60,10 @@ def _opened(path: Path) -> Iterator[BinaryIO]:
 def read_records(path: Path, file_format: str) -> Iterator[Item]:
     """Every record of the file (or the problem of its line), in file order."""
     with _opened(path) as file:
-        yield from (jsonl_records if file_format == "jsonl" else csv_records)(file)
+        try:
+            yield from (jsonl_records if file_format == "jsonl" else csv_records)(file)
+        except (EOFError, zlib.error) as error:  # gzip's own words for a cut or bad file
+            raise OSError(f"the compressed file is cut short or damaged ({error})") from None
 
 
 def jsonl_records(lines: Iterable[bytes]) -> Iterator[Item]:

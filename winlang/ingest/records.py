@@ -16,6 +16,7 @@ A record is a mapping of field names to values, from a JSON line or a CSV row. I
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,7 @@ from ..ast import VERB_EVENT_TYPES
 from ..suggest import closest
 
 REQUIRED = ("event_id", "customer_id", "type", "occurred_at")
+_MAX_ID_DIGITS = 100  # a number id longer than this is no id (and Python's str() has limits)
 # The state's column widths (winlang/state/tables.py): longer text would not fit everywhere.
 MAX_LENGTH = {
     "event_id": 200,
@@ -144,7 +146,14 @@ def _text(value: object, name: str) -> str | None:
     limit = MAX_LENGTH.get(name)
     if limit is not None and len(value) > limit:  # type: ignore[arg-type]
         raise _Invalid(f"`{name}` is longer than {limit} characters")
+    if found := _CONTROL.search(value):  # type: ignore[arg-type]
+        # A NUL is cut off by some databases and drivers (two ids become one), and no
+        # export means a control character: refused, never stored.
+        raise _Invalid(f"`{name}` holds a control character ({found[0]!r})")
     return value  # type: ignore[return-value]
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1
 
 
 def _required(value: object, name: str) -> str:
@@ -158,6 +167,8 @@ def _identifier(value: object, name: str) -> str:
     """An id: text, or a whole JSON number (kept as its digits). Spaces around an id would
     make it a different id from the store's, so they are refused rather than guessed away."""
     if value.__class__ is int:
+        if abs(value) >= 10**_MAX_ID_DIGITS:  # type: ignore[arg-type]
+            raise _Invalid(f"`{name}` is a number of more than {_MAX_ID_DIGITS} digits")
         return str(value)
     if value is not None and value.__class__ is not str:
         raise _Invalid(f"`{name}` must be text or a whole number, not {_shown(value)}")
@@ -168,7 +179,7 @@ def _identifier(value: object, name: str) -> str:
 
 
 def _event_type(value: object, types: frozenset[str]) -> str:
-    if value in types:
+    if value.__class__ is str and value in types:
         return value  # type: ignore[return-value]
     kind = _required(value, "type")
     match = VERB_EVENT_TYPES.get(kind.lower()) or closest(kind.lower(), sorted(types))

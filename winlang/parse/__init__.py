@@ -15,10 +15,11 @@ from importlib import resources
 from pathlib import Path
 
 from lark import Lark, UnexpectedInput
+from lark.exceptions import VisitError
 
 from .. import ast as A
 from ..diagnostics import Diagnostic, SourceText
-from .build import AstBuilder
+from .build import MAX_DIGITS, AstBuilder, NumberTooLarge
 from .errors import ITEM_WORDS, MAX_REPORTED, syntax_diagnostic
 
 MAX_DEPTH = 200  # deeper expressions are a mistake, and would overflow recursive passes
@@ -55,10 +56,12 @@ def parse_campaign(text: str, path: str = "<text>", vocabulary: Iterable[str] = 
     """Parse one ``.win`` file. ``vocabulary`` (known field names) sharpens syntax hints."""
     source = SourceText(path, text)
     try:
-        campaign = AstBuilder().transform(parser().parse(text, start="start"))
+        campaign = _build(parser().parse(text, start="start"))
     except UnexpectedInput as error:
         first = syntax_diagnostic(error, source, parser(), vocabulary)
         return ParseResult(None, _with_other_errors(first, source, vocabulary))
+    except NumberTooLarge as error:
+        return ParseResult(None, (_too_large(source, error),))
     campaign = replace(campaign, path=path)
     deep = [_too_deep(source, expr) for expr in _expressions(campaign)]
     return ParseResult(campaign, tuple(d for d in deep if d))
@@ -70,11 +73,32 @@ def parse_expression(
     """Parse one expression, as written for a derived field in ``winlang.toml``."""
     source = SourceText(path, text)
     try:
-        expr = AstBuilder().transform(parser().parse(text, start="expression_only"))
+        expr = _build(parser().parse(text, start="expression_only"))
     except UnexpectedInput as error:
         return None, (syntax_diagnostic(error, source, parser(), vocabulary),)
+    except NumberTooLarge as error:
+        return None, (_too_large(source, error),)
     deep = _too_deep(source, expr)
     return (None, (deep,)) if deep else (expr, ())
+
+
+def _build(tree):
+    """The AST of a parse tree; a builder's own error comes out unwrapped."""
+    try:
+        return AstBuilder().transform(tree)
+    except VisitError as error:
+        if isinstance(error.orig_exc, NumberTooLarge):
+            raise error.orig_exc from None
+        raise
+
+
+def _too_large(source: SourceText, error: NumberTooLarge) -> Diagnostic:
+    return source.diagnostic(
+        "E114",
+        f"a number of {error.digits:,} digits; numbers have at most {MAX_DIGITS} digits "
+        "before the decimal point",
+        error.span,
+    )
 
 
 # ---- nesting -------------------------------------------------------------------------------

@@ -34,7 +34,23 @@ def ident(token: Token) -> A.Ident:
     return A.Ident(str(token), token_span(token))
 
 
-def number_value(text: str) -> int | float:
+MAX_DIGITS = 15  # before the decimal point: numbers are float64, exact to 15 digits
+
+
+class NumberTooLarge(Exception):
+    """A number literal longer than :data:`MAX_DIGITS` digits (E114), at ``span``."""
+
+    def __init__(self, text: str, span: A.Span) -> None:
+        super().__init__(text)
+        self.digits = len(text.split(".")[0].lstrip("-"))
+        self.span = span
+
+
+def number_value(text: str, span: A.Span) -> int | float:
+    """The value of a number literal; checked for length before it is converted (Python
+    refuses to convert integers of more than 4,300 digits, and float64 is exact to 15)."""
+    if len(text.split(".")[0].lstrip("-")) > MAX_DIGITS:
+        raise NumberTooLarge(text, span)
     return float(text) if "." in text else int(text)
 
 
@@ -42,7 +58,8 @@ def duration(token: Token) -> A.Duration:
     """``"30 days"`` -> Duration(30, "day")."""
     match = _DURATION.match(str(token))
     assert match, token
-    return A.Duration(amount=number_value(match[1]), unit=match[2], span=token_span(token))
+    span = token_span(token)
+    return A.Duration(amount=number_value(match[1], span), unit=match[2], span=span)
 
 
 def _is(value: object, kind: type) -> bool:
@@ -82,7 +99,7 @@ class AstBuilder(Transformer_NonRecursive):
 
     def cap(self, meta, children):
         count, per = children
-        value = A.Cap(count=number_value(str(count)), per=duration(per))
+        value = A.Cap(count=number_value(str(count), token_span(count)), per=duration(per))
         return self._setting("cap", value, meta, token_span(count).cover(token_span(per)))
 
     def quiet_hours(self, meta, children):
@@ -321,7 +338,8 @@ class AstBuilder(Transformer_NonRecursive):
         return A.InList(list_name=unquote(children[0]), span=meta_span(meta))
 
     def number(self, meta, children):
-        return A.Number(value=number_value(str(children[0])), span=meta_span(meta))
+        span = meta_span(meta)
+        return A.Number(value=number_value(str(children[0]), span), span=span)
 
     def string(self, meta, children):
         return A.Text(value=unquote(children[0]), span=meta_span(meta))

@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from ..backends.base import DataError, Layout, Source
 from ..plan import ir
 from ..schema import Schema
-from .normalize import naive_utc, normalize
+from .normalize import WHOLE_NUMBER, naive_utc, normalize
 
 # The columns of ``ingested_events`` that are event columns, and their Arrow types.
 _TYPES = {
@@ -53,7 +53,6 @@ _KIND_TYPES = {
     "timestamp": pa.timestamp("us"),
     "date": pa.date32(),
 }
-_WHOLE_NUMBER = r"^-?[0-9]{1,18}$"  # fits int64
 
 
 def layout_names(layout: Layout) -> dict[str, str]:
@@ -164,7 +163,7 @@ def _kept_by(found: ir.EventFilter, now: datetime) -> sa.ColumnElement[bool]:
 def _numbered(table: pa.Table, key: str) -> pa.Table:
     """``key`` as int64; rows whose id is not a whole number are left out (no customer)."""
     ids = table.column(key).combine_chunks()
-    whole = pc.match_substring_regex(ids, _WHOLE_NUMBER)
+    whole = pc.match_substring_regex(ids, WHOLE_NUMBER)
     if not pc.all(whole).as_py():
         table = table.filter(whole)
         ids = table.column(key).combine_chunks()

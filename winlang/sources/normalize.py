@@ -11,13 +11,15 @@ table, the column and the value.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..backends.base import DataError
+from ..errors import wrong_value
 from .convert import ConvertError, parse_dates, parse_timestamps
 
 TIMESTAMP = pa.timestamp("us")
@@ -35,15 +37,31 @@ def normalize(array: pa.Array, kind: str, table: str, column: str) -> pa.Array:
     try:
         return _NORMALIZERS.get(kind, _keep)(array)
     except ConvertError as error:
-        raise DataError(_message(table, column, kind, error.sample)) from None
+        raise wrong_value(table, column, kind, error.sample) from None
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-        sample = next((v for v in array.to_pylist() if v is not None), None)
-        raise DataError(_message(table, column, kind, sample)) from None
+        raise wrong_value(table, column, kind, odd_value(array.to_pylist(), kind)) from None
 
 
-def _message(table: str, column: str, kind: str, sample: object) -> str:
-    article = "an" if kind[0] in "aeiou" else "a"
-    return f"`{table}.{column}` holds {sample!r}, which is not {article} {kind}"
+# The Python values that can be read as each kind (what a driver or Arrow hands out).
+_FITTING: dict[str, tuple[type, ...]] = {
+    "number": (int, float, Decimal),
+    "bool": (bool, int),
+    "text": (str,),
+    "timestamp": (datetime, date, str),
+    "date": (date, str),
+}
+
+
+def odd_value(values: Sequence[object], kind: str) -> object:
+    """The value to show for a column of ``kind`` that does not convert: the first whose
+    Python type can't be one of that kind, else the first that is not null.
+
+    >>> odd_value([1.5, "abc", 2.0], "number")
+    'abc'
+    """
+    present = [v for v in values if v is not None]
+    fitting = _FITTING.get(kind, ())
+    return next((v for v in present if not isinstance(v, fitting)), present[0] if present else None)
 
 
 def _keep(array: pa.Array) -> pa.Array:
@@ -171,39 +189,48 @@ def among(column: pa.Array | pa.ChunkedArray, ids) -> pa.Array:
     return Among(ids).mask(column)
 
 
+WHOLE_NUMBER = r"^-?[0-9]{1,18}$"  # text that is an int64 id, as the ledger writes it
+
+
+def whole_numbers(ids: pa.Array) -> pa.Array:
+    """Ids (text, as the ledger writes them, or numbers) that can be ids of an integer
+    column, as int64; any other text can't be one of its ids and is left out.
+
+    >>> whole_numbers(pa.array(["7", "x", "-2", None])).to_pylist()
+    [7, -2]
+    """
+    if pa.types.is_integer(ids.type):
+        return ids.drop_null().cast(pa.int64())
+    if pa.types.is_floating(ids.type):
+        ids = ids.drop_null()
+        return ids.filter(pc.equal(pc.floor(ids), ids)).cast(pa.int64())
+    texts = ids.cast(pa.string()).drop_null()
+    return texts.filter(pc.match_substring_regex(texts, WHOLE_NUMBER)).cast(pa.int64())
+
+
 class Among:
     """A set of customer ids, built once, to filter batch after batch.
 
-    Integer ids in a compact range become a lookup table (one gather per batch); other
-    integers a sorted array (a binary search per row); anything else Arrow's hash set,
-    which is rebuilt for every batch, hence the special cases.
+    Ids may be text (the ledger's) or numbers. Against an integer id column, integer ids in
+    a compact range become a lookup table (one gather per batch), other integers a sorted
+    array (a binary search per row); against any other column, ids are compared as text
+    ("007" stays "007") through Arrow's hash set, which is rebuilt for every batch.
     """
 
     def __init__(self, ids) -> None:
-        self.ids = ids if isinstance(ids, pa.Array | pa.ChunkedArray) else pa.array(ids)
+        self.ids = ids if isinstance(ids, pa.Array | pa.ChunkedArray) else _arrow_ids(ids)
         if isinstance(self.ids, pa.ChunkedArray):
             self.ids = self.ids.combine_chunks()
         self._table: tuple[int, np.ndarray] | None = None
         self._sorted: np.ndarray | None = None
-        if pa.types.is_integer(self.ids.type) and len(self.ids):
-            values = self.ids.drop_null().to_numpy().astype(np.int64, copy=False)
-            first = int(values.min()) if len(values) else 0
-            span = int(values.max()) - first + 1 if len(values) else 0
-            if span <= 4 * len(values) + 1024:
-                table = np.zeros(span, bool)
-                table[values - first] = True  # duplicates are harmless
-                self._table = (first, table)
-            else:
-                self._sorted = np.sort(values)
+        self._integers_ready = False
 
     def mask(self, column: pa.Array | pa.ChunkedArray) -> pa.Array:
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
         if pa.types.is_dictionary(column.type):
             column = column.dictionary_decode()
-        if pa.types.is_integer(column.type) and (
-            self._table is not None or self._sorted is not None
-        ):
+        if pa.types.is_integer(column.type):
             return pa.array(self._integers(column))
         wanted = self.ids
         if wanted.type != column.type:
@@ -213,7 +240,25 @@ class Among:
                 column, wanted = column.cast(pa.string()), wanted.cast(pa.string())
         return pc.is_in(column, value_set=wanted)
 
+    def _prepare_integers(self) -> None:
+        """The lookup table or sorted array, made on the first integer column."""
+        self._integers_ready = True
+        values = whole_numbers(self.ids).to_numpy().astype(np.int64, copy=False)
+        if not len(values):
+            self._sorted = values
+            return
+        first = int(values.min())
+        span = int(values.max()) - first + 1
+        if span <= 4 * len(values) + 1024:
+            table = np.zeros(span, bool)
+            table[values - first] = True  # duplicates are harmless
+            self._table = (first, table)
+        else:
+            self._sorted = np.sort(values)
+
     def _integers(self, column: pa.Array) -> np.ndarray:
+        if not self._integers_ready:
+            self._prepare_integers()
         values = column.fill_null(0).to_numpy().astype(np.int64, copy=False)
         if self._table is not None:
             first, table = self._table
@@ -221,7 +266,7 @@ class Among:
             inside = offsets.view(np.uint64) < len(table)  # negative offsets wrap: outside
             found = np.zeros(len(values), bool)
             found[inside] = table[offsets[inside]]
-        elif len(self._sorted):
+        elif self._sorted is not None and len(self._sorted):
             where = np.searchsorted(self._sorted, values).clip(0, len(self._sorted) - 1)
             found = self._sorted[where] == values
         else:
@@ -229,3 +274,11 @@ class Among:
         if column.null_count:
             found &= np.asarray(column.is_valid())
         return found
+
+
+def _arrow_ids(ids) -> pa.Array:
+    """Ids from NumPy or a list: an object array of texts stays text, whatever it looks like."""
+    values = np.asarray(ids)
+    if values.dtype == object:
+        return pa.array([None if v is None else str(v) for v in values.tolist()], pa.string())
+    return pa.array(values)

@@ -19,8 +19,9 @@ import numpy as np
 import pyarrow as pa
 
 from ..backends.base import DataError, Layout
+from ..errors import wrong_value
 from ..schema import Schema, SchemaError, reflect_schema, require_local_file, safe_url
-from .normalize import Among, normalize, normalize_batch, within_times
+from .normalize import Among, normalize, normalize_batch, odd_value, within_times
 
 EVENT_BATCH_SIZE = 262_144
 # SQLite compares its text timestamps as text, which is exact only between values written the
@@ -297,16 +298,8 @@ def _column(values: tuple, kind: str, table: str, name: str) -> pa.Array:
         try:
             array = pa.array(values)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-            sample = _odd_one(values)
-            raise DataError(f"`{table}.{name}` holds {sample!r}, which is not a {kind}") from None
+            raise wrong_value(table, name, kind, odd_value(values, kind)) from None
     return normalize(array, kind, table, name)
-
-
-def _odd_one(values: tuple) -> object:
-    """The first value whose Python type differs from the first non-null one."""
-    present = [v for v in values if v is not None]
-    first = type(present[0]) if present else type(None)
-    return next((v for v in present if type(v) is not first), present[0] if present else None)
 
 
 def _names(

@@ -419,8 +419,6 @@ def _seconds(seconds: float):
 
 
 def _ids(ids: list[str]) -> np.ndarray:
-    """Customer ids are stored as text; give numbers back as numbers when all are."""
-    try:
-        return np.array([int(i) for i in ids], dtype=np.int64)
-    except ValueError:
-        return np.array(ids, dtype=object)
+    """Customer ids as the ledger stores them: text. Only the store knows whether "007" is
+    the number 7 or the text "007", so each backend reads them as its id column's type."""
+    return np.array(ids, dtype=object)

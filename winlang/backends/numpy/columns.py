@@ -21,8 +21,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ...errors import wrong_value
 from ...sources.convert import ConvertError, parse_timestamps
-from ..base import DataError
+from ...sources.normalize import odd_value
 
 MICROS_PER_DAY = 86_400_000_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -181,14 +182,11 @@ def to_vec(array: pa.Array | pa.ChunkedArray, kind: str, where: str) -> Vec:
     try:
         return _CONVERTERS[kind](array)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ConvertError, ValueError) as error:
-        raise DataError(_bad_value(array, kind, where, error)) from None
-
-
-def _bad_value(array: pa.Array, kind: str, where: str, error: Exception) -> str:
-    sample = getattr(error, "sample", None)
-    if sample is None:
-        sample = next((v for v in array.to_pylist() if v is not None), None)
-    return f"column `{where}` holds {sample!r}, which is not a {kind} ({array.type})"
+        sample = getattr(error, "sample", None)
+        if sample is None:
+            sample = odd_value(array.to_pylist(), kind)
+        table, _, column = where.rpartition(".")
+        raise wrong_value(table, column, kind, sample) from None
 
 
 def _number(array: pa.Array) -> Vec:

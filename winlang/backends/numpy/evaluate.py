@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ...plan import ir
+from ...sources.normalize import Among
 from ..base import DataError, Layout, StateView
 from . import text
 from .columns import (
@@ -49,14 +49,14 @@ class Run:
     state: StateView
     aggregates: Mapping[ir.EventAggregate, AggregateValues] = field(default_factory=dict)
     index: CustomerIndex | None = None
-    _flags: dict[ir.StateFlag, np.ndarray] = field(default_factory=dict)
+    _flags: dict[ir.StateFlag, Among | None] = field(default_factory=dict)
 
-    def state_ids(self, flag: ir.StateFlag) -> np.ndarray:
-        """The ids for which ``flag`` is true, asked of the state once per run."""
+    def state_ids(self, flag: ir.StateFlag) -> Among | None:
+        """The ids for which ``flag`` is true (None: nobody), asked of the state once per
+        run and matched against each batch's ids as the store types them."""
         if flag not in self._flags:
-            self._flags[flag] = np.unique(
-                np.asarray(self.state.customers(flag, self.campaign, self.now))
-            )
+            ids = np.asarray(self.state.customers(flag, self.campaign, self.now))
+            self._flags[flag] = Among(ids) if len(ids) else None
         return self._flags[flag]
 
 
@@ -453,12 +453,9 @@ def _event_aggregate(ev: Evaluator, node: ir.EventAggregate) -> Value:
 @handles(ir.StateFlag)
 def _state_flag(ev: Evaluator, node: ir.StateFlag) -> Value:
     ids = ev.run.state_ids(node)
-    if len(ids) == 0:
+    if ids is None:
         return FALSE
-    batch_ids = ev.batch.ids()
-    if batch_ids.dtype.kind in "iuf" and ids.dtype.kind in "iuf":
-        return Vec("bool", np.isin(batch_ids, ids))
-    found = pc.is_in(ev.batch.id_column, value_set=pa.array(ids.tolist()))
+    found = ids.mask(ev.batch.id_column)
     return Vec("bool", found.fill_null(False).to_numpy(zero_copy_only=False))
 
 

@@ -14,6 +14,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from ...plan import ir
+from ...sources.normalize import whole_numbers
 from ..base import DataError, Decisions, PushdownError, RunContext, Source
 from .compile import table_of
 from .dialects import SqlDialect, constructs_of, dialect_named
@@ -46,7 +47,7 @@ class SqlBackend:
         engine, dialect = _engine_and_dialect(source)
         nodes = list(ir.walk(*plan.roots()))
         constructs = _checked(dialect, nodes)
-        flags = _flags(nodes, plan.campaign, context)
+        flags = _flags(nodes, plan.campaign, context, source)
         ingested = _ingested(source, nodes, plan, dialect, context)
         statement = decide_statement(plan, source.layout, dialect, flags, ingested)
         row = _run(engine, dialect, statement, constructs, context, _times(nodes, source))
@@ -67,7 +68,7 @@ class SqlBackend:
         walked = list(ir.walk(*nodes))
         constructs = _checked(dialect, walked)
         campaign = plan.campaign if plan is not None else _campaign_of(walked)
-        flags = _flags(walked, campaign, context)
+        flags = _flags(walked, campaign, context, source)
         ingested = _ingested(source, walked, plan, dialect, context)
         wanted = None if ids is None else np.asarray(ids)
         only = None if wanted is None else id_table(f"{PREFIX}only", wanted, dialect)
@@ -114,13 +115,27 @@ def _checked(dialect: SqlDialect, nodes: Sequence[ir.Node]) -> frozenset[str]:
 
 
 def _flags(
-    nodes: Sequence[ir.Node], campaign: str, context: RunContext
+    nodes: Sequence[ir.Node], campaign: str, context: RunContext, source: Source
 ) -> dict[ir.StateFlag, np.ndarray]:
-    """The ids for which each state flag holds, from the state database."""
+    """The ids for which each state flag holds, from the state database, typed as the
+    store's ids (the ledger keeps text: "007" stays text for a text id column)."""
     flags = dict.fromkeys(n for n in nodes if isinstance(n, ir.StateFlag))
+    if not flags:
+        return {}
+    found = source.schema().customers.get(source.layout.id)
+    numbered = found is not None and found.kind == "number"
     return {
-        flag: np.asarray(context.state.customers(flag, campaign, context.now)) for flag in flags
+        flag: _typed(context.state.customers(flag, campaign, context.now), numbered)
+        for flag in flags
     }
+
+
+def _typed(ids, numbered: bool) -> np.ndarray:
+    """State ids as int64 for a number id column, else as text."""
+    values = np.asarray(ids)
+    if numbered:
+        return whole_numbers(pa.array(values.tolist())).to_numpy()
+    return np.array([str(v) for v in values.tolist()], dtype=object)
 
 
 def _ingested(
@@ -180,6 +195,9 @@ def _run(
                 return result.fetchall() if all_rows else result.one()
         except sa.exc.DBAPIError as error:
             connection.rollback()
+            refused = dialect.refused(connection)
+            if refused is not None:
+                raise refused from None
             missing = missing_column(connection, statement.reads)
             if missing is not None:
                 raise DataError(missing) from error

@@ -9,8 +9,10 @@ give null for a null operand exactly where the language does, so they map one to
 >>> from winlang.backends.sql.dialects import dialect_named
 >>> compiler = Compiler(dialect_named("sqlite"), Binder(), customers_table("customers", ["x"]))
 >>> node = ir.Compare(">", ir.Column("x", "number"), ir.Literal(2, "number"))
->>> print(compiler(node).compile(dialect=sqlite.dialect(paramstyle="named")))
-c."x" > :param_1
+>>> sql = str(compiler(node).compile(dialect=sqlite.dialect(paramstyle="named")))
+>>> print(sql.replace(" ELSE", "\\nELSE"))  # SQLite keeps any value in any column: checked
+CASE WHEN (typeof(c."x") IN ('integer', 'real', 'null')) THEN c."x"
+ELSE winlang_wrong_value(:param_1, :param_2, :param_3, c."x") END > :param_4
 """
 
 from __future__ import annotations
@@ -95,7 +97,10 @@ class Compiler:
 
 
 def _column(compiler: Compiler, node: ir.Column) -> Expr:
-    column = compiler.customers.c[node.name]
+    customers = compiler.customers
+    column = compiler.dialect.stored(
+        customers.c[node.name], str(customers.element.name), node.name, node.kind
+    )
     if node.kind == "number":
         return compiler.dialect.number(column)
     if node.kind == "timestamp":

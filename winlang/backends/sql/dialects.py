@@ -24,6 +24,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import UnaryExpression
 
+from ...errors import wrong_value
 from ..base import DataError, PushdownError
 from .binds import Binder, Instant, literal
 
@@ -102,6 +103,15 @@ class SqlDialect:
     def verify_times(self, connection: Connection, columns: dict[str, list[str]]) -> None:
         """Refuse time columns whose stored form the statement would misread (typed
         databases store real timestamps: nothing to do)."""
+
+    def stored(self, column: Expr, table: str, name: str, kind: str) -> Expr:
+        """Column ``name`` of ``table``, holding values of ``kind``, as the statement reads
+        it. Typed databases hold only values of the column's type: the column itself."""
+        return column
+
+    def refused(self, connection: Connection) -> DataError | None:
+        """The wrong-typed value that stopped the last statement on ``connection``, if any."""
+        return None
 
     # ---- numbers -------------------------------------------------------------------------------
 
@@ -329,6 +339,23 @@ class SqliteDialect(SqlDialect):
             )
         if constructs & {"Function:lower", "Function:upper"}:
             register_sqlite_recase(connection)
+        register_sqlite_refusal(connection)
+
+    def stored(self, column: Expr, table: str, name: str, kind: str) -> Expr:
+        """SQLite keeps any value in any column ('abc' in a REAL column), and the statement
+        would decide on it silently: each read checks the value's storage class, in C, and
+        a wrong one stops the statement through ``winlang_wrong_value``. (Times are left to
+        :meth:`verify_times`: wrapping them would hide their indexes from the planner.)"""
+        classes = _STORAGE.get(kind)
+        if classes is None:
+            return column
+        fits = sa.func.typeof(column).in_([const(f"'{c}'") for c in classes])
+        names = (literal(table, sa.String()), literal(name, sa.String()))
+        wrong = sa.func.winlang_wrong_value(*names, literal(kind, sa.String()), column)
+        return sa.case((fits, column), else_=wrong)
+
+    def refused(self, connection: Connection) -> DataError | None:
+        return connection.info.pop(_REFUSED, None)
 
     def number(self, expr: Expr) -> Expr:
         return expr  # SQLite numbers are already int64 or float64
@@ -477,6 +504,29 @@ def _lower(text: object) -> object:
 
 def _upper(text: object) -> object:
     return text.upper() if isinstance(text, str) else text
+
+
+# The SQLite storage classes (typeof) a column of each kind may hold.
+_STORAGE = {
+    "number": ("integer", "real", "null"),
+    "bool": ("integer", "real", "null"),
+    "text": ("text", "null"),
+}
+_REFUSED = "winlang_refused"  # connection.info key: the error winlang_wrong_value raised
+
+
+def register_sqlite_refusal(connection: Connection) -> None:
+    """``winlang_wrong_value(table, column, kind, value)``: stops the statement, leaving the
+    error (the message every engine gives) for :meth:`SqliteDialect.refused`."""
+    info = connection.info
+
+    def refuse(table: str, name: str, kind: str, value: object) -> None:
+        info[_REFUSED] = wrong_value(table, name, kind, value)
+        raise ValueError("wrong-typed value")
+
+    connection.connection.driver_connection.create_function(
+        "winlang_wrong_value", 4, refuse, deterministic=True
+    )
 
 
 def register_sqlite_recase(connection: Connection) -> None:

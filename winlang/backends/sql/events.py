@@ -144,7 +144,9 @@ class EventScan:
 
     def prop(self, aggregate: ir.EventAggregate) -> Expr:
         """The aggregated property, in a form whose ``max`` is the language's "greatest"."""
-        column = self.col(aggregate.prop)
+        column = self.dialect.stored(
+            self.col(aggregate.prop), self.layout.events, aggregate.prop, aggregate.kind
+        )
         if aggregate.kind == "number":
             return self.dialect.number(column)
         if aggregate.kind == "text":
