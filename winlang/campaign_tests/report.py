@@ -42,7 +42,7 @@ def result_text(result: FileResult) -> str:
             [*found, f"{result.file}: FAILED: the campaign {result.campaign} does not check"]
         )
     if not result.engines:
-        return f"{result.file}: skipped: it runs on {' and '.join(result.chosen)} only"
+        return f"{result.file}: skipped: it runs on {' and '.join(result.named)} only"
     lines = [failure_text(f) for f in result.failures]
     verdict = "passed" if result.passed else f"FAILED ({len(result.failures)} failures)"
     engines = " and ".join(result.engines)

@@ -9,7 +9,6 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass, replace
-from datetime import datetime
 from pathlib import Path
 
 import orjson
@@ -40,7 +39,7 @@ class FileResult:
     checks: int  # expectations x customers x engines compared
     failures: tuple[Failure, ...]
     campaign_errors: tuple[Diagnostic, ...] = ()
-    chosen: tuple[str, ...] = ()  # the engines the file names
+    named: tuple[str, ...] = ()  # the engines the file names
 
     @property
     def skipped(self) -> bool:
@@ -340,7 +339,3 @@ def _merged(failures: list[Failure]) -> tuple[Failure, ...]:
         else:
             merged[key] = failure
     return tuple(sorted(merged.values(), key=lambda f: (f.line, str(f.customer))))
-
-
-def started_at(test: TestFile) -> datetime:
-    return test.steps[0].at
