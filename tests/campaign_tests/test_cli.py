@@ -204,7 +204,8 @@ def test_an_unsubscribed_customer(project: Path) -> None:
 def test_types_declare_a_field_no_customer_writes(project: Path) -> None:
     path = project / "nudge.test.toml"
     path.write_text(
-        'campaign = "nudge.win"\nengines = ["numpy"]\n\n[types]\norders = "number"\nfirst_name = "text"\n\n'
+        'campaign = "nudge.win"\nengines = ["numpy"]\n\n'
+        '[types]\norders = "number"\nfirst_name = "text"\n\n'
         '[[customer]]\nid = 1\n\n[[step]]\nat = "2026-11-01T10:00:00Z"\n'
         'expect = [{ customer = 1, result = "nothing" }]\n'
     )
