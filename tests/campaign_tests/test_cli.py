@@ -219,3 +219,16 @@ def test_types_declare_a_field_no_customer_writes(project: Path) -> None:
     result = invoke(str(path))
     assert result.exit_code == 1  # the campaign reads a field the store does not have
     assert "error[E201]" in result.output
+
+
+def test_a_broken_file_in_json_and_github(project: Path) -> None:
+    path = project / "nudge.test.toml"
+    path.write_text(TEST.replace('rule = "nudge"', 'rule = "nudg"'))
+    report = json.loads(invoke("--format", "json").output)
+    assert report["broken"] == 1
+    error = report["files"][0]["errors"][0]
+    assert error["message"] == "unknown rule `nudg`" and error["line"] > 1
+    github = invoke("--format", "github")
+    assert github.exit_code == 2
+    assert github.output.startswith("::error file=nudge.test.toml,line=")
+    assert "unknown rule `nudg`" in github.output
