@@ -73,7 +73,7 @@ def invoke(*args: str):
 def test_a_passing_file_exits_0(project: Path) -> None:
     result = invoke(".")
     assert result.exit_code == 0, result.output
-    assert "nudge.test.toml: 1 steps on numpy, 3 checks: passed" in result.output
+    assert "nudge.test.toml: 1 step on numpy, 3 checks: passed" in result.output
 
 
 def test_a_failure_names_the_line_expected_actual_and_a_hint(project: Path) -> None:

@@ -44,12 +44,18 @@ def result_text(result: FileResult) -> str:
     if not result.engines:
         return f"{result.file}: skipped: it runs on {' and '.join(result.named)} only"
     lines = [failure_text(f) for f in result.failures]
-    verdict = "passed" if result.passed else f"FAILED ({len(result.failures)} failures)"
+    verdict = "passed" if result.passed else f"FAILED ({_count(len(result.failures), 'failure')})"
     engines = " and ".join(result.engines)
     lines.append(
-        f"{result.file}: {result.steps} steps on {engines}, {result.checks} checks: {verdict}"
+        f"{result.file}: {_count(result.steps, 'step')} on {engines}, "
+        f"{_count(result.checks, 'check')}: {verdict}"
     )
     return "\n".join(lines)
+
+
+def _count(n: int, thing: str) -> str:
+    """``1 step``, ``2 steps``."""
+    return f"{n} {thing}{'' if n == 1 else 's'}"
 
 
 def broken_text(error: TestFileError) -> str:
