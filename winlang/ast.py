@@ -389,7 +389,7 @@ class TimeOfDay:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Setting:
     """A campaign setting: ``description``, ``audience``, ``cap``, ``quiet hours``,
-    ``holdout``, ``link`` or ``timezone``. ``value`` depends on ``key``."""
+    ``holdout``, ``link``, ``timezone`` or ``locale``. ``value`` depends on ``key``."""
 
     key: str
     value: object

@@ -155,6 +155,7 @@ class Config:
     channels: Mapping[str, Channel] = field(default_factory=lambda: dict(DEFAULT_CHANNELS))
     event_types: tuple[str, ...] = ()
     timezone: str | None = None
+    locale: str = "en"  # [defaults] locale: how placeholders format values (CLDR)
     limits: Limits = field(default_factory=Limits)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     source: SourceText | None = field(default=None, repr=False, compare=False)  # the file's text
@@ -332,7 +333,7 @@ _KNOWN = {
     ("state",): ("url", "allow_other_tables"),
     ("events",): ("types",),
     ("limits",): ("sms_max_parts", "sms_placeholder_length", "global_cap"),
-    ("defaults",): ("timezone",),
+    ("defaults",): ("timezone", "locale"),
     ("delivery",): tuple(f.name for f in fields(DeliverySettings)),
 }
 
@@ -419,6 +420,8 @@ class _Reader:
         timezone = self.text(defaults, "timezone", "", "defaults") or None
         if timezone:
             self._check_timezone(timezone)
+        locale = self.text(defaults, "locale", "en", "defaults") or "en"
+        self._check_locale(locale)
         return Config(
             path=path,
             root=self.root,
@@ -431,6 +434,7 @@ class _Reader:
             channels={**DEFAULT_CHANNELS, **self.channels(document)},
             event_types=tuple(types),
             timezone=timezone,
+            locale=locale,
             limits=self.limits(self.table(document, "limits")),
             delivery=self.delivery(self.table(document, "delivery")),
             source=self.locate.source,
@@ -504,6 +508,14 @@ class _Reader:
                 continue
             jobs[path] = Schedule(cron, zone)
         return jobs
+
+    def _check_locale(self, name: str) -> None:
+        from .check.formats import locale_problem
+
+        if problem := locale_problem(name):
+            self.error(
+                "E614", problem, "defaults", "locale", hint='use a CLDR locale such as "ko_KR"'
+            )
 
     def _check_timezone(self, name: str) -> None:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

@@ -78,6 +78,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E409": (Severity.ERROR, "template parts do not fit the channel"),
     "E410": (Severity.ERROR, "template file outside the project or not a plain file"),
     "E411": (Severity.ERROR, "placeholder where HTML escaping can't contain it"),
+    "E412": (Severity.ERROR, "unknown or unusable format spec"),
+    "E413": (Severity.ERROR, "format spec on a value of another type"),
     # SMS
     "W501": (Severity.WARNING, "SMS longer than one part"),
     "E502": (Severity.ERROR, "SMS longer than the maximum number of parts"),
@@ -96,6 +98,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E611": (Severity.ERROR, "invalid link"),
     "W612": (Severity.WARNING, "holdout of 0%"),
     "E613": (Severity.ERROR, "two files with the same campaign name"),
+    "E614": (Severity.ERROR, "unknown locale"),
     # configuration and schema
     "E701": (Severity.ERROR, "configuration not readable"),
     "W702": (Severity.WARNING, "unknown configuration key"),

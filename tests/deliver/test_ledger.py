@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from winlang import ast as A
 from winlang.deliver.ledger import Ledger, Update, messages_of, payload
 from winlang.deliver.prepare import Firing, Skip
+from winlang.plan import ir
 from winlang.state import HEAD, MIGRATIONS, open_state
 from winlang.state import tables as T
 from winlang.testing import make_message
@@ -366,13 +367,42 @@ def test_remove_after_add_in_one_rule_takes_effect_in_that_order(state):
         ],
         [],
     )
-    assert _rows(state, T.list_members, "list_name", "customer_id") == [("x", "2"), ("x", "3")]
+    assert _members(state) == [("x", "2"), ("x", "3")]
 
 
 def test_remove_takes_out_a_member_an_earlier_run_added(state):
     _ledger(state).record_plan([_firing("1", rule="join", actions=(_add("x"),))], [])
     _ledger(state).record_plan([_firing("1", rule="leave", actions=(_remove("x"),))], [])
-    assert _rows(state, T.list_members, "customer_id") == []
+    assert _members(state) == []
+    removal = _rows(state, T.list_members, "customer_id", "removed_at", "removed_by")
+    assert removal == [("1", NOW.replace(tzinfo=None), "shop")]  # kept: who left, when
+
+
+def test_a_removal_is_history_to_later_runs_only(state):
+    """Added an hour ago, removed by the run at NOW: in the list for a run at NOW (the
+    removal is its own work), out of it for any later run; added back later: in again."""
+    earlier = Ledger(state, "shop", NOW - timedelta(hours=1), wall=Wall())
+    earlier.start()
+    earlier.record_plan([_firing("1", rule="join", actions=(_add("x"),))], [])
+    _ledger(state).record_plan([_firing("1", rule="leave", actions=(_remove("x"),))], [])
+    flag = ir.StateFlag("in_list", "x")
+    view = state.view()
+    assert view.customers(flag, "shop", NOW).tolist() == ["1"]  # ids as stored: text
+    assert view.customers(flag, "other", NOW).tolist() == []  # another campaign's run: history
+    assert view.customers(flag, "shop", NOW + timedelta(seconds=1)).tolist() == []
+    later = Ledger(state, "shop", NOW + timedelta(days=1), wall=Wall())
+    later.start()
+    later.record_plan([_firing("1", rule="back", actions=(_add("x"),))], [])
+    assert view.customers(flag, "shop", NOW + timedelta(days=2)).tolist() == ["1"]
+    assert view.customers(flag, "shop", NOW + timedelta(days=1)).tolist() == []  # its own add
+
+
+def _members(state) -> list[tuple]:
+    """The lists' current members: removals are kept, with their time."""
+    lm = T.list_members.c
+    query = sa.select(lm.list_name, lm.customer_id).where(lm.removed_at.is_(None))
+    with state.engine.connect() as connection:
+        return sorted(tuple(row) for row in connection.execute(query))
 
 
 def test_unsubscribe_is_recorded_for_one_channel_or_all(state):

@@ -110,12 +110,29 @@ def test_a_run_sends_through_the_outbox_and_records_every_firing(project):
 
 
 def test_a_run_at_the_same_time_sends_nothing_again(project):
-    report(project)
-    report(project)  # sends `welcome` to the customer the first run put in the list
+    first = report(project)
     before = {c: outbox(project, c) for c in ("sms", "push")}
     again = report(project)
     assert again["delivery"]["sent"] == 0 and again["delivery"]["planned"] == 0
     assert {c: outbox(project, c) for c in ("sms", "push")} == before
+    # the first run's work is not history to a run at its own clock: the same decisions
+    assert [r["matched"] for r in again["rules"]] == [r["matched"] for r in first["rules"]]
+    assert again["rules"][1]["skipped"] == {"already_planned": 1}
+
+
+def test_a_run_at_the_same_time_does_not_see_the_first_runs_sends_lists_or_unsubscribes(project):
+    campaign = CAMPAIGN.replace(
+        'rule welcome: when in list "new"',
+        "rule again: when received hi and orders > 0 then send push hi_push\n"
+        'rule welcome: when in list "new"',
+    )
+    (project / "c.win").write_text(campaign, encoding="utf-8")
+    first = report(project)
+    second = report(project)
+    assert [r["matched"] for r in second["rules"]] == [r["matched"] for r in first["rules"]]
+    assert second["rules"][2:] == first["rules"][2:]  # neither `received` nor `in list`
+    later = report(project, now="2026-11-22T14:00:00Z")  # now they are history
+    assert later["rules"][2]["matched"] == 2 and later["rules"][3]["matched"] == 1
 
 
 def test_a_deferred_customer_is_sent_by_the_first_run_after_quiet_hours(project):
@@ -130,7 +147,7 @@ def test_actions_are_recorded_and_seen_by_later_runs(project):
     assert first["rules"][1]["matched"] == 1  # tagged: list + unsubscribe, no message
     assert ledger(project, "SELECT list_name, customer_id FROM list_members") == [("new", "6")]
     assert ledger(project, "SELECT customer_id, channel FROM suppressions") == [("6", "sms")]
-    second = report(project)
+    second = report(project, now="2026-11-22T14:00:00Z")
     assert second["rules"][2]["channels"] == {"push": 1}  # `in list "new"` on the next run
     assert [m["customer_id"] for m in outbox(project, "push")] == ["4", "6"]
 
@@ -233,7 +250,7 @@ def test_a_misconfigured_channel_stops_the_run_before_anything_is_written(tmp_pa
     config = CONFIG + '[channels.sms]\nplugin = "webhook"\nurl = "ftp://nope"\n'
     project = make_project(tmp_path, config=config)
     result = run(project)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a project that can't be used
     assert "channel `sms` (webhook): `url` must be an http:// or https:// URL" in result.output
     assert "Traceback" not in result.output
     # refused with the project's other mistakes, before the state is even created

@@ -16,7 +16,15 @@ import sqlalchemy as sa
 
 from winlang.config import Channel, Config, DeliverySettings
 from winlang.deliver.channels import ChannelPool
-from winlang.deliver.ledger import Claimed, Ledger, wall_clock
+from winlang.deliver.ledger import (
+    Claimed,
+    Ledger,
+    UnreadableRow,
+    messages_of,
+    payload,
+    read_claimed,
+    wall_clock,
+)
 from winlang.deliver.model import Outcome, SendResult
 from winlang.deliver.prepare import Firing
 from winlang.deliver.send import Sender, Tally, backoff, batches, settle
@@ -503,3 +511,130 @@ def test_failures_are_counted_by_rule_channel_and_reason_with_a_bounded_list():
     assert tally.failures[("nudge", "sms", "HTTP 400: refused id 0")] == 2
     other = ("nudge", "sms", "other reasons (the ledger's `error` has each)")
     assert tally.failures[other] == 50 and len(tally.failures) == Tally.REASONS + 1
+
+
+# ---- no poison rows: a row that can't be sent as planned is failed with a reason -------------
+
+
+def _damage(state, key: str, **values) -> None:
+    with state.engine.begin() as connection:
+        connection.execute(T.messages.update().where(M.idempotency_key == key).values(**values))
+
+
+def _run_sender(state, config, channels=("sms",)):
+    """A run of a campaign that uses ``channels`` only, sending what the ledger holds."""
+    ledger = _ledger(state)
+    pool = ChannelPool(config, list(channels))
+    try:
+        return Sender(ledger, pool, FAST).run()
+    finally:
+        pool.close()
+
+
+def _plan(state, *firings) -> None:
+    earlier = _ledger(state)
+    earlier.record_plan(list(firings), [])
+    earlier.finish("failed")
+
+
+@pytest.mark.parametrize(
+    ("values", "problem"),
+    [
+        ({"payload": "{not json"}, "payload is not valid JSON"),
+        ({"payload": None}, "payload is not a list of messages"),
+        ({"payload": "[]"}, "payload is not a list of messages"),
+        ({"payload": '[{"step": 0}]'}, "the message of step 0 is not a message"),
+        ({"payload": '[{"step": "0", "message": {}}]'}, "has no whole-number `step`"),
+        ({"payload": '[{"step": 0, "message": {"x": 1}}]'}, "a payload message does not fit"),
+        ({"attempts": "three"}, "attempts is 'three', not a count"),
+        ({"attempts": -1}, "attempts is -1, not a count"),
+        ({"step": 4}, "step 4 is not one of the payload's steps"),
+        ({"step": "zero"}, "step 'zero' is not one of the payload's steps"),
+    ],
+)
+def test_a_damaged_row_is_failed_with_its_reason_and_the_run_goes_on(
+    state, config, providers, values, problem
+):
+    _plan(state, *(_firing(str(n)) for n in range(1, 6)))
+    _damage(state, "shop/nudge/3/0", **values)
+    tally = _run_sender(state, config)
+    assert sorted(providers["sms"].recording.sent_keys) == [
+        f"shop/nudge/{n}/0" for n in (1, 2, 4, 5)
+    ]
+    assert (tally.sent, tally.failed) == ({"nudge": 4}, {"nudge": 1})
+    row = _rows(state)["shop/nudge/3/0"]
+    assert tally.failures == {("nudge", "sms", row["error"]): 1}  # the summary says which
+    assert (row["status"], row["claimed_by"]) == ("failed", None)
+    assert row["error"].startswith("unreadable ledger row: ") and problem in row["error"]
+    again = _run_sender(state, config)
+    assert again.totals()["failed"] == 0  # failed for good: never claimed again
+
+
+def test_a_planned_message_on_a_channel_the_campaign_no_longer_uses_is_sent_on_it(
+    state, config, providers
+):
+    """The campaign dropped its `else send push` after push messages were planned: the push
+    channel is still configured, so they go out through it."""
+    _plan(state, _firing("1", ("push",)), _firing("2"), _firing("3", ("push",)))
+    tally = _run_sender(state, config, channels=("sms",))
+    assert providers["push"].recording.sent_keys == ["shop/nudge/1/0", "shop/nudge/3/0"]
+    assert providers["sms"].recording.sent_keys == ["shop/nudge/2/0"]
+    assert (tally.sent, tally.failed) == ({"nudge": 3}, {})
+    assert tally.channels["nudge"] == {"sms": 1, "push": 2}
+
+
+def test_a_planned_message_on_a_channel_gone_from_the_configuration_is_failed(
+    state, config, providers
+):
+    providers["chat"] = Provider()
+    config.channels["chat"] = Channel("chat", "fake", "chat", "handle", "consent_chat")
+    _plan(state, _firing("1", ("chat",)), _firing("2"), _firing("3", ("chat", "sms")))
+    del config.channels["chat"]
+    tally = _run_sender(state, config)
+    assert providers["sms"].recording.sent_keys == ["shop/nudge/2/0"]
+    assert providers["chat"].recording.messages == []
+    assert (tally.sent, tally.failed) == ({"nudge": 1}, {"nudge": 2})
+    gone = "channel `chat` is not configured: add [channels.chat]"
+    assert tally.failures == {("nudge", "chat", gone): 2}
+    rows = _rows(state)
+    for key in ("shop/nudge/1/0", "shop/nudge/3/0"):
+        assert rows[key]["status"] == "failed"
+        assert rows[key]["error"] == gone
+
+
+def test_a_channel_that_cant_be_opened_fails_its_messages_only(state, config, providers):
+    config.channels["push"] = Channel("push", "not-installed", "push", "push_token", "c")
+    _plan(state, _firing("1", ("push",)), _firing("2"))
+    tally = _run_sender(state, config)
+    assert providers["sms"].recording.sent_keys == ["shop/nudge/2/0"]
+    error = _rows(state)["shop/nudge/1/0"]["error"]
+    assert "no installed plugin provides `not-installed`" in error
+    assert tally.failures == {("nudge", "push", error): 1}
+
+
+def test_more_unsendable_rows_than_one_claim_do_not_end_the_run_early(state, config, providers):
+    firings = [_firing(str(n), ("gone",)) for n in range(1, 40)] + [_firing("99")]
+    config.channels["gone"] = Channel("gone", "fake", "sms", "phone", "consent_sms")
+    _plan(state, *firings)
+    del config.channels["gone"]
+    tally = _run_sender(state, config)
+    assert providers["sms"].recording.sent_keys == ["shop/nudge/99/0"]
+    assert tally.failed == {"nudge": 39}
+
+
+def test_an_unreadable_backoff_time_makes_the_message_due(state, config, providers):
+    _plan(state, _firing("1"))
+    with state.engine.begin() as connection:  # written as text, as a hand edit would
+        connection.exec_driver_sql("UPDATE messages SET next_attempt_at = 'soon'")
+    tally = _run_sender(state, config)
+    assert tally.sent == {"nudge": 1}
+
+
+def test_read_claimed_keeps_a_good_row_whole():
+    firing = _firing("1", ("sms", "push"))
+    row = (5, firing.key, "nudge", "1", 1, 2, payload(firing.messages), 3, "push")
+    claimed = read_claimed(row)
+    assert claimed.problem is None
+    assert (claimed.step, claimed.attempts, claimed.messages) == (1, 2, firing.messages)
+    with pytest.raises(UnreadableRow):
+        messages_of("[1]")

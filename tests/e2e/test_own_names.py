@@ -54,7 +54,7 @@ def test_a_dry_run_splits_the_matches_as_the_promises_say(
     kind: str, tmp_path: Path, winlang: Callable
 ) -> None:
     config = write_own_names(tmp_path, kind)
-    report = json.loads(run(winlang, config, NOW, "--dry-run", "--format", "json").output)
+    report = json.loads(run(winlang, config, NOW, "--dry-run", "--format", "json").stdout)
     (rule,) = report["rules"]
     assert rule["matched"] == 9  # everyone but Hal, who bought last week
     assert rule["sent"] == len(SENT)
@@ -70,7 +70,7 @@ def test_a_real_run_messages_exactly_the_right_people(
     kind: str, tmp_path: Path, winlang: Callable
 ) -> None:
     config = write_own_names(tmp_path, kind)
-    report = json.loads(run(winlang, config, NOW, "--format", "json").output)
+    report = json.loads(run(winlang, config, NOW, "--format", "json").stdout)
     assert report["rules"][0]["sent"] == len(SENT)
     assert report["invalid_zones"]["count"] == 1
     assert sorted(messaged(config)) == SENT
@@ -101,8 +101,8 @@ def test_the_numpy_engine_reads_the_same_names(kind: str, tmp_path: Path, winlan
     DuckDB reserves): same split as the pushed-down run."""
     config = write_own_names(tmp_path, kind)
     args = ("--dry-run", "--format", "json")
-    pushed = json.loads(run(winlang, config, NOW, *args).output)
-    local = json.loads(run(winlang, config, NOW, *args, "--engine", "numpy").output)
+    pushed = json.loads(run(winlang, config, NOW, *args).stdout)
+    local = json.loads(run(winlang, config, NOW, *args, "--engine", "numpy").stdout)
     assert local["rules"] == pushed["rules"]
     assert local["invalid_zones"] == pushed["invalid_zones"]
 

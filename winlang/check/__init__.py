@@ -30,6 +30,7 @@ from ..parse.errors import KEYWORDS
 from ..schema import Schema
 from ..types import UNKNOWN, Type
 from .expressions import STANDARD_EVENT_TYPES, Env, Symbol, Typer
+from .formats import locale_problem
 from .templates import TemplateChecker, report_unknown_channel, sends_of
 
 
@@ -160,6 +161,7 @@ def check_campaign(
         config.limits,
         report,
         columns,
+        typer,
     ).check()
     _unused(campaign, report)
     diagnostics = (*findings, *report.summary())
@@ -419,6 +421,10 @@ def _setting(setting: A.Setting, typer: Typer, report) -> None:
                     span,
                     'use an IANA name such as "Asia/Seoul"',
                 )
+        case "locale":
+            if problem := locale_problem(value):
+                hint = 'use a CLDR locale such as "ko_KR", "ro_RO" or "en_US"'
+                report("E614", problem, span, hint)
 
 
 def _rule(rule: A.Rule, typer: Typer, config: Config, report) -> None:

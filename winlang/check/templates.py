@@ -1,7 +1,9 @@
 """Template checks: placeholders, the channel a template is sent on, `with` parameters, SMS size.
 
-A placeholder is ``{name}`` or ``{name|fallback text}``; ``{{`` and ``}}`` are literal braces.
-Other brace text that does not look like a name attempt (CSS in an HTML body) is left alone.
+A placeholder is ``{name}``, ``{name|fallback text}``, ``{name:spec}`` or
+``{name:spec|fallback text}`` (a format spec such as ``percent`` or ``currency:KRW``, see
+:mod:`winlang.check.formats`); ``{{`` and ``}}`` are literal braces. Other brace text that does
+not look like a name attempt (CSS in an HTML body, ``{color:red}`` included) is left alone.
 
 An email body is HTML when it comes from a ``.html`` or ``.htm`` file, or when its text has an
 HTML tag (:func:`looks_like_html`); every value put into an HTML body is escaped then.
@@ -20,8 +22,9 @@ from ..config import Channel, Limits
 from ..links import MESSAGE_ID_LENGTH, tracking_link
 from ..store_layout import address_type_problem, consent_type_problem
 from ..suggest import closest, did_you_mean, one_slip
-from ..types import Type
-from .expressions import Reporter
+from ..types import DATE, NUMBER, TEXT, TIMESTAMP, Type
+from .expressions import Reporter, Typer
+from .formats import FORMATS, SpecError, is_format, parse_spec, type_problem
 from .sms import (
     GSM7_BASIC,
     GSM7_EXTENSION,
@@ -34,7 +37,10 @@ from .sms import (
 )
 
 _BRACES = re.compile(r"\{\{|\}\}|\{([^{}\n]*)\}")
-_PLACEHOLDER = re.compile(r"([a-z_][a-z0-9_]*)(?:\|(.*))?", re.S)
+# name, then an optional format spec (`:percent`, `:currency:KRW`), then an optional fallback
+_PLACEHOLDER = re.compile(
+    r"([a-z_][a-z0-9_]*)(?::([A-Za-z0-9_]+(?::[A-Za-z0-9_]+)*))?(?:\|(.*))?", re.S
+)
 _NAME_ATTEMPT = re.compile(r"\s*[A-Za-z_][\w ]{0,40}(\|.*)?", re.S)
 _HTML_TAG = re.compile(
     r"<\s*(!doctype\s+html|html|head|body|p|br|hr|div|a|table|tr|td|h[1-6]|span|b|i|u|strong"
@@ -70,6 +76,18 @@ class Placeholder:
     fallback: str | None
     start: int  # index of `{` in the template text
     end: int  # index after `}`
+    spec: str | None = None  # `percent` in `{discount:percent}`
+
+
+@dataclass(frozen=True, slots=True)
+class OtherFormat:
+    """``{name:word}`` where ``word`` is not a format: CSS (``{color:red}``) is left alone,
+    but the checker reports it when ``name`` is a field or a `with` parameter."""
+
+    name: str
+    spec: str
+    start: int
+    end: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,18 +97,22 @@ class Malformed:
     end: int
 
 
-def scan(text: str) -> Iterator[Placeholder | Malformed]:
+def scan(text: str) -> Iterator[Placeholder | OtherFormat | Malformed]:
     """The placeholders of a template text, in order.
 
-    >>> [p.name for p in scan("Hi {first_name|there}, {{not}} {discount}%")]
-    ['first_name', 'discount']
+    >>> [(p.name, p.spec) for p in scan("Hi {first_name|there}, {{not}} {discount:percent}")]
+    [('first_name', None), ('discount', 'percent')]
     """
     for match in _BRACES.finditer(text):
         inner = match.group(1)
         if inner is None:
             continue
         if placeholder := _PLACEHOLDER.fullmatch(inner):
-            yield Placeholder(placeholder[1], placeholder[2], match.start(), match.end())
+            name, spec, fallback = placeholder[1], placeholder[2], placeholder[3]
+            if spec is None or is_format(spec):
+                yield Placeholder(name, fallback, match.start(), match.end(), spec)
+            else:
+                yield OtherFormat(name, spec, match.start(), match.end())
         elif _NAME_ATTEMPT.fullmatch(inner):
             yield Malformed(inner, match.start(), match.end())
 
@@ -140,35 +162,55 @@ def _in_quotes(tag: str) -> bool:
     return quote is not None
 
 
-def render(text: str, values: dict[str, str], escape: Callable[[str], str] | None = None) -> str:
+Show = Callable[[object, str | None], str]
+
+
+def render(
+    text: str,
+    values: Mapping[str, object],
+    escape: Callable[[str], str] | None = None,
+    show: Show | None = None,
+) -> str:
     """Fill placeholders from ``values``; a missing or empty value takes the fallback.
-    ``escape`` (HTML escaping, say) applies to every value put in, fallbacks included, and
-    never to the template's own text.
+    ``show(value, spec)`` turns a value into text (by default ``values`` already are texts
+    and specs are ignored); ``escape`` (HTML escaping, say) applies to every value put in,
+    after it is shown, fallbacks included, and never to the template's own text.
 
     >>> render("Hi {first_name|there} {{x}}", {"first_name": ""})
     'Hi there {x}'
     >>> render("<b>{name|A & B}</b>", {}, escape=lambda v: v.replace("&", "&amp;"))
     '<b>A &amp; B</b>'
+    >>> show = lambda v, spec: f"{v}/{spec}" if v else ""
+    >>> render("{n:number|none} {m:number|none}", {"n": 2}, show=show)
+    '2/number none'
     """
     pieces = _pieces(text)
     if len(pieces) == 1 and isinstance(pieces[0], str):
         return pieces[0]
-    if escape is None:
-        return "".join(
+    if show is None:
+        shown = (
             piece if isinstance(piece, str) else (values.get(piece[0]) or piece[1])
             for piece in pieces
         )
+    else:
+        shown = (
+            piece if isinstance(piece, str) else (show(values.get(piece[0]), piece[2]) or piece[1])
+            for piece in pieces
+        )
+    if escape is None:
+        return "".join(shown)  # type: ignore[arg-type]
     return "".join(
-        piece if isinstance(piece, str) else escape(values.get(piece[0]) or piece[1])
-        for piece in pieces
+        piece if isinstance(piece, str) else escape(value)
+        for piece, value in zip(pieces, shown, strict=True)
     )
 
 
 @lru_cache(maxsize=4096)
-def _pieces(text: str) -> tuple[str | tuple[str, str], ...]:
-    """``text`` cut once into literal text and (placeholder, fallback) pairs, so rendering
-    the same template for a hundred thousand customers is a join, not a regex pass each."""
-    pieces: list[str | tuple[str, str]] = []
+def _pieces(text: str) -> tuple[str | tuple[str, str, str | None], ...]:
+    """``text`` cut once into literal text and (placeholder, fallback, spec) triples, so
+    rendering the same template for a hundred thousand customers is a join, not a regex pass
+    each. Brace text with an unknown format (CSS: ``{color:red}``) stays as written."""
+    pieces: list[str | tuple[str, str, str | None]] = []
     literal, position = [], 0
     for match in _BRACES.finditer(text):
         literal.append(text[position : match.start()])
@@ -177,10 +219,10 @@ def _pieces(text: str) -> tuple[str | tuple[str, str], ...]:
         placeholder = _PLACEHOLDER.fullmatch(match.group(1) or "")
         if whole in ("{{", "}}"):
             literal.append(whole[0])
-        elif not placeholder:
+        elif not placeholder or (placeholder[2] is not None and not is_format(placeholder[2])):
             literal.append(whole)
         else:
-            pieces += ["".join(literal), (placeholder[1], placeholder[2] or "")]
+            pieces += ["".join(literal), (placeholder[1], placeholder[3] or "", placeholder[2])]
             literal = []
     pieces.append("".join(literal) + text[position:])
     return tuple(p for p in pieces if p != "")
@@ -214,8 +256,10 @@ class TemplateChecker:
         limits: Limits,
         report: Reporter,
         field_types: Mapping[str, Type] | None = None,
+        typer: Typer | None = None,
     ) -> None:
         self.campaign = campaign
+        self.typer = typer  # types of fields and `with` values, for format specs
         self.field_types = field_types or {}  # store columns: what a channel may read
         self.channels = channels
         self.fields = fields
@@ -409,6 +453,17 @@ class TemplateChecker:
                     f"placeholders are lower-case names: `{{{fixed}}}`",
                 )
                 continue
+            if isinstance(found, OtherFormat):
+                if found.name in self.fields | self.all_params | {"link"}:
+                    self.report(
+                        "E412",
+                        f"`{found.spec}`{where} is not a format",
+                        span,
+                        f"formats: {', '.join(FORMATS)} (`{{{found.name}:number}}`)",
+                    )
+                continue  # CSS such as `a{color:red}`: not a placeholder
+            if found.spec is not None:
+                self._spec(found, span, where, sites)
             if found.name == "link":
                 if self.link is None:
                     self.report(
@@ -454,6 +509,39 @@ class TemplateChecker:
                 span,
                 hint,
             )
+
+    def _spec(self, found: Placeholder, span: A.Span, where: str, sites: list[SendSite]) -> None:
+        """E412 for a spec that can't be used, E413 for one on a value of another type."""
+        try:
+            spec = parse_spec(found.spec or "")
+        except SpecError as error:
+            self.report("E412", f"{error}{where}", span, error.hint)
+            return
+        for value_type in self._types_of(found.name, sites):
+            problem = type_problem(spec, value_type)
+            if problem is not None:
+                self.report(
+                    "E413",
+                    f"`{{{found.name}:{found.spec}}}`{where}: {problem}",
+                    span,
+                    _spec_hint(value_type),
+                )
+                return
+
+    def _types_of(self, name: str, sites: list[SendSite]) -> list[Type]:
+        """The known types a placeholder's value has: its `with` values', else the field's."""
+        if self.typer is None:
+            return []
+        given = [p.value for s in sites for p in s.send.params if p.name.name == name]
+        if name == "link" and not given:
+            return [TEXT]
+        if given:
+            found = [self.typer.type_of(value) for value in given]
+        elif name in self.typer.env.symbols:
+            found = [self.typer.symbol_type(self.typer.env.symbols[name])]
+        else:
+            return []
+        return [t for t in found if t.kind not in ("unknown", "null")]
 
     def _sms_size(self, template: A.Template, sites: list[SendSite]) -> None:
         """Measure the template as sent by each rule, with placeholders estimated: E502 when
@@ -618,6 +706,15 @@ def channel_hint(name: str, channels: Iterable[str]) -> str:
     if near:
         return f"did you mean `{near}`?"
     return f"channels: {', '.join(known)} (add more in winlang.toml)"
+
+
+def _spec_hint(value_type: Type) -> str:
+    """Which formats fit a value of ``value_type``."""
+    if value_type == NUMBER:
+        return "numbers take `number`, `percent` or `currency:CODE`"
+    if value_type in (TIMESTAMP, DATE):
+        return "times take `date`, `time` or `datetime` (dates only `date`)"
+    return f"{value_type} values take no format: write the placeholder without one"
 
 
 def _shorten_hint(size: SmsSize, text: str, parts: int) -> str:

@@ -16,7 +16,9 @@ from .check import check
 from .demo import demo
 from .explain import explain_command
 from .ingest import ingest
+from .lsp import lsp
 from .plugins import plugins
+from .preview import preview
 from .report import report
 from .run import run
 from .schedule import schedule
@@ -39,6 +41,8 @@ cli.add_command(schema)
 cli.add_command(ingest)
 cli.add_command(report)
 cli.add_command(schedule)
+cli.add_command(lsp)
+cli.add_command(preview)
 cli.add_command(test_command)
 
 

@@ -106,6 +106,24 @@ class ChannelPool:
         self._lock = threading.Lock()
         self.first = {name: self._open(name) for name in names}  # bad settings fail here
         self.pace = {name: Pace(ch.rate_per_second) for name, ch in self.first.items()}
+        self._refused: dict[str, str | None] = {}  # channels opened late: None when usable
+
+    def unavailable(self, name: str) -> str | None:
+        """Why channel ``name`` can't send (None when it can). A channel the campaign no
+        longer uses, with messages of earlier runs still planned on it, is opened now; one
+        gone from the configuration, or whose settings fail, gives the reason instead."""
+        if name in self.first:
+            return None
+        if name not in self._refused:
+            try:
+                channel = self._open(name)
+            except ChannelError as error:
+                self._refused[name] = str(error)
+            else:
+                self.first[name] = channel
+                self.pace[name] = Pace(channel.rate_per_second)
+                self._refused[name] = None
+        return self._refused[name]
 
     def batch_size(self, name: str) -> int:
         return max(1, int(self.first[name].batch_size))

@@ -26,8 +26,8 @@ from ..policies.apply import PolicyInputs, QuietWindow, rule_plan
 from ..policies.caps import CapLimit, History
 from ..policies.contact import ChannelContact
 from ..policies.suppressions import suppression_pairs
-from ..sources.normalize import naive_utc
-from ..state import State
+from ..sources.normalize import naive_utc, stored_time
+from ..state import State, not_own_work
 from ..state import tables as T
 
 
@@ -104,8 +104,10 @@ def policy_inputs(
         rule_index=decisions.rules,
         contacts=contacts,
         zones=values[-1] if zone_column in schema else None,
-        suppressions=suppression_pairs(source, state, evaluation.now, decisions.ids),
-        history=_history(state, evaluation.now, max(windows, default=0)),
+        suppressions=suppression_pairs(
+            source, state, evaluation.now, decisions.ids, campaign=campaign.name or ""
+        ),
+        history=_history(state, campaign.name or "", evaluation.now, max(windows, default=0)),
         holdout_percent=float(holdout) if holdout is not None else 0.0,
         cap=cap_limit,
         global_cap=global_cap,
@@ -124,21 +126,28 @@ def _setting(campaign: A.CampaignFile, key: str):
     return found.value if found is not None else None
 
 
-def _history(state: State | None, now: datetime, seconds: float) -> History:
-    """Messages sent within the longest cap window (nothing to count without a cap)."""
+def _history(state: State | None, campaign: str, now: datetime, seconds: float) -> History:
+    """Messages sent within the longest cap window (nothing to count without a cap), but
+    the campaign's own at ``now``: the work of this run, not its history."""
     if state is None or seconds <= 0:
         return History.empty()
     m = T.messages.c
     since = naive_utc(now) - timedelta(seconds=seconds)
+    raw = sa.type_coerce(m.sent_at, sa.String)  # parsed below: a damaged row must not crash
     with state.engine.connect() as connection:
         rows = connection.execute(
-            sa.select(m.customer_id, m.campaign, m.sent_at).where(
-                m.status == "sent", m.sent_at >= since, m.sent_at <= naive_utc(now)
+            sa.select(m.customer_id, m.campaign, raw).where(
+                m.status == "sent",
+                m.sent_at >= since,
+                m.sent_at <= naive_utc(now),
+                not_own_work(m.campaign, m.sent_at, campaign, now),
             )
         ).all()
     if not rows:
         return History.empty()
-    ids, campaigns, times = zip(*rows, strict=True)
+    ids, campaigns, texts = zip(*rows, strict=True)
+    # a send whose time can't be read counts as sent at `now`: inside every cap's window
+    times = [stored_time(text) or naive_utc(now) for text in texts]
     return History(
         np.array(ids, dtype=str),
         np.array(campaigns, dtype=str),

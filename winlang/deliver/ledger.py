@@ -13,6 +13,12 @@ The rules that make delivery exactly-once (see docs/delivery.md):
   row over (``deferred`` to ``planned``, a conditional update under a row lock, so two runs
   never both do); a run in which they no longer match or may not be messaged deletes it
   (conditional too: only if no other run re-planned it meanwhile). It is never written twice.
+* what a run writes is stamped with its clock ``now`` (``planned_at``, ``sent_at``, list and
+  unsubscribe times), and what the campaign wrote at ``now`` is never history to a run at that
+  same ``now`` (:class:`winlang.state.LedgerView`): a rerun after a crash decides exactly as
+  the run it resumes, and sends what that run left;
+* a row that can't be sent as planned (damaged, or on a channel gone from the configuration)
+  is failed with its reason, never left to stop every later run.
 
 Times: ``now`` is the run's clock (``--now``; what rules and ``received`` see); claims,
 heartbeats and backoff use the wall clock. Both are stored as naive UTC.
@@ -31,7 +37,7 @@ import sqlalchemy as sa
 
 from .. import ast as A
 from ..errors import DataError
-from ..sources.normalize import naive_utc
+from ..sources.normalize import naive_utc, stored_time
 from ..state import State
 from ..state import tables as T
 from .model import Message
@@ -50,7 +56,11 @@ def wall_clock() -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
-    """A planned message this run holds: the firing's row and its remaining steps."""
+    """A planned message this run holds: the firing's row and its remaining steps.
+
+    ``problem`` says why a row can't be sent as it stands (its payload or counters can't be
+    read): the sender fails it with that reason instead of sending it.
+    """
 
     id: int
     key: str
@@ -60,14 +70,46 @@ class Claimed:
     attempts: int
     messages: tuple[tuple[int, Message], ...]
     planned_by: int  # the run that planned it: another one when this run resumes its work
+    problem: str | None = None
+    row_channel: str | None = None  # the row's `channel` column, kept for a problem row
 
     @property
     def message(self) -> Message:
         return next(m for step, m in self.messages if step == self.step)
 
+    @property
+    def channel(self) -> str:
+        """The channel of the current step; the row's, when its payload can't be read."""
+        return self.message.channel if self.messages else self.row_channel or "?"
+
     def next_step(self) -> tuple[int, Message] | None:
         """The failover after a permanent failure of the current step, if any."""
         return next(((s, m) for s, m in self.messages if s > self.step), None)
+
+
+class UnreadableRow(ValueError):
+    """A ledger row whose payload or counters are not what winlang writes."""
+
+
+def read_claimed(row: Sequence[object]) -> Claimed:
+    """A claimed row (id, key, rule, customer, step, attempts, payload, run, channel) as a
+    :class:`Claimed`; a row that can't be read comes back with its ``problem`` and no
+    messages, so one damaged row never stops a run."""
+    id_, key, rule, customer, step, attempts, text, planned_by, channel = row
+    try:
+        messages = messages_of(text)
+        if not _whole(attempts) or attempts < 0:
+            raise UnreadableRow(f"attempts is {attempts!r}, not a count")
+        if step not in {s for s, _ in messages} or not _whole(step):
+            raise UnreadableRow(f"step {step!r} is not one of the payload's steps")
+    except UnreadableRow as error:
+        problem = f"unreadable ledger row: {error}"
+        return Claimed(id_, key, rule, str(customer), -1, 0, (), planned_by, problem, channel)
+    return Claimed(id_, key, rule, str(customer), step, attempts, messages, planned_by)
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +125,29 @@ def payload(messages: Sequence[tuple[int, Message]]) -> str:
 
 
 def messages_of(text: str | None) -> tuple[tuple[int, Message], ...]:
-    return tuple((item["step"], Message.from_json(item["message"])) for item in orjson.loads(text))
+    """The (step, message) pairs of a ``payload``; :class:`UnreadableRow` saying what is
+    wrong when ``text`` is not one."""
+    try:
+        items = orjson.loads(text) if isinstance(text, str | bytes) else None
+    except orjson.JSONDecodeError as error:
+        raise UnreadableRow(f"payload is not valid JSON ({error})") from None
+    if not isinstance(items, list) or not items:
+        raise UnreadableRow("payload is not a list of messages")
+    return tuple(_step(item) for item in items)
+
+
+def _step(item: object) -> tuple[int, Message]:
+    if not isinstance(item, dict) or not _whole(item.get("step")):
+        raise UnreadableRow("a payload item has no whole-number `step`")
+    data = item.get("message")
+    try:
+        message = Message.from_json(data) if isinstance(data, dict) else None
+    except TypeError as error:
+        raise UnreadableRow(f"a payload message does not fit ({error})") from None
+    texts = ("idempotency_key", "campaign", "rule", "customer_id", "channel", "template", "to")
+    if message is None or not all(isinstance(getattr(message, n), str) for n in texts):
+        raise UnreadableRow(f"the message of step {item['step']} is not a message")
+    return item["step"], message
 
 
 class Ledger:
@@ -355,17 +419,50 @@ class Ledger:
                     )
                 else:
                     removes.append({"name": action.list_name, "customer": f.customer_id})
+            self._rejoin(connection, adds)
             _insert_ignoring(connection, T.list_members, adds)
             _insert_ignoring(connection, T.suppressions, unsubscribes)
-            if removes:
-                lm = T.list_members.c
-                connection.execute(
-                    T.list_members.delete().where(
-                        lm.list_name == sa.bindparam("name"),
-                        lm.customer_id == sa.bindparam("customer"),
-                    ),
-                    removes,
-                )
+            self._leave(connection, removes)
+
+    def _rejoin(self, connection: sa.Connection, adds: list[dict[str, object]]) -> None:
+        """Former members added again: a member from now on; a removal this very run made
+        is simply undone (the customer was a member before it)."""
+        if not adds:
+            return
+        lm = T.list_members.c
+        undone = sa.and_(lm.removed_at == self.now, lm.removed_by == self.campaign)
+        connection.execute(
+            T.list_members.update()
+            .where(
+                lm.list_name == sa.bindparam("name"),
+                lm.customer_id == sa.bindparam("customer"),
+                lm.removed_at.is_not(None),
+            )
+            .values(
+                added_at=sa.case((undone, lm.added_at), else_=self.now),
+                campaign=sa.case((undone, lm.campaign), else_=self.campaign),
+                removed_at=None,
+                removed_by=None,
+            ),
+            [{"name": a["list_name"], "customer": a["customer_id"]} for a in adds],
+        )
+
+    def _leave(self, connection: sa.Connection, removes: list[dict[str, object]]) -> None:
+        """Members removed: kept with the time and campaign of the removal, so a run at this
+        same clock still sees the list as it was before (:class:`winlang.state.LedgerView`)."""
+        if not removes:
+            return
+        lm = T.list_members.c
+        connection.execute(
+            T.list_members.update()
+            .where(
+                lm.list_name == sa.bindparam("name"),
+                lm.customer_id == sa.bindparam("customer"),
+                lm.removed_at.is_(None),
+            )
+            .values(removed_at=self.now, removed_by=self.campaign),
+            removes,
+        )
 
     # ---- sending ---------------------------------------------------------------------
 
@@ -395,13 +492,10 @@ class Ledger:
                     M.attempts,
                     M.payload,
                     M.run_id,
+                    M.channel,
                 )
             ).all()
-        claimed = [
-            Claimed(row[0], row[1], row[2], row[3], row[4], row[5], messages_of(row[6]), row[7])
-            for row in rows
-        ]
-        return sorted(claimed, key=lambda c: c.id)
+        return sorted(map(read_claimed, rows), key=lambda c: c.id)
 
     def apply(self, updates: Sequence[Update]) -> None:
         """Record send results in one transaction; a row is only touched while this run
@@ -420,16 +514,29 @@ class Ledger:
                 connection.execute(statement, rows)
 
     def next_retry_at(self) -> datetime | None:
-        """When the earliest free message of the campaign waiting out a backoff is due."""
+        """When the earliest free message of the campaign waiting out a backoff is due. A
+        backoff time that can't be read is cleared, so the message is due at once rather
+        than blocking the run (it is a planned message: sending it is the safe outcome)."""
+        waiting = [
+            M.campaign == self.campaign,
+            M.status == "planned",
+            M.claimed_by.is_(None),
+            M.next_attempt_at.is_not(None),
+        ]
+        raw = sa.type_coerce(M.next_attempt_at, sa.String)
         with self.engine.connect() as connection:
-            return connection.execute(
-                sa.select(sa.func.min(M.next_attempt_at)).where(
-                    M.campaign == self.campaign,
-                    M.status == "planned",
-                    M.claimed_by.is_(None),
-                    M.next_attempt_at.is_not(None),
-                )
-            ).scalar()
+            rows = connection.execute(sa.select(M.id, raw).where(*waiting)).all()
+        times = {id_: stored_time(value) for id_, value in rows}
+        unreadable = [id_ for id_, when in times.items() if when is None]
+        if not unreadable:
+            return min(times.values(), default=None)
+        with self.engine.begin() as connection:
+            connection.execute(
+                T.messages.update()
+                .where(M.id.in_(unreadable), *waiting)
+                .values(next_attempt_at=None)
+            )
+        return self.wall()
 
 
 def next_due(engine: sa.Engine, campaign: str) -> datetime | None:

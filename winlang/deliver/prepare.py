@@ -22,6 +22,7 @@ from functools import cached_property
 import numpy as np
 
 from .. import ast as A
+from ..check.formats import DEFAULT_LOCALE
 from ..check.templates import Placeholder, scan
 from ..config import Channel as ChannelConfig
 from ..plan import ir
@@ -168,6 +169,7 @@ class Planner:
     deferred: Mapping[tuple[str, str], int] = field(default_factory=dict)
     # (rule, customer) -> occurrence of a firing an earlier run deferred: planned again
     # under its own key, so the ledger takes it over instead of writing a second one
+    locale: str = DEFAULT_LOCALE  # how placeholders format values
 
     @cached_property
     def link(self) -> str | None:
@@ -253,4 +255,5 @@ class Planner:
             occurrence=nth,
             variant=variant,
             key=key if attempt == 0 else f"{key}/{attempt}",
+            locale=self.locale,
         )

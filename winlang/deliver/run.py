@@ -16,6 +16,7 @@ import numpy as np
 
 from ..backends.base import EmptyState, RunContext, Source
 from ..check import CheckedCampaign
+from ..check.formats import campaign_locale
 from ..config import Config
 from ..evaluate import Evaluation, choose_backend
 from ..plan.lower import Lowering
@@ -86,7 +87,7 @@ def deliver_campaign(
     ledger.start()
     try:
         ledger.release_dead_runs()
-        planner = _planner(checked, evaluation, source, backend, config, state, inputs, outcome)
+        planner = make_planner(checked, evaluation, source, backend, config, state, inputs, outcome)
         planner = replace(planner, deferred={pair: found[0] for pair, found in deferred.items()})
         written = _write_plan(ledger, planner, settings.plan_batch, progress)
         dropped = _drop_deferred(ledger, deferred, written)
@@ -142,7 +143,7 @@ def preview_campaign(
     backend = choose_backend(evaluation.engine, source)
     inputs = policy_inputs(checked, evaluation, source, config, state)
     outcome = apply_policies(inputs)
-    planner = _planner(checked, evaluation, source, backend, config, state, inputs, outcome)
+    planner = make_planner(checked, evaluation, source, backend, config, state, inputs, outcome)
     preview = Preview()
     deferred = outcome.status == Status.DEFERRED
     total = len(planner.ids)
@@ -195,7 +196,8 @@ def _drop_deferred(
     return ledger.drop_deferred([deferred[pair][1:] for pair in gone], skips)
 
 
-def _planner(checked, evaluation, source, backend, config, state, inputs, outcome) -> Planner:
+def make_planner(checked, evaluation, source, backend, config, state, inputs, outcome) -> Planner:
+    """The planner of a run's messages; ``state`` may be None (no state yet: `preview`)."""
     campaign = checked.campaign
     lowering = Lowering(checked)
     arms = arm_specs(campaign, lowering, set(_fields(checked)))
@@ -227,6 +229,7 @@ def _planner(checked, evaluation, source, backend, config, state, inputs, outcom
         addresses={name: _python(contact.address) for name, contact in inputs.contacts.items()},
         values=dict(zip(nodes, fetched, strict=True)),
         sms_max_parts=config.limits.sms_max_parts,
+        locale=campaign_locale(campaign, config.locale),
     )
 
 

@@ -123,6 +123,12 @@ def charged(results: Sequence[SendResult]) -> Sequence[SendResult]:
     return [replace(r, attempted=True) for r in results]
 
 
+def fail(claimed: Claimed, error: str) -> Update:
+    """The row update that fails ``claimed`` for good without sending it."""
+    values = {"status": "failed", "error": error, "claimed_by": None, "next_attempt_at": None}
+    return Update(claimed.id, values)
+
+
 def batches(claimed: Sequence[Claimed], size: Callable[[str], int]) -> Iterator[list[Claimed]]:
     """``claimed`` grouped by current channel, at most ``size(channel)`` to a batch."""
     by_channel: dict[str, list[Claimed]] = defaultdict(list)
@@ -177,9 +183,33 @@ class Sender:
                 self._heartbeat()
 
     def _claim(self) -> list[list[Claimed]]:
+        """The next batches to send; messages that can't be sent are failed on the way (and
+        more claimed in their place, so a run of them does not end the loop early)."""
         biggest = max((self.pool.batch_size(n) for n in self.pool.first), default=1)
-        claimed = self.ledger.claim(self.settings.concurrency * biggest)
-        return list(batches(claimed, self.pool.batch_size))
+        while claimed := self.ledger.claim(self.settings.concurrency * biggest):
+            verdicts = [(c, self._unsendable(c)) for c in claimed]
+            refused = [(c, why) for c, why in verdicts if why is not None]
+            if refused:
+                self._refuse(refused)
+            sendable = [c for c, why in verdicts if why is None]
+            if sendable:
+                return list(batches(sendable, self.pool.batch_size))
+        return []
+
+    def _unsendable(self, claimed: Claimed) -> str | None:
+        """Why ``claimed`` can't be sent as planned, if it can't: its row can't be read, or
+        its channel is gone from the configuration or can't be opened."""
+        if claimed.problem:
+            return claimed.problem
+        return self.pool.unavailable(claimed.message.channel)
+
+    def _refuse(self, refused: list[tuple[Claimed, str]]) -> None:
+        """Fail messages that can't be sent, each with its reason (the ledger's ``error``,
+        the summary's failures); the run goes on."""
+        self.ledger.apply([fail(c, error) for c, error in refused])
+        for claimed, error in refused:
+            self.tally.fail(claimed.rule, claimed.channel, error)
+        self.progress(len(refused))
 
     def _record(self, batch: list[Claimed], results: Sequence[SendResult]) -> None:
         wall = self.ledger.wall()

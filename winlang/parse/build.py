@@ -122,6 +122,9 @@ class AstBuilder(Transformer_NonRecursive):
     def timezone(self, meta, children):
         return self._setting("timezone", unquote(children[0]), meta, token_span(children[0]))
 
+    def locale(self, meta, children):
+        return self._setting("locale", unquote(children[0]), meta, token_span(children[0]))
+
     def segment(self, meta, children):
         name, condition = children
         return A.Segment(name=ident(name), condition=condition, span=meta_span(meta))

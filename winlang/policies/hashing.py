@@ -72,6 +72,18 @@ def draw(parts: Sequence[str]) -> float:
     return float(_draws("", np.array(["\x00".join(parts)], dtype=object))[0])
 
 
+def sample(campaign: str, customer_ids: Sequence[object] | np.ndarray, count: int) -> np.ndarray:
+    """``count`` of ``customer_ids`` (as text) chosen by the draw of
+    ``sample␀<campaign>␀<customer id>``: the same customers every time, whatever their order.
+
+    >>> sample("ladder", [1, 2, 3, 4], 2).tolist() == sample("ladder", [4, 3, 2, 1], 2).tolist()
+    True
+    """
+    texts = id_texts(customer_ids)
+    order = np.lexsort((texts, _draws(f"sample\x00{campaign}\x00", texts)))
+    return texts[order[:count]]
+
+
 def holdout(
     campaign: str, customer_ids: Sequence[object] | np.ndarray, percent: float
 ) -> np.ndarray:

@@ -38,6 +38,7 @@ from ..backends.numpy.columns import micros
 from ..backends.numpy.events import EventBatch
 from ..sources.ingested import WithIngested
 from ..sources.normalize import naive_utc
+from ..state import not_own_work
 from ..state import tables as T
 from .contact import ALL, Suppressions
 from .hashing import id_texts
@@ -212,24 +213,35 @@ def _optional_columns(layout: Layout, known: Iterable[str]) -> list[str]:
     return found
 
 
-def _state_rows(state, now: datetime, customer: str | None = None) -> list[tuple]:
-    """(customer, channel, at, campaign) of the state's suppressions at or before now."""
+def _state_rows(
+    state, now: datetime, customer: str | None = None, campaign: str | None = None
+) -> list[tuple]:
+    """(customer, channel, at, campaign) of the state's suppressions at or before now; with
+    ``campaign``, without its own ``unsubscribe`` actions at ``now``: the work of its run at
+    that clock, not its history (:func:`winlang.state.not_own_work`)."""
     if state is None:
         return []
     s = T.suppressions.c
     query = sa.select(s.customer_id, s.channel, s.at, s.campaign).where(s.at <= naive_utc(now))
     if customer is not None:
         query = query.where(s.customer_id == customer)
+    if campaign is not None:
+        query = query.where(not_own_work(s.campaign, s.at, campaign, now))
     with state.engine.connect() as connection:
         return [tuple(row) for row in connection.execute(query)]
 
 
 def suppression_pairs(
-    source: Source, state, now: datetime, ids: np.ndarray | None = None
+    source: Source,
+    state,
+    now: datetime,
+    ids: np.ndarray | None = None,
+    campaign: str | None = None,
 ) -> Suppressions:
     """(customer id as text, channel or :data:`ALL`) for every suppression at ``now``, from
     the store's events, the ingested ones and the state; only the customers ``ids`` when
-    given (the run's matches)."""
+    given (the run's matches); for a run of ``campaign``, not its own unsubscribes at
+    ``now`` (an ingested event at ``now`` still counts: it is read as an event)."""
     wanted = None if ids is None else id_texts(ids)
     pairs: set[tuple[str, str]] = set()
     for _origin, batches in _event_sources(source, now):
@@ -237,7 +249,7 @@ def suppression_pairs(
             keep = slice(None) if wanted is None else np.isin(found.ids, wanted)
             pairs.update(zip(found.ids[keep].tolist(), found.channels[keep].tolist(), strict=True))
     wanted_set = None if wanted is None else set(wanted.tolist())
-    for customer, channel, _at, _campaign in _state_rows(state, now):
+    for customer, channel, _at, _campaign in _state_rows(state, now, campaign=campaign):
         if wanted_set is None or customer in wanted_set:
             pairs.add((customer, channel))
     return frozenset(pairs)

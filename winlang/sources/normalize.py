@@ -164,6 +164,21 @@ def naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
+def stored_time(value: object) -> datetime | None:
+    """A time as a database handed it out (a datetime, or ISO text from SQLite) as naive
+    UTC; None when it is not one (a hand-edited row, say).
+
+    >>> stored_time("2026-11-22 10:00:00.000000"), stored_time("soon")
+    (datetime.datetime(2026, 11, 22, 10, 0), None)
+    """
+    if isinstance(value, datetime):
+        return naive_utc(value)
+    try:
+        return naive_utc(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return None
+
+
 def within_times(
     batch: pa.RecordBatch, column: str, since: datetime | None, until: datetime
 ) -> pa.RecordBatch:

@@ -45,7 +45,7 @@ class State:
             return [(int(id_), str(campaign)) for id_, campaign in connection.execute(query)]
 
 
-HEAD = "0003"
+HEAD = "0004"
 VERSION_TABLE = "winlang_schema_version"
 BACKENDS = ("sqlite", "postgresql")  # the state's databases; DuckDB is for stores only
 READ_BUSY_SECONDS = 10.0  # a reader waits this long for a run's write to end, then fails
@@ -369,7 +369,14 @@ def safe(url: str) -> str:
 
 class LedgerView:
     """The engine's view of the state: who received what, who is in which list, which rule
-    fired for whom (see :class:`winlang.plan.ir.StateFlag`)."""
+    fired for whom (see :class:`winlang.plan.ir.StateFlag`).
+
+    What a run of a campaign decides on is the history *before* its clock: rows the campaign
+    wrote at ``now`` itself (messages planned or sent, list members added) are the work of
+    the run at ``now`` — the one asking, a run at the same ``now`` killed before it, or one
+    running beside it — and never feed its own decisions (:func:`not_own_work`). So a run
+    resumed after a crash, or repeated, at the same ``now`` decides exactly as the first.
+    """
 
     FIRED = ("planned", "sent", "failed", "held_out", "done")  # the rule fired for them
 
@@ -386,7 +393,7 @@ class LedgerView:
 
     def _received(self, flag: ir.StateFlag, campaign: str, now: datetime) -> sa.Select:
         m = T.messages.c
-        where = [m.campaign == campaign, m.status == "sent", m.sent_at <= now]
+        where = [m.campaign == campaign, m.status == "sent", m.sent_at < now]
         if flag.key:
             where.append((m.channel if flag.by_channel else m.template) == flag.key)
         if flag.window is not None:
@@ -399,7 +406,7 @@ class LedgerView:
             m.campaign == campaign,
             m.rule == flag.key,
             m.status.in_(self.FIRED),
-            m.planned_at <= now,
+            m.planned_at < now,
         ]
         if flag.window is not None:  # `repeat every D`: only a firing within D blocks
             where.append(m.planned_at > now - _seconds(flag.window))
@@ -408,8 +415,26 @@ class LedgerView:
     def _in_list(self, flag: ir.StateFlag, campaign: str, now: datetime) -> sa.Select:
         members = T.list_members.c
         return sa.select(members.customer_id).where(
-            members.list_name == flag.key, members.added_at <= now
+            members.list_name == flag.key,
+            members.added_at <= now,
+            not_own_work(members.campaign, members.added_at, campaign, now),
+            sa.or_(  # not removed yet, or removed by this very run
+                members.removed_at.is_(None),
+                members.removed_at > now,
+                sa.not_(not_own_work(members.removed_by, members.removed_at, campaign, now)),
+            ),
         )
+
+
+def not_own_work(
+    campaign_column: sa.ColumnElement, time_column: sa.ColumnElement, campaign: str, now: datetime
+) -> sa.ColumnElement[bool]:
+    """Rows that are not the work of ``campaign``'s run at ``now`` (see :class:`LedgerView`),
+    whose work is what the campaign wrote stamped with the run's clock. Null-safe: a row
+    without a campaign (an ingested unsubscribe) is never the run's own."""
+    return sa.or_(
+        campaign_column.is_(None), campaign_column != campaign, time_column != naive_utc(now)
+    )
 
 
 def _seconds(seconds: float):

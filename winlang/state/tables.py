@@ -102,6 +102,10 @@ list_members = sa.Table(
     sa.Column("customer_id", sa.String(200), primary_key=True),
     sa.Column("campaign", sa.String(200)),
     sa.Column("added_at", sa.DateTime, nullable=False),
+    # A removal is kept (not deleted) with its time and campaign, so a run at the clock of the
+    # run that removed the customer still sees the list as it was (LedgerView).
+    sa.Column("removed_at", sa.DateTime),
+    sa.Column("removed_by", sa.String(200)),
 )
 
 suppressions = sa.Table(
