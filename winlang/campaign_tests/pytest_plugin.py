@@ -40,6 +40,10 @@ class CampaignTestItem(pytest.Item):
     def __init__(self, *, engine: str, **kwargs) -> None:
         super().__init__(**kwargs)
         self.engine = engine
+        # No fixtures; the attribute is there for plugins whose hook wrappers read it from
+        # every item and skip their `yield` without it (pytest-lsp's pytest_runtest_call),
+        # which pytest reports as an error of the item.
+        self.funcargs: dict[str, object] = {}
 
     def runtest(self) -> None:
         from . import report
