@@ -25,6 +25,7 @@ from .report import report
 from .run import run
 from .schedule import schedule
 from .schema import schema
+from .test import test_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,6 +47,7 @@ cli.add_command(lsp)
 cli.add_command(preview)
 cli.add_command(fmt)
 cli.add_command(diff)
+cli.add_command(test_command)
 
 
 def main() -> None:
