@@ -239,13 +239,16 @@ class EventPredicate(Expr):
     """``opened survey within 30 days``: the customer has at least one matching event.
 
     ``target`` is a template of this campaign, a channel, ``any``, or absent; the checker
-    decides which. ``verb`` is the word written (``did`` for the generic form).
+    decides which. ``verb`` is the word written (``did`` for the generic form). ``window``
+    keeps events with ``now - D <= time <= now``; ``older_than`` (``received survey more
+    than 7 days ago``) asks for one with ``time < now - D``. At most one of them is set.
     """
 
     verb: str
     event_type: str
     target: Ident | None
     window: Duration | None
+    older_than: Duration | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

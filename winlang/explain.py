@@ -247,9 +247,10 @@ def _label(node: ir.Node) -> str | None:
                 "last_value": f"{prop} of last ",
             }[function]
             return f"{what}{f.event_type} events" + (f" ({where})" if where else "")
-        case ir.StateFlag(state=state, key=key):
+        case ir.StateFlag(state=state, key=key, older_than=older_than):
+            older = f" more than {_days(older_than)} ago" if older_than else ""
             return {
-                "received": f"received {key or 'anything'}",
+                "received": f"received {key or 'anything'}{older}",
                 "in_list": f"in list {key}",
                 "fired": None,
             }[state]

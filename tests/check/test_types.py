@@ -68,6 +68,10 @@ def only(text: str):
         "count(cart_add) > 1",
         'count("anything at all") > 1',
         'did "cart_add" within 2 days',
+        "received sms more than 7 days ago",
+        "purchased more than 6 months ago",
+        "not opened email more than 3 days ago",
+        'did "cart_add" more than 1 day ago',
         'in list "vip"',
     ],
 )
@@ -330,6 +334,8 @@ def test_template_target_wins_over_channel() -> None:
 def test_durations_out_of_range() -> None:
     assert codes(rule_text("signup_at within 0 days")) == ["E606"]
     assert codes(rule_text("signup_at within 101 years")) == ["E606"]
+    assert codes(rule_text("received any more than 0 days ago")) == ["E606"]
+    assert codes(rule_text("opened any more than 101 years ago")) == ["E606"]
 
 
 def test_checked_campaign_keeps_the_ast() -> None:

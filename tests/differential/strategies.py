@@ -65,6 +65,14 @@ def text_expr() -> st.SearchStrategy[str]:
     )
 
 
+# `within D` keeps events with now - D <= time <= now; `more than D ago` asks for one before
+event_windows = st.one_of(
+    st.just(""),
+    durations.map(lambda d: f" within {d}"),
+    durations.map(lambda d: f" more than {d} ago"),
+)
+
+
 def predicate() -> st.SearchStrategy[str]:
     comparison = st.sampled_from(["=", "!=", "<", "<=", ">", ">="])
     time = st.sampled_from(TIME_FIELDS)
@@ -93,11 +101,11 @@ def predicate() -> st.SearchStrategy[str]:
         st.tuples(
             st.sampled_from(["opened", "clicked"]),
             st.sampled_from(["email", "sms", "any", "survey", "coupon"]),
-            st.one_of(st.just(""), durations.map(lambda d: f" within {d}")),
+            event_windows,
         ).map(lambda p: f"{p[0]} {p[1]}{p[2]}"),
         st.tuples(
             st.sampled_from(["purchased", "visited", "viewed"]),
-            st.one_of(st.just(""), durations.map(lambda d: f" within {d}")),
+            event_windows,
         ).map("".join),
         st.tuples(
             time, comparison, st.sampled_from(['"2026-11-15"', '"2026-08-24T10:00:00Z"'])

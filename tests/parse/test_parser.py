@@ -337,6 +337,17 @@ def test_event_predicates() -> None:
     assert expr('did "review"').window is None
 
 
+def test_more_than_ago_on_event_predicates() -> None:
+    waited = expr("received survey more than 7 days ago")
+    assert isinstance(waited, A.EventPredicate)
+    assert (waited.verb, waited.target.name, waited.window) == ("received", "survey", None)
+    assert waited.older_than.seconds == 7 * 86_400
+    assert expr("purchased more than 6 months ago").older_than.unit == "month"
+    assert expr('did "cart_add" email more than 2 hours ago').target.name == "email"
+    assert expr("opened survey").older_than is None
+    assert isinstance(expr("more > 3"), A.Compare)  # a field may still be called `more`
+
+
 def test_aggregates() -> None:
     count = expr("count(view within 7 days)")
     assert isinstance(count, A.Aggregate) and count.function == "count"

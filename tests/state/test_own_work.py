@@ -92,6 +92,20 @@ def test_received_and_fired_count_what_happened_before_now(state):
     assert _ids(state, ir.StateFlag("received", "t"), now=later) == [1, 2, 3]
 
 
+def test_received_more_than_d_ago_needs_a_send_strictly_before_now_minus_d(state):
+    """`received t more than 1 hour ago`: sent_at < now - 1 hour (customer 2 was sent an
+    hour before now; 1 and 3 at now)."""
+    hour = 3600.0
+    older = ir.StateFlag("received", "t", older_than=hour)
+    assert _ids(state, older) == []  # exactly an hour ago: not more than an hour
+    assert _ids(state, older, now=NOW + timedelta(seconds=1)) == [2]
+    assert _ids(state, ir.StateFlag("received", "t", older_than=hour - 1)) == [2]
+    assert _ids(state, older, now=NOW + timedelta(hours=1, seconds=1)) == [1, 2, 3]
+    assert _ids(state, older, now=NOW - timedelta(hours=2)) == []  # sends after now never count
+    assert _ids(state, ir.StateFlag("received", "sms", by_channel=True, older_than=1)) == [2]
+    assert _ids(state, older, "other", now=NOW + timedelta(days=1)) == [4]  # its own sends
+
+
 def test_in_list_leaves_out_the_campaigns_own_additions_at_now(state):
     assert _ids(state, ir.StateFlag("in_list", "l")) == [2, 4]
     assert _ids(state, ir.StateFlag("in_list", "l"), "other") == [1, 2]

@@ -497,6 +497,8 @@ class Typer:
             self.target_kind(expr.target, expr.verb)
         if expr.window is not None:
             self.duration(expr.window)
+        if expr.older_than is not None:
+            self.duration(expr.older_than)
 
     def _aggregate(self, expr: A.Aggregate) -> Type:
         selector = expr.selector

@@ -177,6 +177,8 @@ def _event(p: ExpressionPrinter, n: A.EventPredicate) -> tuple[str, int]:
         parts.append(n.target.name)
     if n.window is not None:
         parts.append(f"within {p.source.duration(n.window)}")
+    if n.older_than is not None:
+        parts.append(f"more than {p.source.duration(n.older_than)} ago")
     return " ".join(parts), PREDICATE
 
 

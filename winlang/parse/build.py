@@ -7,7 +7,7 @@ children, already built.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lark import Token, Transformer_NonRecursive, v_args
@@ -64,6 +64,13 @@ def duration(token: Token) -> A.Duration:
 
 def _is(value: object, kind: type) -> bool:
     return isinstance(value, kind)
+
+
+@dataclass(frozen=True, slots=True)
+class _Older:
+    """``more than D ago`` on its way into an :class:`~winlang.ast.EventPredicate`."""
+
+    duration: A.Duration
 
 
 @v_args(meta=True)
@@ -330,9 +337,18 @@ class AstBuilder(Transformer_NonRecursive):
     def _event(self, verb: str, event_type: str, rest: list, meta) -> A.EventPredicate:
         target = next((ident(c) for c in rest if _is(c, Token)), None)
         window = next((c for c in rest if _is(c, A.Duration)), None)
+        older_than = next((c.duration for c in rest if _is(c, _Older)), None)
         return A.EventPredicate(
-            verb=verb, event_type=event_type, target=target, window=window, span=meta_span(meta)
+            verb=verb,
+            event_type=event_type,
+            target=target,
+            window=window,
+            older_than=older_than,
+            span=meta_span(meta),
         )
+
+    def older(self, meta, children):
+        return _Older(duration(children[0]))
 
     def window(self, meta, children):
         return duration(children[0])

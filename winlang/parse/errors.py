@@ -57,6 +57,8 @@ KEYWORDS = frozenset(
         "with",
         "contains",
         "within",
+        "more",
+        "than",
         "before",
         "after",
         "ago",

@@ -310,7 +310,8 @@ class StateFlag(Node):
     """A fact from winlang's own state database, per customer; never null.
 
     - ``received``: this campaign sent ``key`` (a template, or a channel when ``by_channel``)
-      within ``window`` seconds (or ever);
+      within ``window`` seconds (or ever), or, with ``older_than``, at least once more than
+      ``older_than`` seconds before now (``sent_at < now - older_than``);
     - ``in_list``: the customer is in list ``key``;
     - ``fired``: rule ``key`` of this campaign fired for the customer, within ``window``
       seconds when the rule repeats (so it may fire again after that).
@@ -320,6 +321,7 @@ class StateFlag(Node):
     key: str
     window: float | None = None
     by_channel: bool = False
+    older_than: float | None = None
 
     @property
     def kind(self) -> Kind:

@@ -1,14 +1,15 @@
 """Lower a checked campaign into the IR.
 
 Sugar disappears here: ``between`` becomes two comparisons, ``within`` a window against the
-run's clock, verbs become event aggregates, segments and lets are lowered once and shared,
-derived fields are inlined. ``lowered`` maps every AST expression (by ``id``) to its IR node,
-so ``winlang explain`` can show the value of each condition as written.
+run's clock, verbs become event aggregates (``more than D ago``: two counts compared),
+segments and lets are lowered once and shared, derived fields are inlined. ``lowered`` maps
+every AST expression (by ``id``) to its IR node, so ``winlang explain`` can show the value of
+each condition as written.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from .. import ast as A
@@ -184,9 +185,12 @@ class Lowering:
 
     def _event_predicate(self, expr: A.EventPredicate) -> ir.Node:
         found, by_channel = self._filter(expr.event_type, expr.target, expr.window)
+        older_than = expr.older_than.seconds if expr.older_than else None
         if expr.verb == "received":
             key = expr.target.name if expr.target and expr.target.name != "any" else ""
-            return ir.StateFlag("received", key, found.window, by_channel)
+            return ir.StateFlag("received", key, found.window, by_channel, older_than)
+        if older_than is not None:
+            return _older_than(found, older_than)
         return ir.EventAggregate("exists", found)
 
     def _aggregate(self, expr: A.Aggregate) -> ir.Node:
@@ -199,6 +203,17 @@ class Lowering:
                 return ir.EventAggregate("last", found)
             return ir.EventAggregate("last_value", found, prop.name, prop_kind)
         return ir.EventAggregate(expr.function, found, prop.name if prop else None)
+
+
+def _older_than(found: ir.EventFilter, seconds: float) -> ir.Node:
+    """``opened x more than D ago``: one such event with ``time < now - D``.
+
+    Events up to now split into those within D (``now - D <= time <= now``) and those
+    before ``now - D``, so there is an older one exactly where all of them outnumber those
+    within D; both counts are never null, so neither is the answer.
+    """
+    within = replace(found, window=seconds)
+    return ir.Compare(">", ir.EventAggregate("count", found), ir.EventAggregate("count", within))
 
 
 def lower_campaign(checked: CheckedCampaign) -> tuple[ir.Plan, dict[int, ir.Node]]:

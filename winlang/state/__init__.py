@@ -398,6 +398,8 @@ class LedgerView:
             where.append((m.channel if flag.by_channel else m.template) == flag.key)
         if flag.window is not None:
             where.append(m.sent_at >= now - _seconds(flag.window))
+        if flag.older_than is not None:  # `received x more than D ago`
+            where.append(m.sent_at < now - _seconds(flag.older_than))
         return sa.select(m.customer_id).where(*where).distinct()
 
     def _fired(self, flag: ir.StateFlag, campaign: str, now: datetime) -> sa.Select:
