@@ -84,6 +84,18 @@ CASES = [
     ("rule a when orders > 1 then send sms coupon", "E100", "when", "`:`"),
     ("when count > 1 then send sms coupon", "E100", "count >", "`count(purchase"),
     ("when last_visit_at before 30 days then send sms coupon", "E100", "then", "ago"),
+    (
+        "when received coupon more than 7 days then send sms coupon",
+        "E100",
+        "then",
+        "`more than 7 days ago`",
+    ),
+    (
+        "when count(open more than 3 days ago) > 1 then send sms coupon",
+        "E100",
+        "more than",
+        "aggregates take `within D`",
+    ),
     ("when (orders > 1 then send sms coupon", "E100", "then", "`(`"),
     ("holdout 10", "E100", "10", "`10%`"),
     ("when orders > 1 then send sms coupon;", "E101", ";", "remove it"),

@@ -520,10 +520,20 @@ def _bad_token(
             f"for example `{last}(purchase within 30 days)`",
         )
     if expected == {"AGO"}:
+        wait = _previous_words(source.text, offset, 4)  # `more than 7 days`
+        wait = wait if wait[:1] == ["more"] else wait[-3:]
         return say(
             "E100",
             f"unexpected `{value}`: expected `ago`",
-            hint=f"write `{' '.join(before[-3:])} ago`",
+            hint=f"write `{' '.join(wait)} ago`",
+        )
+    if value == "than" and last == "more":
+        # `count(open more than 3 days ago)`: `more` was read as a target
+        return say(
+            "E100",
+            "`more than D ago` follows a verb, not an event type in `count`, `sum` or `last`",
+            word_span(-1).cover(span),
+            "write `opened survey more than 7 days ago`; aggregates take `within D`",
         )
     if "WHEN" in expected and "RULE" in expected:
         return say(
