@@ -17,6 +17,7 @@ from .demo import demo
 from .diff import diff
 from .explain import explain_command
 from .fmt import fmt
+from .init import init
 from .ingest import ingest
 from .lsp import lsp
 from .plugins import plugins
@@ -48,6 +49,7 @@ cli.add_command(preview)
 cli.add_command(fmt)
 cli.add_command(diff)
 cli.add_command(test_command)
+cli.add_command(init)
 
 
 def main() -> None:
