@@ -17,8 +17,8 @@ from .demo import demo
 from .diff import diff
 from .explain import explain_command
 from .fmt import fmt
-from .init import init
 from .ingest import ingest
+from .init import init
 from .lsp import lsp
 from .plugins import plugins
 from .preview import preview
