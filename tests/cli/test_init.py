@@ -219,6 +219,7 @@ def test_the_users_store_is_named_and_no_sample_is_made(
     assert not (folder / "shop.db").exists()
     assert f'url = "{url}"\n' in (folder / "winlang.toml").read_text(encoding="utf-8")
     assert "sample store" not in result.output
+    assert "does not check" not in result.output
     monkeypatch.chdir(folder)
     for command in (
         ["check", "campaigns"],
@@ -227,3 +228,29 @@ def test_the_users_store_is_named_and_no_sample_is_made(
     ):
         outcome = invoke(*command)
         assert outcome.exit_code == 0, (command, outcome.output)
+
+
+def test_a_store_without_the_campaigns_fields_is_named_in_a_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "crm.db") as db:
+        db.execute(
+            "create table customers (id integer primary key, firstname text, country text,"
+            " lifetime_value real, last_purchase_at timestamp, phone text, consent_sms boolean,"
+            " timezone text, email text, consent_email boolean, push_token text,"
+            " consent_push boolean)"
+        )
+        db.execute(
+            "create table events (id integer primary key, customer_id integer, type text,"
+            " channel text, campaign text, template text, occurred_at timestamp)"
+        )
+    folder = tmp_path / "project"
+    result = invoke("init", str(folder), "--store", f"sqlite:///{tmp_path / 'crm.db'}")
+    assert result.exit_code == 0, result.output
+    assert "campaigns/winback.win does not check on your store yet (3 errors" in result.output
+    monkeypatch.chdir(folder)  # where `winlang check` finds the project's winlang.toml
+    checked = invoke("check", "campaigns")
+    assert checked.exit_code == 1
+    assert "did you mean `firstname`?" in checked.output

@@ -36,7 +36,14 @@ def init(folder: Path, store_url: str | None, customers: int) -> None:
     GitHub Actions workflow and a pre-commit configuration.
 
     Nothing is overwritten: if any of these files is already there, nothing is written."""
-    from ..scaffold import CAMPAIGN, StoreError, in_the_way, read_store, write_project
+    from ..scaffold import (
+        CAMPAIGN,
+        StoreError,
+        campaign_errors,
+        in_the_way,
+        read_store,
+        write_project,
+    )
 
     sample = store_url is None
     there = in_the_way(folder, sample)
@@ -63,6 +70,13 @@ def init(folder: Path, store_url: str | None, customers: int) -> None:
         click.echo(
             f"The sample store {folder / 'shop.db'} holds {made.customers:,} customers and "
             f"{made.events:,} events."
+        )
+    errors = 0 if made.sample else campaign_errors(folder)
+    if errors:
+        click.echo(
+            f"Note: {CAMPAIGN} does not check on your store yet ({errors} "
+            f"error{'s' if errors > 1 else ''}: `winlang check campaigns` shows them, with the "
+            "fields your store has): edit it and campaigns/winback.test.toml to use your fields."
         )
     cd = "" if folder.resolve() == Path.cwd().resolve() else f"  cd {folder}\n"
     click.echo(

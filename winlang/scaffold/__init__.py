@@ -108,6 +108,16 @@ def write_project(
     return Made(planned(sample), *rows, sample)
 
 
+def campaign_errors(folder: Path) -> int:
+    """How many errors ``winlang check`` finds in the written campaign (on a store of the
+    user's own, whose fields may be named otherwise than the sample's)."""
+    from ..project import check_file, open_project
+
+    project = open_project(folder / "winlang.toml", search=False)
+    result = check_file(folder / CAMPAIGN, project)
+    return sum(f.is_error for f in (*project.diagnostics, *result.diagnostics))
+
+
 def _render(name: str, store_url: str | None, customers: int) -> str:
     text = (resources.files("winlang.scaffold") / "files" / name).read_text(encoding="utf-8")
     if name == "winlang.toml":
