@@ -178,6 +178,22 @@ def test_one_file_in_the_way_is_enough_to_write_nothing(tmp_path: Path) -> None:
     assert snapshot(tmp_path) == before
 
 
+def test_a_ledger_in_the_folder_is_in_the_way(tmp_path: Path) -> None:
+    (tmp_path / "winlang-state.db").write_bytes(b"")  # the configuration would use it
+    result = invoke("init", str(tmp_path))
+    assert result.exit_code == 2
+    assert "winlang-state.db" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["winlang-state.db"]
+
+
+def test_a_folder_that_cant_be_written_is_one_clear_line(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a folder\n", encoding="utf-8")
+    result = invoke("init", str(tmp_path / "file" / "project"))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("winlang: can't write the project in ")
+    assert "Traceback" not in result.output
+
+
 def test_init_without_a_folder_uses_the_current_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -254,3 +270,25 @@ def test_a_store_without_the_campaigns_fields_is_named_in_a_note(
     checked = invoke("check", "campaigns")
     assert checked.exit_code == 1
     assert "did you mean `firstname`?" in checked.output
+
+
+def test_the_test_file_catches_every_changed_threshold_and_negation(project: Path) -> None:
+    """The mutants of tests/campaign_tests/test_mutations.py, on the campaign init writes."""
+    from tests.campaign_tests.test_mutations import mutants
+    from winlang.campaign_tests import run_test_file
+
+    campaign = project / "campaigns" / "winback.win"
+    test_file = project / "campaigns" / "winback.test.toml"
+    survived, killed = [], 0
+    for number, (change, mutated) in enumerate(mutants(campaign.read_text(encoding="utf-8"))):
+        path = project / "campaigns" / f"mutant{number}.win"
+        path.write_text(mutated, encoding="utf-8")
+        result = run_test_file(test_file, engines=("numpy",), campaign=path)
+        if result.campaign_errors:
+            continue  # not a campaign that checks: nothing to catch
+        if result.passed:
+            survived.append(change)
+        else:
+            killed += 1
+    assert killed > 10
+    assert survived == []

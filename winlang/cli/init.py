@@ -62,7 +62,11 @@ def init(folder: Path, store_url: str | None, customers: int) -> None:
             click.echo(f"winlang: --store: {error}", err=True)
             sys.exit(2)
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    made = write_project(folder, store_url, customers, now)
+    try:
+        made = write_project(folder, store_url, customers, now)
+    except OSError as error:
+        click.echo(f"winlang: can't write the project in {folder}/: {error}", err=True)
+        sys.exit(2)
     click.echo(f"wrote a winlang project in {folder}/:")
     for name in made.files:
         click.echo(f"  {name}")
