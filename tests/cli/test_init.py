@@ -22,6 +22,7 @@ WRITTEN = (
     "campaigns/winback.test.toml",
     ".github/workflows/winlang.yml",
     ".pre-commit-config.yaml",
+    ".gitignore",
 )
 
 
@@ -194,6 +195,20 @@ def test_a_folder_that_cant_be_written_is_one_clear_line(tmp_path: Path) -> None
     assert "Traceback" not in result.output
 
 
+def test_runs_outputs_are_kept_out_of_git(made: Path) -> None:
+    ignored = (made / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert {"/winlang-state.db*", "/outbox/", "/shop.db*"} <= set(ignored)
+
+
+def test_a_gitignore_already_there_is_left_alone(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_text("node_modules/\n", encoding="utf-8")
+    result = invoke("init", str(tmp_path), "--customers", "20")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / ".gitignore").read_text(encoding="utf-8") == "node_modules/\n"
+    assert "keep these out of git: winlang-state.db*, outbox/, shop.db*" in result.output
+    assert "  .gitignore" not in result.output
+
+
 def test_init_without_a_folder_uses_the_current_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -236,6 +251,7 @@ def test_the_users_store_is_named_and_no_sample_is_made(
     assert f'url = "{url}"\n' in (folder / "winlang.toml").read_text(encoding="utf-8")
     assert "sample store" not in result.output
     assert "does not check" not in result.output
+    assert "shop.db" not in (folder / ".gitignore").read_text(encoding="utf-8")
     monkeypatch.chdir(folder)
     for command in (
         ["check", "campaigns"],

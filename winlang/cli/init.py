@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +39,7 @@ def init(folder: Path, store_url: str | None, customers: int) -> None:
     Nothing is overwritten: if any of these files is already there, nothing is written."""
     from ..scaffold import (
         CAMPAIGN,
+        KEPT_OUT,
         StoreError,
         campaign_errors,
         in_the_way,
@@ -75,6 +77,9 @@ def init(folder: Path, store_url: str | None, customers: int) -> None:
             f"The sample store {folder / 'shop.db'} holds {made.customers:,} customers and "
             f"{made.events:,} events."
         )
+    if not made.gitignore:
+        kept_out = ", ".join(KEPT_OUT if made.sample else KEPT_OUT[:2])
+        click.echo(f"Your .gitignore is left as it is; keep these out of git: {kept_out}")
     errors = 0 if made.sample else campaign_errors(folder)
     if errors:
         click.echo(
@@ -82,12 +87,15 @@ def init(folder: Path, store_url: str | None, customers: int) -> None:
             f"error{'s' if errors > 1 else ''}: `winlang check campaigns` shows them, with the "
             "fields your store has): edit it and campaigns/winback.test.toml to use your fields."
         )
-    cd = "" if folder.resolve() == Path.cwd().resolve() else f"  cd {folder}\n"
-    click.echo(
-        "Next:\n"
-        f"{cd}"
-        "  winlang check campaigns                      # the campaign, against schema.json\n"
-        "  winlang test campaigns                       # what each customer of the tests gets\n"
-        f"  winlang run {CAMPAIGN} --dry-run   # who would get what now; sends nothing\n"
-        f"  winlang run {CAMPAIGN}             # messages go to outbox/*.jsonl, never out"
+    click.echo("Next:")
+    if folder.resolve() != Path.cwd().resolve():
+        click.echo(f"  cd {shlex.quote(str(folder))}")
+    steps = (
+        ("winlang check campaigns", "the campaign, against schema.json"),
+        ("winlang test campaigns", "what each customer of the tests gets"),
+        (f"winlang run {CAMPAIGN} --dry-run", "who would get what now; sends nothing"),
+        (f"winlang run {CAMPAIGN}", "messages go to outbox/*.jsonl, never out"),
     )
+    width = max(len(command) for command, _ in steps)
+    for command, what in steps:
+        click.echo(f"  {command.ljust(width)}  # {what}")

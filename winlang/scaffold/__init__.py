@@ -35,6 +35,9 @@ TEMPLATES = {
     ".pre-commit-config.yaml": "pre-commit-config.yaml",
 }
 SCHEMA = "schema.json"
+# Written only where there is none: a repository's own is left as it is, never in the way.
+GITIGNORE = ".gitignore"
+KEPT_OUT = ("winlang-state.db*", "outbox/", "shop.db*")  # what the template keeps out of git
 
 
 class StoreError(DataError):
@@ -49,6 +52,7 @@ class Made:
     customers: int
     events: int
     sample: bool
+    gitignore: bool  # False: there was one already, left alone
 
 
 def planned(sample: bool) -> tuple[str, ...]:
@@ -105,7 +109,12 @@ def write_project(
         path = folder / target
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(_render(name, store_url, customers), encoding="utf-8")
-    return Made(planned(sample), *rows, sample)
+    ignore = folder / GITIGNORE
+    gitignore = not ignore.exists()
+    if gitignore:
+        ignore.write_text(_render("gitignore", store_url, customers), encoding="utf-8")
+    files = (*planned(sample), *((GITIGNORE,) if gitignore else ()))
+    return Made(files, *rows, sample, gitignore)
 
 
 def campaign_errors(folder: Path) -> int:
@@ -129,6 +138,8 @@ def _render(name: str, store_url: str | None, customers: int) -> str:
         # A JSON string is a TOML basic string: quotes and backslashes in the URL stay intact.
         url = json.dumps(store_url or SAMPLE_URL)
         text = text.replace('"{store_url}"{store_comment}', url + comment)
+    if name == "gitignore" and store_url is not None:  # no sample store to keep out
+        text = text[: text.index("# The sample store")]
     return text.replace("{version}", __version__)
 
 
