@@ -57,15 +57,16 @@ def init(folder: Path, store_url: str | None, customers: int) -> None:
             err=True,
         )
         sys.exit(2)
+    schema = None
     if store_url is not None:
         try:
-            read_store(store_url, folder.resolve())
+            schema = read_store(store_url, folder.resolve())
         except StoreError as error:
             click.echo(f"winlang: --store: {error}", err=True)
             sys.exit(2)
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     try:
-        made = write_project(folder, store_url, customers, now)
+        made = write_project(folder, store_url, customers, now, schema=schema)
     except OSError as error:
         click.echo(f"winlang: can't write the project in {folder}/: {error}", err=True)
         sys.exit(2)

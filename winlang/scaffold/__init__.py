@@ -91,9 +91,11 @@ def write_project(
     customers: int,
     now: datetime,
     seed: int = 7,
+    schema: Schema | None = None,
 ) -> Made:
     """Write the project into ``folder`` (made if missing); the caller has made sure nothing
-    is in the way and, for ``store_url``, that it opens."""
+    is in the way and, for ``store_url``, that it opens (``schema``: what it read there, so
+    the store is not opened twice)."""
     folder.mkdir(parents=True, exist_ok=True)
     sample = store_url is None
     rows = (0, 0)
@@ -103,7 +105,8 @@ def write_project(
         data = generate(customers, seed=seed, now=now)
         write_sqlite(data, folder / SAMPLE_STORE)
         rows = (data.customers.num_rows, data.events.num_rows)
-    schema = read_store(store_url or SAMPLE_URL, folder)
+    if schema is None:
+        schema = read_store(store_url or SAMPLE_URL, folder)
     (folder / SCHEMA).write_bytes(schema.to_json() + b"\n")
     for target, name in TEMPLATES.items():
         path = folder / target
