@@ -34,7 +34,7 @@ import click
 def init(folder: Path, store_url: str | None, customers: int) -> None:
     """Write a new project into DIR (default: the current folder): winlang.toml, a sample
     store (or --store URL), campaigns/winback.win and its test file, the store's schema, a
-    GitHub Actions workflow and a pre-commit configuration.
+    GitHub Actions workflow, a pre-commit configuration, and a .gitignore where there is none.
 
     Nothing is overwritten: if any of these files is already there, nothing is written."""
     from ..scaffold import (
