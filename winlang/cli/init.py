@@ -13,7 +13,7 @@ import click
 @click.command("init")
 @click.argument(
     "folder",
-    metavar="DIR",
+    metavar="[DIR]",
     required=False,
     default=Path("."),
     type=click.Path(file_okay=False, path_type=Path),
