@@ -102,3 +102,56 @@ def test_the_usage_line_names_the_real_options() -> None:
         assert option in help_text
     for engine in ("auto", "numpy", "sql"):
         assert engine in usage
+
+
+# ---- winlang init ----------------------------------------------------------------------------
+
+
+def _init_blocks(tag: str) -> list[str]:
+    """The blocks of the `winlang init` section, the last of the page."""
+    text = PAGE.read_text(encoding="utf-8")
+    start = text[: text.index("## Starting a project: `winlang init`")].count("\n") + 1
+    return [b.text for b in BLOCKS if b.tag == tag and b.line > start]
+
+
+def test_the_init_session_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for line in _init_blocks("sh")[0].splitlines():
+        words = shlex.split(line)
+        if words[0] == "cd":
+            monkeypatch.chdir(Path.cwd() / words[1])
+            continue
+        assert words[0] == "winlang"
+        result = CliRunner().invoke(
+            cli, [*words[1:], *(["--customers", "50"] * (words[1] == "init"))]
+        )
+        assert result.exit_code == 0, (line, result.output)
+
+
+def test_init_writes_the_files_listed(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "shop"), "--customers", "20"])
+    assert result.exit_code == 0, result.output
+    listed = _init_blocks("text")[0].split()
+    written = [line.strip() for line in result.output.splitlines() if line.startswith("  ")]
+    assert written[: len(listed)] == listed
+    assert sorted(
+        str(p.relative_to(tmp_path / "shop")) for p in (tmp_path / "shop").rglob("*") if p.is_file()
+    ) == sorted(listed)
+
+
+def test_init_with_the_store_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (line,) = _init_blocks("sh")[1].splitlines()
+    words = shlex.split(line.split("#")[0])
+    assert words[:3] == ["winlang", "init", "mine"]
+    monkeypatch.chdir(tmp_path)
+    refused = CliRunner().invoke(cli, words[1:])  # mine/shop.db is not there yet
+    assert refused.exit_code == 2
+    assert "mine/shop.db" in refused.stderr
+    sample = CliRunner().invoke(cli, ["init", "sample", "--customers", "20"])
+    assert sample.exit_code == 0, sample.output
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "sample" / "shop.db").rename(tmp_path / "mine" / "shop.db")
+    made = CliRunner().invoke(cli, words[1:])
+    assert made.exit_code == 0, made.output
+    monkeypatch.chdir(tmp_path / "mine")
+    assert CliRunner().invoke(cli, ["check", "campaigns"]).exit_code == 0

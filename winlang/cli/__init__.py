@@ -18,6 +18,7 @@ from .diff import diff
 from .explain import explain_command
 from .fmt import fmt
 from .ingest import ingest
+from .init import init
 from .lsp import lsp
 from .plugins import plugins
 from .preview import preview
@@ -48,6 +49,7 @@ cli.add_command(preview)
 cli.add_command(fmt)
 cli.add_command(diff)
 cli.add_command(test_command)
+cli.add_command(init)
 
 
 def main() -> None:
