@@ -240,7 +240,9 @@ def test_store_suppressions_in_a_dry_run_and_a_real_run(kind, engine, tmp_path):
 
 
 @pytest.mark.parametrize("engine", ["numpy", "sql"])
-def test_store_suppressions_on_postgresql(engine, tmp_path, postgres_url):
+def test_store_suppressions_on_postgresql(engine, tmp_path, postgres_url, postgres_engine):
+    """``postgres_engine`` empties the database afterwards, so no later test finds the
+    store's tables there (a state refuses a database holding other tables)."""
     project = make_project(tmp_path, write_store("postgresql", tmp_path, postgres_url))
     (rule,) = run(project, "--dry-run", "--engine", engine)["rules"]
     assert rule == EXPECTED_RULE
