@@ -96,7 +96,7 @@ def chosen_customers(
     return list(dict.fromkeys([*customers, *drawn]))
 
 
-def preview_campaign(
+def preview_customers(
     checked: CheckedCampaign,
     text: str,
     evaluation: Evaluation,
@@ -107,15 +107,10 @@ def preview_campaign(
 ) -> Preview:
     """The preview of ``customers`` (ids as text) for an evaluated campaign; ``state`` is
     the saved state or None. Raises :class:`winlang.explain.CustomerNotFound`."""
-    from .deliver.gather import policy_inputs
-    from .deliver.run import make_planner
-    from .policies.apply import apply_policies
+    from .deliver.run import plan_of
 
     campaign = checked.campaign
-    inputs = policy_inputs(checked, evaluation, source, config, state)
-    outcome = apply_policies(inputs)
-    backend = choose_backend(evaluation.engine, source)
-    planner = make_planner(checked, evaluation, source, backend, config, state, inputs, outcome)
+    _, planner = plan_of(checked, evaluation, source, config, state)
     row = {customer: i for i, customer in enumerate(id_texts(evaluation.decisions.ids).tolist())}
     link = campaign.setting("link")
     shown = []

@@ -81,6 +81,23 @@ def mutants(text: str) -> Iterator[tuple[str, str]]:
                         yield f"{where}: not ({written})", edit(part.span, f"not ({written})")
 
 
+def mutation_outcome(text: str, test_file: Path, folder: Path) -> tuple[list[str], int]:
+    """Run ``test_file`` (on numpy) against each mutant of the campaign ``text``, written
+    into ``folder``: the changes it missed, and how many mutants it caught."""
+    survived, killed = [], 0
+    for number, (change, mutated) in enumerate(mutants(text)):
+        path = folder / f"mutant{number}.win"
+        path.write_text(mutated, encoding="utf-8")
+        result = run_test_file(test_file, engines=("numpy",), campaign=path)
+        if result.campaign_errors:
+            continue  # not a campaign that checks: nothing to catch
+        if result.passed:
+            survived.append(change)
+        else:
+            killed += 1
+    return survived, killed
+
+
 def test_every_campaign_ships_with_a_test_file() -> None:
     campaigns = {p.name.removesuffix(".win") for p in CAMPAIGNS.glob("*.win")}
     assert campaigns == {p.name.removesuffix(".test.toml") for p in TESTED}
@@ -94,17 +111,7 @@ def test_a_changed_rule_fails_the_campaigns_tests(test_file: Path) -> None:
     folder = Path(tempfile.mkdtemp(prefix=".mutants-", dir=CAMPAIGNS))
     try:
         shutil.copytree(CAMPAIGNS / "templates", folder / "templates")
-        survived, killed = [], 0
-        for number, (change, mutated) in enumerate(mutants(text)):
-            path = folder / f"mutant{number}.win"
-            path.write_text(mutated, encoding="utf-8")
-            result = run_test_file(test_file, engines=("numpy",), campaign=path)
-            if result.campaign_errors:
-                continue  # not a campaign that checks: nothing to catch
-            if result.passed:
-                survived.append(change)
-            else:
-                killed += 1
+        survived, killed = mutation_outcome(text, test_file, folder)
     finally:
         shutil.rmtree(folder)
     assert killed > 0

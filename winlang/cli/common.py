@@ -70,3 +70,13 @@ def ledger(project: Project):
     """The engine's view of the state database, read-only; an empty state before any run."""
     state = project.saved_state()
     return state.view() if state is not None else None
+
+
+def show(result, output: str, render_text) -> None:
+    """Print ``result`` as ``--format`` asks: its ``as_json()`` indented, or ``render_text``."""
+    import orjson
+
+    if output == "json":
+        click.echo(orjson.dumps(result.as_json(), option=orjson.OPT_INDENT_2))
+    else:
+        click.echo(render_text(result))

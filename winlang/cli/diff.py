@@ -10,13 +10,12 @@ import sys
 from pathlib import Path
 
 import click
-import orjson
 
 from ..check.templates import channels_sent_on
 from ..diff import compare, dry_run, render_text
 from ..evaluate import ENGINES
 from ..project import channel_diagnostics
-from .common import USER_ERRORS, clock, fail, load_checked, now_option, refuse
+from .common import USER_ERRORS, clock, fail, load_checked, now_option, refuse, show
 from .options import config_option
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -63,7 +62,4 @@ def diff(
             click.echo("winlang: interrupted; nothing was written", err=True)
             sys.exit(130)
     result = compare(*versions)
-    if output == "json":
-        click.echo(orjson.dumps(result.as_json(), option=orjson.OPT_INDENT_2))
-    else:
-        click.echo(render_text(result))
+    show(result, output, render_text)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import orjson
 
 from ..evaluate import choose_backend
 from ..schema import safe_url
-from .common import USER_ERRORS, clock, fail, ledger, load_checked, now_option
+from .common import USER_ERRORS, clock, fail, ledger, load_checked, now_option, show
 from .options import config_option
 
 
@@ -46,7 +45,4 @@ def explain_command(
         fail(error.where(safe_url(project.config.store.url)))
     except USER_ERRORS as error:
         fail(error)
-    if output == "json":
-        click.echo(orjson.dumps(result.as_json(), option=orjson.OPT_INDENT_2))
-    else:
-        click.echo(render_text(result))
+    show(result, output, render_text)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import orjson
 
 from ..evaluate import evaluate_campaign
 from ..schema import safe_url
-from .common import USER_ERRORS, clock, fail, ledger, load_checked, now_option
+from .common import USER_ERRORS, clock, fail, ledger, load_checked, now_option, show
 from .options import config_option, engine_option, format_option
 
 
@@ -41,7 +40,7 @@ def preview(
     (rule, channel after failover, address, text, SMS parts, tracking link), or why they
     get none. Writes nothing."""
     from ..explain import CustomerNotFound
-    from ..preview import chosen_customers, preview_campaign, render_text
+    from ..preview import chosen_customers, preview_customers, render_text
 
     if not customers and not count:
         raise click.UsageError("give --customer ID (repeatable) or --sample N")
@@ -52,7 +51,7 @@ def preview(
         evaluation = evaluate_campaign(checked, source, now, engine, state=ledger(project))
         campaign = checked.campaign.name or ""
         chosen = chosen_customers(evaluation, campaign, [c.strip() for c in customers], count or 0)
-        result = preview_campaign(
+        result = preview_customers(
             checked,
             file.read_text(encoding="utf-8"),
             evaluation,
@@ -65,7 +64,4 @@ def preview(
         fail(error.where(safe_url(project.config.store.url)))
     except USER_ERRORS as error:
         fail(error)
-    if output == "json":
-        click.echo(orjson.dumps(result.as_json(), option=orjson.OPT_INDENT_2))
-    else:
-        click.echo(render_text(result))
+    show(result, output, render_text)

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from .. import ast as A
 from ..backends.base import RunContext, Source
 from ..check import CheckedCampaign
+from ..check.templates import channels_sent_on
 from ..config import Config
 from ..evaluate import Evaluation
 from ..plan import ir
@@ -29,13 +30,6 @@ from ..policies.suppressions import suppression_pairs
 from ..sources.normalize import naive_utc, stored_time
 from ..state import State, not_own_work
 from ..state import tables as T
-
-
-def channels_used(campaign: A.CampaignFile) -> list[str]:
-    """Every channel a rule of ``campaign`` may send on, failovers included, in order."""
-    from ..check.templates import channels_sent_on
-
-    return channels_sent_on(campaign)
 
 
 def customer_values(
@@ -75,7 +69,7 @@ def policy_inputs(
     campaign = checked.campaign
     decisions = evaluation.decisions
     schema = source.schema().customers
-    channels = [c for c in channels_used(campaign) if c in config.channels]
+    channels = [c for c in channels_sent_on(campaign) if c in config.channels]
     wanted: list[ir.Column] = []
     for name in channels:
         channel = config.channels[name]

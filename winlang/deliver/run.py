@@ -17,6 +17,7 @@ import numpy as np
 from ..backends.base import EmptyState, RunContext, Source
 from ..check import CheckedCampaign
 from ..check.formats import campaign_locale
+from ..check.templates import channels_sent_on
 from ..config import Config
 from ..evaluate import Evaluation, choose_backend
 from ..plan.lower import Lowering
@@ -25,7 +26,7 @@ from ..policies.contact import channel_reasons
 from ..policies.reasons import NO_LONGER_MATCHES, TOO_LONG, Status
 from ..state import State
 from .channels import ChannelPool
-from .gather import channels_used, customer_values, policy_inputs
+from .gather import customer_values, policy_inputs
 from .ledger import Ledger
 from .prepare import Planner, Skip, arm_specs, nodes_to_fetch
 from .send import DeliverySettings, Sender, Tally
@@ -83,7 +84,8 @@ def deliver_campaign(
         evaluation = only_pairs(evaluation, set(deferred))
     inputs = policy_inputs(checked, evaluation, source, config, state)
     outcome = apply_policies(inputs)
-    pool = ChannelPool(config, [c for c in channels_used(checked.campaign) if c in config.channels])
+    used = channels_sent_on(checked.campaign)
+    pool = ChannelPool(config, [c for c in used if c in config.channels])
     ledger.start()
     try:
         ledger.release_dead_runs()
@@ -140,10 +142,7 @@ def preview_campaign(
     state: State | None,
 ) -> tuple[PolicyOutcome, Preview]:
     """The policies and the plan of a run, rendered and measured, writing nothing."""
-    backend = choose_backend(evaluation.engine, source)
-    inputs = policy_inputs(checked, evaluation, source, config, state)
-    outcome = apply_policies(inputs)
-    planner = make_planner(checked, evaluation, source, backend, config, state, inputs, outcome)
+    outcome, planner = plan_of(checked, evaluation, source, config, state)
     preview = Preview()
     deferred = outcome.status == Status.DEFERRED
     total = len(planner.ids)
@@ -194,6 +193,23 @@ def _drop_deferred(
         if (rule, customer) not in written.skipped
     ]
     return ledger.drop_deferred([deferred[pair][1:] for pair in gone], skips)
+
+
+def plan_of(
+    checked: CheckedCampaign,
+    evaluation: Evaluation,
+    source: Source,
+    config: Config,
+    state: State | None,
+) -> tuple[PolicyOutcome, Planner]:
+    """The policies' outcome for an evaluation and the planner of its messages (nothing
+    written; ``state`` may be None: no state yet)."""
+    backend = choose_backend(evaluation.engine, source)
+    inputs = policy_inputs(checked, evaluation, source, config, state)
+    outcome = apply_policies(inputs)
+    return outcome, make_planner(
+        checked, evaluation, source, backend, config, state, inputs, outcome
+    )
 
 
 def make_planner(checked, evaluation, source, backend, config, state, inputs, outcome) -> Planner:
