@@ -51,7 +51,7 @@ def open_store(config: Config, url: str | None = None) -> Source:
     """The configured store through the data-source plugins."""
     from .sources import open_source
 
-    return open_source(url or config.store.url, layout_of(config))
+    return open_source(url or config.store.url, layout_of(config), config.store.settings())
 
 
 def choose_backend(engine: str, source: Source) -> Backend:

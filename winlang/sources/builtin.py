@@ -8,19 +8,29 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..backends.base import Layout, Source
 from ..hookspecs import hookimpl
 from .files import FORMATS, FileSource
 
+SPARK_SCHEMES = ("spark", "sc")
+
 
 @hookimpl(trylast=True)
-def winlang_data_source(url: str, layout: Layout) -> Source | None:
-    """Folders of files (``parquet:///folder``, ``csv:///folder``) and SQLAlchemy URLs."""
+def winlang_data_source(
+    url: str, layout: Layout, settings: Mapping[str, object] | None = None
+) -> Source | None:
+    """Folders of files (``parquet:///folder``, ``csv:///folder``), Spark (``spark:///folder``,
+    ``sc://host:port``) and SQLAlchemy URLs."""
     scheme, separator, rest = url.partition("://")
     if separator and scheme in FORMATS:
         return FileSource(Path(rest), scheme, layout)
+    if separator and scheme in SPARK_SCHEMES:
+        from .spark import SparkSource  # PySpark is imported only when a session starts
+
+        return SparkSource(url, layout, settings)
     return _sql(url, layout)
 
 

@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -50,7 +51,10 @@ class SqlBackend:
         flags = _flags(nodes, plan.campaign, context, source)
         ingested = _ingested(source, nodes, plan, dialect, context)
         statement = decide_statement(plan, source.layout, dialect, flags, ingested)
-        row = _run(engine, dialect, statement, constructs, context, _times(nodes, source))
+        times = _times(nodes, source)
+        if dialect.streams_decisions:
+            return _run(engine, dialect, statement, constructs, context, times, streamed_rows)
+        row = _run(engine, dialect, statement, constructs, context, times)
         return decisions_of(row, dialect)
 
     def values(
@@ -76,7 +80,7 @@ class SqlBackend:
         rows = []
         if only is None or wanted.size:
             times = _times(walked, source)
-            rows = _run(engine, dialect, statement, constructs, context, times, all_rows=True)
+            rows = _run(engine, dialect, statement, constructs, context, times, _all_rows)
         columns = list(zip(*rows, strict=True)) if rows else [() for _ in range(len(nodes) + 1)]
         found = np.asarray(columns[0]) if rows else np.empty(0, dtype=np.int64)
         arrays = [
@@ -179,9 +183,10 @@ def _run(
     constructs: frozenset[str],
     context: RunContext,
     times: dict[str, list[str]],
-    all_rows: bool = False,
+    read: Callable[[sa.CursorResult], Any] = lambda result: result.one(),
 ):
-    """Prepare the connection, fill the state tables, run the statement; change nothing."""
+    """Prepare the connection, fill the state tables, run the statement and ``read`` its
+    result (one row, by default); change nothing."""
     params = statement.binder.values(_utc(context.now))
     with _connect(engine) as connection:
         try:
@@ -191,8 +196,7 @@ def _run(
                 filled(connection, dialect, statement.tables),
                 loaded(connection, dialect, statement.ingested),
             ):
-                result = connection.execute(statement.select, params)
-                return result.fetchall() if all_rows else result.one()
+                return read(connection.execute(statement.select, params))
         except sa.exc.DBAPIError as error:
             connection.rollback()
             refused = dialect.refused(connection)
@@ -254,6 +258,36 @@ def decisions_of(row: Sequence, dialect: SqlDialect) -> Decisions:
     rules = np.repeat(np.arange(len(gathered), dtype=np.int32), [len(chunk) for chunk in gathered])
     order = np.argsort(ids, kind="stable")
     return Decisions(audience=int(audience or 0), ids=ids[order], rules=rules[order])
+
+
+def _all_rows(result: sa.CursorResult) -> list:
+    return result.fetchall()
+
+
+CHUNK_ROWS = 100_000  # decision rows read at a time from a streaming dialect
+
+
+def streamed_rows(result: sa.CursorResult) -> Decisions:
+    """Decisions from the rows of :func:`.statement.streamed_decisions`, read a chunk at a
+    time: only the matched ids (as arrays) and one chunk of rows are ever held."""
+    audience = 0
+    ids: list[np.ndarray] = []
+    rules: list[np.ndarray] = []
+    for rows in result.partitions(CHUNK_ROWS):
+        rule, found, count = (list(column) for column in zip(*rows, strict=True))
+        counts = np.asarray(count, dtype=np.int64)
+        audience += int(counts.sum())
+        chosen = np.asarray(rule, dtype=np.int32)
+        keep = chosen >= 0
+        if keep.any():
+            kept = [value for value, k in zip(found, keep.tolist(), strict=True) if k]
+            ids.append(np.repeat(np.asarray(kept), counts[keep]))
+            rules.append(np.repeat(chosen[keep], counts[keep]))
+    if not ids:
+        return Decisions(audience, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int32))
+    all_ids, all_rules = np.concatenate(ids), np.concatenate(rules)
+    order = np.argsort(all_ids, kind="stable")
+    return Decisions(audience=audience, ids=all_ids[order], rules=all_rules[order])
 
 
 def to_arrow(values: list, kind: str, dialect: SqlDialect) -> pa.Array:

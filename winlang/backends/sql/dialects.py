@@ -86,6 +86,12 @@ class SqlDialect:
     # once), or by lookups made only when a condition gets that far (SQLite: per-row b-tree
     # probes, so the fewer the better).
     lookup_aggregates = False
+    # Temporary data (state flags, ingested events) as views made by create_view, not
+    # TEMPORARY tables filled by INSERT (Spark has no temporary tables).
+    temp_views = False
+    # Decisions come back as rows (rule, id) read in chunks instead of one row holding an id
+    # array per rule (a distributed engine would gather every id on one node).
+    streams_decisions = False
 
     # ---- checks and per-connection setup ---------------------------------------------------
 
@@ -198,6 +204,14 @@ class SqlDialect:
         """Insert ``rows`` (Arrow columns named as ``table``'s) into the temporary ``table``:
         one ``executemany``, here; the databases below have faster ways."""
         connection.execute(table.insert(), rows.select([c.name for c in table.columns]).to_pylist())
+
+    def create_view(self, connection: Connection, table: sa.Table, rows: pa.Table) -> None:
+        """With :attr:`temp_views`: ``rows`` as a temporary view named as ``table``."""
+        raise NotImplementedError
+
+    def drop_view(self, connection: Connection, table: sa.Table) -> None:
+        """With :attr:`temp_views`: drop the view :meth:`create_view` made, if any."""
+        raise NotImplementedError
 
 
 class PostgresDialect(SqlDialect):
@@ -584,14 +598,21 @@ DIALECTS: dict[str, SqlDialect] = {
     "duckdb": DuckDBDialect(),
     "postgresql": PostgresDialect(),
 }
+# Loaded when asked. Spark SQL is compiled by the Databricks SQLAlchemy dialect.
+_LAZY = {"databricks": ("winlang.backends.sql.spark_dialect", "SparkDialect")}
 
 
 def dialect_named(name: str) -> SqlDialect:
     """The dialect profile for a SQLAlchemy dialect name; PushdownError for one without."""
+    if name not in DIALECTS and name in _LAZY:
+        import importlib
+
+        module, attribute = _LAZY[name]
+        DIALECTS[name] = getattr(importlib.import_module(module), attribute)()
     try:
         return DIALECTS[name]
     except KeyError:
-        known = ", ".join(sorted(DIALECTS))
+        known = ", ".join(sorted([*DIALECTS, *_LAZY]))
         raise PushdownError(
             f"no SQL push-down profile for the {name!r} database (known: {known}); "
             "evaluate with the numpy backend"

@@ -194,12 +194,29 @@ def decide_statement(
         frame.id.label("id"), decision(plan, frame.compiler).label("r")
     ).select_from(frame.source)
     d = dialect.fence(per_customer).subquery("d")
+    if dialect.streams_decisions:
+        return Statement(
+            streamed_decisions(d), frame.compiler.binder, frame.tables, frame.reads, ingested
+        )
     gathered = [
         dialect.gather_ids(d.c.id, d.c.r == const(str(i))).label(f"rule_{i}")
         for i in range(len(plan.rules))
     ]
     select = sa.select(sa.func.count(d.c.r).label("audience"), *gathered)
     return Statement(select, frame.compiler.binder, frame.tables, frame.reads, ingested)
+
+
+def streamed_decisions(d: sa.Subquery) -> sa.Select:
+    """Rows ``(r, id, n)`` instead of one row: a row per matched customer (``n`` = 1, or
+    how often the id occurs) and one row ``(-1, NULL, n)`` for the audience members no rule
+    takes; customers outside the audience (``r`` null) are left out. Read in chunks, so no
+    node and no process ever holds every id in one value."""
+    matched = sa.case((d.c.r >= const("0"), d.c.id))
+    return (
+        sa.select(d.c.r.label("r"), matched.label("id"), sa.func.count().label("n"))
+        .where(d.c.r.is_not(None))
+        .group_by(d.c.r, matched)
+    )
 
 
 def values_statement(
