@@ -216,20 +216,20 @@ class SparkSource:
         since: datetime | None,
         until: datetime,
     ) -> Iterator[pa.RecordBatch]:
-        from pyspark.sql import functions as F
-
         layout = self.layout
         table = layout.events
         names = self._names(table, layout.customer_id, [layout.type, layout.occurred_at], columns)
         if types is not None and not types:
             return
+        # Columns of the frame itself (not pyspark.sql.functions): a local and a Spark Connect
+        # session each have their own kind of column.
         frame = self._frame(table)
-        at = F.col(_quoted(layout.occurred_at))
-        condition = at <= F.lit(_utc(until))
+        at = frame[_quoted(layout.occurred_at)]
+        condition = at <= _utc(until)
         if since is not None:
-            condition = condition & (at >= F.lit(_utc(since)))
+            condition = condition & (at >= _utc(since))
         if types is not None:
-            condition = condition & F.col(_quoted(layout.type)).isin(list(types))
+            condition = condition & frame[_quoted(layout.type)].isin(list(types))
         yield from self._batches(frame.where(condition), table, names, EVENT_BATCH_SIZE)
 
     # ---- reading ---------------------------------------------------------------------------
@@ -255,20 +255,18 @@ class SparkSource:
             values = pa.array(ids.to_pylist(), pa.int64())
         else:
             values = pa.array([None if v is None else str(v) for v in ids.to_pylist()])
-        return self.session.createDataFrame(pa.table({key: values}).to_pandas())
+        return self.session.createDataFrame(pa.table({key: values}))
 
     def _batches(
         self, frame: Any, table: str, names: list[str], batch_size: int
     ) -> Iterator[pa.RecordBatch]:
         """``names`` of ``frame`` as Arrow batches of up to ``batch_size`` rows, streamed a
         partition at a time. Local-zone TIMESTAMP columns are read as UTC wall-clock times."""
-        from pyspark.sql import functions as F
-
         spark_types = self._spark_types(table)
         selected = [
-            F.col(_quoted(n)).cast("timestamp_ntz").alias(n)
+            frame[_quoted(n)].cast("timestamp_ntz").alias(n)
             if spark_types[n] == "timestamp"
-            else F.col(_quoted(n))
+            else frame[_quoted(n)]
             for n in names
         ]
         kinds = {n: k for n, k in self._kinds(table).items() if n in names}
@@ -315,7 +313,7 @@ def _arrow_type(spark_type: str) -> pa.DataType | None:
 
 
 def _quoted(name: str) -> str:
-    """A column name for ``F.col``: backquoted, so dots and spaces are part of the name."""
+    """A column name for ``frame[...]``: backquoted, so a dot is part of the name."""
     return "`" + name.replace("`", "``") + "`"
 
 
@@ -364,10 +362,14 @@ def open_session(kind: str, where: str, master: str, settings: Mapping[str, str]
         from pyspark.sql import SparkSession
     except ImportError:
         raise DataError(f"the store needs PySpark: {INSTALL_HINT}") from None
-    builder = SparkSession.builder.appName("winlang")
     if kind == "connect":
-        builder = builder.remote(where)
+        try:  # the client's own class: a process may also hold a local session (tests do)
+            from pyspark.sql.connect.session import SparkSession as RemoteSession
+        except ImportError as error:
+            raise DataError(f"Spark Connect needs {error.name or error}: {INSTALL_HINT}") from None
+        builder = RemoteSession.builder.remote(where)
     else:
+        builder = SparkSession.builder.appName("winlang")
         problem = java_missing()
         if problem is not None:
             raise DataError(problem)
