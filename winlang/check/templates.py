@@ -228,6 +228,16 @@ def _pieces(text: str) -> tuple[str | tuple[str, str, str | None], ...]:
     return tuple(p for p in pieces if p != "")
 
 
+@lru_cache(maxsize=4096)
+def placeholder_names(text: str) -> frozenset[str]:
+    """The names of the placeholders ``text`` fills, as rendering sees them.
+
+    >>> sorted(placeholder_names("Hi {name|you}: {link} {{unsubscribe}}"))
+    ['link', 'name']
+    """
+    return frozenset(piece[0] for piece in _pieces(text) if not isinstance(piece, str))
+
+
 def text_span(text: A.TemplateText, start: int, end: int) -> A.Span:
     """The source span of ``text.value[start:end]`` (the ``file "..."`` string for files)."""
     if text.offsets is None or not text.offsets:

@@ -37,6 +37,7 @@ import sqlalchemy as sa
 
 from .. import ast as A
 from ..errors import DataError
+from ..links import message_id
 from ..sources.normalize import naive_utc, stored_time
 from ..state import State
 from ..state import tables as T
@@ -360,6 +361,7 @@ class Ledger:
             "step": first[0] if first else None,
             "payload": payload(firing.messages) if firing.messages else None,
             "due_at": naive_utc(firing.due) if firing.due is not None else None,
+            "message_id": message_id(firing.key),
         }
 
     def _skip(self, skip: Skip) -> dict[str, object]:

@@ -5,7 +5,7 @@ and ingested events. ``open_state`` creates or migrates it (Alembic, versioned s
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> state = open_state(f"sqlite:///{folder / 'state.db'}")
 >>> state.version()
-'0004'
+'0005'
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class State:
             return [(int(id_), str(campaign)) for id_, campaign in connection.execute(query)]
 
 
-HEAD = "0004"
+HEAD = "0005"
 VERSION_TABLE = "winlang_schema_version"
 BACKENDS = ("sqlite", "postgresql")  # the state's databases; DuckDB is for stores only
 READ_BUSY_SECONDS = 10.0  # a reader waits this long for a run's write to end, then fails
