@@ -137,8 +137,8 @@ class Tracking:
         if self.secret is None:
             raise TrackingError(
                 f"unsubscribe links are signed with a secret, and {SECRET_ENV} is not set: "
-                f"set it to a long random text (the same for `winlang serve`), e.g. "
-                f'export {SECRET_ENV}="$(python3 -c "import secrets; print(secrets.token_hex(32))")"'
+                "set it to a long random text, the same for `winlang serve` (e.g. the output "
+                'of `python3 -c "import secrets; print(secrets.token_hex(32))"`)'
             )
         return token + _signature(self.secret, token)
 
