@@ -1,0 +1,97 @@
+"""The ledger read by message id: what `winlang serve` needs to answer a short or unsubscribe
+link, and `winlang ingest` to place the ``wl_m`` of a tracked link.
+
+Writing clicks and unsubscribes goes through the ingest writer (:mod:`winlang.tracking`), so
+they are events like any other, seen by the engines, the contact policies and the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import orjson
+import sqlalchemy as sa
+
+from . import tables as T
+
+M = T.messages.c
+SENT = "sent"
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedMessage:
+    """A ledger row found by its message id: whom it went to, on which channel and template
+    (the step sent, after any failover), and the tracked link its ``{link}`` stood for."""
+
+    message_id: str
+    key: str
+    campaign: str
+    rule: str
+    customer_id: str
+    channel: str | None
+    template: str | None
+    status: str
+    sent_at: datetime | None
+    link: str | None  # the redirect target kept with the message; None: no `{link}`
+
+
+def messages_by_id(engine: sa.Engine, ids: Iterable[str]) -> dict[str, list[TrackedMessage]]:
+    """The ledger rows of each of ``ids`` (usually one; two rows share an id only when their
+    60-bit ids collide, which the callers treat as unknown)."""
+    wanted = sorted(set(ids))
+    found: dict[str, list[TrackedMessage]] = {}
+    query = sa.select(
+        M.message_id,
+        M.idempotency_key,
+        M.campaign,
+        M.rule,
+        M.customer_id,
+        M.channel,
+        M.template,
+        M.status,
+        M.sent_at,
+        M.step,
+        M.payload,
+    )
+    with engine.connect() as connection:
+        for start in range(0, len(wanted), 500):  # within SQLite's limit on bound values
+            chunk = wanted[start : start + 500]
+            for row in connection.execute(query.where(M.message_id.in_(chunk))):
+                found.setdefault(row.message_id, []).append(
+                    TrackedMessage(
+                        row.message_id,
+                        row.idempotency_key,
+                        row.campaign,
+                        row.rule,
+                        str(row.customer_id),
+                        row.channel,
+                        row.template,
+                        row.status,
+                        row.sent_at,
+                        _link_of(row.payload, row.step),
+                    )
+                )
+    return found
+
+
+def message_by_id(engine: sa.Engine, message_id: str) -> TrackedMessage | None:
+    """The one ledger row with ``message_id``; None when there is none, or several."""
+    rows = messages_by_id(engine, [message_id]).get(message_id, [])
+    return rows[0] if len(rows) == 1 else None
+
+
+def _link_of(payload: str | None, step: int | None) -> str | None:
+    """The tracked link kept in the payload's message of ``step`` (``metadata.link``)."""
+    try:
+        items = orjson.loads(payload) if payload else []
+    except orjson.JSONDecodeError:
+        return None
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and item.get("step") == step:
+            message = item.get("message")
+            metadata = message.get("metadata") if isinstance(message, dict) else None
+            link = metadata.get("link") if isinstance(metadata, dict) else None
+            return link if isinstance(link, str) else None
+    return None
