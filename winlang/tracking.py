@@ -14,6 +14,7 @@ changes nothing. The rule is the message's: the event id names the ledger row.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -53,32 +54,43 @@ def find_message(state: State, message_id: str) -> TrackedMessage | None:
 
 def record_click(state: State, message: TrackedMessage, at: datetime | None = None) -> Recorded:
     """Record that ``message``'s short link was followed at ``at`` (now by default)."""
-    return _record(state, CLICK, message, at)
+    return Recorded(message, record(state, CLICK, [(message, at)]) == 1)
 
 
 def record_unsubscribe(
     state: State, message: TrackedMessage, at: datetime | None = None
 ) -> Recorded:
     """Record that ``message``'s customer unsubscribed from its channel at ``at``."""
-    return _record(state, UNSUBSCRIBE, message, at)
+    return Recorded(message, record(state, UNSUBSCRIBE, [(message, at)]) == 1)
 
 
-def _record(state: State, kind: str, message: TrackedMessage, at: datetime | None) -> Recorded:
+def record(
+    state: State, kind: str, reactions: Sequence[tuple[TrackedMessage, datetime | None]]
+) -> int:
+    """Record a click or an unsubscribe (``kind``) for each message, at its time (now when
+    None), in one transaction; how many were new."""
     from .ingest.write import write_batch  # SQLAlchemy and PyArrow: only when writing
 
-    moment = _naive_utc(at or datetime.now(UTC))
-    event = Event(
-        event_id(kind, message),
-        message.customer_id,
-        kind,
-        message.channel,
-        message.campaign,
-        message.template,
-        moment,
-    )
+    wall = _naive_utc(datetime.now(UTC))
+    events = [
+        (
+            line,
+            Event(
+                event_id(kind, message),
+                message.customer_id,
+                kind,
+                message.channel,
+                message.campaign,
+                message.template,
+                _naive_utc(at) if at is not None else wall,
+            ),
+        )
+        for line, (message, at) in enumerate(reactions, start=1)
+    ]
+    if not events:
+        return 0
     with state.engine.begin() as connection:
-        outcome = write_batch(connection, [(0, event)], _naive_utc(datetime.now(UTC)))
-    return Recorded(message, outcome.new == 1)
+        return write_batch(connection, events, wall).new
 
 
 def _naive_utc(moment: datetime) -> datetime:

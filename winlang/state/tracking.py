@@ -95,3 +95,29 @@ def _link_of(payload: str | None, step: int | None) -> str | None:
             link = metadata.get("link") if isinstance(metadata, dict) else None
             return link if isinstance(link, str) else None
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Firing:
+    """A firing of a campaign as the demo's simulated customers react to it."""
+
+    message_id: str
+    customer_id: str
+    status: str  # sent or held_out
+    channel: str | None
+    planned_at: datetime
+
+
+def sent_and_held_out(engine: sa.Engine, campaign: str, run_id: int) -> list[Firing]:
+    """The messages ``run_id`` of ``campaign`` sent and the firings it held out, in ledger
+    order (so a seeded simulation picks the same customers every time)."""
+    query = (
+        sa.select(M.message_id, M.customer_id, M.status, M.channel, M.planned_at)
+        .where(M.campaign == campaign, M.run_id == run_id, M.status.in_((SENT, "held_out")))
+        .order_by(M.id)
+    )
+    with engine.connect() as connection:
+        return [
+            Firing(row.message_id, str(row.customer_id), row.status, row.channel, row.planned_at)
+            for row in connection.execute(query)
+        ]
