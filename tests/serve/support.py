@@ -25,18 +25,21 @@ FIRST = "2026-11-22T10:00:00Z"  # the first run
 CLICKED_AT = datetime(2026, 11, 22, 11, 0)  # when the server records what it records
 SECOND = "2026-11-23T10:00:00Z"  # the next day's run
 
+BODY = (
+    r'<p>Come back: <a href=\"{link}\">the shop</a>.</p>'
+    r'<p><a href=\"{unsubscribe}\">Unsubscribe</a></p>'
+)
 CAMPAIGN = """campaign "back"
   link "https://shop.example.com/back?src=mail"
 
 template mail email subject "We miss you, {first_name|friend}"
-  body "<p>Come back: <a href=\\"{link}\\">the shop</a>.</p>
-<p><a href=\\"{unsubscribe}\\">Unsubscribe</a></p>"
+  body "BODY"
 template hello sms "{first_name|Hi}, come back: {link}"
 template thanks sms "Thanks for coming back, {first_name|friend}!"
 
 rule thanks: when clicked mail and not received thanks then send sms thanks
 rule daily: when orders >= 0 then send email mail else send sms hello repeat every 1 day
-"""
+""".replace("BODY", BODY)
 # id, first_name, orders, email, consent_email, phone, consent_sms
 CUSTOMERS = [
     (1, "Ana", 1, "ana@example.com", 1, "+40700000001", 1),
