@@ -26,8 +26,8 @@ CLICKED_AT = datetime(2026, 11, 22, 11, 0)  # when the server records what it re
 SECOND = "2026-11-23T10:00:00Z"  # the next day's run
 
 BODY = (
-    r'<p>Come back: <a href=\"{link}\">the shop</a>.</p>'
-    r'<p><a href=\"{unsubscribe}\">Unsubscribe</a></p>'
+    r"<p>Come back: <a href=\"{link}\">the shop</a>.</p>"
+    r"<p><a href=\"{unsubscribe}\">Unsubscribe</a></p>"
 )
 CAMPAIGN = """campaign "back"
   link "https://shop.example.com/back?src=mail"
