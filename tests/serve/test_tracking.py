@@ -10,7 +10,9 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
+from winlang.cli import cli
 from winlang.links import Tracking, message_id
 
 from .support import (
@@ -157,3 +159,23 @@ def test_a_forged_unsubscribe_signature_is_404_and_records_nothing(loop) -> None
         assert client.post(forged, content=b"List-Unsubscribe=One-Click").status_code == 404
         assert client.post(genuine[:-1] + ("a" if genuine[-1] != "a" else "b")).status_code == 404
     assert rows(project, "SELECT * FROM suppressions") == []
+
+
+def test_a_head_request_redirects_without_recording_a_click(loop) -> None:
+    project, _, mails, _ = loop
+    answer = httpx.head(link_in(mails["ana"], "/r/"))
+    assert answer.status_code == 302 and answer.headers["location"].startswith("https://shop.")
+    assert clicks(project) == []
+
+
+def test_a_real_run_without_the_secret_stops_before_writing(tmp_path: Path) -> None:
+    project = make_project(tmp_path, "https://go.example.com", 9)
+    command = ["run", str(project / "back.win"), "--now", FIRST]
+    config = ["--config", str(project / "winlang.toml")]
+    unset = {"WINLANG_TRACKING_SECRET": None}
+    result = CliRunner().invoke(cli, [*command, *config], env=unset)
+    assert result.exit_code == 2, result.output
+    assert "WINLANG_TRACKING_SECRET is not set" in result.stderr
+    assert not (project / "state.db").exists() or rows(project, "SELECT * FROM messages") == []
+    dry = CliRunner().invoke(cli, [*command, "--dry-run", "--format", "json", *config], env=unset)
+    assert dry.exit_code == 0, dry.output  # a dry run signs with a stand-in of the same length

@@ -151,21 +151,18 @@ def ingest_file(
 def _validated(
     path: Path, file_format: str, rules: Rules, tally: _Tally, state: State
 ) -> Iterator[tuple[int, Event]]:
-    """The valid events of the file with their lines; the rest goes to ``tally``. Records
-    naming their message (``wl_m``) are completed from the ledger, a chunk at a time."""
-    chunk: list[tuple[int, Event | Tracked]] = []
+    """The valid events of the file with their lines; the rest goes to ``tally``, in file
+    order. Records naming their message (``wl_m``) are completed from the ledger, a chunk
+    at a time."""
+    chunk: list[tuple[int, Event | Tracked | Problem]] = []
     for item in read_records(path, file_format):
         if not isinstance(item, FileProblem):  # a header is no record
             tally.read += 1
         if isinstance(item, Problem):
-            tally.reject(item)
-            continue
-        line, record = item
-        checked = validate(record, line, rules)
-        if isinstance(checked, Problem):
-            tally.reject(checked)
-            continue
-        chunk.append((line, checked))
+            chunk.append((item.line, item))
+        else:
+            line, record = item
+            chunk.append((line, validate(record, line, rules)))
         if len(chunk) >= LOOKUP_CHUNK:
             yield from _completed(chunk, state, tally)
             chunk = []
@@ -173,7 +170,7 @@ def _validated(
 
 
 def _completed(
-    chunk: list[tuple[int, Event | Tracked]], state: State, tally: _Tally
+    chunk: list[tuple[int, Event | Tracked | Problem]], state: State, tally: _Tally
 ) -> Iterator[tuple[int, Event]]:
     """The chunk's events, each :class:`Tracked` one completed from its ledger message."""
     ids = [item.message_id for _, item in chunk if isinstance(item, Tracked)]
@@ -184,12 +181,11 @@ def _completed(
         found = messages_by_id(state.engine, ids)
     for line, item in chunk:
         if isinstance(item, Tracked):
-            completed = complete(item, line, found.get(item.message_id, []))
-            if isinstance(completed, Problem):
-                tally.reject(completed)
-                continue
-            item = completed
-        yield line, item
+            item = complete(item, line, found.get(item.message_id, []))
+        if isinstance(item, Problem):
+            tally.reject(item)
+        else:
+            yield line, item
 
 
 def _write(
