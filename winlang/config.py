@@ -143,6 +143,9 @@ class TrackingSettings:
 
     base_url: str
     require_unsubscribe: tuple[str, ...] = ()
+    # Sign unsubscribe links with a stand-in when WINLANG_TRACKING_SECRET is not set: for
+    # runs whose messages never leave the machine (`winlang test`); never read from the file.
+    stand_in_secret: bool = False
 
 
 @dataclass(frozen=True)

@@ -227,7 +227,7 @@ def tracking_for(checked: CheckedCampaign, config: Config, real: bool) -> Tracki
     tracking = Tracking(config.tracking.base_url, secret_from_environment())
     if tracking.secret is not None:
         return tracking
-    if not real:
+    if not real or config.tracking.stand_in_secret:
         return replace(tracking, secret=STAND_IN_SECRET)
     if any(_needs_unsubscribe(t, config) for t in checked.campaign.templates):
         tracking.unsubscribe_token("")  # raises, saying what to set
