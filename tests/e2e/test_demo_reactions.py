@@ -62,3 +62,16 @@ def test_the_reactions_are_the_same_every_time(winlang, tmp_path: Path) -> None:
     assert state_rows(tmp_path / "a", query) == state_rows(tmp_path / "b", query)
     # the folder is still the demo's: it may make itself again without --force
     assert demo(winlang, tmp_path / "a")["reactions"] == first["reactions"]
+
+
+def test_report_right_after_the_demo_counts_them_without_a_clock(winlang, tmp_path: Path) -> None:
+    """The README's quick start: `winlang demo`, then `winlang report ladder.win` (now)."""
+    folder = tmp_path / "demo"
+    result = winlang("demo", "--customers", "2000", "--dir", folder, "--format", "json")
+    assert result.exit_code == 0, result.output
+    reactions = json.loads(result.stdout)["reactions"]
+    report = winlang("report", folder / "ladder.win", "--format", "json",
+                     "--config", folder / "winlang.toml")  # fmt: skip
+    total = json.loads(report.stdout)["total"]
+    assert total["clicked"] == reactions["clicked"] > 0
+    assert total["delivered"] == reactions["delivered"]
