@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from winlang.backends.base import Layout
 from winlang.backends.sql.dialects import dialect_named
 from winlang.backends.sql.statement import decide_statement, display_dialect
+from winlang.contracts.source import Layout
 from winlang.plan import ir
 
 from .sql_support import LADDER, SCHEMA, compile_plan

@@ -3,7 +3,7 @@
 Each dialect says how it stores and compares timestamps, divides, compares and cases text,
 gathers ids and isolates a subquery. A construct a dialect can't express exactly is named in
 its ``unsupported`` set (or found missing by :meth:`SqlDialect.prepare`) and raises
-:class:`~winlang.backends.base.PushdownError` before anything runs: never a wrong answer.
+:class:`~winlang.contracts.errors.PushdownError` before anything runs: never a wrong answer.
 
 >>> dialect_named("sqlite").text_times, dialect_named("duckdb").text_times
 (True, False)
@@ -24,8 +24,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import UnaryExpression
 
-from ...errors import wrong_value
-from ..base import DataError, PushdownError
+from ...contracts.errors import DataError, PushdownError, wrong_value
 from .binds import Binder, Instant, literal
 
 Expr = ColumnElement
