@@ -32,8 +32,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from .errors import DataError
-
 MESSAGE_ID_LENGTH = 12  # base32 characters: 60 bits
 SIGNATURE_LENGTH = 12  # base32 characters of the unsubscribe token's HMAC: 60 bits
 SECRET_ENV = "WINLANG_TRACKING_SECRET"
@@ -45,8 +43,10 @@ _SIGNED = re.compile(rf"[a-z2-7]{{{MESSAGE_ID_LENGTH + SIGNATURE_LENGTH}}}")
 STAND_IN_SECRET = b"winlang: no WINLANG_TRACKING_SECRET, a stand-in for dry runs"
 
 
-class TrackingError(DataError):
-    """Tracking can't be used as configured (no secret for unsubscribe links)."""
+class MissingSecret(ValueError):
+    """An unsubscribe link asked for without ``WINLANG_TRACKING_SECRET``; the message says
+    what to set. (A plain ValueError: this module is below the error contracts, which the
+    message id it defines is part of.)"""
 
 
 def message_id(idempotency_key: str) -> str:
@@ -132,10 +132,10 @@ class Tracking:
         return f"{self.base}{UNSUBSCRIBE_PATH}{self.unsubscribe_token(token)}"
 
     def unsubscribe_token(self, token: str) -> str:
-        """The message id followed by its signature; a :class:`TrackingError` without a
+        """The message id followed by its signature; :class:`MissingSecret` without a
         secret."""
         if self.secret is None:
-            raise TrackingError(
+            raise MissingSecret(
                 f"unsubscribe links are signed with a secret, and {SECRET_ENV} is not set: "
                 "set it to a long random text, the same for `winlang serve` (e.g. the output "
                 'of `python3 -c "import secrets; print(secrets.token_hex(32))"`)'

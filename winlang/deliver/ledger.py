@@ -36,12 +36,12 @@ import orjson
 import sqlalchemy as sa
 
 from .. import ast as A
-from ..errors import DataError
+from ..contracts.errors import DataError
+from ..contracts.message import Message
 from ..links import message_id
 from ..sources.normalize import naive_utc, stored_time
 from ..state import State
 from ..state import tables as T
-from .model import Message
 from .prepare import Firing, Skip
 
 M = T.messages.c

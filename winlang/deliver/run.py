@@ -14,13 +14,16 @@ from datetime import datetime
 
 import numpy as np
 
-from ..backends.base import EmptyState, RunContext, Source
+from ..backends.base import RunContext
 from ..check import CheckedCampaign
 from ..check.formats import campaign_locale
 from ..check.templates import channels_sent_on, placeholder_names
 from ..config import Config
+from ..contracts.errors import DataError
+from ..contracts.source import Source
+from ..contracts.state import EmptyState
 from ..evaluate import Evaluation, choose_backend
-from ..links import STAND_IN_SECRET, Tracking, secret_from_environment
+from ..links import STAND_IN_SECRET, MissingSecret, Tracking, secret_from_environment
 from ..plan.lower import Lowering
 from ..policies.apply import PolicyOutcome, apply_policies
 from ..policies.contact import channel_reasons
@@ -220,7 +223,7 @@ def plan_of(
 def tracking_for(checked: CheckedCampaign, config: Config, real: bool) -> Tracking | None:
     """The links of ``[tracking]`` for a run of the campaign, None without it. Unsubscribe
     links (any email, any ``{unsubscribe}``) need ``WINLANG_TRACKING_SECRET``: a real run
-    without it is a :class:`TrackingError`; a dry run or a preview signs with a stand-in
+    without it is a :class:`DataError` (the project can't be used as it is); a dry run or a preview signs with a stand-in
     (the same length, so SMS parts are counted right; the link would not work)."""
     if config.tracking is None:
         return None
@@ -230,7 +233,10 @@ def tracking_for(checked: CheckedCampaign, config: Config, real: bool) -> Tracki
     if not real or config.tracking.stand_in_secret:
         return replace(tracking, secret=STAND_IN_SECRET)
     if any(_needs_unsubscribe(t, config) for t in checked.campaign.templates):
-        tracking.unsubscribe_token("")  # raises, saying what to set
+        try:
+            tracking.unsubscribe_token("")
+        except MissingSecret as error:  # saying what to set
+            raise DataError(str(error)) from None
     return tracking
 
 

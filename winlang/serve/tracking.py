@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ..errors import DataError
+from ..contracts.errors import DataError
 from ..links import Tracking, is_message_id, secret_from_environment
 from ..state import State, open_state, read_state
 from ..state.tracking import TrackedMessage
