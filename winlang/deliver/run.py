@@ -223,8 +223,9 @@ def plan_of(
 def tracking_for(checked: CheckedCampaign, config: Config, real: bool) -> Tracking | None:
     """The links of ``[tracking]`` for a run of the campaign, None without it. Unsubscribe
     links (any email, any ``{unsubscribe}``) need ``WINLANG_TRACKING_SECRET``: a real run
-    without it is a :class:`DataError` (the project can't be used as it is); a dry run or a preview signs with a stand-in
-    (the same length, so SMS parts are counted right; the link would not work)."""
+    without it is a :class:`DataError` (the project can't be used as it is); a dry run or a
+    preview signs with a stand-in (the same length, so SMS parts are counted right; the link
+    would not work)."""
     if config.tracking is None:
         return None
     tracking = Tracking(config.tracking.base_url, secret_from_environment())
