@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from .ingest.records import Event
 from .state import State
-from .state.tracking import TrackedMessage, message_by_id
+from .state.tracking import TrackedMessage
 
 CLICK = "click"
 UNSUBSCRIBE = "unsubscribe"
@@ -48,8 +48,8 @@ def event_id(kind: str, message: TrackedMessage) -> str:
 def find_message(state: State, message_id: str) -> TrackedMessage | None:
     """The message a link's token names, if the ledger has exactly one such message that
     was given to a channel (a held-out firing has no link)."""
-    found = message_by_id(state.engine, message_id)
-    return found if found is not None and found.channel is not None else None
+    found = state.messages_by_id([message_id]).get(message_id, [])
+    return found[0] if len(found) == 1 and found[0].channel is not None else None
 
 
 def record_click(state: State, message: TrackedMessage, at: datetime | None = None) -> Recorded:
@@ -89,8 +89,8 @@ def record(
     ]
     if not events:
         return 0
-    with state.engine.begin() as connection:
-        return write_batch(connection, events, wall).new
+    with state.event_writer() as writer:
+        return write_batch(writer, events, wall).new
 
 
 def _naive_utc(moment: datetime) -> datetime:

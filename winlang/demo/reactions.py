@@ -28,7 +28,7 @@ import numpy as np
 
 from ..ingest.records import Event
 from ..state import State
-from ..state.tracking import SENT, TrackedMessage, messages_by_id, sent_and_held_out
+from ..state.tracking import SENT, TrackedMessage
 from ..tracking import CLICK, UNSUBSCRIBE, record
 
 DELIVERED = 0.95  # of the messages sent
@@ -83,8 +83,8 @@ def react(
     wall = wall or datetime.now(UTC).replace(tzinfo=None)
     span = max(min(wall - now, MOST), timedelta(0))
     rng = np.random.default_rng(seed)
-    firings = sent_and_held_out(state.engine, campaign, run_id)
-    found = messages_by_id(state.engine, [f.message_id for f in firings if f.status == SENT])
+    firings = state.sent_and_held_out(campaign, run_id)
+    found = state.messages_by_id([f.message_id for f in firings if f.status == SENT])
     provider: list[Event] = []
     clicks: list[tuple[TrackedMessage, datetime]] = []
     unsubscribes: list[tuple[TrackedMessage, datetime]] = []
@@ -138,9 +138,9 @@ def _write_provider_events(state: State, events: list[Event]) -> None:
 
     if not events:
         return
-    with state.engine.begin() as connection:
+    with state.event_writer() as writer:
         write_batch(
-            connection, list(enumerate(events, start=1)), datetime.now(UTC).replace(tzinfo=None)
+            writer, list(enumerate(events, start=1)), datetime.now(UTC).replace(tzinfo=None)
         )
 
 

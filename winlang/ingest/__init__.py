@@ -174,11 +174,7 @@ def _completed(
 ) -> Iterator[tuple[int, Event]]:
     """The chunk's events, each :class:`Tracked` one completed from its ledger message."""
     ids = [item.message_id for _, item in chunk if isinstance(item, Tracked)]
-    found = {}
-    if ids:
-        from ..state.tracking import messages_by_id  # SQLAlchemy: only when a record needs it
-
-        found = messages_by_id(state.engine, ids)
+    found = state.messages_by_id(ids) if ids else {}
     for line, item in chunk:
         if isinstance(item, Tracked):
             item = complete(item, line, found.get(item.message_id, []))
@@ -193,8 +189,8 @@ def _write(
 ) -> None:
     from .write import write_batch  # SQLAlchemy and the state's tables: only when writing
 
-    with state.engine.begin() as connection:
-        outcome = write_batch(connection, batch, ingested_at)
+    with state.event_writer() as writer:
+        outcome = write_batch(writer, batch, ingested_at)
     tally.new += outcome.new
     tally.already += outcome.already
     tally.disagree(outcome.conflicts)

@@ -65,7 +65,7 @@ class _LazyState:
                 found = read_state(config.state_url, **options)
                 if found is None:
                     return None
-                found.engine.dispose()
+                found.close()
                 self.state = open_state(config.state_url, **options)
             return self.state
 

@@ -1,5 +1,6 @@
 """The ledger read by message id: what `winlang serve` needs to answer a short or unsubscribe
-link, and `winlang ingest` to place the ``wl_m`` of a tracked link.
+link, and `winlang ingest` to place the ``wl_m`` of a tracked link (reached through
+:class:`winlang.state.StateStore`).
 
 Writing clicks and unsubscribes goes through the ingest writer (:mod:`winlang.tracking`), so
 they are events like any other, seen by the engines, the contact policies and the report.
@@ -76,12 +77,6 @@ def messages_by_id(engine: sa.Engine, ids: Iterable[str]) -> dict[str, list[Trac
     return found
 
 
-def message_by_id(engine: sa.Engine, message_id: str) -> TrackedMessage | None:
-    """The one ledger row with ``message_id``; None when there is none, or several."""
-    rows = messages_by_id(engine, [message_id]).get(message_id, [])
-    return rows[0] if len(rows) == 1 else None
-
-
 def _link_of(payload: str | None, step: int | None) -> str | None:
     """The tracked link kept in the payload's message of ``step`` (``metadata.link``)."""
     try:
@@ -98,7 +93,7 @@ def _link_of(payload: str | None, step: int | None) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
-class Firing:
+class TrackedFiring:
     """A firing of a campaign as the demo's simulated customers react to it."""
 
     message_id: str
@@ -108,7 +103,7 @@ class Firing:
     planned_at: datetime
 
 
-def sent_and_held_out(engine: sa.Engine, campaign: str, run_id: int) -> list[Firing]:
+def sent_and_held_out(engine: sa.Engine, campaign: str, run_id: int) -> list[TrackedFiring]:
     """The messages ``run_id`` of ``campaign`` sent and the firings it held out, in ledger
     order (so a seeded simulation picks the same customers every time)."""
     query = (
@@ -118,6 +113,8 @@ def sent_and_held_out(engine: sa.Engine, campaign: str, run_id: int) -> list[Fir
     )
     with engine.connect() as connection:
         return [
-            Firing(row.message_id, str(row.customer_id), row.status, row.channel, row.planned_at)
+            TrackedFiring(
+                row.message_id, str(row.customer_id), row.status, row.channel, row.planned_at
+            )
             for row in connection.execute(query)
         ]
