@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from tests.fixtures.postgres import empty_database
 from tests.fixtures.spark import write_parquet_store
-from winlang.backends.base import Layout
+from winlang.contracts.source import Layout
 from winlang.sources import open_source
 from winlang.sources.memory import MemorySource
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..backends.base import DataError, Layout, Source
+from ..contracts.errors import DataError
+from ..contracts.source import Layout, Source
 
 
 class UnknownSourceError(DataError):

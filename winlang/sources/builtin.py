@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..backends.base import Layout, Source
+from ..contracts.source import Layout, Source
 from ..hookspecs import hookimpl
 from .files import FORMATS, FileSource
 

@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..backends.base import DataError, Layout
+from ..contracts.errors import DataError
+from ..contracts.source import Layout
 from ..schema import Schema
 from ..types import SCALARS
 from .normalize import normalize_batch

@@ -29,7 +29,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ...base import PushdownError
+from ....contracts.errors import PushdownError
 from ..binds import Binder, Instant
 from .base import DAY_US, Expr, Functions, SqlDialect, TextMatches, binary, const, named_matches
 
