@@ -1,7 +1,8 @@
 """A data source on Apache Spark: ``spark:///abs/folder`` and ``sc://host:port``.
 
 ``spark:///abs/folder`` starts (or joins) a Spark session in this process — master from
-``[store] master`` (default ``local[*]``), any other setting from ``[store.spark]`` — and reads
+``[store] master`` (default ``local[*]``, or spark-submit's ``--master`` when spark-submit
+started this driver), any other setting from ``[store.spark]`` — and reads
 ``customers`` and ``events`` from the folder in the layout the Parquet source reads
 (``customers.parquet``: one file, or a folder of part files as Spark writes them), each
 registered as a temporary view under its table name. ``sc://host:port`` drives a remote
@@ -95,7 +96,7 @@ class SparkSource:
         self.kind, self.where = parsed
         self.layout = layout or Layout()
         settings = dict(settings or {})
-        self.master = str(settings.get("master") or DEFAULT_MASTER)
+        self.master = str(settings.get("master") or "") or default_master()
         self.settings = {str(k): str(v) for k, v in dict(settings.get("spark") or {}).items()}
         self._session: Any = None
         self._engine = None
@@ -339,6 +340,12 @@ def java_missing() -> str | None:
     )
 
 
+def default_master() -> str:
+    """``local[*]``, unless this process is a driver that spark-submit started: then its
+    ``--master`` (an empty master here leaves the session's own setting alone)."""
+    return "" if os.environ.get("PYSPARK_GATEWAY_PORT") else DEFAULT_MASTER
+
+
 def local_defaults(master: str) -> dict[str, str]:
     """Settings for a session on this machine (``local[...]``) unless ``[store.spark]`` says
     otherwise: as many shuffle partitions as cores, not a cluster's 200 (which cost a second
@@ -374,7 +381,8 @@ def open_session(kind: str, where: str, master: str, settings: Mapping[str, str]
         problem = java_missing()
         if problem is not None:
             raise DataError(problem)
-        builder = builder.master(master)
+        if master:
+            builder = builder.master(master)
     chosen = {**local_defaults(master), **settings} if kind == "folder" else dict(settings)
     for key, value in {**chosen, **BASE_SETTINGS}.items():
         if kind == "connect" and key == "spark.ui.showConsoleProgress":
@@ -389,6 +397,6 @@ def open_session(kind: str, where: str, master: str, settings: Mapping[str, str]
     except Exception as error:
         from .spark_dbapi import first_line
 
-        target = where if kind == "connect" else f"master {master}"
+        target = where if kind == "connect" else f"master {master or 'of spark-submit'}"
         raise DataError(f"can't start a Spark session ({target}): {first_line(error)}") from None
     return session

@@ -67,6 +67,8 @@ def display_dialect(name: str) -> sa.engine.Dialect:
         from sqlalchemy.dialects.postgresql.psycopg import dialect
     elif name == "duckdb":
         from duckdb_engine import Dialect as dialect
+    elif name == "databricks":  # Spark SQL, as spark:/// and sc:// stores run it
+        from databricks.sqlalchemy import DatabricksDialect as dialect
     else:
         raise ValueError(f"no display dialect for {name!r}")
     return dialect(paramstyle="named")
