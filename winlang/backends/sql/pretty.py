@@ -176,9 +176,7 @@ def rename_binds(text: str, names: dict[str, str]) -> str:
     >>> rename_binds("a = :p AND b = :`q`", {"p": "x", "q": "y"})
     'a = :x AND b = :`y`'
     """
-    return re.sub(
-        r"(?<!:):(`?)(\w+)\1", lambda m: f":{m[1]}{names.get(m[2], m[2])}{m[1]}", text
-    )
+    return re.sub(r"(?<!:):(`?)(\w+)\1", lambda m: f":{m[1]}{names.get(m[2], m[2])}{m[1]}", text)
 
 
 def shown(select: sa.ClauseElement, dialect: sa.engine.Dialect) -> str:
