@@ -141,26 +141,22 @@ class SparkSource:
     def _frame(self, table: str) -> Any:
         """The table as a DataFrame; a missing one is a DataError naming it."""
         if table not in self._frames:
-            if self.kind == "folder":
-                path = self._path(table)
-                if not path.exists():
-                    raise DataError(f"the table `{table}` is missing: there is no {path}")
-                reading = lambda: self.session.read.parquet(str(path))  # noqa: E731
-            else:
-                reading = lambda: self.session.table(table)  # noqa: E731
+            if self.kind == "folder" and not self._path(table).exists():
+                raise DataError(f"the table `{table}` is missing: there is no {self._path(table)}")
             try:
-                frame = reading()
+                frame = self._read(table)
                 frame.schema  # noqa: B018 - analysis happens here: a missing table fails now
-            except DataError:
-                raise
             except Exception as error:
-                from .spark_dbapi import first_line
-
                 raise DataError(
                     f"can't read the table `{table}` of the store {self.url}: {first_line(error)}"
                 ) from None
             self._frames[table] = frame
         return self._frames[table]
+
+    def _read(self, table: str) -> Any:
+        if self.kind == "folder":
+            return self.session.read.parquet(str(self._path(table)))
+        return self.session.table(table)
 
     def _spark_types(self, table: str) -> dict[str, str]:
         """Each column's Spark type name (``long``, ``timestamp_ntz``...)."""
@@ -273,29 +269,28 @@ class SparkSource:
         ]
         kinds = {n: k for n, k in self._kinds(table).items() if n in names}
         types = [_arrow_type(spark_types[n]) for n in names]
-        rows = frame.select(*selected).toLocalIterator()
-        try:
-            while True:
-                chunk = [tuple(row) for _, row in zip(range(batch_size), rows, strict=False)]
-                if not chunk:
-                    return
-                columns = list(zip(*chunk, strict=True))
-                arrays = [
-                    pa.array(list(values), type=kind)
-                    for values, kind in zip(columns, types, strict=True)
-                ]
-                batch = pa.RecordBatch.from_arrays(arrays, names=names)
-                yield normalize_batch(batch, kinds, table)
-        except DataError:
-            raise
-        except Exception as error:
-            if type(error).__module__.startswith("pyarrow"):
-                raise
-            from .spark_dbapi import first_line
+        rows = _spark_rows(frame.select(*selected), f"reading `{table}` from {self.url} failed")
+        while chunk := [tuple(row) for _, row in zip(range(batch_size), rows, strict=False)]:
+            columns = list(zip(*chunk, strict=True))
+            arrays = [
+                pa.array(list(values), type=kind)
+                for values, kind in zip(columns, types, strict=True)
+            ]
+            yield normalize_batch(pa.RecordBatch.from_arrays(arrays, names=names), kinds, table)
 
-            raise DataError(
-                f"reading `{table}` from {self.url} failed: {first_line(error)}"
-            ) from None
+
+def _spark_rows(frame: Any, failure: str) -> Iterator[Any]:
+    """The frame's rows, a partition at a time; Spark's errors as one-line DataErrors."""
+    try:
+        yield from frame.toLocalIterator()
+    except Exception as error:
+        raise DataError(f"{failure}: {first_line(error)}") from None
+
+
+def first_line(error: BaseException) -> str:
+    """Spark's messages run to pages (the plan, the JVM stack): their first line says why."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _arrow_type(spark_type: str) -> pa.DataType | None:
@@ -395,8 +390,6 @@ def open_session(kind: str, where: str, master: str, settings: Mapping[str, str]
     except ImportError as error:  # Spark Connect's client libraries
         raise DataError(f"Spark Connect needs {error.name or error}: {INSTALL_HINT}") from None
     except Exception as error:
-        from .spark_dbapi import first_line
-
         target = where if kind == "connect" else f"master {master or 'of spark-submit'}"
         raise DataError(f"can't start a Spark session ({target}): {first_line(error)}") from None
     return session

@@ -26,6 +26,8 @@ from databricks.sqlalchemy import DatabricksDialect
 from sqlalchemy.dialects import registry
 from sqlalchemy.pool import NullPool
 
+from .spark import first_line
+
 apilevel = "2.0"
 threadsafety = 1
 paramstyle = "named"
@@ -71,12 +73,6 @@ class ProgrammingError(DatabaseError):
 
 class NotSupportedError(DatabaseError):
     pass
-
-
-def first_line(error: BaseException) -> str:
-    """Spark's messages run to pages (the plan, the JVM stack): their first line says why."""
-    text = str(getattr(error, "getMessage", lambda: error)() or error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 class Connection:
