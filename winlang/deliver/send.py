@@ -178,8 +178,7 @@ class Sender:
                     continue
                 # A timeout, so the heartbeat goes on while a slow batch is out.
                 done, _ = wait(inflight, self._beat_every, return_when=FIRST_COMPLETED)
-                for future in done:
-                    self._record(inflight.pop(future), future.result())
+                self._record([(inflight.pop(f), f.result()) for f in done])
                 self._heartbeat()
 
     def _claim(self) -> list[list[Claimed]]:
@@ -211,27 +210,32 @@ class Sender:
             self.tally.fail(claimed.rule, claimed.channel, error)
         self.progress(len(refused))
 
-    def _record(self, batch: list[Claimed], results: Sequence[SendResult]) -> None:
-        wall = self.ledger.wall()
-        results = charged(results)
+    def _record(self, answered: list[tuple[list[Claimed], Sequence[SendResult]]]) -> None:
+        """Record the results of the batches that came back, in one ledger transaction."""
+        if not answered:
+            return
+        wall, now = self.ledger.wall(), self.ledger.now
         settled = [
-            settle(c, r, self.settings, self.ledger.now, wall)
-            for c, r in zip(batch, results, strict=True)
+            (claimed, *settle(claimed, result, self.settings, now, wall))
+            for batch, results in answered
+            for claimed, result in zip(batch, charged(results), strict=True)
         ]
-        self.ledger.apply([update for update, _ in settled])
+        self.ledger.apply([update for _, update, _ in settled])
         finished = 0
-        for claimed, (update, what) in zip(batch, settled, strict=True):
+        tally, run_id = self.tally, self.ledger.run_id
+        for claimed, update, what in settled:
             if what == "sent":
-                self.tally.sent[claimed.rule] += 1
-                self.tally.resumed += claimed.planned_by != self.ledger.run_id
-                self.tally.channels[claimed.rule][claimed.message.channel] += 1
-                self.tally.parts[claimed.rule] += claimed.message.parts or 0
+                message = claimed.message
+                tally.sent[claimed.rule] += 1
+                tally.resumed += claimed.planned_by != run_id
+                tally.channels[claimed.rule][message.channel] += 1
+                tally.parts[claimed.rule] += message.parts or 0
             elif what == "failed":
-                self.tally.fail(claimed.rule, claimed.message.channel, update.values["error"])
+                tally.fail(claimed.rule, claimed.message.channel, update.values["error"])
             elif what == "retry":
-                self.tally.retries += 1
+                tally.retries += 1
             elif what == "failover":
-                self.tally.failovers += 1
+                tally.failovers += 1
             finished += what in ("sent", "failed")
         self.progress(finished)
 
