@@ -45,6 +45,7 @@ class Tally:
     retries: int = 0
     failovers: int = 0
     resumed: int = 0  # messages planned by another run, sent by this one
+    seconds: float = 0.0  # wall time of the sending loop (for the throughput, not a total)
 
     REASONS = 100  # distinct reasons kept per rule and channel; the rest are counted as one
 
@@ -59,6 +60,18 @@ class Tally:
             if known >= self.REASONS:
                 reason = "other reasons (the ledger's `error` has each)"
         self.failures[(rule, channel, reason)] += 1
+
+    def throughput(self) -> dict[str, float | int | None]:
+        """Messages sent, the seconds the sending loop took, and messages per second.
+
+        >>> tally = Tally(seconds=2.0)
+        >>> tally.sent["a"] = 13_000
+        >>> tally.throughput()
+        {'messages': 13000, 'seconds': 2.0, 'messages_per_second': 6500}
+        """
+        sent = sum(self.sent.values())
+        rate = round(sent / self.seconds) if self.seconds > 0 else None
+        return {"messages": sent, "seconds": round(self.seconds, 3), "messages_per_second": rate}
 
     def totals(self) -> dict[str, int]:
         return {
@@ -164,6 +177,13 @@ class Sender:
         self._beat_every = min(self.HEARTBEAT_SECONDS, settings.lease_seconds / 3)
 
     def run(self) -> Tally:
+        started = time.monotonic()
+        try:
+            return self._loop()
+        finally:
+            self.tally.seconds = time.monotonic() - started
+
+    def _loop(self) -> Tally:
         inflight: dict[Future, list[Claimed]] = {}
         with ThreadPoolExecutor(self.settings.concurrency, "winlang-send") as executor:
             while True:
