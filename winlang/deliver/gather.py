@@ -16,10 +16,11 @@ import numpy as np
 import pyarrow as pa
 
 from .. import ast as A
-from ..backends.base import RunContext, Source
+from ..backends.base import RunContext
 from ..check import CheckedCampaign
 from ..check.templates import channels_sent_on
 from ..config import Config
+from ..contracts.source import Source
 from ..evaluate import Evaluation
 from ..plan import ir
 from ..policies.apply import PolicyInputs, QuietWindow, rule_plan

@@ -34,10 +34,10 @@ from operator import attrgetter
 import orjson
 
 from .. import ast as A
+from ..contracts.message import Message
 from ..state import State
 from ..state.ledger import wall_clock
 from ..state.records import ALL_CHANNELS, ClaimedRow, ListChange, PlannedRow, RowUpdate, SkipRow
-from .model import Message
 from .prepare import Firing, Skip
 
 __all__ = ["Claimed", "Ledger", "UnreadableRow", "Update", "read_claimed", "wall_clock"]

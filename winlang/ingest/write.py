@@ -22,7 +22,7 @@ from datetime import datetime
 
 import pyarrow as pa
 
-from ..backends.base import Layout
+from ..contracts.source import Layout
 from ..policies.contact import ALL
 from ..policies.suppressions import suppressing_mask
 from ..state.ingested import EventWriter

@@ -32,9 +32,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..backends.base import DataError, Layout, Source
 from ..backends.numpy.columns import micros
 from ..backends.numpy.events import EventBatch
+from ..contracts.errors import DataError
+from ..contracts.source import Layout, Source
 from ..sources.ingested import WithIngested
 from .contact import ALL, Suppressions
 from .hashing import id_texts

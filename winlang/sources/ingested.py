@@ -30,7 +30,8 @@ from typing import Protocol
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..backends.base import DataError, Layout, Source
+from ..contracts.errors import DataError
+from ..contracts.source import Layout, Source
 from ..plan import ir
 from ..schema import Schema
 from .normalize import WHOLE_NUMBER

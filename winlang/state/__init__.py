@@ -19,7 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 import sqlalchemy as sa
 
-from ..errors import StateError
+from ..contracts.errors import StateError
 from ..plan import ir
 from ..sources.normalize import naive_utc
 from . import ingested, reads

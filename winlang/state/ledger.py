@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import sqlalchemy as sa
 
-from ..errors import DataError
+from ..contracts.errors import DataError
 from ..sources.normalize import naive_utc, stored_time
 from . import tables as T
 from .records import ClaimedRow, DeferredRow, PlannedRow, RowUpdate, SkipRow
