@@ -142,9 +142,10 @@ def _step(item: object) -> tuple[int, Message]:
 
 def _texts(message: Message) -> bool:
     """Whether the fields a message can't be without are texts."""
-    return all(isinstance(value, str) for value in _TEXT_FIELDS(message))
+    return set(map(type, _TEXT_FIELDS(message))) == _ONLY_TEXT
 
 
+_ONLY_TEXT = {str}
 _TEXT_FIELDS = attrgetter(
     "idempotency_key", "campaign", "rule", "customer_id", "channel", "template", "to"
 )

@@ -11,6 +11,7 @@ import os
 import socket
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 
 import orjson
 import sqlalchemy as sa
@@ -533,19 +534,22 @@ def execute_many(
         return
     compiled = statement.compile(dialect=connection.dialect)
     names = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
-    steps = [(name, _processor(compiled.binds[name], connection.dialect)) for name in names]
-
-    def values(row: dict[str, object]) -> list[object]:
-        out = []
-        for name, process in steps:
-            value = row[name]
-            out.append(process(value) if process is not None and value is not None else value)
-        return out
-
-    if compiled.positional:
-        params: list = [tuple(values(row)) for row in rows]
-    else:
-        params = [dict(zip(names, values(row), strict=True)) for row in rows]
+    converted = [
+        (i, process)
+        for i, name in enumerate(names)
+        if (process := _processor(compiled.binds[name], connection.dialect)) is not None
+    ]
+    take = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    params: list = []
+    for row in rows:
+        values = take(row)
+        if converted:
+            values = list(values)
+            for i, process in converted:
+                if values[i] is not None:
+                    values[i] = process(values[i])
+        named = not compiled.positional
+        params.append(dict(zip(names, values, strict=True)) if named else tuple(values))
     connection.exec_driver_sql(compiled.string, params)
 
 
