@@ -69,9 +69,9 @@ class Tally:
         >>> tally.throughput()
         {'messages': 13000, 'seconds': 2.0, 'messages_per_second': 6500}
         """
-        sent = sum(self.sent.values())
-        rate = round(sent / self.seconds) if self.seconds > 0 else None
-        return {"messages": sent, "seconds": round(self.seconds, 3), "messages_per_second": rate}
+        sent, seconds = sum(self.sent.values()), round(self.seconds, 3)
+        rate = round(sent / seconds) if seconds > 0 else None  # the numbers shown agree
+        return {"messages": sent, "seconds": seconds, "messages_per_second": rate}
 
     def totals(self) -> dict[str, int]:
         return {
