@@ -386,17 +386,13 @@ class RunLedger:
         by this run (oldest first)."""
         due = sa.or_(M.next_attempt_at.is_(None), M.next_attempt_at <= self.wall())
         free = [M.campaign == self.campaign, M.status == "planned", M.claimed_by.is_(None)]
+        # One statement: the oldest free rows, picked and taken at once (the outer
+        # conditions are checked again on each row: another run may have won one).
+        picked = sa.select(M.id).where(*free, due).order_by(M.id).limit(limit)
         with self.engine.begin() as connection:
-            ids = (
-                connection.execute(sa.select(M.id).where(*free, due).order_by(M.id).limit(limit))
-                .scalars()
-                .all()
-            )
-            if not ids:
-                return []
             rows = connection.execute(
                 T.messages.update()
-                .where(M.id.in_(ids), *free)  # checked again: another run may have won a row
+                .where(M.id.in_(picked.scalar_subquery()), *free)
                 .values(claimed_by=self.run_id)
                 .returning(
                     M.id,
@@ -541,13 +537,19 @@ def execute_many(
     ]
     take = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
     params: list = []
+    seen: dict[int, tuple[object, object]] = {}  # the run's clock, the same in every row
     for row in rows:
         values = take(row)
         if converted:
             values = list(values)
             for i, process in converted:
-                if values[i] is not None:
-                    values[i] = process(values[i])
+                value = values[i]
+                if value is None:
+                    continue
+                last = seen.get(i)
+                if last is None or last[0] is not value:
+                    last = seen[i] = (value, process(value))
+                values[i] = last[1]
         named = not compiled.positional
         params.append(dict(zip(names, values, strict=True)) if named else tuple(values))
     connection.exec_driver_sql(compiled.string, params)
