@@ -64,6 +64,26 @@ def read_ledger(engine: sa.Engine, campaign: str, now: datetime) -> tuple[list[F
     return firings, int(runs)
 
 
+MESSAGES_SHOWN = 500  # a customer's latest messages on the dashboard
+
+
+def customer_messages(engine: sa.Engine, customer: str) -> list[dict[str, object]]:
+    """The ledger's messages to ``customer`` (every campaign's), the latest first."""
+    from ..state import tables as T
+
+    m = T.messages.c
+    shown = (m.campaign, m.rule, m.channel, m.template, m.variant, m.status, m.planned_at,
+             m.sent_at, m.parts, m.error)  # fmt: skip
+    query = (
+        sa.select(*shown)
+        .where(m.customer_id == customer)
+        .order_by(m.planned_at.desc(), m.id.desc())
+        .limit(MESSAGES_SHOWN)
+    )
+    with engine.connect() as connection:
+        return [dict(row._mapping) for row in connection.execute(query)]
+
+
 def read_events(source, firings: list[Firing], now: datetime) -> list[Event]:
     """The funnel and purchase events of the firings' customers from the first firing to
     ``now``: the store's and the ingested ones. A store whose events table lacks
