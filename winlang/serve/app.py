@@ -346,7 +346,9 @@ class _Pages:
     # ---- errors
 
     async def not_found(self, request: Request, error: Exception) -> Response:
-        detail = getattr(error, "detail", None) or f"no page at {request.url.path}"
+        detail = getattr(error, "detail", None)
+        if not detail or detail == "Not Found":  # Starlette's own: no route
+            detail = f"no page at {request.url.path}"
         return self.page(request, "error.html", 404, status=404, message=detail)
 
     async def http_error(self, request: Request, error: HTTPException) -> Response:
