@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("starlette", reason="winlang serve needs the `serve` extra")
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from tests.report.test_cli import NOW, RUN, invoke  # noqa: E402
-from tests.report.test_cli import project as project  # noqa: E402  # the fixture
-from winlang.evaluate import parse_now  # noqa: E402
-from winlang.serve.app import create_app  # noqa: E402
+from tests.report.test_cli import NOW, RUN, invoke
+from tests.report.test_cli import project as project  # the fixture
+from winlang.evaluate import parse_now
+from winlang.serve.app import create_app
 
 
 def client(folder: Path, now: str | None = None) -> TestClient:
