@@ -90,8 +90,9 @@ def _reactions(folder: Path) -> Path:
             lines.append({"event_id": f"c{n}", "customer_id": who, "type": "click",
                           "occurred_at": "2026-11-21T09:00:00Z", **about})  # fmt: skip
         if n % 4 == 0:
+            amount = 20 + n % 40
             lines.append({"event_id": f"p{n}", "customer_id": who, "type": "purchase",
-                          "occurred_at": "2026-11-23T12:00:00Z", "amount": 20 + n % 40})  # fmt: skip
+                          "occurred_at": "2026-11-23T12:00:00Z", "amount": amount})  # fmt: skip
     for customer in range(9, CUSTOMERS + 1, 9):
         lines.append({"event_id": f"s{customer}", "customer_id": str(customer),
                       "type": "purchase", "occurred_at": "2026-11-25T12:00:00Z",
