@@ -2,7 +2,7 @@
 holdout (docs/report.md). Reads the ledger and the events; writes nothing.
 
 The computation is :mod:`winlang.report.funnel`, its inputs are read by
-:mod:`winlang.report.inputs`; this module chooses the form (text, JSON or a self-contained
+:mod:`winlang.report.read`; this module chooses the form (text, JSON or a self-contained
 HTML page with charts, :mod:`winlang.report.html`) and where it goes.
 """
 
@@ -15,7 +15,6 @@ import click
 import orjson
 
 from ..report.funnel import render_text
-from ..report.inputs import campaign_report
 from ..sources.normalize import naive_utc
 from .common import USER_ERRORS, clock, fail, load_checked, now_option
 from .options import config_option
@@ -59,6 +58,8 @@ def report(
     """Report FILE's funnel per rule and variant (sent, delivered, opened, clicked), its
     reactivation rate and the lift against the holdout, A/B tests, revenue, SMS cost and
     daily trends. Reads only; writes nothing but FILE of --output."""
+    from ..report.read import campaign_report  # Arrow and the state: only here
+
     render = _renderer(output)  # a missing extra is said before any work
     now = naive_utc(clock(now_text))
     project, checked = load_checked(file, config_path)

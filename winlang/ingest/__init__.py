@@ -170,8 +170,8 @@ def _write(
 ) -> None:
     from .write import write_batch  # SQLAlchemy and the state's tables: only when writing
 
-    with state.engine.begin() as connection:
-        outcome = write_batch(connection, batch, ingested_at)
+    with state.event_writer() as writer:
+        outcome = write_batch(writer, batch, ingested_at)
     tally.new += outcome.new
     tally.already += outcome.already
     tally.disagree(outcome.conflicts)

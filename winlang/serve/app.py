@@ -32,7 +32,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from ..errors import DataError, EngineError, PushdownError
+from ..contracts.errors import DataError, EngineError, PushdownError
 from ..schema import SchemaError
 from . import views
 from .views import Site

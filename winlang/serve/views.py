@@ -152,7 +152,7 @@ def previews(project: Project, campaign: Campaign, now: datetime, count: int = S
 
 def report(project: Project, campaign: Campaign, now: datetime, window: int) -> dict:
     """The campaign's report as of ``now`` (its JSON form)."""
-    from ..report.inputs import campaign_report
+    from ..report.read import campaign_report
     from ..sources.normalize import naive_utc
 
     return campaign_report(project, campaign.checked, naive_utc(now), window).as_json()
@@ -166,7 +166,7 @@ class CustomerPage:
     customer: str
     fields: dict[str, object]
     events: list[dict[str, object]]
-    messages: list[dict[str, object]]
+    messages: list  # winlang.state.records.CustomerMessage, the latest first
     explanations: list[tuple[Campaign, object]]  # (campaign, Explanation or an error text)
 
 
@@ -176,11 +176,10 @@ def customer_page(
     """Everything about one customer: their fields and events (the store's and the ingested
     ones), the messages the ledger has for them, and why each campaign picks them or not.
     Raises :class:`winlang.explain.CustomerNotFound`."""
-    from ..backends.base import EmptyState
-    from ..errors import DataError, EngineError, PushdownError
+    from ..contracts.errors import DataError, EngineError, PushdownError
+    from ..contracts.state import EmptyState
     from ..evaluate import choose_backend
     from ..explain import explain, one_customer
-    from ..report.inputs import customer_messages
 
     source = project.store()
     single = one_customer(source, customer)
@@ -207,7 +206,7 @@ def customer_page(
         except (DataError, EngineError, PushdownError) as error:
             found = str(error)
         explained.append((campaign, found))
-    messages = customer_messages(state.engine, str(row[source.layout.id])) if state else []
+    messages = state.customer_messages(str(row[source.layout.id])) if state else []
     return CustomerPage(customer, row, events, messages, explained)
 
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ....contracts.errors import PushdownError
 from ....plan import ir
-from ...base import PushdownError
 from .base import SqlDialect, binary, compare, const, floor_div
 from .duckdb import DuckDBDialect
 from .postgresql import PostgresDialect

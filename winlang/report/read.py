@@ -1,29 +1,31 @@
-"""What a report reads, in one place: the campaign's ``messages`` rows and run count from the
-state database, and the ``delivered``, ``open``, ``click`` and ``purchase`` events (with a
-purchase's ``amount``) of the customers in them, from the store and from ``winlang
-ingest``. ``winlang report`` and ``winlang serve`` both build their report here."""
+"""The report's inputs, in one place: the campaign's ledger rows and run count from the state
+store, and the ``delivered``, ``open``, ``click`` and ``purchase`` events (with a purchase's
+``amount``) of the customers in them, from the store and from ``winlang ingest``.
+``winlang report`` and ``winlang serve`` both build their report with :func:`campaign_report`."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import sqlalchemy as sa
 
 from ..sources.normalize import naive_utc
 from .funnel import FUNNEL_TYPES, PURCHASE, Event, Firing, Report, build_report
+
+if TYPE_CHECKING:
+    from ..state import StateStore
 
 AMOUNT = "amount"  # a purchase's value: the events' column, as `winlang ingest` names it too
 
 
 def campaign_report(project, checked, now: datetime, window: int) -> Report:
-    """The report of a checked campaign of ``project`` as of ``now`` (naive UTC), with its
-    SMS parts priced at each channel's ``price_per_part``."""
+    """The report of a checked campaign of ``project`` as of ``now`` (naive UTC), its SMS
+    parts priced at each channel's ``price_per_part``."""
     campaign = checked.campaign.name or ""
     rules = [rule.name.name for rule in checked.campaign.rules]
-    state = project.saved_state()
-    firings, runs = read_ledger(state.engine, campaign, now) if state else ([], 0)
+    firings, runs = read_ledger(project.saved_state(), campaign, now)
     events = read_events(project.store(), firings, now) if firings else []
     return build_report(campaign, rules, firings, events, now, window, runs, prices(project))
 
@@ -37,51 +39,26 @@ def prices(project) -> dict[str, float]:
     }
 
 
-def read_ledger(engine: sa.Engine, campaign: str, now: datetime) -> tuple[list[Firing], int]:
-    """The campaign's firings planned at or before ``now``, and its number of runs."""
-    from ..state import tables as T
-    from ..state import unreadable_time
-
-    m = T.messages.c
-    query = sa.select(
-        m.rule,
-        m.customer_id,
-        m.status,
-        m.planned_at,
-        m.sent_at,
-        m.channel,
-        m.template,
-        m.variant,
-        m.parts,
-    ).where(m.campaign == campaign, m.planned_at <= now)
-    count = sa.select(sa.func.count()).select_from(T.runs).where(T.runs.c.campaign == campaign)
-    with engine.connect() as connection:
-        try:
-            firings = [Firing(**row._mapping) for row in connection.execute(query)]
-        except ValueError:  # a time SQLite keeps as text that is not a time
-            raise unreadable_time(connection, T.messages, m.campaign == campaign) from None
-        runs = connection.execute(count).scalar_one()
-    return firings, int(runs)
-
-
-MESSAGES_SHOWN = 500  # a customer's latest messages on the dashboard
-
-
-def customer_messages(engine: sa.Engine, customer: str) -> list[dict[str, object]]:
-    """The ledger's messages to ``customer`` (every campaign's), the latest first."""
-    from ..state import tables as T
-
-    m = T.messages.c
-    shown = (m.campaign, m.rule, m.channel, m.template, m.variant, m.status, m.planned_at,
-             m.sent_at, m.parts, m.error)  # fmt: skip
-    query = (
-        sa.select(*shown)
-        .where(m.customer_id == customer)
-        .order_by(m.planned_at.desc(), m.id.desc())
-        .limit(MESSAGES_SHOWN)
-    )
-    with engine.connect() as connection:
-        return [dict(row._mapping) for row in connection.execute(query)]
+def read_ledger(state: StateStore | None, campaign: str, now: datetime) -> tuple[list[Firing], int]:
+    """The campaign's firings planned at or before ``now``, and its number of runs (none
+    without a state yet)."""
+    if state is None:
+        return [], 0
+    firings = [
+        Firing(
+            rule=f.rule,
+            customer_id=f.customer_id,
+            status=f.status,
+            planned_at=f.planned_at,
+            sent_at=f.sent_at,
+            channel=f.channel,
+            template=f.template,
+            variant=f.variant,
+            parts=f.parts,
+        )
+        for f in state.firings(campaign, now)
+    ]
+    return firings, state.run_count(campaign)
 
 
 def read_events(source, firings: list[Firing], now: datetime) -> list[Event]:
