@@ -18,11 +18,13 @@ from starlette.testclient import TestClient
 from tests.report.test_cli import NOW, RUN, invoke
 from tests.report.test_cli import project as project  # the fixture
 from winlang.evaluate import parse_now
+from winlang.project import open_project
 from winlang.serve.app import create_app
 
 
 def client(folder: Path, now: str | None = None) -> TestClient:
-    app = create_app(folder / "winlang.toml", (), parse_now(now) if now else None)
+    project = open_project(folder / "winlang.toml")
+    app = create_app(project, now=parse_now(now) if now else None)
     return TestClient(app, raise_server_exceptions=False)
 
 

@@ -39,9 +39,10 @@ def test_the_proxies_forward_to_the_default_address():
 
 def test_the_pages_table_names_the_apps_routes():
     pytest.importorskip("starlette")
+    from winlang.project import open_project
     from winlang.serve.app import create_app
 
-    paths = {getattr(route, "path", "") for route in create_app().routes}
+    paths = {getattr(route, "path", "") for route in create_app(open_project()).routes}
     text = PAGE.read_text(encoding="utf-8")
     for shown in re.findall(r"^\| `(/[^`]*)` \|", text, re.M):
         route = re.sub(

@@ -53,10 +53,12 @@ def serve(
     _require_extra()
     import uvicorn
 
+    from ..project import open_project
     from ..serve.app import create_app
 
     now = clock(now_text) if now_text else None
-    app = create_app(config_path, paths, now, window)
+    # a project with errors is served all the same: its pages show the diagnostics
+    app = create_app(open_project(config_path), paths=paths, now=now, window=window)
     if not _loopback(host):
         click.echo(
             f"winlang: note: listening on {host}: anyone who reaches this machine sees the "

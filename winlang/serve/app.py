@@ -27,12 +27,13 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from ..contracts.errors import DataError, EngineError, PushdownError
+from ..project import Project
 from ..schema import SchemaError
 from . import views
 from .views import Site
@@ -44,16 +45,20 @@ log = logging.getLogger("winlang.serve")
 
 
 def create_app(
-    config_path: Path | None = None,
+    project: Project,
+    clock: Callable[[], datetime] | None = None,
+    *,
     paths: tuple[Path, ...] = (),
     now: datetime | None = None,
     window: int = 30,
 ) -> Starlette:
-    """The dashboard of the project at ``config_path`` (default: the winlang.toml found from
-    the working folder), listing the campaigns under ``paths`` (default: the project's
-    folder). ``now`` fixes the clock the pages default to (default: the time of each
-    request); ``window`` is the report's default reactivation window in days."""
-    site = Site(config_path, tuple(paths))
+    """The dashboard of ``project`` (a :class:`winlang.project.Project`; each page opens it
+    afresh from its configuration file, since campaigns and the ledger change while the
+    dashboard runs), listing the campaigns under ``paths`` (default: the project's folder),
+    and the tracking endpoints, which record clicks and unsubscribes at ``clock()``. ``now``
+    fixes the clock the pages default to (default: the time of each request); ``window``
+    is the reports' default reactivation window in days."""
+    site = Site(project.config.path, tuple(paths))
     templates = Jinja2Templates(env=_environment())
     pages = _Pages(site, templates, now, window)
     routes: list[BaseRoute] = [
@@ -64,9 +69,10 @@ def create_app(
         Route("/report/{file:path}", pages.report),
         Route("/customer", pages.find_customer),
         Route("/customers/{customer}", pages.customer),
+        Route("/healthz", _health),
         Route("/static/plotly.min.js", _plotly_js),
         Route("/static/report.css", _report_css),
-        *_tracking_routes(site),
+        *_tracking_routes(project, clock),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     handlers = {
@@ -77,13 +83,17 @@ def create_app(
     return Starlette(routes=routes, exception_handlers=handlers)
 
 
-def _tracking_routes(site: Site) -> list[BaseRoute]:
+def _tracking_routes(project: Project, clock) -> list[BaseRoute]:
     """The ``/r/`` and ``/u/`` endpoints of :mod:`winlang.serve.tracking`, when present."""
     try:
-        from . import tracking  # type: ignore[attr-defined]
+        from .tracking import tracking_routes  # type: ignore[import-not-found]
     except ImportError:
         return []
-    return list(tracking.routes(site.config_path))
+    return list(tracking_routes(project, clock))
+
+
+async def _health(request: Request) -> Response:
+    return PlainTextResponse("ok")
 
 
 def _environment():
