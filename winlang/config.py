@@ -595,8 +595,9 @@ class _Reader:
                         *where,
                     )
             price = None
-            if "price_per_part" in table:
-                price = self.number(table, "price_per_part", 0.0, 0, *where)
+            if "price_per_part" in table:  # NaN only when it is no number: reported, unused
+                price = self.number(table, "price_per_part", math.nan, 0, *where)
+                price = None if math.isnan(price) else price
             settings = {k: v for k, v in table.items() if k not in _CHANNEL_KEYS}
             channels[name] = Channel(
                 name, plugin, kind, address, consent, settings, self.where(*where), price
