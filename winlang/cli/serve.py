@@ -48,8 +48,11 @@ def serve(
     config_path: Path | None,
 ) -> None:
     """Serve the dashboard: the campaigns (PATHS, default: the project's folder) and how
-    they check, dry runs, previews, reports with charts, customers; and the tracking
-    endpoints. Read-only but for the tracking endpoints. Stop it with Ctrl-C."""
+    they check, dry runs, previews, reports with charts, customers; and the short links
+    (/r/) and unsubscribe links (/u/) of [tracking] base_url. Read-only but for the
+    tracking endpoints. Stop it with Ctrl-C.
+
+    Exit status: 0 when stopped, 2 when the `serve` extra is not installed."""
     _require_extra()
     import uvicorn
 
@@ -57,8 +60,9 @@ def serve(
     from ..serve.app import create_app
 
     now = clock(now_text) if now_text else None
+    project = open_project(config_path)
     # a project with errors is served all the same: its pages show the diagnostics
-    app = create_app(open_project(config_path), paths=paths, now=now, window=window)
+    app = create_app(project, paths=paths, now=now, window=window)
     if not _loopback(host):
         click.echo(
             f"winlang: note: listening on {host}: anyone who reaches this machine sees the "
@@ -68,6 +72,11 @@ def serve(
         )
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"winlang: serving the dashboard on http://{shown}:{port}/ (Ctrl-C stops)", err=True)
+    if project.config.tracking is None:
+        click.echo(
+            "winlang: note: no [tracking] base_url in winlang.toml, so no message links here",
+            err=True,
+        )
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
     except KeyboardInterrupt:  # uvicorn handles Ctrl-C itself; this is a second one
