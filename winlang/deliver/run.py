@@ -20,13 +20,14 @@ from ..check.formats import campaign_locale
 from ..check.templates import channels_sent_on
 from ..config import Config
 from ..evaluate import Evaluation, choose_backend
+from ..plan import ir
 from ..plan.lower import Lowering
 from ..policies.apply import PolicyOutcome, apply_policies
 from ..policies.contact import channel_reasons
 from ..policies.reasons import NO_LONGER_MATCHES, TOO_LONG, Status
 from ..state import State
 from .channels import ChannelPool
-from .gather import customer_values, policy_inputs
+from .gather import contact_columns, customer_values, policy_inputs
 from .ledger import Ledger
 from .prepare import Planner, Skip, arm_specs, nodes_to_fetch
 from .send import DeliverySettings, Sender, Tally
@@ -176,8 +177,7 @@ def only_pairs(evaluation: Evaluation, pairs: set[tuple[str, str]]) -> Evaluatio
         ],
         dtype=bool,
     )
-    narrowed = replace(decisions, ids=decisions.ids[keep], rules=decisions.rules[keep])
-    return replace(evaluation, decisions=narrowed)
+    return replace(evaluation, decisions=decisions.take(keep))
 
 
 def _drop_deferred(
@@ -215,14 +215,13 @@ def plan_of(
 def make_planner(checked, evaluation, source, backend, config, state, inputs, outcome) -> Planner:
     """The planner of a run's messages; ``state`` may be None (no state yet: `preview`)."""
     campaign = checked.campaign
-    lowering = Lowering(checked)
-    arms = arm_specs(campaign, lowering, set(_fields(checked)))
+    arms = _arms(checked)
     nodes = nodes_to_fetch(arms)
     context = RunContext(
         now=evaluation.now, state=state.view() if state is not None else EmptyState()
     )
     ids = evaluation.decisions.ids
-    fetched = customer_values(source, backend, nodes, ids, context)
+    fetched = customer_values(source, backend, nodes, evaluation.decisions, context)
     texts = np.asarray(ids).astype(str)
     first_arm = np.cumsum([0] + [len(r.arms) for r in inputs.rules])[:-1]
     rule_index = np.asarray(evaluation.decisions.rules, dtype=np.int64)
@@ -247,6 +246,18 @@ def make_planner(checked, evaluation, source, backend, config, state, inputs, ou
         sms_max_parts=config.limits.sms_max_parts,
         locale=campaign_locale(campaign, config.locale),
     )
+
+
+def run_columns(checked: CheckedCampaign, source: Source, config: Config) -> list[ir.Column]:
+    """The customer columns a run reads of its matched customers: the contact policies'
+    (addresses, consents, the zone) and the columns the messages show. Evaluated with
+    ``carry=`` these, the backend reads them in the same pass as the decisions."""
+    shown = [n for n in nodes_to_fetch(_arms(checked)) if isinstance(n, ir.Column)]
+    return list(dict.fromkeys([*contact_columns(checked.campaign, source, config), *shown]))
+
+
+def _arms(checked: CheckedCampaign) -> list:
+    return arm_specs(checked.campaign, Lowering(checked), set(_fields(checked)))
 
 
 def _python(values) -> list:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 
 import orjson
@@ -186,6 +187,30 @@ class SqlDialect:
         """The ids of one :meth:`gather_ids` value."""
         return list(value) if value is not None else []
 
+    def gather_rows(self, columns: Sequence[Expr], where: Expr) -> list[Expr]:
+        """Aggregates holding the values of ``columns`` in the rows where ``where`` holds,
+        side by side: here one array per column, each in id order (``columns[0]``)."""
+        from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+        order = columns[0]
+        return [
+            sa.func.array_agg(aggregate_order_by(column, order)).filter(where).label(f"g{i}")
+            for i, column in enumerate(columns)
+        ]
+
+    def carried(self, expr: Expr, kind: str) -> Expr:
+        """A value as :meth:`gather_rows` holds it exactly."""
+        return expr
+
+    def fetch_row(self, result: sa.CursorResult) -> Sequence:
+        """The one row of a statement."""
+        return result.one()
+
+    def gathered_rows(self, values: Sequence[object], kinds: Sequence[str]) -> list:
+        """The columns of one :meth:`gather_rows` result (lists, or Arrow arrays); ``kinds``
+        are the carried values' kinds (None for the id and the rule)."""
+        return [self.gathered(value) for value in values]
+
     def id_rows(self, ids: Expr) -> sa.Select:
         """Rows of one column ``id`` from the bound list ``ids``."""
         return sa.select(sa.func.unnest(ids).label("id"))
@@ -288,6 +313,22 @@ class DuckDBDialect(SqlDialect):
 
     def gather_ids(self, ids: Expr, where: Expr) -> Expr:
         return sa.func.list(ids).filter(where)
+
+    def gather_rows(self, columns: Sequence[Expr], where: Expr) -> list[Expr]:
+        # One list of rows: the columns stay side by side whatever the threads do.
+        return [sa.func.list(sa.func.row(*columns)).filter(where).label("g")]
+
+    def fetch_row(self, result: sa.CursorResult) -> Sequence:
+        """As Arrow (no Python object per value): scalars, and lists as their values."""
+        with warnings.catch_warnings():  # "an extra copy": of the one row, which is fine
+            warnings.simplefilter("ignore")
+            table = result.cursor.to_arrow_table()
+        columns = [table.column(i).combine_chunks() for i in range(table.num_columns)]
+        return [c.flatten() if pa.types.is_list(c.type) else c[0].as_py() for c in columns]
+
+    def gathered_rows(self, values: Sequence[object], kinds: Sequence[str]) -> list:
+        (rows,) = values
+        return rows.flatten()
 
     def load_rows(self, connection: Connection, table: sa.Table, rows: pa.Table) -> None:
         """DuckDB reads the Arrow table in place."""
@@ -471,6 +512,24 @@ class SqliteDialect(SqlDialect):
 
     def gathered(self, value: object) -> list:
         return orjson.loads(value) if value is not None else []
+
+    def gather_rows(self, columns: Sequence[Expr], where: Expr) -> list[Expr]:
+        # An aggregate query steps every aggregate on each row in turn: the arrays align.
+        return [self.gather_ids(column, where).label(f"g{i}") for i, column in enumerate(columns)]
+
+    def carried(self, expr: Expr, kind: str) -> Expr:
+        # JSON keeps 15 digits of a REAL (and has no Inf): numbers travel as exact text.
+        if kind != "number":
+            return expr
+        text = sa.func.printf(const("'%!.17g'"), expr)
+        return sa.case((expr.is_(None), sa.null()), else_=text)
+
+    def gathered_rows(self, values: Sequence[object], kinds: Sequence[str]) -> list:
+        found = [self.gathered(value) for value in values]
+        return [
+            pa.array(column, pa.string()).cast(pa.float64()) if kind == "number" else column
+            for column, kind in zip(found, kinds, strict=True)
+        ]
 
     def id_rows(self, ids: Expr) -> sa.Select:
         return sa.select(const("value").label("id")).select_from(sa.func.json_each(ids))
