@@ -42,12 +42,25 @@ def customer_values(
     """The nodes' values for the matched customers (in ``decisions.ids`` order), nulls as
     None: those the evaluation carried as they are, the others read by the backend for
     those customers only."""
-    missing = [node for node in nodes if node not in decisions.values]
-    found = dict(decisions.values)
+    found = {**decisions.values, **_constants(nodes, len(decisions.ids))}
+    missing = [node for node in nodes if node not in found]
     if missing:
         _, arrays = backend.values(missing, source, context, ids=decisions.ids)
         found.update(zip(missing, arrays, strict=True))
     return [np.array(found[node].to_pylist(), dtype=object) for node in nodes]
+
+
+# A constant's value as the backends give it (numbers as float64): no store to ask.
+_CONSTANT_TYPES = {"number": pa.float64(), "text": pa.string(), "bool": pa.bool_()}
+
+
+def _constants(nodes: list[ir.Node], size: int) -> dict[ir.Node, pa.Array]:
+    """The values of the constant nodes among ``nodes`` (``with discount = 15``)."""
+    return {
+        node: pa.repeat(pa.scalar(node.value, _CONSTANT_TYPES[node.kind]), size)
+        for node in nodes
+        if isinstance(node, ir.Literal) and node.kind in _CONSTANT_TYPES
+    }
 
 
 def contact_values(

@@ -144,6 +144,7 @@ def preview_campaign(
 ) -> tuple[PolicyOutcome, Preview]:
     """The policies and the plan of a run, rendered and measured, writing nothing."""
     outcome, planner = plan_of(checked, evaluation, source, config, state)
+    planner = replace(planner, dry=True)  # counts and SMS parts: no other text rendered
     preview = Preview()
     deferred = outcome.status == Status.DEFERRED
     total = len(planner.ids)
