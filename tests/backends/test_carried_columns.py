@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from winlang.backends.base import DataError, RunContext
+from winlang.backends.base import RunContext
 from winlang.backends.numpy import NumpyBackend
 from winlang.backends.sql import SqlBackend
+from winlang.contracts.errors import DataError
 from winlang.sources.memory import MemorySource
 
 from .sql_support import DATABASES, NO_EVENTS, NOW, col, compile_plan, customers, make_engine, store

@@ -25,11 +25,12 @@ from .. import ast as A
 from ..check.formats import DEFAULT_LOCALE
 from ..check.templates import Placeholder, scan
 from ..config import Channel as ChannelConfig
+from ..contracts.message import Message, idempotency_key
+from ..links import Tracking
 from ..plan import ir
 from ..plan.lower import Lowering
 from ..policies.apply import PolicyOutcome
 from ..policies.reasons import TOO_LONG, Status
-from .model import Message, idempotency_key
 from .render import render_message
 
 Action = A.ListAction | A.Unsubscribe
@@ -173,6 +174,7 @@ class Planner:
     # (rule, customer) -> occurrence of a firing an earlier run deferred: planned again
     # under its own key, so the ledger takes it over instead of writing a second one
     locale: str = DEFAULT_LOCALE  # how placeholders format values
+    tracking: Tracking | None = None  # [tracking]: short and unsubscribe links
     # A dry run's planner: it counts messages and SMS parts, so it renders only SMS texts
     # (their length decides `parts`), each distinct one once (see :meth:`_measured`).
     dry: bool = False
@@ -181,8 +183,9 @@ class Planner:
     def _measured(self, i: int, rule: str, customer: str, send: SendSpec, key: str) -> Message:
         """What a dry run reads of a message (its channel, an SMS's parts), rendering an SMS
         once per distinct text: the text depends on the rule, template and values, and on
-        the message id in a tracking link, which always has the same length and alphabet
-        (:data:`winlang.links.MESSAGE_ID_LENGTH` characters of base32, all GSM-7)."""
+        the message id in its links, which always has the same length and alphabet
+        (:data:`winlang.links.MESSAGE_ID_LENGTH` characters of base32, all GSM-7; so has an
+        unsubscribe link's signature)."""
         channel = self.channels[send.channel]
         parts = None
         if channel.kind == "sms":
@@ -207,6 +210,7 @@ class Planner:
                     params=dict(params),
                     key=key,
                     locale=self.locale,
+                    tracking=self.tracking,
                 )
                 parts = message.parts
                 if memo is not None and len(self._parts) < _MEASURED_TEXTS:
@@ -302,4 +306,6 @@ class Planner:
             variant=variant,
             key=key if attempt == 0 else f"{key}/{attempt}",
             locale=self.locale,
+            tracking=self.tracking,
+            firing_key=key,
         )
