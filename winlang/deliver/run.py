@@ -24,13 +24,14 @@ from ..contracts.source import Source
 from ..contracts.state import EmptyState
 from ..evaluate import Evaluation, choose_backend
 from ..links import STAND_IN_SECRET, MissingSecret, Tracking, secret_from_environment
+from ..plan import ir
 from ..plan.lower import Lowering
 from ..policies.apply import PolicyOutcome, apply_policies
 from ..policies.contact import channel_reasons
 from ..policies.reasons import NO_LONGER_MATCHES, TOO_LONG, Status
 from ..state import State
 from .channels import ChannelPool
-from .gather import customer_values, policy_inputs
+from .gather import contact_columns, customer_values, policy_inputs
 from .ledger import Ledger
 from .prepare import Planner, Skip, arm_specs, nodes_to_fetch
 from .send import DeliverySettings, Sender, Tally
@@ -150,6 +151,7 @@ def preview_campaign(
 ) -> tuple[PolicyOutcome, Preview]:
     """The policies and the plan of a run, rendered and measured, writing nothing."""
     outcome, planner = plan_of(checked, evaluation, source, config, state)
+    planner = replace(planner, dry=True)  # counts and SMS parts: no other text rendered
     preview = Preview()
     deferred = outcome.status == Status.DEFERRED
     total = len(planner.ids)
@@ -183,8 +185,7 @@ def only_pairs(evaluation: Evaluation, pairs: set[tuple[str, str]]) -> Evaluatio
         ],
         dtype=bool,
     )
-    narrowed = replace(decisions, ids=decisions.ids[keep], rules=decisions.rules[keep])
-    return replace(evaluation, decisions=narrowed)
+    return replace(evaluation, decisions=decisions.take(keep))
 
 
 def _drop_deferred(
@@ -253,14 +254,13 @@ def make_planner(
 ) -> Planner:
     """The planner of a run's messages; ``state`` may be None (no state yet: `preview`)."""
     campaign = checked.campaign
-    lowering = Lowering(checked)
-    arms = arm_specs(campaign, lowering, set(_fields(checked)))
+    arms = _arms(checked)
     nodes = nodes_to_fetch(arms)
     context = RunContext(
         now=evaluation.now, state=state.view() if state is not None else EmptyState()
     )
     ids = evaluation.decisions.ids
-    fetched = customer_values(source, backend, nodes, ids, context)
+    fetched = customer_values(source, backend, nodes, evaluation.decisions, context)
     texts = np.asarray(ids).astype(str)
     first_arm = np.cumsum([0] + [len(r.arms) for r in inputs.rules])[:-1]
     rule_index = np.asarray(evaluation.decisions.rules, dtype=np.int64)
@@ -286,6 +286,18 @@ def make_planner(
         locale=campaign_locale(campaign, config.locale),
         tracking=tracking,
     )
+
+
+def run_columns(checked: CheckedCampaign, source: Source, config: Config) -> list[ir.Column]:
+    """The customer columns a run reads of its matched customers: the contact policies'
+    (addresses, consents, the zone) and the columns the messages show. Evaluated with
+    ``carry=`` these, the backend reads them in the same pass as the decisions."""
+    shown = [n for n in nodes_to_fetch(_arms(checked)) if isinstance(n, ir.Column)]
+    return list(dict.fromkeys([*contact_columns(checked.campaign, source, config), *shown]))
+
+
+def _arms(checked: CheckedCampaign) -> list:
+    return arm_specs(checked.campaign, Lowering(checked), set(_fields(checked)))
 
 
 def _python(values) -> list:
