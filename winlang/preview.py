@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from .check import CheckedCampaign
 from .check.sms import measure
 from .config import Config
-from .deliver.model import Message
+from .contracts.message import Message
 from .deliver.prepare import Firing, Skip
 from .evaluate import Evaluation, choose_backend
 from .links import tracking_link
@@ -175,7 +175,7 @@ def _holds(message: Message, link: str) -> bool:
 
 def _unmatched(checked, text, source, customer, evaluation, state) -> CustomerPreview:
     """Why no rule picks ``customer``, in explain's words; raises CustomerNotFound."""
-    from .backends.base import EmptyState
+    from .contracts.state import EmptyState
     from .explain import explain
 
     ledger = state.view() if state is not None else EmptyState()

@@ -20,12 +20,13 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from winlang.backends.base import Layout, RunContext
+from winlang.backends.base import RunContext
 from winlang.backends.sql import SqlBackend
 from winlang.backends.sql.binds import readable_names
 from winlang.backends.sql.dialects import dialect_named
 from winlang.backends.sql.pretty import rename_binds, shown, shown_executed, tokens
 from winlang.backends.sql.statement import decide_statement, display_dialect
+from winlang.contracts.source import Layout
 from winlang.plan import ir
 
 from .sql_support import (

@@ -23,7 +23,7 @@ from html.parser import HTMLParser
 
 from ..addresses import email_address, header_text
 from ..check.templates import looks_like_html
-from ..deliver.model import Message
+from ..contracts.message import Message
 
 
 class _TextOnly(HTMLParser):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ..deliver.model import ChannelError
+from ..contracts.errors import ChannelError
 from ..diagnostics import render_text as render_finding
 from ..diagnostics import sort_key
 from ..project import check_file, open_project

@@ -17,10 +17,11 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from .. import ast as A
-from ..backends.base import RunContext, Source
+from ..backends.base import RunContext
 from ..check import CheckedCampaign
 from ..check.templates import channels_sent_on
 from ..config import Config
+from ..contracts.source import Source
 from ..evaluate import Evaluation
 from ..plan import ir
 from ..policies.apply import PolicyInputs, QuietWindow, rule_plan

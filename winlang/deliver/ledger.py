@@ -36,11 +36,11 @@ import orjson
 import sqlalchemy as sa
 
 from .. import ast as A
-from ..errors import DataError
+from ..contracts.errors import DataError
+from ..contracts.message import Message
 from ..sources.normalize import naive_utc, stored_time
 from ..state import State
 from ..state import tables as T
-from .model import Message
 from .prepare import Firing, Skip
 
 M = T.messages.c

@@ -25,11 +25,11 @@ from .. import ast as A
 from ..check.formats import DEFAULT_LOCALE
 from ..check.templates import Placeholder, scan
 from ..config import Channel as ChannelConfig
+from ..contracts.message import Message, idempotency_key
 from ..plan import ir
 from ..plan.lower import Lowering
 from ..policies.apply import PolicyOutcome
 from ..policies.reasons import TOO_LONG, Status
-from .model import Message, idempotency_key
 from .render import render_message
 
 Action = A.ListAction | A.Unsubscribe

@@ -27,8 +27,8 @@ from ..addresses import header_text
 from ..check.formats import DEFAULT_LOCALE, FormatSpec, parse_spec
 from ..check.sms import measure
 from ..check.templates import Show, is_html, render
+from ..contracts.message import Message, idempotency_key
 from ..links import message_id, tracking_link
-from .model import Message, idempotency_key
 
 _THOUSANDTH = Decimal("0.001")
 

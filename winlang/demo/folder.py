@@ -208,7 +208,7 @@ def _ledger_problem(path: Path, manifest: Manifest, config_changed: bool) -> str
         return None
     import sqlalchemy as sa
 
-    from ..errors import DataError
+    from ..contracts.errors import DataError
     from ..state import read_state
 
     try:

@@ -23,7 +23,7 @@ import orjson
 import pyarrow as pa
 import sqlalchemy as sa
 
-from ..backends.base import Layout
+from ..contracts.source import Layout
 from ..policies.contact import ALL
 from ..policies.suppressions import suppressing_mask
 from ..state import tables as T

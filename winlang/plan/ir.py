@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal as TypingLiteral
 
+from ..contracts.state import StateKind
+
 Kind = TypingLiteral["number", "text", "bool", "timestamp", "null"]
 
 
@@ -300,9 +302,6 @@ class EventAggregate(Node):
         return {"exists": "bool", "count": "number", "sum": "number", "last": "timestamp"}.get(
             self.function, self.prop_kind
         )
-
-
-StateKind = TypingLiteral["received", "in_list", "fired"]
 
 
 @dataclass(frozen=True, slots=True)

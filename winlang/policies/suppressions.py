@@ -33,9 +33,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
-from ..backends.base import DataError, Layout, Source
 from ..backends.numpy.columns import micros
 from ..backends.numpy.events import EventBatch
+from ..contracts.errors import DataError
+from ..contracts.source import Layout, Source
 from ..sources.ingested import WithIngested
 from ..sources.normalize import naive_utc
 from ..state import not_own_work

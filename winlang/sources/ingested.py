@@ -30,7 +30,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
-from ..backends.base import DataError, Layout, Source
+from ..contracts.errors import DataError
+from ..contracts.source import Layout, Source
 from ..plan import ir
 from ..schema import Schema
 from .normalize import WHOLE_NUMBER, naive_utc, normalize

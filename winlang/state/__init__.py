@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import sqlalchemy as sa
 
-from ..errors import StateError
+from ..contracts.errors import StateError
 from ..plan import ir
 from ..sources.normalize import naive_utc
 from . import tables as T

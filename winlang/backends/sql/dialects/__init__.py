@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ....errors import PushdownError
+from ....contracts.errors import PushdownError
 from ....plan import ir
 from .base import SqlDialect, binary, compare, const, floor_div
 from .duckdb import DuckDBDialect

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from ....errors import DataError, PushdownError
+from ....contracts.errors import DataError, PushdownError
 from ..binds import Binder, Instant, literal
 from .loading import insert_many
 

@@ -16,7 +16,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ....errors import DataError, PushdownError, wrong_value
+from ....contracts.errors import DataError, PushdownError, wrong_value
 
 RECASE = frozenset({"Function:lower", "Function:upper"})  # constructs needing case mapping
 

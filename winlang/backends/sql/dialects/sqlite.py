@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import UnaryExpression
 
-from ....errors import DataError
+from ....contracts.errors import DataError
 from ..binds import Binder, Instant, literal
 from . import loading, setup
 from .base import Expr, Functions, SqlDialect, TextMatches, binary, compare, const
