@@ -5,7 +5,7 @@ and ingested events. ``open_state`` creates or migrates it (Alembic, versioned s
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> state = open_state(f"sqlite:///{folder / 'state.db'}")
 >>> state.version()
-'0004'
+'0005'
 """
 
 from __future__ import annotations
@@ -22,12 +22,20 @@ import sqlalchemy as sa
 from ..contracts.errors import StateError
 from ..plan import ir
 from ..sources.normalize import naive_utc
-from . import ingested, reads
+from . import ingested, reads, tracking
 from . import tables as T
 from .ingested import EventWriter
 from .leases import LOCK_NAME, Lease
 from .ledger import RunLedger, next_due, wall_clock
-from .records import FiringRecord, RunMessage, RunSkip, SentHistory, SuppressionRow
+from .records import (
+    CustomerMessage,
+    FiringRecord,
+    RunMessage,
+    RunSkip,
+    SentHistory,
+    SuppressionRow,
+)
+from .tracking import TrackedFiring, TrackedMessage
 from .view import LedgerView, not_own_work, unreadable_time
 
 __all__ = [
@@ -147,6 +155,10 @@ class StateStore:
         """The campaign's firings planned at or before ``now``."""
         return reads.firings(self.engine, campaign, now)
 
+    def customer_messages(self, customer_id: str, limit: int = 500) -> list[CustomerMessage]:
+        """The latest ``limit`` messages to ``customer_id``, of every campaign."""
+        return reads.customer_messages(self.engine, customer_id, limit)
+
     def next_due(self, campaign: str) -> datetime | None:
         """When ``campaign``'s earliest deferred firing is due (naive UTC), if one waits."""
         return next_due(self.engine, campaign)
@@ -163,12 +175,23 @@ class StateStore:
         """The skips run ``run_id`` recorded."""
         return reads.run_skips(self.engine, run_id)
 
+    # ---- tracked links (winlang serve, ingest's wl_m, the demo) ---------------------
+
+    def messages_by_id(self, ids: Sequence[str]) -> dict[str, list[TrackedMessage]]:
+        """The ledger rows of each message id (the token of a short link, a link's
+        ``wl_m``): usually one; several only when 60-bit ids collide."""
+        return tracking.messages_by_id(self.engine, ids)
+
+    def sent_and_held_out(self, campaign: str, run_id: int) -> list[TrackedFiring]:
+        """The messages run ``run_id`` of ``campaign`` sent and the firings it held out."""
+        return tracking.sent_and_held_out(self.engine, campaign, run_id)
+
 
 State = StateStore  # the name most of winlang knows it by
 DatabaseError = sa.exc.SQLAlchemyError  # what a blip of the database raises
 
 
-HEAD = "0004"
+HEAD = "0005"
 VERSION_TABLE = "winlang_schema_version"
 BACKENDS = ("sqlite", "postgresql")  # the state's databases; DuckDB is for stores only
 READ_BUSY_SECONDS = 10.0  # a reader waits this long for a run's write to end, then fails

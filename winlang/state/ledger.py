@@ -17,6 +17,7 @@ import orjson
 import sqlalchemy as sa
 
 from ..contracts.errors import DataError
+from ..links import message_id
 from ..sources.normalize import naive_utc, stored_time
 from . import tables as T
 from .records import ClaimedRow, DeferredRow, PlannedRow, RowUpdate, SkipRow
@@ -276,6 +277,8 @@ class RunLedger:
             "step": row.step,
             "payload": row.payload,
             "due_at": naive_utc(row.due_at) if row.due_at is not None else None,
+            # the token of the row's short links, found again by `winlang serve` (0005)
+            "message_id": message_id(row.key),
         }
 
     def _skip(self, skip: SkipRow) -> dict[str, object]:
