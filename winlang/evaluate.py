@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from .check import CheckedCampaign
 from .config import Config
 from .errors import DataError, EngineError
-from .plan import ir, plan_campaign
+from .plan import DeliveryPlan, ir, plan_and_delivery
 
 if TYPE_CHECKING:  # the backends pull in NumPy and PyArrow: imported when a run starts
     from .backends.base import Backend, Decisions, Layout, Source, StateView
@@ -27,6 +27,7 @@ class Evaluation:
     decisions: Decisions
     engine: str
     now: datetime
+    delivery: DeliveryPlan | None = None  # lowered with the plan: what each rule sends
 
 
 def parse_now(text: str | None) -> datetime:
@@ -127,11 +128,11 @@ def evaluate_campaign(
     from .backends.base import DEFAULT_BATCH_SIZE, EmptyState, RunContext
 
     backend = choose_backend(engine, source)
-    plan = plan_campaign(checked, skip)
+    plan, delivery = plan_and_delivery(checked, skip)
     verify_layout(checked, source)
     verify_store(plan, source, source.layout)
     context = RunContext(
         now=now, state=state or EmptyState(), batch_size=batch_size or DEFAULT_BATCH_SIZE
     )
     decisions = backend.decide(plan, source, context)
-    return Evaluation(plan, decisions, backend.name, now)
+    return Evaluation(plan, decisions, backend.name, now, delivery)
