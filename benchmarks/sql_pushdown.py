@@ -26,8 +26,9 @@ import sqlalchemy as sa
 
 from benchmarks.campaigns import NOW
 from benchmarks.peers import moment, sql_ladder
-from winlang.backends.base import Layout, RunContext
+from winlang.backends.base import RunContext
 from winlang.backends.sql import SqlBackend
+from winlang.contracts.source import Layout
 from winlang.diagnostics import SourceText
 from winlang.plan import ir, plan_campaign
 from winlang.project import check_source, open_project

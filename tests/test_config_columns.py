@@ -10,9 +10,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from tests.e2e.own_names import NOW, write_own_names
-from winlang.backends.base import Layout
 from winlang.cli import cli
 from winlang.config import COLUMN_DEFAULTS, Store, load_config
+from winlang.contracts.source import Layout
 from winlang.evaluate import layout_of
 
 

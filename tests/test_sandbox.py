@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from winlang.channels.outbox import OutboxChannel
 from winlang.cli import cli
-from winlang.deliver.model import ChannelError
+from winlang.contracts.errors import ChannelError
 from winlang.sandbox import MAX_BODY_BYTES
 from winlang.testing import make_messages
 

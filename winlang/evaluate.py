@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 
 from .check import CheckedCampaign
 from .config import Config
-from .errors import DataError, EngineError
+from .contracts.errors import DataError, EngineError
 from .plan import DeliveryPlan, ir, plan_and_delivery
 
 if TYPE_CHECKING:  # the backends pull in NumPy and PyArrow: imported when a run starts
-    from .backends.base import Backend, Decisions, Layout, Source, StateView
+    from .backends.base import Backend, Decisions
+    from .contracts.source import Layout, Source
+    from .contracts.state import StateView
 
 ENGINES = ("auto", "numpy", "sql")
 
@@ -43,7 +45,7 @@ def parse_now(text: str | None) -> datetime:
 
 
 def layout_of(config: Config) -> Layout:
-    from .backends.base import Layout
+    from .contracts.source import Layout
 
     return Layout.from_config(config.store.customers, config.store.events, config.store.columns)
 
@@ -125,7 +127,8 @@ def evaluate_campaign(
     skip: Iterable[str] = (),
     batch_size: int | None = None,
 ) -> Evaluation:
-    from .backends.base import DEFAULT_BATCH_SIZE, EmptyState, RunContext
+    from .backends.base import DEFAULT_BATCH_SIZE, RunContext
+    from .contracts.state import EmptyState
 
     backend = choose_backend(engine, source)
     plan, delivery = plan_and_delivery(checked, skip)

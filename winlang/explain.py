@@ -17,8 +17,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import ast as A
-from .backends.base import RunContext, Source, StateView
+from .backends.base import RunContext
 from .check import CheckedCampaign
+from .contracts.source import Source
+from .contracts.state import StateView
 from .plan import ir, lower_campaign, optimize
 from .policies.suppressions import Suppression, customer_suppressions
 from .sources.memory import MemorySource

@@ -29,8 +29,8 @@ import pluggy
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from .backends.base import Layout, Source
-    from .deliver.channel import Channel
+    from .contracts.channel import Channel
+    from .contracts.source import Layout, Source
 
 PROJECT = "winlang"
 
@@ -44,10 +44,10 @@ def winlang_data_source(url: str, layout: Layout) -> Source | None:
 
     ``url`` is ``[store] url`` from the configuration (a SQLAlchemy URL, ``parquet:///folder``,
     or any scheme a plugin understands); ``layout`` gives the table and column names. The
-    returned object implements :class:`winlang.backends.base.Source`: ``name``, ``layout``,
+    returned object implements :class:`winlang.contracts.source.Source`: ``name``, ``layout``,
     ``schema()``, ``customer_batches()``, ``event_batches()`` and ``sql_engine()`` (an
     SQLAlchemy engine to push SQL down to, or None). Opening should be cheap: connect lazily,
-    and report unreadable data as :class:`~winlang.backends.base.DataError` when reading.
+    and report unreadable data as :class:`~winlang.contracts.errors.DataError` when reading.
     The first plugin that returns a source wins.
     """
 
@@ -60,8 +60,8 @@ def winlang_channel(plugin: str, name: str, settings: Mapping[str, object]) -> C
     ``settings`` are the channel's other keys in winlang.toml (``path``, ``url``, ``host``...);
     secrets are never in them: read them from the environment variables the settings name
     (``password_env = "SMTP_PASSWORD"``). Raise
-    :class:`~winlang.deliver.model.ChannelError` for bad settings, naming the key. The
-    returned object implements :class:`winlang.deliver.channel.Channel`.
+    :class:`~winlang.contracts.errors.ChannelError` for bad settings, naming the key. The
+    returned object implements :class:`winlang.contracts.channel.Channel`.
     """
 
 

@@ -13,8 +13,8 @@ from . import ast as A
 from .check import CheckedCampaign, CheckResult, Fields, check_campaign, project_fields
 from .check.templates import channels_sent_on
 from .config import Config, find_config, load_config
+from .contracts.errors import DataError
 from .diagnostics import Diagnostic, SourceText, at_file
-from .errors import DataError
 from .parse import parse_campaign
 from .sandbox import SandboxError, read_body_file
 from .schema import Schema, SchemaError, load_schema_file

@@ -25,6 +25,8 @@ import os
 import stat
 from pathlib import Path
 
+from .smallfiles import NotASmallFile, read_small_file
+
 MAX_BODY_BYTES = 1024 * 1024  # 1 MiB: far above any real email, far below harm
 OUTBOX_SUFFIX = ".jsonl"
 _FIRST_LINE_BYTES = 64 * 1024  # enough for any outbox line's start; bounded read of the file
@@ -64,27 +66,18 @@ def read_body_file(root: Path, path: str, base: Path) -> str:
     a file outside the project folder ``root`` and ``base``, not regular or too big; OSError
     when it can't be read, UnicodeDecodeError when it is not UTF-8."""
     resolved = inside_project(root, path, base, also=base)
-    _require_regular(path, os.stat(resolved))  # before opening: opening a FIFO would block
-    # O_NOFOLLOW and O_NONBLOCK: a file swapped for a link or a FIFO meanwhile is refused
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-    descriptor = os.open(resolved, flags)
-    with os.fdopen(descriptor, "rb") as file:
-        _require_regular(path, os.fstat(descriptor))
-        data = file.read(MAX_BODY_BYTES + 1)  # never more, whatever the size claimed
-    if len(data) > MAX_BODY_BYTES:
-        raise SandboxError(_too_big(path))
+    try:
+        # no link followed: a file swapped for a link after the check above is refused
+        data = read_small_file(resolved, MAX_BODY_BYTES, follow_link=False)
+    except NotASmallFile as error:
+        raise SandboxError(_refusal(path, error)) from None
     return data.decode("utf-8")
 
 
-def _require_regular(path: str, info: os.stat_result) -> None:
-    if not stat.S_ISREG(info.st_mode):
-        raise SandboxError(f"`{path}` is not a regular file (a device, pipe, socket or folder)")
-    if info.st_size > MAX_BODY_BYTES:
-        raise SandboxError(_too_big(path))
-
-
-def _too_big(path: str) -> str:
-    return f"`{path}` is larger than the 1 MiB ({MAX_BODY_BYTES:,} bytes) a body file may have"
+def _refusal(path: str, error: NotASmallFile) -> str:
+    if error.too_large:
+        return f"`{path}` is larger than the 1 MiB ({MAX_BODY_BYTES:,} bytes) a body file may have"
+    return f"`{path}` is not a regular file (a device, pipe, socket or folder)"
 
 
 def outbox_file(root: Path, path: str | Path) -> Path:

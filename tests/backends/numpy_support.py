@@ -18,8 +18,9 @@ from tests.backends.tables import (  # noqa: F401 - re-exported for the test mod
     customers,
     events,
 )
-from winlang.backends.base import RunContext, StateView
+from winlang.backends.base import RunContext
 from winlang.backends.numpy import NumpyBackend
+from winlang.contracts.state import StateView
 from winlang.plan import ir, plan_campaign
 from winlang.project import checked_text
 from winlang.schema import Schema

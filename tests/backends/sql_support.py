@@ -27,8 +27,10 @@ from tests.backends.tables import (  # noqa: F401 - re-exported for the test mod
     customers,
     events,
 )
-from winlang.backends.base import Layout, RunContext, StateView
+from winlang.backends.base import RunContext
 from winlang.backends.sql import SqlBackend
+from winlang.contracts.source import Layout
+from winlang.contracts.state import StateView
 from winlang.plan import ir
 from winlang.schema import Schema, reflect_schema
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from winlang.backends.base import Layout
+from winlang.contracts.source import Layout
 from winlang.backends.numpy.columns import micros
 from winlang.backends.numpy.events import EventBatch, request_for
 from winlang.backends.sql.binds import Binder

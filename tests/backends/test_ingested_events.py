@@ -13,9 +13,10 @@ import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
-from winlang.backends.base import Layout, RunContext
+from winlang.backends.base import RunContext
 from winlang.backends.numpy import NumpyBackend
 from winlang.backends.sql import SqlBackend
+from winlang.contracts.source import Layout
 from winlang.ingest import ingest_file
 from winlang.plan import ir
 from winlang.sources.files import FileSource

@@ -8,9 +8,9 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from winlang.backends.base import DataError
 from winlang.backends.numpy.columns import Const, micros, to_arrow, to_vec
 from winlang.backends.numpy.index import DenseIndex, HashIndex, TableIndex, build_index
+from winlang.contracts.errors import DataError
 from winlang.plan import ir
 from winlang.sources.memory import MemorySource
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pyarrow as pa
 import pytest
 
-from winlang.backends.base import DataError
+from winlang.contracts.errors import DataError
 from winlang.plan import ir
 
 from .numpy_support import DAY, HOUR, NOW, FakeState, ago, customers, events, values

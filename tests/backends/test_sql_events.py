@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from winlang.backends.base import Layout
+from winlang.contracts.source import Layout
 from winlang.plan import ir
 
 from .sql_support import (

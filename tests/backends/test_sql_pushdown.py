@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from winlang.backends.base import DataError, PushdownError, RunContext
+from winlang.backends.base import RunContext
 from winlang.backends.sql import SqlBackend, dialects
 from winlang.backends.sql.dialects import (
     PostgresDialect,
@@ -16,6 +16,7 @@ from winlang.backends.sql.dialects import (
     constructs_of,
     dialect_named,
 )
+from winlang.contracts.errors import DataError, PushdownError
 from winlang.plan import ir
 from winlang.sources.memory import MemorySource
 
@@ -128,7 +129,7 @@ def test_a_missing_column_or_table_is_a_data_error(sqlite_source):
 
 
 def _layout(**names):
-    from winlang.backends.base import Layout
+    from winlang.contracts.source import Layout
 
     return Layout(**names)
 

@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from winlang.backends.base import DataError, Layout, RunContext
+from winlang.backends.base import RunContext
 from winlang.backends.sql import SqlBackend
+from winlang.contracts.errors import DataError
+from winlang.contracts.source import Layout
 from winlang.plan import ir
 from winlang.sources import open_source
 

@@ -5,7 +5,8 @@ import io
 import pytest
 
 from winlang.channels.console import ConsoleChannel
-from winlang.deliver.model import ChannelError, Outcome
+from winlang.contracts.errors import ChannelError
+from winlang.contracts.message import Outcome
 from winlang.testing import make_message
 
 

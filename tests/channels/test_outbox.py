@@ -8,7 +8,8 @@ import orjson
 import pytest
 
 from winlang.channels.outbox import OutboxChannel
-from winlang.deliver.model import ChannelError, Outcome
+from winlang.contracts.errors import ChannelError
+from winlang.contracts.message import Outcome
 from winlang.plugins import make_plugin_manager
 from winlang.testing import make_message, make_messages
 

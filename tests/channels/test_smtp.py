@@ -7,7 +7,8 @@ import pytest
 
 from winlang.channels.email_message import message_id_header
 from winlang.channels.smtp import SmtpChannel
-from winlang.deliver.model import ChannelError, Outcome
+from winlang.contracts.errors import ChannelError
+from winlang.contracts.message import Outcome
 from winlang.testing import make_message, make_messages
 
 from .smtp_server import PASSWORD, USER, free_port

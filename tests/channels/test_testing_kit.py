@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from winlang.deliver.model import Outcome, SendResult
+from winlang.contracts.message import Outcome, SendResult
 from winlang.testing import RecordingChannel, check_channel_contract, make_message, make_messages
 
 

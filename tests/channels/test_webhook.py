@@ -8,7 +8,8 @@ import pytest
 
 from winlang.channels.http import signature
 from winlang.channels.webhook import WebhookChannel
-from winlang.deliver.model import ChannelError, Outcome
+from winlang.contracts.errors import ChannelError
+from winlang.contracts.message import Outcome
 from winlang.testing import Reply, make_message, make_messages
 
 SECRET = "hook-secret"

@@ -9,7 +9,7 @@ import pytest
 
 from winlang.channels.settings import Settings, without_secrets
 from winlang.config import Store
-from winlang.deliver.model import ChannelError
+from winlang.contracts.errors import ChannelError
 from winlang.schema import schema_from_json
 from winlang.store_layout import (
     address_type_problem,

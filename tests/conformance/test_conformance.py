@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.fixtures.postgres import empty_database
-from winlang.backends.base import Layout
+from winlang.contracts.source import Layout
 from winlang.sources.memory import MemorySource
 
 from .harness import SHARED, all_cases, evaluate, tables

@@ -28,8 +28,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from winlang.channels.outbox import OutboxChannel
+from winlang.contracts.message import Message, SendResult
 from winlang.deliver.ledger import Ledger
-from winlang.deliver.model import Message, SendResult
 from winlang.hookspecs import hookimpl
 from winlang.plugins import plugin_manager
 

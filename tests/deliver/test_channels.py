@@ -8,8 +8,9 @@ import threading
 import pytest
 
 from winlang.config import Channel, Config
+from winlang.contracts.errors import ChannelError
+from winlang.contracts.message import Outcome, SendResult
 from winlang.deliver.channels import ChannelPool, Pace, open_channel
-from winlang.deliver.model import ChannelError, Outcome, SendResult
 from winlang.hookspecs import hookimpl
 from winlang.plugins import BrokenPlugin, make_plugin_manager
 from winlang.testing import RecordingChannel, make_messages

@@ -165,7 +165,7 @@ def state_url(request, tmp_path) -> str:
 def test_two_ledgers_taking_over_one_deferred_firing_write_it_once(state_url):
     from datetime import UTC, datetime
 
-    from winlang.deliver.model import Message
+    from winlang.contracts.message import Message
 
     state = open_state(state_url)
     message = Message("d/r/1/0", "d", "r", "1", "sms", "hi", "+1", text="hi", parts=1)

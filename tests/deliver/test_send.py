@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from winlang.config import Channel, Config, DeliverySettings
+from winlang.contracts.message import Outcome, SendResult
 from winlang.deliver.channels import ChannelPool
 from winlang.deliver.ledger import (
     Claimed,
@@ -25,7 +26,6 @@ from winlang.deliver.ledger import (
     read_claimed,
     wall_clock,
 )
-from winlang.deliver.model import Outcome, SendResult
 from winlang.deliver.prepare import Firing
 from winlang.deliver.send import Sender, Tally, backoff, batches, settle
 from winlang.hookspecs import hookimpl

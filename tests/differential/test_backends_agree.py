@@ -15,8 +15,9 @@ from hypothesis import given
 from tests.conformance.harness import compile_condition
 from tests.conformance.test_conformance import _write
 from tests.fixtures.postgres import empty_database
-from winlang.backends.base import Layout, RunContext
+from winlang.backends.base import RunContext
 from winlang.backends.numpy import NumpyBackend
+from winlang.contracts.source import Layout
 from winlang.sources import open_source
 from winlang.sources.memory import MemorySource
 

@@ -8,7 +8,7 @@ import pyarrow as pa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from winlang.backends.base import Layout
+from winlang.contracts.source import Layout
 from winlang.policies.contact import ALL
 from winlang.policies.suppressions import (
     customer_suppressions,

@@ -13,7 +13,9 @@ import pyarrow.compute as pc
 import pytest
 
 from tests.sources.support import write_stores
-from winlang.backends.base import DataError, Layout, RunContext
+from winlang.backends.base import RunContext
+from winlang.contracts.errors import DataError
+from winlang.contracts.source import Layout
 from winlang.demo import (
     DemoData,
     demo_tables,

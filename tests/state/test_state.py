@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from winlang.cli import cli
+from winlang.contracts.errors import DataError, StateError
 from winlang.demo import generate, write_sqlite
-from winlang.errors import DataError, StateError
 from winlang.state import HEAD, open_state, read_state
 from winlang.state import tables as T
 

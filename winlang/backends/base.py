@@ -3,100 +3,27 @@
 A backend turns a :class:`~winlang.plan.ir.Plan` plus a data source into
 :class:`Decisions` (who is in the audience, which rule each customer gets), and can also give
 the value of any IR node for every customer (conformance tests and ``winlang explain``).
+
+What a backend reads lives below it, in :mod:`winlang.contracts`: the data :class:`Source`
+(``winlang.backends.base.Source`` is the name ``docs/plugins.md`` gave it first, kept as an
+alias) and the :class:`~winlang.contracts.state.StateView` of winlang's state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
 
-from ..errors import DataError as DataError  # re-exported: backends raise them from here
-from ..errors import PushdownError as PushdownError
+from ..contracts.source import Source
+from ..contracts.state import EmptyState, StateView
 from ..plan import ir
-from ..schema import Schema
 
 DEFAULT_BATCH_SIZE = 200_000
-
-
-# ---- winlang's own state, as the engine sees it --------------------------------------------
-
-
-class StateView(Protocol):
-    """Facts from the state database for ``StateFlag`` nodes."""
-
-    def customers(self, flag: ir.StateFlag, campaign: str, now: datetime) -> np.ndarray:
-        """Ids of the customers for whom ``flag`` is true at ``now`` (any order, no nulls)."""
-        ...
-
-
-class EmptyState:
-    """No runs yet: nothing received, no lists, no rule fired."""
-
-    def customers(self, flag: ir.StateFlag, campaign: str, now: datetime) -> np.ndarray:
-        return np.empty(0, dtype=np.int64)
-
-
-# ---- data sources -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Table and column names of a store (``[store]`` and ``[store.columns]`` in the config)."""
-
-    customers: str = "customers"
-    events: str = "events"
-    id: str = "id"
-    timezone: str = "timezone"  # the customers' IANA zone (quiet hours)
-    customer_id: str = "customer_id"
-    type: str = "type"
-    channel: str = "channel"
-    campaign: str = "campaign"
-    template: str = "template"
-    occurred_at: str = "occurred_at"
-    bounce_type: str = "bounce_type"  # hard or soft, on bounce events (policies/suppressions)
-
-    @classmethod
-    def from_config(cls, customers: str, events: str, columns: Mapping[str, str]) -> Layout:
-        """The layout of ``[store]``: each mapped column of ``columns`` (keys of
-        :data:`winlang.config.COLUMN_DEFAULTS`), the default name for the others."""
-        known = {f.name for f in fields(cls)} - {"customers", "events"}
-        return cls(
-            customers=customers, events=events, **{k: v for k, v in columns.items() if k in known}
-        )
-
-
-class Source(Protocol):
-    """Where customers and events come from (a data-source plugin returns one).
-
-    Customer batches always include the id column first; event batches always include the
-    customer id, type and occurred_at columns. Column names in batches are the layout's.
-    """
-
-    name: str
-    layout: Layout
-
-    def schema(self) -> Schema: ...
-
-    def customer_batches(
-        self, columns: Sequence[str] | None, batch_size: int
-    ) -> Iterator[pa.RecordBatch]: ...
-
-    def event_batches(
-        self,
-        types: Sequence[str] | None,
-        columns: Sequence[str] | None,
-        since: datetime | None,
-        until: datetime,
-    ) -> Iterator[pa.RecordBatch]: ...
-
-    def sql_engine(self):  # -> sqlalchemy.Engine | None
-        """The engine to push SQL down to, or None for file sources."""
-        ...
 
 
 # ---- results ------------------------------------------------------------------------------

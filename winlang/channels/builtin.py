@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from ..deliver.channel import Channel
+from ..contracts.channel import Channel
 from ..hookspecs import hookimpl
 from .console import ConsoleChannel
 from .outbox import OutboxChannel

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
-from ..deliver.model import Message, SendResult
+from ..contracts.message import Message, SendResult
 from .settings import Settings
 
 STREAMS = {"stdout": lambda: sys.stdout, "stderr": lambda: sys.stderr}

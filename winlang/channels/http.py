@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 
 import httpx
 
-from ..deliver.model import Message, Outcome, SendResult
+from ..contracts.message import Message, Outcome, SendResult
 from .deadline import DeadlineTransport
 from .settings import Settings
 

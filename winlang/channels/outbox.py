@@ -33,7 +33,7 @@ from pathlib import Path
 
 import orjson
 
-from ..deliver.model import Message, SendResult
+from ..contracts.message import Message, SendResult
 from ..sandbox import SandboxError, is_torn_outbox_line, outbox_file
 from .settings import Settings
 

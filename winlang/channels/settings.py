@@ -8,7 +8,7 @@
 >>> Settings("sms", "outbox", {"batch_size": 0}).batch_size(100)
 Traceback (most recent call last):
 ...
-winlang.deliver.model.ChannelError: channel `sms` (outbox): `batch_size` must be an integer >= 1
+winlang.contracts.errors.ChannelError: channel `sms` (outbox): `batch_size` must be an integer >= 1
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from ..deliver.model import ChannelError
+from ..contracts.errors import ChannelError
 
 _MISSING: Any = object()
 MIN_RATE = 0.001  # messages a second: one every 1,000 s

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..addresses import email_address
-from ..deliver.model import Message, Outcome, SendResult
+from ..contracts.message import Message, Outcome, SendResult
 from .email_message import build_email, message_id_header
 from .settings import Settings
 

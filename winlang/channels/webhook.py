@@ -15,7 +15,7 @@ import httpx
 import orjson
 
 from ..addresses import has_control_characters, header_text
-from ..deliver.model import Message, SendResult
+from ..contracts.message import Message, SendResult
 from .http import json_id, make_client, post, signature
 from .settings import Settings
 

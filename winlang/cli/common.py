@@ -9,8 +9,8 @@ from typing import NoReturn
 import click
 
 from ..check import CheckedCampaign
+from ..contracts.errors import DataError, EngineError, PushdownError
 from ..diagnostics import Diagnostic, render_text, sort_key
-from ..errors import DataError, EngineError, PushdownError
 from ..evaluate import parse_now
 from ..project import Project, check_file, open_project
 from ..schema import SchemaError

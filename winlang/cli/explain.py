@@ -24,7 +24,7 @@ def explain_command(
     file: Path, customer: str, now_text: str | None, output: str, config_path: Path | None
 ) -> None:
     """Show every condition of every rule for one customer, and which rule wins and why."""
-    from ..backends.base import EmptyState
+    from ..contracts.state import EmptyState
     from ..explain import CustomerNotFound, explain, render_text
 
     now = clock(now_text)

@@ -14,7 +14,7 @@ import click
 import orjson
 
 from ..check.templates import channels_sent_on
-from ..deliver.model import ChannelError
+from ..contracts.errors import ChannelError
 from ..evaluate import evaluate_campaign
 from ..plan.passes import PASSES
 from ..project import channel_diagnostics

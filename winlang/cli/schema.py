@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from ..config import find_config, load_config
+from ..contracts.errors import DataError
 from ..diagnostics import render_text
-from ..errors import DataError
 from ..schema import SchemaError
 from .options import config_option
 

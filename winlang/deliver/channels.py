@@ -11,8 +11,9 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 
 from ..config import Config
-from .channel import Channel
-from .model import ChannelError, Message, SendResult
+from ..contracts.channel import Channel
+from ..contracts.errors import ChannelError
+from ..contracts.message import Message, SendResult
 
 
 def open_channel(config: Config, name: str) -> Channel:

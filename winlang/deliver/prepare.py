@@ -24,11 +24,12 @@ import numpy as np
 from .. import ast as A
 from ..check.formats import DEFAULT_LOCALE
 from ..config import Channel as ChannelConfig
+from ..contracts.message import Message, idempotency_key
+from ..links import Tracking
 from ..plan import ir
 from ..plan.delivery import Action, Arm, DeliveryPlan, SendStep
 from ..policies.apply import PolicyOutcome
 from ..policies.reasons import TOO_LONG, Status
-from .model import Message, idempotency_key
 from .render import render_message
 
 
@@ -109,6 +110,7 @@ class Planner:
     # (rule, customer) -> occurrence of a firing an earlier run deferred: planned again
     # under its own key, so the ledger takes it over instead of writing a second one
     locale: str = DEFAULT_LOCALE  # how placeholders format values
+    tracking: Tracking | None = None  # [tracking]: short and unsubscribe links
 
     @cached_property
     def arms(self) -> tuple[Arm, ...]:
@@ -201,4 +203,6 @@ class Planner:
             variant=variant,
             key=key if attempt == 0 else f"{key}/{attempt}",
             locale=self.locale,
+            tracking=self.tracking,
+            firing_key=key,
         )

@@ -14,12 +14,16 @@ from datetime import datetime
 
 import numpy as np
 
-from ..backends.base import EmptyState, RunContext, Source
+from ..backends.base import RunContext
 from ..check import CheckedCampaign
 from ..check.formats import campaign_locale
-from ..check.templates import channels_sent_on
+from ..check.templates import channels_sent_on, placeholder_names
 from ..config import Config
+from ..contracts.errors import DataError
+from ..contracts.source import Source
+from ..contracts.state import EmptyState
 from ..evaluate import Evaluation, choose_backend
+from ..links import STAND_IN_SECRET, MissingSecret, Tracking, secret_from_environment
 from ..plan.delivery import DeliveryPlan, delivery_plan
 from ..policies.apply import PolicyInputs, PolicyOutcome, apply_policies
 from ..policies.contact import channel_reasons
@@ -84,11 +88,14 @@ def deliver_campaign(
     policed = police(checked, evaluation, source, config, state)
     outcome = policed.outcome
     used = channels_sent_on(checked.campaign)
+    tracking = tracking_for(checked, config, real=True)  # no secret: fail before any write
     pool = ChannelPool(config, [c for c in used if c in config.channels])
     ledger.start()
     try:
         ledger.release_dead_runs()
-        planner = make_planner(policed, source=source, config=config, state=state)
+        planner = make_planner(
+            policed, source=source, config=config, state=state, tracking=tracking
+        )
         planner = replace(planner, deferred={pair: found[0] for pair, found in deferred.items()})
         written = _write_plan(ledger, planner, settings.plan_batch, progress)
         dropped = _drop_deferred(ledger, deferred, written)
@@ -230,14 +237,50 @@ def plan_of(
     """The policies' outcome for an evaluation and the planner of its messages (nothing
     written; ``state`` may be None: no state yet)."""
     policed = police(checked, evaluation, source, config, state)
-    return policed.outcome, make_planner(policed, source=source, config=config, state=state)
+    tracking = tracking_for(checked, config, real=False)
+    planner = make_planner(policed, source=source, config=config, state=state, tracking=tracking)
+    return policed.outcome, planner
+
+
+def tracking_for(checked: CheckedCampaign, config: Config, real: bool) -> Tracking | None:
+    """The links of ``[tracking]`` for a run of the campaign, None without it. Unsubscribe
+    links (any email, any ``{unsubscribe}``) need ``WINLANG_TRACKING_SECRET``: a real run
+    without it is a :class:`DataError` (the project can't be used as it is); a dry run or a
+    preview signs with a stand-in (the same length, so SMS parts are counted right; the link
+    would not work)."""
+    if config.tracking is None:
+        return None
+    tracking = Tracking(config.tracking.base_url, secret_from_environment())
+    if tracking.secret is not None:
+        return tracking
+    if not real or config.tracking.stand_in_secret:
+        return replace(tracking, secret=STAND_IN_SECRET)
+    if any(_needs_unsubscribe(t, config) for t in checked.campaign.templates):
+        try:
+            tracking.unsubscribe_token("")
+        except MissingSecret as error:  # saying what to set
+            raise DataError(str(error)) from None
+    return tracking
+
+
+def _needs_unsubscribe(template, config: Config) -> bool:
+    channel = config.channels.get(template.channel.name)
+    texts = (template.body, template.subject) if template.subject else (template.body,)
+    uses = any("unsubscribe" in placeholder_names(t.value) for t in texts)
+    return uses or (channel is not None and channel.kind == "email")
 
 
 def make_planner(
-    policed: Policed, *, source: Source, config: Config, state: State | None
+    policed: Policed,
+    *,
+    source: Source,
+    config: Config,
+    state: State | None,
+    tracking: Tracking | None = None,
 ) -> Planner:
     """The planner of a run's messages: the values its messages read, fetched from
-    ``source`` for the matched customers only; ``state`` may be None (no state yet)."""
+    ``source`` for the matched customers only; ``state`` may be None (no state yet),
+    ``tracking`` the links of ``[tracking]`` (see :func:`tracking_for`)."""
     evaluation, inputs, outcome = policed.evaluation, policed.inputs, policed.outcome
     campaign = policed.checked.campaign
     backend = choose_backend(evaluation.engine, source)
@@ -266,6 +309,7 @@ def make_planner(
         values=dict(zip(nodes, fetched, strict=True)),
         sms_max_parts=config.limits.sms_max_parts,
         locale=campaign_locale(campaign, config.locale),
+        tracking=tracking,
     )
 
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from ..config import DeliverySettings
+from ..contracts.message import Outcome, SendResult
 from .channels import ChannelPool
 from .ledger import Claimed, Ledger, Update
-from .model import Outcome, SendResult
 
 
 def backoff(attempts: int, settings: DeliverySettings) -> float:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal as TypingLiteral
 
+from ..contracts.state import StateKind
+
 Kind = TypingLiteral["number", "text", "bool", "timestamp", "null"]
 
 
@@ -339,9 +341,6 @@ class EventAggregate(Node):
         return {"exists": "bool", "count": "number", "sum": "number", "last": "timestamp"}.get(
             self.function, self.prop_kind
         )
-
-
-StateKind = TypingLiteral["received", "in_list", "fired"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..config import resolve_sqlite
-from ..errors import DataError
+from ..contracts.errors import DataError
 from ..schema import Schema, SchemaError
 
 SAMPLE_STORE = "shop.db"

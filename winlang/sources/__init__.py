@@ -9,7 +9,8 @@ plugins add more through the ``winlang_data_source`` hook (:mod:`winlang.hookspe
 
 from __future__ import annotations
 
-from ..backends.base import DataError, Layout, Source
+from ..contracts.errors import DataError
+from ..contracts.source import Layout, Source
 
 
 class UnknownSourceError(DataError):

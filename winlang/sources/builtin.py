@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..backends.base import Layout, Source
+from ..contracts.source import Layout, Source
 from ..hookspecs import hookimpl
 from .files import FORMATS, FileSource
 

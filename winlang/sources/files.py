@@ -23,7 +23,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.dataset as ds
 
-from ..backends.base import DataError, Layout
+from ..contracts.errors import DataError
+from ..contracts.source import Layout
 from ..schema import Schema, kind_of_arrow_type
 from ..types import SCALARS
 from .normalize import Among, normalize_batch, within_times

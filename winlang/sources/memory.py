@@ -21,7 +21,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..backends.base import DataError, Layout
+from ..contracts.errors import DataError
+from ..contracts.source import Layout
 from ..schema import Schema, kind_of_arrow_type
 from .normalize import among, normalize
 

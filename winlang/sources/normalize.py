@@ -5,7 +5,7 @@
 - timestamps: ``timestamp[us]``, naive UTC; text is parsed (SQLite, CSV);
 - dates: ``date32``; bools: ``bool`` (SQLite's 0/1 included).
 
-A value that does not convert raises :class:`~winlang.backends.base.DataError` naming the
+A value that does not convert raises :class:`~winlang.contracts.errors.DataError` naming the
 table, the column and the value.
 """
 
@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import wrong_value
+from ..contracts.errors import wrong_value
 from .convert import ConvertError, parse_dates, parse_timestamps
 
 TIMESTAMP = pa.timestamp("us")

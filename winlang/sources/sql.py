@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pyarrow as pa
 
-from ..backends.base import DataError, Layout
-from ..errors import wrong_value
+from ..contracts.errors import DataError, wrong_value
+from ..contracts.source import Layout
 from ..schema import Schema, SchemaError, reflect_schema, require_local_file, safe_url
 from .normalize import Among, normalize, normalize_batch, odd_value, within_times
 

@@ -18,8 +18,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from ..deliver.channel import Channel
-from ..deliver.model import Message, Outcome, SendResult
+from ..contracts.channel import Channel
+from ..contracts.message import Message, Outcome, SendResult
 from .messages import make_message, make_messages
 
 ChannelFactory = Callable[[], Channel]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..deliver.model import Message, idempotency_key
+from ..contracts.message import Message, idempotency_key
 
 
 def make_message(**overrides: Any) -> Message:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ..deliver.model import Message, Outcome, SendResult
+from ..contracts.message import Message, Outcome, SendResult
 
 
 class RecordingChannel:

@@ -8,7 +8,8 @@ from importlib import metadata
 import pytest
 from winlang_chat.channel import ChatChannel
 
-from winlang.deliver.model import ChannelError, Outcome
+from winlang.contracts.errors import ChannelError
+from winlang.contracts.message import Outcome
 from winlang.plugins import make_plugin_manager
 from winlang.testing import ChannelContract, LocalHttpServer, Reply, make_message
 

@@ -14,7 +14,7 @@ import orjson
 
 from winlang.channels.http import make_client, post
 from winlang.channels.settings import Settings
-from winlang.deliver.model import Message, SendResult
+from winlang.contracts.message import Message, SendResult
 
 
 def chat_text(message: Message) -> str:

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 
+from ...contracts.source import Source
 from ...plan import ir
-from ..base import Decisions, RunContext, Source
+from ..base import Decisions, RunContext
 from . import decide as _decide
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ...errors import wrong_value
+from ...contracts.errors import wrong_value
 from ...sources.convert import ConvertError, parse_timestamps
 from ...sources.normalize import odd_value
 

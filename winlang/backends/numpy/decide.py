@@ -8,8 +8,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ...contracts.source import Source
 from ...plan import ir
-from ..base import Decisions, RunContext, Source
+from ..base import Decisions, RunContext
 from .columns import to_arrow, true_mask
 from .evaluate import Evaluator
 from .index import plain_ids

@@ -17,9 +17,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from ...contracts.errors import DataError
+from ...contracts.source import Layout
+from ...contracts.state import StateView
 from ...plan import ir
 from ...sources.normalize import Among
-from ..base import DataError, Layout, StateView
 from . import text
 from .columns import (
     FALSE,
@@ -118,7 +120,8 @@ def handles(node_type: type[ir.Node]) -> Callable[[Handler], Handler]:
 class Evaluator:
     """Values of nodes for one batch, each computed once.
 
-    >>> from winlang.backends.base import EmptyState, Layout
+    >>> from winlang.contracts.source import Layout
+    >>> from winlang.contracts.state import EmptyState
     >>> run = Run(datetime(2026, 1, 1), 0, "", Layout(), EmptyState())
     >>> ev = Evaluator(Batch(pa.record_batch({"id": [1, 2], "x": [5, None]}), run))
     >>> ev(ir.Compare(">", ir.Column("x", "number"), ir.Literal(3, "number"))).valid.tolist()

@@ -17,8 +17,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ...contracts.errors import DataError
+from ...contracts.source import Layout, Source
 from ...plan import ir
-from ..base import DataError, Layout, Source
 from .columns import Vec, both_valid, micros, to_vec, validity
 from .index import CustomerIndex
 from .text import as_numpy

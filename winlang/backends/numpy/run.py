@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from ...contracts.source import Source
 from ...plan import ir
 from ...sources.normalize import Among
-from ..base import RunContext, Source
+from ..base import RunContext
 from .columns import micros
 from .evaluate import Batch, Run
 from .events import compute_aggregates

@@ -13,9 +13,11 @@ import numpy as np
 import pyarrow as pa
 import sqlalchemy as sa
 
+from ...contracts.errors import DataError, PushdownError
+from ...contracts.source import Source
 from ...plan import ir
 from ...sources.normalize import whole_numbers
-from ..base import DataError, Decisions, PushdownError, RunContext, Source
+from ..base import Decisions, RunContext
 from .compile import table_of
 from .dialects import SqlDialect, constructs_of, dialect_named
 from .ingested import IngestedTable, ingested_table, loaded

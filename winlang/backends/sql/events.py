@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from ...contracts.source import Layout
 from ...plan import ir
-from ..base import Layout
 from .binds import Binder, Instant, literal
 from .compile import table_of
 from .dialects import SqlDialect, const

@@ -28,8 +28,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import quoted_name
 
+from ...contracts.source import Layout
 from ...plan import ir
-from ..base import Layout
 from .compile import table_of
 from .dialects import SqlDialect
 

@@ -29,8 +29,8 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from ...contracts.source import Layout
 from ...plan import ir
-from ..base import Layout
 from .binds import Binder
 from .compile import Compiler, customers_table
 from .dialects import SqlDialect, const

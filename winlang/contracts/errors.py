@@ -1,5 +1,9 @@
 """Errors that mean the user's data or setup is wrong, not winlang: the CLI prints them as one
-clear line. Kept free of heavy imports so every command can name them cheaply."""
+clear line. Kept free of heavy imports so every command can name them cheaply.
+
+Plugins raise them too: a data source reports unreadable data as :class:`DataError`, a channel
+refuses bad settings with :class:`ChannelError`.
+"""
 
 import reprlib
 
@@ -38,3 +42,13 @@ class StateError(DataError):
     """winlang's state database can't be used: unreadable, damaged, locked, read-only for a
     run, from a newer winlang, or not winlang's. The message names the database and the
     problem; the command line exits 2 (a project that can't be used)."""
+
+
+class ChannelError(Exception):
+    """A channel that can't be set up (bad settings, missing secret); names the channel.
+
+    ``key``: the ``[channels.NAME]`` setting at fault, when one is (for diagnostics)."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key

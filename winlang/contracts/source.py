@@ -1,0 +1,73 @@
+"""The data-source contract: where customers and events come from.
+
+A data-source plugin (hook ``winlang_data_source``) returns a :class:`Source`; the backends read
+it in Arrow record batches, named as the store's :class:`Layout` says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from ..schema import Schema
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Table and column names of a store (``[store]`` and ``[store.columns]`` in the config)."""
+
+    customers: str = "customers"
+    events: str = "events"
+    id: str = "id"
+    timezone: str = "timezone"  # the customers' IANA zone (quiet hours)
+    customer_id: str = "customer_id"
+    type: str = "type"
+    channel: str = "channel"
+    campaign: str = "campaign"
+    template: str = "template"
+    occurred_at: str = "occurred_at"
+    bounce_type: str = "bounce_type"  # hard or soft, on bounce events (policies/suppressions)
+
+    @classmethod
+    def from_config(cls, customers: str, events: str, columns: Mapping[str, str]) -> Layout:
+        """The layout of ``[store]``: each mapped column of ``columns`` (keys of
+        :data:`winlang.config.COLUMN_DEFAULTS`), the default name for the others."""
+        known = {f.name for f in fields(cls)} - {"customers", "events"}
+        return cls(
+            customers=customers, events=events, **{k: v for k, v in columns.items() if k in known}
+        )
+
+
+class Source(Protocol):
+    """Where customers and events come from (a data-source plugin returns one).
+
+    Customer batches always include the id column first; event batches always include the
+    customer id, type and occurred_at columns. Column names in batches are the layout's.
+    Unreadable data is reported as :class:`~winlang.contracts.errors.DataError` when read.
+    """
+
+    name: str
+    layout: Layout
+
+    def schema(self) -> Schema: ...
+
+    def customer_batches(
+        self, columns: Sequence[str] | None, batch_size: int
+    ) -> Iterator[pa.RecordBatch]: ...
+
+    def event_batches(
+        self,
+        types: Sequence[str] | None,
+        columns: Sequence[str] | None,
+        since: datetime | None,
+        until: datetime,
+    ) -> Iterator[pa.RecordBatch]: ...
+
+    def sql_engine(self):  # -> sqlalchemy.Engine | None
+        """The engine to push SQL down to, or None for file sources."""
+        ...
