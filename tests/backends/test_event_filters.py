@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from winlang.contracts.source import Layout
 from winlang.backends.numpy.columns import micros
 from winlang.backends.numpy.events import EventBatch, request_for
 from winlang.backends.sql.binds import Binder
 from winlang.backends.sql.dialects import dialect_named
 from winlang.backends.sql.events import EventScan
+from winlang.contracts.source import Layout
 from winlang.plan import ir
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

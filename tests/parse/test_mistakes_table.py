@@ -37,7 +37,7 @@ def test_each_example_is_its_mistake(mistake, example):
     text = EXAMPLE_HEAD + example + "\n"
     error = _error(text)
     source = SourceText("t.win", text)
-    found = mistake_of(error, seen_of(error, source, parser(), EXAMPLE_VOCABULARY))
+    found = mistake_of(seen_of(error, source, parser(), EXAMPLE_VOCABULARY))
     assert found is not None and found.name == mistake.name
     first = parse_campaign(text, "t.win", EXAMPLE_VOCABULARY).diagnostics[0]
     assert first.code == mistake.code

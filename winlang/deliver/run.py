@@ -24,13 +24,14 @@ from ..contracts.source import Source
 from ..contracts.state import EmptyState
 from ..evaluate import Evaluation, choose_backend
 from ..links import STAND_IN_SECRET, MissingSecret, Tracking, secret_from_environment
+from ..plan import ir
 from ..plan.delivery import DeliveryPlan, delivery_plan
 from ..policies.apply import PolicyInputs, PolicyOutcome, apply_policies
 from ..policies.contact import channel_reasons
 from ..policies.reasons import NO_LONGER_MATCHES, TOO_LONG, Status
 from ..state import State
 from .channels import ChannelPool
-from .gather import customer_values, policy_inputs
+from .gather import contact_columns, customer_values, policy_inputs
 from .ledger import Ledger
 from .prepare import Planner, Skip
 from .send import DeliverySettings, Sender, Tally
@@ -149,6 +150,7 @@ def preview_campaign(
 ) -> tuple[PolicyOutcome, Preview]:
     """The policies and the plan of a run, rendered and measured, writing nothing."""
     outcome, planner = plan_of(checked, evaluation, source, config, state)
+    planner = replace(planner, dry=True)  # counts and SMS parts: no other text rendered
     preview = Preview()
     deferred = outcome.status == Status.DEFERRED
     total = len(planner.ids)
@@ -182,8 +184,7 @@ def only_pairs(evaluation: Evaluation, pairs: set[tuple[str, str]]) -> Evaluatio
         ],
         dtype=bool,
     )
-    narrowed = replace(decisions, ids=decisions.ids[keep], rules=decisions.rules[keep])
-    return replace(evaluation, decisions=narrowed)
+    return replace(evaluation, decisions=decisions.take(keep))
 
 
 def _drop_deferred(
@@ -289,7 +290,7 @@ def make_planner(
         now=evaluation.now, state=state.view() if state is not None else EmptyState()
     )
     ids = evaluation.decisions.ids
-    fetched = customer_values(source, backend, nodes, ids, context)
+    fetched = customer_values(source, backend, nodes, evaluation.decisions, context)
     texts = np.asarray(ids).astype(str)
     rule_index = np.asarray(evaluation.decisions.rules, dtype=np.int64)
     return Planner(
@@ -311,6 +312,14 @@ def make_planner(
         locale=campaign_locale(campaign, config.locale),
         tracking=tracking,
     )
+
+
+def run_columns(checked: CheckedCampaign, source: Source, config: Config) -> list[ir.Column]:
+    """The customer columns a run reads of its matched customers: the contact policies'
+    (addresses, consents, the zone) and the columns the messages show. Evaluated with
+    ``carry=`` these, the backend reads them in the same pass as the decisions."""
+    shown = [n for n in delivery_plan(checked).nodes() if isinstance(n, ir.Column)]
+    return list(dict.fromkeys([*contact_columns(checked.campaign, source, config), *shown]))
 
 
 def _python(values) -> list:

@@ -331,6 +331,9 @@ class Seen:
     parser: Lark
     vocabulary: frozenset[str]
     previous: tuple[re.Match[str], ...]  # the last words before the token, with positions
+    # A keyword the parser took as a name (`then` after `and`, `when` after `send sms`)
+    # means something is missing before it.
+    swallowed: bool
 
     @property
     def value(self) -> str:
@@ -393,12 +396,12 @@ def seen_of(
         parser,
         frozenset(vocabulary),
         tuple(_previous_matches(source.text, offset)),
+        _swallowed(error),
     )
 
 
-def swallowed(error: UnexpectedToken) -> bool:
-    """A keyword the parser took as a name (`then` after `and`, `when` after `send sms`)
-    means something is missing before it; the token history says how the last word was read."""
+def _swallowed(error: UnexpectedToken) -> bool:
+    """Whether the last word was a keyword read as a name (the token history says)."""
     history = [t for t in (error.token_history or ()) if t is not None]
     return bool(history) and history[-1].type == "NAME" and str(history[-1]) in KEYWORDS
 
@@ -416,7 +419,7 @@ class Mistake:
     name: str
     code: str
     examples: tuple[str, ...]
-    applies: Callable[[Seen, bool], bool]  # (what the error shows, a keyword was swallowed)
+    applies: Callable[[Seen], bool]
     say: Callable[[Seen], Said | Diagnostic]  # a Diagnostic when it builds its own
 
 
@@ -442,21 +445,21 @@ MISTAKES: tuple[Mistake, ...] = (
         "send-then-new-item",  # `send sms` + a new line starting `when`: read as the template
         "E109",
         ("when orders > 2 then send sms\nwhen orders > 3 then send sms coupon",),
-        lambda s, swallowed: swallowed and "send" in s.before[-3:-1] and s.last in ITEM_WORDS,
+        lambda s: s.swallowed and "send" in s.before[-3:-1] and s.last in ITEM_WORDS,
         lambda s: ("`send` needs a channel and a template", _SEND_HINT, s.send_span(-2)),
     ),
     Mistake(
         "send-unfinished",
         "E109",
         ("when orders > 2 then send sms",),
-        lambda s, _: s.last == "send" or (s.second_last == "send" and s.type != "NAME"),
+        lambda s: s.last == "send" or (s.second_last == "send" and s.type != "NAME"),
         lambda s: ("`send` needs a channel and a template", _SEND_HINT, s.send_span(-1)),
     ),
     Mistake(
         "end-of-file",
         "E108",
         ("when orders >",),
-        lambda s, _: s.type == "$END",
+        lambda s: s.type == "$END",
         lambda s: (
             f"the file ends too early: expected {s.wanted}",
             "finish the item that starts above",
@@ -467,7 +470,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "equals-before-order",
         "E104",
         ("when orders => 2 then send sms coupon", "when orders =< 2 then send sms coupon"),
-        lambda s, _: s.value in (">", "<") and s.last == "=",
+        lambda s: s.value in (">", "<") and s.last == "=",
         lambda s: (
             f"`={s.value}` is not an operator",
             f"did you mean `{s.value}=`?",
@@ -478,7 +481,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "angle-not-equal",
         "E104",
         ('when country <> "KR" then send sms coupon',),
-        lambda s, _: s.value == ">" and s.last == "<",
+        lambda s: s.value == ">" and s.last == "<",
         lambda s: (
             "`<>` is not an operator",
             "write `!=` for 'not equal'",
@@ -489,7 +492,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "chained-comparison",
         "E100",
         ("when 1 < orders < 5 then send sms coupon",),
-        lambda s, _: s.value in _COMPARISONS and any(w in _COMPARISONS for w in s.before[-3:-1]),
+        lambda s: s.value in _COMPARISONS and any(w in _COMPARISONS for w in s.before[-3:-1]),
         lambda s: (
             "comparisons can't be chained",
             "write `x between 1 and 5`, or join two comparisons with `and`",
@@ -500,7 +503,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "rule-without-condition",  # `then` read as a name right after `when`
         "E100",
         ("when then send sms coupon",),
-        lambda s, swallowed: swallowed and s.last == "then" and s.second_last == "when",
+        lambda s: s.swallowed and s.last == "then" and s.second_last == "when",
         lambda s: (
             "this rule has no condition",
             "a rule reads `when <condition> then ...`",
@@ -511,7 +514,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "condition-unfinished",  # `then` read as a name: the condition before it is unfinished
         "E100",
         ("when orders > 1 and then send sms coupon", "when orders > then send sms coupon"),
-        lambda s, swallowed: swallowed and s.last == "then" and s.second_last is not None,
+        lambda s: s.swallowed and s.last == "then" and s.second_last is not None,
         lambda s: (
             f"the condition ends with `{s.second_last}`",
             f"add what is missing after `{s.second_last}`"
@@ -523,7 +526,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "missing-then",
         "E103",
         ("when orders > 2 send sms coupon",),
-        lambda s, _: "THEN" in s.expected and s.value in ACTION_WORDS,
+        lambda s: "THEN" in s.expected and s.value in ACTION_WORDS,
         lambda s: (
             f"missing `then` before `{s.value}`",
             f"a rule reads `when <condition> then {s.value} ...`",
@@ -534,7 +537,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "item-unfinished",  # an item's first word read as a name: the item before is unfinished
         "E100",
         ("segment lapsed = orders >\nwhen lapsed then send sms coupon",),
-        lambda s, swallowed: swallowed and s.last in ITEM_WORDS and s.second_last is not None,
+        lambda s: s.swallowed and s.last in ITEM_WORDS and s.second_last is not None,
         lambda s: (
             f"this item is not finished when `{s.last}` starts the next one",
             f"complete it after `{s.second_last}`",
@@ -548,7 +551,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "when orders > 1 then send sms coupon with discount = 1 and code = 2",
             "when orders > 1 then send sms coupon and wait",
         ),
-        lambda s, _: s.last == "and" and bool(s.expected & ACTION_TERMINALS) and s.type == "NAME",
+        lambda s: s.last == "and" and bool(s.expected & ACTION_TERMINALS) and s.type == "NAME",
         lambda s: (
             f"after `then`, `and` joins another action, but `{s.value}` is not one",
             f"to pass several values, separate them with commas: `with ..., {s.value} = ...`"
@@ -561,7 +564,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "else-not-send",
         "E100",
         ('when orders > 1 then send sms coupon else add to list "x"',),
-        lambda s, _: s.last == "else" and s.value in ACTION_WORDS,
+        lambda s: s.last == "else" and s.value in ACTION_WORDS,
         lambda s: (
             "`else` only chains another send, tried when the first one can't be delivered",
             f"to do more, join actions with `and`: `then send ... and {s.value} ...`",
@@ -572,7 +575,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "else-without-send",
         "E100",
         ("when orders > 1 then send sms coupon else push coupon",),
-        lambda s, _: "SEND" in s.expected and s.last == "else",
+        lambda s: "SEND" in s.expected and s.last == "else",
         lambda s: ("`else` is followed by another send", f"write `else send {s.value} ...`", None),
     ),
     Mistake(
@@ -584,7 +587,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "when orders > 1 tehn send sms coupon",
             'when orders > 1 then add to lsit "x"',
         ),
-        lambda s, _: s.keyword is not None,
+        lambda s: s.keyword is not None,
         lambda s: (
             # where an item starts, the parser's list of what it expected is long
             "unexpected `{}`: expected {}".format(
@@ -601,14 +604,14 @@ MISTAKES: tuple[Mistake, ...] = (
         "text-without-quotes",
         "E100",
         ("when orders > 1 then add to list active",),
-        lambda s, _: "STRING" in s.expected and s.type == "NAME" and "NAME" not in s.expected,
+        lambda s: "STRING" in s.expected and s.type == "NAME" and "NAME" not in s.expected,
         lambda s: (f"`{s.value}` needs double quotes here", f'write "{s.value}"', None),
     ),
     Mistake(
         "unit-without-number",
         "E110",
         ("when orders > 1 then send sms coupon repeat every year",),
-        lambda s, _: (
+        lambda s: (
             s.type == "NAME"
             and "DURATION" in s.expected
             and bool(re.fullmatch(_UNIT_WORD, s.value))
@@ -626,7 +629,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "when orders > 1 then send sms coupon with discount: 15",
             "segment lapsed days_since_purchase > 90",
         ),
-        lambda s, _: s.expected == {"EQUAL"},
+        lambda s: s.expected == {"EQUAL"},
         lambda s: (
             f"missing `=` after `{s.last}`",
             f"write `{s.last} = ...`" + (", not `:`" if s.value == ":" else ""),
@@ -637,7 +640,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "colon-after-item-word",
         "E100",
         ('audience: country = "KR"',),
-        lambda s, _: s.value == ":" and s.last in ITEM_WORDS,
+        lambda s: s.value == ":" and s.last in ITEM_WORDS,
         lambda s: (
             f"`{s.last}` is not followed by `:`",
             f"write `{s.last} ...` without the colon",
@@ -648,7 +651,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "template-without-channel",
         "E100",
         ('template hello "Hi"',),
-        lambda s, _: s.second_last == "template" and s.type == "STRING",
+        lambda s: s.second_last == "template" and s.type == "STRING",
         lambda s: (
             f"the template `{s.last}` has no channel",
             f'a template reads `template {s.last} <channel> "text"`, for example '
@@ -660,7 +663,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "is-with-a-value",
         "E100",
         ('when country is "KR" then send sms coupon',),
-        lambda s, _: s.last == "is" and s.type in ("STRING", "NUMBER", "NAME"),
+        lambda s: s.last == "is" and s.type in ("STRING", "NUMBER", "NAME"),
         lambda s: (
             f"`is` is followed by `null`, `not null` or `today`, not `{s.value}`",
             f"to compare, write `= {s.value}`",
@@ -671,7 +674,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "in-without-parentheses",
         "E100",
         ('when country in "KR", "RO" then send sms coupon',),
-        lambda s, _: (
+        lambda s: (
             s.last in ("in", "not") and "LPAR" in s.expected and s.type in ("STRING", "NUMBER")
         ),
         lambda s: ("the values after `in` go in parentheses", f"write `in ({s.value}, ...)`", None),
@@ -680,7 +683,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "in-for-within",
         "E100",
         ("when opened email in 30 days then send sms coupon",),
-        lambda s, _: s.value == "in" and "WITHIN" in s.expected,
+        lambda s: s.value == "in" and "WITHIN" in s.expected,
         lambda s: ("unexpected `in`", "for a time window, write `within 30 days`", None),
     ),
     Mistake(
@@ -690,7 +693,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "when days since purchase > 90 then send sms coupon",
             "when first name = 1 then send sms coupon",
         ),
-        lambda s, _: (
+        lambda s: (
             s.type == "NAME"
             and "NAME" not in s.expected
             and _is_name(s.last)
@@ -702,21 +705,21 @@ MISTAKES: tuple[Mistake, ...] = (
         "number-without-unit",
         "E110",
         ("when last_purchase_at within 30 then send sms coupon",),
-        lambda s, _: s.type == "NUMBER" and "DURATION" in s.expected,
+        lambda s: s.type == "NUMBER" and "DURATION" in s.expected,
         lambda s: (f"`{s.value}` needs a unit here", f"write `{s.value} days` ({UNITS})", None),
     ),
     Mistake(
         "number-without-percent",
         "E100",
         ("holdout 10",),
-        lambda s, _: s.type == "NUMBER" and "PERCENT" in s.expected,
+        lambda s: s.type == "NUMBER" and "PERCENT" in s.expected,
         lambda s: (f"`{s.value}` needs a `%` here", f"write `{s.value}%`", None),
     ),
     Mistake(
         "number-and-word",
         "E110",
         ("when last_purchase_at > 3 dayz then send sms coupon",),
-        lambda s, _: s.type == "NAME" and re.fullmatch(r"[0-9.]+", s.last or "") is not None,
+        lambda s: s.type == "NAME" and re.fullmatch(r"[0-9.]+", s.last or "") is not None,
         lambda s: (
             f"`{s.last} {s.value}` is not a duration",
             f"durations are a number and a unit: {UNITS}",
@@ -727,14 +730,14 @@ MISTAKES: tuple[Mistake, ...] = (
         "rule-name-without-colon",
         "E100",
         ("rule a when orders > 1 then send sms coupon",),
-        lambda s, _: s.expected == {"COLON"},
+        lambda s: s.expected == {"COLON"},
         lambda s: ("a rule's name is followed by `:`", "write `rule name: when ...`", None),
     ),
     Mistake(
         "rule-without-when",
         "E100",
         ("rule a: orders > 1 then send sms coupon",),
-        lambda s, _: s.expected == {"WHEN"},
+        lambda s: s.expected == {"WHEN"},
         lambda s: (
             f"unexpected `{s.value}`: expected `when`",
             f"a rule reads `rule name: when {s.value} ... then ...`",
@@ -745,7 +748,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "aggregate-without-parentheses",
         "E100",
         ("when count > 1 then send sms coupon",),
-        lambda s, _: s.expected == {"LPAR"} and s.last in ("count", "sum", "last"),
+        lambda s: s.expected == {"LPAR"} and s.last in ("count", "sum", "last"),
         lambda s: (
             f"`{s.last}` is followed by events in parentheses",
             f"for example `{s.last}(purchase within 30 days)`",
@@ -759,7 +762,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "when last_visit_at before 30 days then send sms coupon",
             "when received coupon more than 7 days then send sms coupon",
         ),
-        lambda s, _: s.expected == {"AGO"},
+        lambda s: s.expected == {"AGO"},
         lambda s: (
             f"unexpected `{s.value}`: expected `ago`",
             f"write `{_ago_wait(s)} ago`",
@@ -770,7 +773,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "more-than-in-aggregate",  # `count(open more than 3 days ago)`: `more` read as a target
         "E100",
         ("when count(open more than 3 days ago) > 1 then send sms coupon",),
-        lambda s, _: s.value == "than" and s.last == "more",
+        lambda s: s.value == "than" and s.last == "more",
         lambda s: (
             "`more than D ago` follows a verb, not an event type in `count`, `sum` or `last`",
             "write `opened survey more than 7 days ago`; aggregates take `within D`",
@@ -781,7 +784,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "not-an-item",
         "E100",
         ("templat2 = orders > 1",),
-        lambda s, _: "WHEN" in s.expected and "RULE" in s.expected,
+        lambda s: "WHEN" in s.expected and "RULE" in s.expected,
         lambda s: (
             f"unexpected `{s.value}`: expected a rule or a declaration",
             "items start with `campaign`, a setting, `segment`, `let`, `template`, "
@@ -793,7 +796,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "parenthesis-not-closed",
         "E100",
         ("when (orders > 1 then send sms coupon",),
-        lambda s, _: "RPAR" in s.expected and _unclosed(s.source, s.span),
+        lambda s: "RPAR" in s.expected and _unclosed(s.source, s.span),
         lambda s: (
             f"unexpected `{s.value}`: expected {s.wanted}",
             "a `(` before this is not closed",
@@ -803,17 +806,16 @@ MISTAKES: tuple[Mistake, ...] = (
 )
 
 
-def mistake_of(error: UnexpectedToken, seen: Seen) -> Mistake | None:
-    """The first mistake of :data:`MISTAKES` that ``error`` is, if any."""
-    keyword_read_as_name = swallowed(error)
-    return next((m for m in MISTAKES if m.applies(seen, keyword_read_as_name)), None)
+def mistake_of(seen: Seen) -> Mistake | None:
+    """The first mistake of :data:`MISTAKES` that the error ``seen`` is, if any."""
+    return next((m for m in MISTAKES if m.applies(seen)), None)
 
 
 def _bad_token(
     error: UnexpectedToken, source: SourceText, parser: Lark, vocabulary: set[str]
 ) -> Diagnostic:
     seen = seen_of(error, source, parser, vocabulary)
-    mistake = mistake_of(error, seen)
+    mistake = mistake_of(seen)
     if mistake is None:
         return source.diagnostic(
             "E100", f"unexpected `{seen.value}`: expected {seen.wanted}", seen.span

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal as TypingLiteral
 
@@ -411,6 +411,12 @@ class Scan:
             event_window=None if (not windows or None in windows) else max(windows),
             event_fields=tuple(f for f in FILTER_FIELDS if f in tested),
         )
+
+    def with_columns(self, names: Iterable[str]) -> Scan:
+        """This scan, reading the customer columns ``names`` too (values a run carries
+        along with the decisions)."""
+        columns = tuple(sorted({*self.columns, *names}))
+        return self if columns == self.columns else replace(self, columns=columns)
 
     def covers(self, aggregates: Iterable[EventAggregate]) -> bool:
         """Whether this scan reads every event ``aggregates`` count, by type and time (a

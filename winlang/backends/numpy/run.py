@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyarrow as pa
 
@@ -36,6 +36,12 @@ class Options:
         if plan is None:
             return cls(None)
         return cls(plan.scan, fuse=plan.fused is not None)
+
+    def carrying(self, columns: Sequence[ir.Column]) -> Options:
+        """The same reads, and the customer ``columns`` carried with the decisions."""
+        if self.scan is None or not columns:
+            return self
+        return replace(self, scan=self.scan.with_columns(c.name for c in columns))
 
     @classmethod
     def for_nodes(cls, plan: ir.Plan | None, nodes: Sequence[ir.Node]) -> Options:
