@@ -64,6 +64,7 @@ class _Written:
     already: Counter = field(default_factory=Counter)
     too_long: Counter = field(default_factory=Counter)
     too_long_deferred: Counter = field(default_factory=Counter)
+    # Of the firings earlier runs deferred only (memory stays with the batch, not the run):
     kept: set = field(default_factory=set)  # (rule, customer) planned or deferred
     skipped: set = field(default_factory=set)  # (rule, customer) skipped for a reason
 
@@ -331,14 +332,16 @@ def _write_plan(ledger: Ledger, planner: Planner, size: int, progress: Progress)
     total = len(planner.ids)
     done = _Written()
     deferred = planner.outcome.status == Status.DEFERRED
+    waiting = planner.deferred
     for start in range(0, total, size):
         rows = range(start, min(start + size, total))
         firings, skips = planner.plan(rows)
         written = ledger.record_plan(firings, skips)
         done.planned += sum(f.status == "planned" for f in firings if f.key in written)
         done.already.update(f.rule for f in firings if f.key not in written)
-        done.kept.update((f.rule, f.customer_id) for f in firings)
-        done.skipped.update((s.rule, s.customer_id) for s in skips)
+        if waiting:
+            done.kept.update(p for f in firings if (p := (f.rule, f.customer_id)) in waiting)
+            done.skipped.update(p for s in skips if (p := (s.rule, s.customer_id)) in waiting)
         too_long = [s for s in skips if s.reason == TOO_LONG]
         done.too_long.update(s.rule for s in too_long)
         late = {str(planner.ids[i]) for i in rows if deferred[i]}
