@@ -125,7 +125,10 @@ def evaluate_campaign(
     state: StateView | None = None,
     skip: Iterable[str] = (),
     batch_size: int | None = None,
+    carry: Iterable[ir.Column] = (),
 ) -> Evaluation:
+    """Decide ``checked`` on ``source`` at ``now``; ``carry``: customer columns a run reads
+    of the matched customers, read by the backend in the same pass (``Decisions.values``)."""
     from .backends.base import DEFAULT_BATCH_SIZE, RunContext
     from .contracts.state import EmptyState
 
@@ -136,5 +139,10 @@ def evaluate_campaign(
     context = RunContext(
         now=now, state=state or EmptyState(), batch_size=batch_size or DEFAULT_BATCH_SIZE
     )
-    decisions = backend.decide(plan, source, context)
+    carry = list(carry)
+    decisions = (
+        backend.decide(plan, source, context, carry)
+        if carry
+        else backend.decide(plan, source, context)
+    )
     return Evaluation(plan, decisions, backend.name, now)

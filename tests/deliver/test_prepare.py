@@ -292,3 +292,38 @@ def test_plan_covers_only_the_rows_of_its_slice(checked, arms):
     planner = _planner(checked, arms, [_customer() for _ in range(5)])
     firings, _ = planner.plan(range(2, 4))
     assert [f.customer_id for f in firings] == ["102", "103"]
+
+
+def _shape(planned):
+    firings, skips = planned
+    return (
+        [(f.key, f.status, [(s, m.channel, m.parts) for s, m in f.messages]) for f in firings],
+        skips,
+    )
+
+
+@pytest.mark.parametrize("link", [False, True])
+def test_a_dry_planner_counts_what_the_real_one_renders(arms, link):
+    """A dry run renders each distinct SMS text once and no other message: the firings,
+    their steps, channels and SMS parts, and the skips are the real planner's."""
+    text = TEXT
+    if link:
+        text = text.replace('"shop"\n', '"shop"\nlink "https://x.example/a?b=1"\n')
+        text = text.replace('"Hi {first_name|there}, {pct}% off"', '"Hi {first_name|there} {link}"')
+    checked = checked_text(text, load_schema_file(REPO / "campaigns" / "schema.json"))
+    fields = {n for n, s in checked.symbols.items() if s.kind in ("field", "derived")}
+    arms = arm_specs(checked.campaign, Lowering(checked), fields)
+    names = ["Ana", "N" * 130, "Ana", "안녕" * 30, None, "N" * 400, "Zoë", "N" * 130, "€" * 70]
+    only_sms = {"sms": True, "push": False, "email": False}
+    rows = [
+        _customer(first_name=name, usable=only_sms if i % 2 else _customer()["usable"])
+        for i, name in enumerate(names)
+    ] + [
+        _customer(rule=AB, arm="ab/B", variant=1, first_name="N" * 150),
+        _customer(status="deferred", reason="quiet_hours", until=datetime(2026, 11, 22, 7)),
+        _customer(status="skipped", reason="no_consent"),
+    ]
+    real = replace(_planner(checked, arms, rows), sms_max_parts=2)
+    dry = replace(real, dry=True)
+    assert _shape(dry.plan(range(len(rows)))) == _shape(real.plan(range(len(rows))))
+    assert len(dry._parts) < len(rows)  # the same text measured once

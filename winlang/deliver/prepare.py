@@ -26,6 +26,7 @@ from ..check.formats import DEFAULT_LOCALE
 from ..check.templates import Placeholder, scan
 from ..config import Channel as ChannelConfig
 from ..contracts.message import Message, idempotency_key
+from ..links import Tracking
 from ..plan import ir
 from ..plan.lower import Lowering
 from ..policies.apply import PolicyOutcome
@@ -142,6 +143,9 @@ def variant_label(arm: int) -> str | None:
     return chr(ord("A") + arm) if arm >= 0 else None
 
 
+_MEASURED_TEXTS = 100_000  # distinct SMS texts a dry run remembers the parts of
+
+
 @dataclass(frozen=True, eq=False)
 class Planner:
     """Builds the firings and skips of a run, a slice of rows at a time.
@@ -170,6 +174,50 @@ class Planner:
     # (rule, customer) -> occurrence of a firing an earlier run deferred: planned again
     # under its own key, so the ledger takes it over instead of writing a second one
     locale: str = DEFAULT_LOCALE  # how placeholders format values
+    tracking: Tracking | None = None  # [tracking]: short and unsubscribe links
+    # A dry run's planner: it counts messages and SMS parts, so it renders only SMS texts
+    # (their length decides `parts`), each distinct one once (see :meth:`_measured`).
+    dry: bool = False
+    _parts: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def _measured(self, i: int, rule: str, customer: str, send: SendSpec, key: str) -> Message:
+        """What a dry run reads of a message (its channel, an SMS's parts), rendering an SMS
+        once per distinct text: the text depends on the rule, template and values, and on
+        the message id in its links, which always has the same length and alphabet
+        (:data:`winlang.links.MESSAGE_ID_LENGTH` characters of base32, all GSM-7; so has an
+        unsubscribe link's signature)."""
+        channel = self.channels[send.channel]
+        parts = None
+        if channel.kind == "sms":
+            fields = tuple((name, self.values[node][i]) for name, node in send.fields)
+            params = tuple((name, self.values[node][i]) for name, node in send.params)
+            memo = (rule, send.channel, send.template.name.name, fields, params)
+            try:
+                parts = self._parts.get(memo)
+            except TypeError:  # a value that can't be a key: measured every time
+                memo = None
+            if parts is None:
+                message = render_message(
+                    campaign=self.campaign.name or "",
+                    link=self.link,
+                    rule=rule,
+                    customer_id=customer,
+                    template=send.template,
+                    channel=send.channel,
+                    kind=channel.kind,
+                    to="",
+                    fields=dict(fields),
+                    params=dict(params),
+                    key=key,
+                    locale=self.locale,
+                    tracking=self.tracking,
+                )
+                parts = message.parts
+                if memo is not None and len(self._parts) < _MEASURED_TEXTS:
+                    self._parts[memo] = parts
+        return Message(
+            key, self.campaign.name or "", rule, customer, send.channel, "", "", parts=parts
+        )
 
     @cached_property
     def link(self) -> str | None:
@@ -239,6 +287,8 @@ class Planner:
         attempt: int,
     ) -> Message:
         channel = self.channels[send.channel]
+        if self.dry:
+            return self._measured(i, rule, customer, send, key)
         # A failover is a different message on another channel: a key of its own, so a
         # provider that drops repeats by key does not drop it.
         return render_message(
@@ -256,4 +306,6 @@ class Planner:
             variant=variant,
             key=key if attempt == 0 else f"{key}/{attempt}",
             locale=self.locale,
+            tracking=self.tracking,
+            firing_key=key,
         )

@@ -17,18 +17,21 @@ import numpy as np
 from ..backends.base import RunContext
 from ..check import CheckedCampaign
 from ..check.formats import campaign_locale
-from ..check.templates import channels_sent_on
+from ..check.templates import channels_sent_on, placeholder_names
 from ..config import Config
+from ..contracts.errors import DataError
 from ..contracts.source import Source
 from ..contracts.state import EmptyState
 from ..evaluate import Evaluation, choose_backend
+from ..links import STAND_IN_SECRET, MissingSecret, Tracking, secret_from_environment
+from ..plan import ir
 from ..plan.lower import Lowering
 from ..policies.apply import PolicyOutcome, apply_policies
 from ..policies.contact import channel_reasons
 from ..policies.reasons import NO_LONGER_MATCHES, TOO_LONG, Status
 from ..state import State
 from .channels import ChannelPool
-from .gather import customer_values, policy_inputs
+from .gather import contact_columns, customer_values, policy_inputs
 from .ledger import Ledger
 from .prepare import Planner, Skip, arm_specs, nodes_to_fetch
 from .send import DeliverySettings, Sender, Tally
@@ -87,11 +90,14 @@ def deliver_campaign(
     inputs = policy_inputs(checked, evaluation, source, config, state)
     outcome = apply_policies(inputs)
     used = channels_sent_on(checked.campaign)
+    tracking = tracking_for(checked, config, real=True)  # no secret: fail before any write
     pool = ChannelPool(config, [c for c in used if c in config.channels])
     ledger.start()
     try:
         ledger.release_dead_runs()
-        planner = make_planner(checked, evaluation, source, backend, config, state, inputs, outcome)
+        planner = make_planner(
+            checked, evaluation, source, backend, config, state, inputs, outcome, tracking
+        )
         planner = replace(planner, deferred={pair: found[0] for pair, found in deferred.items()})
         written = _write_plan(ledger, planner, settings.plan_batch, progress)
         dropped = _drop_deferred(ledger, deferred, written)
@@ -145,6 +151,7 @@ def preview_campaign(
 ) -> tuple[PolicyOutcome, Preview]:
     """The policies and the plan of a run, rendered and measured, writing nothing."""
     outcome, planner = plan_of(checked, evaluation, source, config, state)
+    planner = replace(planner, dry=True)  # counts and SMS parts: no other text rendered
     preview = Preview()
     deferred = outcome.status == Status.DEFERRED
     total = len(planner.ids)
@@ -178,8 +185,7 @@ def only_pairs(evaluation: Evaluation, pairs: set[tuple[str, str]]) -> Evaluatio
         ],
         dtype=bool,
     )
-    narrowed = replace(decisions, ids=decisions.ids[keep], rules=decisions.rules[keep])
-    return replace(evaluation, decisions=narrowed)
+    return replace(evaluation, decisions=decisions.take(keep))
 
 
 def _drop_deferred(
@@ -209,22 +215,52 @@ def plan_of(
     backend = choose_backend(evaluation.engine, source)
     inputs = policy_inputs(checked, evaluation, source, config, state)
     outcome = apply_policies(inputs)
+    tracking = tracking_for(checked, config, real=False)
     return outcome, make_planner(
-        checked, evaluation, source, backend, config, state, inputs, outcome
+        checked, evaluation, source, backend, config, state, inputs, outcome, tracking
     )
 
 
-def make_planner(checked, evaluation, source, backend, config, state, inputs, outcome) -> Planner:
+def tracking_for(checked: CheckedCampaign, config: Config, real: bool) -> Tracking | None:
+    """The links of ``[tracking]`` for a run of the campaign, None without it. Unsubscribe
+    links (any email, any ``{unsubscribe}``) need ``WINLANG_TRACKING_SECRET``: a real run
+    without it is a :class:`DataError` (the project can't be used as it is); a dry run or a
+    preview signs with a stand-in (the same length, so SMS parts are counted right; the link
+    would not work)."""
+    if config.tracking is None:
+        return None
+    tracking = Tracking(config.tracking.base_url, secret_from_environment())
+    if tracking.secret is not None:
+        return tracking
+    if not real or config.tracking.stand_in_secret:
+        return replace(tracking, secret=STAND_IN_SECRET)
+    if any(_needs_unsubscribe(t, config) for t in checked.campaign.templates):
+        try:
+            tracking.unsubscribe_token("")
+        except MissingSecret as error:  # saying what to set
+            raise DataError(str(error)) from None
+    return tracking
+
+
+def _needs_unsubscribe(template, config: Config) -> bool:
+    channel = config.channels.get(template.channel.name)
+    texts = (template.body, template.subject) if template.subject else (template.body,)
+    uses = any("unsubscribe" in placeholder_names(t.value) for t in texts)
+    return uses or (channel is not None and channel.kind == "email")
+
+
+def make_planner(
+    checked, evaluation, source, backend, config, state, inputs, outcome, tracking=None
+) -> Planner:
     """The planner of a run's messages; ``state`` may be None (no state yet: `preview`)."""
     campaign = checked.campaign
-    lowering = Lowering(checked)
-    arms = arm_specs(campaign, lowering, set(_fields(checked)))
+    arms = _arms(checked)
     nodes = nodes_to_fetch(arms)
     context = RunContext(
         now=evaluation.now, state=state.view() if state is not None else EmptyState()
     )
     ids = evaluation.decisions.ids
-    fetched = customer_values(source, backend, nodes, ids, context)
+    fetched = customer_values(source, backend, nodes, evaluation.decisions, context)
     texts = np.asarray(ids).astype(str)
     first_arm = np.cumsum([0] + [len(r.arms) for r in inputs.rules])[:-1]
     rule_index = np.asarray(evaluation.decisions.rules, dtype=np.int64)
@@ -248,7 +284,20 @@ def make_planner(checked, evaluation, source, backend, config, state, inputs, ou
         values=dict(zip(nodes, fetched, strict=True)),
         sms_max_parts=config.limits.sms_max_parts,
         locale=campaign_locale(campaign, config.locale),
+        tracking=tracking,
     )
+
+
+def run_columns(checked: CheckedCampaign, source: Source, config: Config) -> list[ir.Column]:
+    """The customer columns a run reads of its matched customers: the contact policies'
+    (addresses, consents, the zone) and the columns the messages show. Evaluated with
+    ``carry=`` these, the backend reads them in the same pass as the decisions."""
+    shown = [n for n in nodes_to_fetch(_arms(checked)) if isinstance(n, ir.Column)]
+    return list(dict.fromkeys([*contact_columns(checked.campaign, source, config), *shown]))
+
+
+def _arms(checked: CheckedCampaign) -> list:
+    return arm_specs(checked.campaign, Lowering(checked), set(_fields(checked)))
 
 
 def _python(values) -> list:

@@ -98,13 +98,17 @@ class Compiler:
 
 def _column(compiler: Compiler, node: ir.Column) -> Expr:
     customers = compiler.customers
-    column = compiler.dialect.stored(
-        customers.c[node.name], str(customers.element.name), node.name, node.kind
-    )
+    return column_value(compiler.dialect, customers.c[node.name], str(customers.element.name), node)
+
+
+def column_value(dialect: SqlDialect, column: Expr, table: str, node: ir.Column) -> Expr:
+    """The value of ``node`` read from ``column`` of ``table`` (checked where the database
+    keeps any value in any column, numbers as float64, dates as midnight)."""
+    column = dialect.stored(column, table, node.name, node.kind)
     if node.kind == "number":
-        return compiler.dialect.number(column)
+        return dialect.number(column)
     if node.kind == "timestamp":
-        return compiler.dialect.time_column(column, node.source_kind)
+        return dialect.time_column(column, node.source_kind)
     return column
 
 

@@ -32,7 +32,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ...contracts.source import Layout
 from ...plan import ir
 from .binds import Binder
-from .compile import Compiler, customers_table
+from .compile import Compiler, column_value, customers_table
 from .dialects import SqlDialect, const
 from .events import event_sql
 from .ingested import IngestedTable
@@ -187,17 +187,32 @@ def decide_statement(
     dialect: SqlDialect,
     flags: Mapping[ir.StateFlag, np.ndarray],
     ingested: IngestedTable | None = None,
+    carry: Sequence[ir.Column] = (),
 ) -> Statement:
-    """One row: the audience size, then the ids each rule takes (``rule_0``, ``rule_1``, ...)."""
-    frame = _frame(list(plan.roots()), layout, dialect, flags, plan, ingested)
+    """One row: the audience size, then the ids each rule takes (``rule_0``, ``rule_1``, ...).
+
+    With ``carry``, the row holds instead the matched customers' ids, rules and carried
+    columns, gathered side by side (:meth:`SqlDialect.gather_rows`): what a run reads of
+    them comes from this one pass. Each carried value is read (and checked) only for the
+    matched customers, in the gathering's filter, as a second read of only them would."""
+    frame = _frame([*plan.roots(), *carry], layout, dialect, flags, plan, ingested)
+    raw = [frame.compiler.customers.c[node.name].label(f"k{i}") for i, node in enumerate(carry)]
     per_customer = sa.select(
-        frame.id.label("id"), decision(plan, frame.compiler).label("r")
+        frame.id.label("id"), decision(plan, frame.compiler).label("r"), *raw
     ).select_from(frame.source)
     d = dialect.fence(per_customer).subquery("d")
-    gathered = [
-        dialect.gather_ids(d.c.id, d.c.r == const(str(i))).label(f"rule_{i}")
-        for i in range(len(plan.rules))
-    ]
+    if carry:
+        table = layout.customers
+        values = [
+            dialect.carried(column_value(dialect, d.c[f"k{i}"], table, node), node.kind)
+            for i, node in enumerate(carry)
+        ]
+        gathered = dialect.gather_rows([d.c.id, d.c.r, *values], d.c.r >= const("0"))
+    else:
+        gathered = [
+            dialect.gather_ids(d.c.id, d.c.r == const(str(i))).label(f"rule_{i}")
+            for i in range(len(plan.rules))
+        ]
     select = sa.select(sa.func.count(d.c.r).label("audience"), *gathered)
     return Statement(select, frame.compiler.binder, frame.tables, frame.reads, ingested)
 
