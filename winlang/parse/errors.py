@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Generic, TypeVar
 
 from lark import Lark, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr, Token
@@ -149,91 +150,246 @@ def syntax_diagnostic(
 # ---- characters the lexer can't read --------------------------------------------------------
 
 
+# ---- the tables of typical mistakes ----------------------------------------------------------
+
+# What a mistake says: the message, the hint, and the span it underlines (None: where the
+# error is).
+Said = tuple[str, str | None, Span | None]
+Shown = TypeVar("Shown")  # what an error shows: Unread (a character) or Seen (a token)
+
+
+@dataclass(frozen=True)
+class Mistake(Generic[Shown]):
+    """One typical mistake: when a syntax error is it, what to say, and example lines (each
+    written after :data:`EXAMPLE_HEAD`, with :data:`EXAMPLE_VOCABULARY` known) whose first
+    syntax error is this mistake — the tests check each example still comes here."""
+
+    name: str
+    code: str
+    examples: tuple[str, ...]
+    applies: Callable[[Shown], bool]
+    say: Callable[[Shown], Said | Diagnostic]  # a Diagnostic when it builds its own
+
+
+EXAMPLE_HEAD = 'campaign "x"\ntemplate coupon sms "Hi"\n'
+EXAMPLE_VOCABULARY = frozenset(
+    {"days_since_purchase", "first_name", "last_purchase_at", "orders", "country"}
+)
+
+
+@dataclass(frozen=True)
+class Unread:
+    """What the lexer couldn't read: the character at ``pos`` and the text around it."""
+
+    source: SourceText
+    pos: int
+    vocabulary: frozenset[str]
+
+    @property
+    def text(self) -> str:
+        return self.source.text
+
+    @property
+    def char(self) -> str:
+        return self.text[self.pos]
+
+    @property
+    def rest(self) -> str:
+        return self.text[self.pos : self.pos + 200]
+
+    @cached_property
+    def operator(self) -> tuple[str, str] | None:
+        """A C-style operator here, and the word the language uses for it."""
+        return next(((w, r) for w, r in _C_OPERATORS if self.rest.startswith(w)), None)
+
+    @cached_property
+    def clock(self) -> re.Match[str] | None:
+        return re.match(r"([0-9]{1,2})(?::[0-9]{2})?\s*([ap]m)\b", self.rest, re.I)
+
+    @property
+    def declared(self) -> bool:
+        """Whether a declaration's name (`rule`, `segment`...) starts here."""
+        before = self.text[max(0, self.pos - 20) : self.pos]
+        return re.search(r"\b(rule|segment|let|template)[ \t]+$", before) is not None
+
+    @cached_property
+    def glued(self) -> re.Match[str] | None:
+        """A number with letters glued on (`30days`), from here."""
+        return re.match(r"[0-9]+(?:\.[0-9]+)?[A-Za-z_]\w*", self.rest)
+
+    def word(self, pattern: str = r"\w+") -> str:
+        return re.match(pattern, self.rest)[0]
+
+
+_C_OPERATORS = (("&&", "and"), ("||", "or"), ("!", "not"), ("&", "and"), ("|", "or"))
+
+
+def _unclosed_text(u: Unread) -> Said:
+    end = u.text.find("\n", u.pos)
+    length = (end if end >= 0 else len(u.text)) - u.pos
+    return (
+        "this text has no closing double quote",
+        'end the text on the same line with `"`',
+        u.source.span_at(u.pos, length),
+    )
+
+
+def _single_quotes(u: Unread) -> Said:
+    word = u.word(r"'[^'\n]*'?")
+    fixed = '"' + word.strip("'") + '"'
+    return (
+        "texts are written in double quotes",
+        f"write {fixed}",
+        u.source.span_at(u.pos, len(word)),
+    )
+
+
+def _twelve_hour(u: Unread) -> Said:
+    clock = u.clock
+    hour = int(clock[1]) % 12 + (12 if clock[2].lower() == "pm" else 0)
+    return (
+        f"`{clock[0]}` is not a time of day here",
+        f"times are written on a 24-hour clock: `{hour:02d}:00`",
+        u.source.span_at(u.pos, len(clock[0])),
+    )
+
+
+def _glued_number(u: Unread) -> Said:
+    """`30days` (here at the digits), or `30days` read from `d` (the digits before)."""
+    text, pos = u.text, u.pos
+    if u.glued:
+        start = pos
+    else:
+        start = re.search(r"[0-9.]+$", text[max(0, pos - 50) : pos]).start() + max(0, pos - 50)
+    word = re.match(r"[0-9.]*\w*", text[start : start + 200])[0]
+    return (
+        f"`{word}` is not a number or a duration",
+        f"durations are written with a space and a unit: `30 days` ({UNITS})",
+        u.source.span_at(start, len(word)),
+    )
+
+
+# In order: the first that applies is the message; examples as for MISTAKES.
+CHARACTER_MISTAKES: tuple[Mistake[Unread], ...] = (
+    Mistake(
+        "unclosed-text",
+        "E102",
+        ('when country = "KR then send sms coupon',),
+        lambda u: u.char == '"',
+        _unclosed_text,
+    ),
+    Mistake(
+        "single-quotes",
+        "E107",
+        ("when country = 'KR' then send sms coupon",),
+        lambda u: u.char == "'",
+        _single_quotes,
+    ),
+    Mistake(
+        "upper-case",
+        "E106",
+        ("WHEN orders > 2 then send sms coupon", "when country = KR then send sms coupon"),
+        lambda u: u.char.isascii() and u.char.isupper(),
+        lambda u: _upper_case(u.source, u.pos, set(u.vocabulary)),
+    ),
+    Mistake(
+        "c-operator",
+        "E104",
+        (
+            "when orders > 2 && orders < 5 then send sms coupon",
+            "when orders > 2 || orders < 5 then send sms coupon",
+            "when !consent_sms then send sms coupon",
+        ),
+        lambda u: u.operator is not None,
+        lambda u: (
+            f"`{u.operator[0]}` is not an operator here",
+            f"write `{u.operator[1]}`",
+            u.source.span_at(u.pos, len(u.operator[0])),
+        ),
+    ),
+    Mistake(
+        "twelve-hour-clock",
+        "E110",
+        ("quiet hours 9pm to 8am",),
+        lambda u: u.clock is not None,
+        _twelve_hour,
+    ),
+    Mistake(
+        "name-starting-with-digit",
+        "E110",
+        ("rule 1st: when orders > 1 then send sms coupon",),
+        lambda u: u.declared and u.char.isdigit(),
+        lambda u: (
+            f"`{u.word()}` can't be a name: names start with a letter or `_`",
+            f"for example `step_{u.word()}`",
+            u.source.span_at(u.pos, len(u.word())),
+        ),
+    ),
+    Mistake(
+        "number-glued-to-word",
+        "E110",
+        (
+            "when last_purchase_at within 30dayz then send sms coupon",
+            "when orders > 2x then send sms coupon",
+        ),
+        lambda u: (
+            u.glued is not None or (u.char.isalpha() and u.pos and u.text[u.pos - 1].isdigit())
+        ),
+        _glued_number,
+    ),
+    Mistake(
+        "letters-outside-a-z",  # Korean, accented or other letters outside a-z
+        "E101",
+        ('when 나라 = "KR" then send sms coupon',),
+        lambda u: u.char.isalpha(),
+        lambda u: (
+            f"`{u.word()}` is not a name: names use the letters a-z, digits and `_`",
+            "text in other scripts goes in double quotes, as in a template or a comparison",
+            u.source.span_at(u.pos, len(u.word())),
+        ),
+    ),
+    Mistake(
+        "semicolon",
+        "E101",
+        ("when orders > 1 then send sms coupon;",),
+        lambda u: u.char == ";",
+        lambda u: (
+            "unexpected character `;`",
+            "items need no `;` between them: remove it",
+            u.source.span_at(u.pos, 1),
+        ),
+    ),
+)
+
+
+def character_mistake_of(unread: Unread) -> Mistake[Unread] | None:
+    """The first mistake of :data:`CHARACTER_MISTAKES` that ``unread`` is, if any."""
+    return next((m for m in CHARACTER_MISTAKES if m.applies(unread)), None)
+
+
 def _bad_character(
     error: UnexpectedCharacters, source: SourceText, vocabulary: set[str]
 ) -> Diagnostic:
-    text, pos = source.text, error.pos_in_stream
-    char = text[pos]
-    rest = text[pos : pos + 200]
-    if char == '"':
-        end = text.find("\n", pos)
-        length = (end if end >= 0 else len(text)) - pos
-        return source.diagnostic(
-            "E102",
-            "this text has no closing double quote",
-            source.span_at(pos, length),
-            'end the text on the same line with `"`',
-        )
-    if char == "'":
-        word = re.match(r"'[^'\n]*'?", rest)[0]
-        fixed = '"' + word.strip("'") + '"'
-        return source.diagnostic(
-            "E107",
-            "texts are written in double quotes",
-            source.span_at(pos, len(word)),
-            f"write {fixed}",
-        )
-    if char.isascii() and char.isupper():
-        return _upper_case(source, pos, vocabulary)
-    for wrong, right in (("&&", "and"), ("||", "or"), ("!", "not"), ("&", "and"), ("|", "or")):
-        if rest.startswith(wrong):
-            return source.diagnostic(
-                "E104",
-                f"`{wrong}` is not an operator here",
-                source.span_at(pos, len(wrong)),
-                f"write `{right}`",
-            )
-    clock = re.match(r"([0-9]{1,2})(?::[0-9]{2})?\s*([ap]m)\b", rest, re.I)
-    if clock:
-        hour = int(clock[1]) % 12 + (12 if clock[2].lower() == "pm" else 0)
-        return source.diagnostic(
-            "E110",
-            f"`{clock[0]}` is not a time of day here",
-            source.span_at(pos, len(clock[0])),
-            f"times are written on a 24-hour clock: `{hour:02d}:00`",
-        )
-    declared = re.search(r"\b(rule|segment|let|template)[ \t]+$", text[max(0, pos - 20) : pos])
-    if declared and char.isdigit():
-        word = re.match(r"\w+", rest)[0]
-        return source.diagnostic(
-            "E110",
-            f"`{word}` can't be a name: names start with a letter or `_`",
-            source.span_at(pos, len(word)),
-            f"for example `step_{word}`",
-        )
-    number = re.match(r"[0-9]+(?:\.[0-9]+)?[A-Za-z_]\w*", rest)
-    if number or (char.isalpha() and pos and text[pos - 1].isdigit()):
-        start = pos if number else re.search(r"[0-9.]+$", text[max(0, pos - 50) : pos]).start()
-        start += 0 if number else max(0, pos - 50)
-        word = re.match(r"[0-9.]*\w*", text[start : start + 200])[0]
-        return source.diagnostic(
-            "E110",
-            f"`{word}` is not a number or a duration",
-            source.span_at(start, len(word)),
-            f"durations are written with a space and a unit: `30 days` ({UNITS})",
-        )
-    if char.isalpha():  # Korean, accented or other letters outside a-z
-        word = re.match(r"\w+", rest)[0]
-        return source.diagnostic(
-            "E101",
-            f"`{word}` is not a name: names use the letters a-z, digits and `_`",
-            source.span_at(pos, len(word)),
-            "text in other scripts goes in double quotes, as in a template or a comparison",
-        )
-    if char == ";":
-        return source.diagnostic(
-            "E101",
-            "unexpected character `;`",
-            source.span_at(pos, 1),
-            "items need no `;` between them: remove it",
-        )
+    unread = Unread(source, error.pos_in_stream, frozenset(vocabulary))
+    mistake = character_mistake_of(unread)
+    if mistake is not None:
+        return _said(source, mistake, mistake.say(unread), source.span_at(unread.pos, 1))
+    char = unread.char
     shown = char if char.isprintable() else f"U+{ord(char):04X}"
     return source.diagnostic(
         "E101",
         f"unexpected character `{shown}`",
-        source.span_at(pos, 1),
+        source.span_at(unread.pos, 1),
         "names are lower-case letters, digits and `_`; texts go in double quotes",
     )
+
+
+def _said(source: SourceText, mistake: Mistake, said: Said | Diagnostic, span: Span) -> Diagnostic:
+    """The diagnostic of ``mistake``: what it said, at ``span`` unless it gave its own."""
+    if isinstance(said, Diagnostic):  # a mistake that builds its own
+        return said
+    message, hint, where = said
+    return source.diagnostic(mistake.code, message, where or span, hint)
 
 
 def _upper_case(source: SourceText, pos: int, vocabulary: set[str]) -> Diagnostic:
@@ -406,27 +562,6 @@ def _swallowed(error: UnexpectedToken) -> bool:
     return bool(history) and history[-1].type == "NAME" and str(history[-1]) in KEYWORDS
 
 
-# What a mistake says: the message, the hint, and the span it underlines (None: the token).
-Said = tuple[str, str | None, Span | None]
-
-
-@dataclass(frozen=True)
-class Mistake:
-    """One typical mistake: when a syntax error is it, what to say, and example lines (each
-    written after :data:`EXAMPLE_HEAD`, with :data:`EXAMPLE_VOCABULARY` known) whose first
-    syntax error is this mistake — the tests check each example still comes here."""
-
-    name: str
-    code: str
-    examples: tuple[str, ...]
-    applies: Callable[[Seen], bool]
-    say: Callable[[Seen], Said | Diagnostic]  # a Diagnostic when it builds its own
-
-
-EXAMPLE_HEAD = 'campaign "x"\ntemplate coupon sms "Hi"\n'
-EXAMPLE_VOCABULARY = frozenset(
-    {"days_since_purchase", "first_name", "last_purchase_at", "orders", "country"}
-)
 _SEND_HINT = "write it as `send <channel> <template>`, for example `send sms coupon`"
 
 
@@ -440,7 +575,7 @@ def _ago_wait(s: Seen) -> str:
 
 
 # In order: the first that applies is the message.
-MISTAKES: tuple[Mistake, ...] = (
+MISTAKES: tuple[Mistake[Seen], ...] = (
     Mistake(
         "send-then-new-item",  # `send sms` + a new line starting `when`: read as the template
         "E109",
@@ -806,7 +941,7 @@ MISTAKES: tuple[Mistake, ...] = (
 )
 
 
-def mistake_of(seen: Seen) -> Mistake | None:
+def mistake_of(seen: Seen) -> Mistake[Seen] | None:
     """The first mistake of :data:`MISTAKES` that the error ``seen`` is, if any."""
     return next((m for m in MISTAKES if m.applies(seen)), None)
 
@@ -820,11 +955,7 @@ def _bad_token(
         return source.diagnostic(
             "E100", f"unexpected `{seen.value}`: expected {seen.wanted}", seen.span
         )
-    said = mistake.say(seen)
-    if isinstance(said, Diagnostic):  # a mistake that builds its own (several words)
-        return said
-    message, hint, where = said
-    return source.diagnostic(mistake.code, message, where or seen.span, hint)
+    return _said(source, mistake, mistake.say(seen), seen.span)
 
 
 _COMPARISONS = frozenset({"=", "==", "!=", "<", "<=", ">", ">="})
