@@ -7,7 +7,8 @@ no semantics of its own: :mod:`winlang.serve.app` turns these into pages.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -51,10 +52,15 @@ class Site:
     config_path: Path | None = None
     paths: tuple[Path, ...] = ()
 
-    def project(self) -> Project:
-        """The project, opened afresh: campaigns, configuration and ledger may change while
-        the dashboard runs."""
-        return open_project(self.config_path)
+    @contextmanager
+    def project(self) -> Iterator[Project]:
+        """The project, opened afresh (campaigns, configuration and ledger change while the
+        dashboard runs), and closed after."""
+        project = open_project(self.config_path)
+        try:
+            yield project
+        finally:
+            project.close()
 
     def root(self, project: Project) -> Path:
         return project.config.root if project.config.path is not None else Path.cwd()
