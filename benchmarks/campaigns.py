@@ -4,9 +4,9 @@
 - ``mixed``: ten rules mixing attribute, text, time and event conditions (every kind of
   condition the language has: comparisons, sets, nulls, booleans, text tests, days since,
   ``before ... ago``, anniversaries, event existence, counts and sums);
-- ``winback`` (dry runs only): one rule, ``days_since(last_purchase_at) > 90 and not opened email within 30
-  days`` (an anti-join on the events), about half of the customers matched: a dry run of it
-  is mostly the contact fields of the matched customers.
+- ``winback`` (dry runs only): one rule, ``days_since(last_purchase_at) > 90 and not opened
+  email within 30 days`` (an anti-join on the events), about 40% of the customers matched:
+  a dry run of it is mostly the contact fields of the matched customers.
 
 The hand-written peers in :mod:`benchmarks.peers` implement exactly these rules; the
 benchmarks check that every peer reaches the same decisions as winlang before timing it.
