@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from .check import CheckedCampaign
 from .config import Config
 from .contracts.errors import DataError, EngineError
-from .plan import ir, plan_campaign
+from .plan import DeliveryPlan, ir, plan_and_delivery
 
 if TYPE_CHECKING:  # the backends pull in NumPy and PyArrow: imported when a run starts
     from .backends.base import Backend, Decisions
@@ -29,6 +29,7 @@ class Evaluation:
     decisions: Decisions
     engine: str
     now: datetime
+    delivery: DeliveryPlan | None = None  # lowered with the plan: what each rule sends
 
 
 def parse_now(text: str | None) -> datetime:
@@ -133,7 +134,7 @@ def evaluate_campaign(
     from .contracts.state import EmptyState
 
     backend = choose_backend(engine, source)
-    plan = plan_campaign(checked, skip)
+    plan, delivery = plan_and_delivery(checked, skip)
     verify_layout(checked, source)
     verify_store(plan, source, source.layout)
     context = RunContext(
@@ -145,4 +146,4 @@ def evaluate_campaign(
         if carry
         else backend.decide(plan, source, context)
     )
-    return Evaluation(plan, decisions, backend.name, now)
+    return Evaluation(plan, decisions, backend.name, now, delivery)

@@ -23,7 +23,8 @@ from ..config import Config
 from ..contracts.source import Source
 from ..evaluate import Evaluation
 from ..plan import ir
-from ..policies.apply import PolicyInputs, QuietWindow, rule_plan
+from ..plan.delivery import DeliveryPlan, delivery_plan
+from ..policies.apply import PolicyInputs, QuietWindow
 from ..policies.caps import CapLimit, History
 from ..policies.contact import ChannelContact
 from ..policies.suppressions import suppression_pairs
@@ -104,8 +105,12 @@ def policy_inputs(
     source: Source,
     config: Config,
     state: State | None,
+    delivery: DeliveryPlan | None = None,
 ) -> PolicyInputs:
+    """What the policies read for the customers ``evaluation`` matched; ``delivery`` is the
+    campaign's delivery plan (by default the one lowered with the evaluation's plan)."""
     campaign = checked.campaign
+    delivery = delivery or evaluation.delivery or delivery_plan(checked)
     decisions = evaluation.decisions
     schema = source.schema().customers
     channels = _channels(campaign, config)
@@ -127,7 +132,7 @@ def policy_inputs(
     return PolicyInputs(
         campaign=campaign.name or "",
         now=evaluation.now,
-        rules=tuple(rule_plan(rule) for rule in campaign.rules),
+        rules=delivery.rules,
         customer_ids=decisions.ids,
         rule_index=decisions.rules,
         contacts=contacts,

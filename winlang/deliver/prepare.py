@@ -14,7 +14,7 @@ as ``too_long``. A customer in quiet hours becomes a ``deferred`` firing with it
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -23,35 +23,14 @@ import numpy as np
 
 from .. import ast as A
 from ..check.formats import DEFAULT_LOCALE
-from ..check.templates import Placeholder, scan
 from ..config import Channel as ChannelConfig
 from ..contracts.message import Message, idempotency_key
 from ..links import Tracking
 from ..plan import ir
-from ..plan.lower import Lowering
+from ..plan.delivery import Action, Arm, DeliveryPlan, SendStep
 from ..policies.apply import PolicyOutcome
 from ..policies.reasons import TOO_LONG, Status
 from .render import render_message
-
-Action = A.ListAction | A.Unsubscribe
-
-
-@dataclass(frozen=True, slots=True)
-class SendSpec:
-    """One ``send <channel> <template> with ...`` of a chain, with the IR of what it reads."""
-
-    channel: str
-    template: A.Template
-    params: tuple[tuple[str, ir.Node], ...]
-    fields: tuple[tuple[str, ir.Node], ...]  # placeholders that are customer fields
-
-
-@dataclass(frozen=True, slots=True)
-class ArmSpec:
-    """What one arm (or a rule without ``split``) does: its send chain, then other actions."""
-
-    chain: tuple[SendSpec, ...]
-    actions: tuple[Action, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,45 +58,6 @@ class Skip:
     customer_id: str
     reason: str
     until: datetime | None = None  # quiet hours: when the customer may be messaged
-
-
-def arm_specs(campaign: A.CampaignFile, lowering: Lowering, fields: set[str]) -> list[ArmSpec]:
-    """Every arm of every rule in file order: the layout of ``PolicyOutcome``'s chains."""
-    templates = {t.name.name: t for t in campaign.templates}
-
-    def spec(send: A.Send) -> SendSpec:
-        template = templates[send.template.name]
-        texts = [template.body.value] + ([template.subject.value] if template.subject else [])
-        names = {p.name for text in texts for p in scan(text) if isinstance(p, Placeholder)}
-        return SendSpec(
-            channel=send.channel.name,
-            template=template,
-            params=tuple((p.name.name, lowering.lower(p.value)) for p in send.params),
-            fields=tuple((n, lowering.name(n)) for n in sorted(names & fields)),
-        )
-
-    def arm(actions: tuple[A.Action, ...]) -> ArmSpec:
-        send = next((a for a in actions if isinstance(a, A.Send)), None)
-        chain = []
-        while send is not None:
-            chain.append(spec(send))
-            send = send.fallback
-        others = tuple(a for a in actions if not isinstance(a, A.Send))
-        return ArmSpec(tuple(chain), others)
-
-    arms = []
-    for rule in campaign.rules:
-        if isinstance(rule.actions, A.Split):
-            arms += [arm(a.actions) for a in rule.actions.arms]
-        else:
-            arms.append(arm(rule.actions))
-    return arms
-
-
-def nodes_to_fetch(arms: Sequence[ArmSpec]) -> list[ir.Node]:
-    """The values messages read, each node once."""
-    found = (node for arm in arms for s in arm.chain for _, node in (*s.params, *s.fields))
-    return list(dict.fromkeys(found))
 
 
 def occurrence(now: datetime, repeat_seconds: float | None) -> int:
@@ -150,17 +90,16 @@ _MEASURED_TEXTS = 100_000  # distinct SMS texts a dry run remembers the parts of
 class Planner:
     """Builds the firings and skips of a run, a slice of rows at a time.
 
-    Arrays are aligned with the run's matched customers: ``ids`` as text, ``rule_index``,
-    ``arm_index`` (position in :func:`arm_specs`), the policy ``outcome``; ``usable`` maps a
-    channel to a bool array (consent, address, not suppressed); ``addresses`` a channel to its
-    addresses; ``values`` a node of :func:`nodes_to_fetch` to its values.
+    Arrays are aligned with the run's matched customers: ``ids`` as text, ``rule_index``
+    (into ``delivery.rules``), ``arm_index`` (into ``delivery.arms``), the policy
+    ``outcome``; ``usable`` maps a channel to a bool array (consent, address, not
+    suppressed); ``addresses`` a channel to its addresses; ``values`` a node of
+    :meth:`DeliveryPlan.nodes` to its values.
     """
 
     campaign: A.CampaignFile
     now: datetime
-    rule_names: Sequence[str]
-    repeat_seconds: Sequence[float | None]
-    arms: Sequence[ArmSpec]
+    delivery: DeliveryPlan
     channels: Mapping[str, ChannelConfig]
     ids: np.ndarray
     rule_index: np.ndarray
@@ -180,7 +119,7 @@ class Planner:
     dry: bool = False
     _parts: dict = field(default_factory=dict, compare=False, repr=False)
 
-    def _measured(self, i: int, rule: str, customer: str, send: SendSpec, key: str) -> Message:
+    def _measured(self, i: int, rule: str, customer: str, send: SendStep, key: str) -> Message:
         """What a dry run reads of a message (its channel, an SMS's parts), rendering an SMS
         once per distinct text: the text depends on the rule, template and values, and on
         the message id in its links, which always has the same length and alphabet
@@ -191,7 +130,7 @@ class Planner:
         if channel.kind == "sms":
             fields = tuple((name, self.values[node][i]) for name, node in send.fields)
             params = tuple((name, self.values[node][i]) for name, node in send.params)
-            memo = (rule, send.channel, send.template.name.name, fields, params)
+            memo = (rule, send.channel, send.template, fields, params)
             try:
                 parts = self._parts.get(memo)
             except TypeError:  # a value that can't be a key: measured every time
@@ -202,7 +141,7 @@ class Planner:
                     link=self.link,
                     rule=rule,
                     customer_id=customer,
-                    template=send.template,
+                    template=self.delivery.templates[send.template],
                     channel=send.channel,
                     kind=channel.kind,
                     to="",
@@ -223,6 +162,11 @@ class Planner:
         return self.campaign.name or ""
 
     @cached_property
+    def arms(self) -> tuple[Arm, ...]:
+        """The delivery plan's arms, laid out once (``arm_index`` points into them)."""
+        return self.delivery.arms
+
+    @cached_property
     def link(self) -> str | None:
         found = self.campaign.setting("link")
         return str(found.value) if found is not None else None
@@ -231,8 +175,9 @@ class Planner:
         firings: list[Firing] = []
         skips: list[Skip] = []
         status, reason = self.outcome.status, self.outcome.reason
+        rules = self.delivery.rules
         for i in rows:
-            rule = self.rule_names[self.rule_index[i]]
+            rule = rules[self.rule_index[i]].name
             if status[i] == Status.SKIPPED:
                 skips.append(Skip(rule, str(self.ids[i]), str(reason[i])))
                 continue
@@ -250,7 +195,7 @@ class Planner:
         index = int(self.rule_index[i])
         nth = self.deferred.get((rule, customer))
         if nth is None:
-            nth = occurrence(self.now, self.repeat_seconds[index])
+            nth = occurrence(self.now, self.delivery.rules[index].repeat_seconds)
         key = idempotency_key(self.campaign_name, rule, customer, nth)
         variant = variant_label(int(self.outcome.variant[i]))
         arm = self.arms[self.arm_index[i]]
@@ -285,7 +230,7 @@ class Planner:
         customer: str,
         nth: int,
         variant: str | None,
-        send: SendSpec,
+        send: SendStep,
         key: str,
         attempt: int,
     ) -> Message:
@@ -299,7 +244,7 @@ class Planner:
             link=self.link,
             rule=rule,
             customer_id=customer,
-            template=send.template,
+            template=self.delivery.templates[send.template],
             channel=send.channel,
             kind=channel.kind,
             to=str(self.addresses[send.channel][i]).strip(),

@@ -26,7 +26,8 @@ def decide(
     roots = [plan.audience, *carry]
     for rule in plan.rules:
         roots += [rule.condition, rule.already_fired]
-    run, columns = prepare(roots, source, context, plan.campaign or "", Options.of(plan))
+    options = Options.of(plan).carrying(carry)
+    run, columns = prepare(roots, source, context, plan.campaign or "", options)
     audience = 0
     ids: list[np.ndarray] = []
     rules: list[np.ndarray] = []
@@ -92,7 +93,8 @@ def values(
     """Every customer's id and each node's value, as Arrow arrays; with ``ids``, only those
     customers, in the order given (null values for an id that is not a customer)."""
     campaign = plan.campaign if plan is not None else ""
-    run, columns = prepare(nodes, source, context, campaign or "", Options.of(plan))
+    options = Options.for_nodes(plan, nodes)
+    run, columns = prepare(nodes, source, context, campaign or "", options)
     wanted = None if ids is None else _id_array(ids)
     found_ids: list[pa.Array] = []
     parts: list[list[pa.Array]] = [[] for _ in nodes]

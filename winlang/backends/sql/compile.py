@@ -33,7 +33,6 @@ from .dialects import SqlDialect, binary, compare
 Expr = ColumnElement
 DAY_SECONDS = 86_400
 _MAX_DAYS = 4_000_000  # beyond ~10,000 years a day count is no longer a usable bound
-_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
 SQL_TYPES: dict[str, Callable[[], sa.types.TypeEngine]] = {
     "number": sa.Double,
     "text": sa.String,
@@ -184,7 +183,7 @@ def _compare(compiler: Compiler, node: ir.Compare) -> Expr:
     if _is_null_literal(left) or _is_null_literal(right):
         return typed_null("bool")
     if isinstance(right, ir.DaysSince) and not isinstance(left, ir.DaysSince):
-        op, left, right = _FLIP[op], right, left
+        op, left, right = ir.FLIPPED[op], right, left
     if isinstance(left, ir.DaysSince) and (bounds := days_since_bounds(op, right)) is not None:
         return compile_days_bounds(compiler, left.operand, bounds)
     kind = left.kind if left.kind != "null" else right.kind
@@ -205,7 +204,7 @@ def compare_times(compiler: Compiler, op: str, left: ir.Node, right: ir.Node) ->
     if (instant := instant_of(right)) is not None:
         return dialect.compare_to_instant(op, compiler(left), instant, compiler.binder)
     if (instant := instant_of(left)) is not None:
-        return dialect.compare_to_instant(_FLIP[op], compiler(right), instant, compiler.binder)
+        return dialect.compare_to_instant(ir.FLIPPED[op], compiler(right), instant, compiler.binder)
     return dialect.compare_times(op, compiler(left), compiler(right))
 
 

@@ -123,7 +123,8 @@ def _frame(
     binder = Binder()
     aggregates = statement_aggregates(nodes, plan)
     fused = plan is None or plan.fused is not None
-    scan = plan.scan if plan is not None and _covers(plan.scan, aggregates) else None
+    scan = plan.scan if plan is not None else None
+    scan = scan if scan is not None and scan.covers(aggregates) else None
     read = event_columns(layout, aggregates)
     events = event_sql(
         dialect, binder, layout, aggregates, fused, scan, customer_id, (read, ingested)
@@ -141,28 +142,10 @@ def _frame(
     return _Frame(compiler, source, customer_id, list(tables.values()), reads)
 
 
-def _covers(scan: ir.Scan | None, aggregates: Sequence[ir.EventAggregate]) -> bool:
-    """Whether ``scan`` reads every event ``aggregates`` need (``values`` may be asked about
-    nodes of another plan than the one whose scan it is given)."""
-    if scan is None or not {a.filter.event_type for a in aggregates} <= set(scan.event_types):
-        return False
-    widest = scan.event_window
-    return widest is None or all(
-        a.filter.window is not None and a.filter.window <= widest for a in aggregates
-    )
-
-
 def _filter_columns(layout: Layout, aggregate: ir.EventAggregate) -> list[str]:
-    """The events columns one aggregate reads."""
-    found = aggregate.filter
-    named = [
-        (layout.channel, found.channel),
-        (layout.campaign, found.campaign),
-        (layout.template, found.template),
-    ]
-    return [column for column, value in named if value is not None] + (
-        [aggregate.prop] if aggregate.prop else []
-    )
+    """The events columns one aggregate reads (the layout names each field's column)."""
+    tested = [getattr(layout, field) for field in aggregate.filter.fields]
+    return tested + ([aggregate.prop] if aggregate.prop else [])
 
 
 def _is_true(node: ir.Node) -> bool:
