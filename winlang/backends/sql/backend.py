@@ -6,9 +6,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
@@ -45,19 +45,31 @@ class SqlBackend:
 
     name = "sql"
 
-    def decide(self, plan: ir.Plan, source: Source, context: RunContext) -> Decisions:
-        """Audience size and each matched customer's first matching, not-yet-fired rule."""
+    def decide(
+        self,
+        plan: ir.Plan,
+        source: Source,
+        context: RunContext,
+        carry: Sequence[ir.Column] = (),
+    ) -> Decisions:
+        """Audience size and each matched customer's first matching, not-yet-fired rule;
+        with ``carry``, those columns of the matched customers, from the same statement."""
         engine, dialect = _engine_and_dialect(source)
+        carry = list(dict.fromkeys(carry))
         nodes = list(ir.walk(*plan.roots()))
         constructs = _checked(dialect, nodes)
         flags = _flags(nodes, plan.campaign, context, source)
         ingested = _ingested(source, nodes, plan, dialect, context)
-        statement = decide_statement(plan, source.layout, dialect, flags, ingested)
-        times = _times(nodes, source)
+        statement = decide_statement(plan, source.layout, dialect, flags, ingested, carry)
+        times = _times([*nodes, *carry], source)
         if dialect.streams_decisions:
-            return _run(engine, dialect, statement, constructs, context, times, streamed_rows)
-        row = _run(engine, dialect, statement, constructs, context, times)
-        return decisions_of(row, dialect)
+            read = partial(streamed_rows, dialect=dialect, carry=carry)
+            return _run(engine, dialect, statement, constructs, context, times, fetch=read)
+        if not carry:
+            row = _run(engine, dialect, statement, constructs, context, times)
+            return decisions_of(row, dialect)
+        row = _run(engine, dialect, statement, constructs, context, times, fetch=dialect.fetch_row)
+        return carried_decisions(row, dialect, carry)
 
     def values(
         self,
@@ -82,7 +94,7 @@ class SqlBackend:
         rows = []
         if only is None or wanted.size:
             times = _times(walked, source)
-            rows = _run(engine, dialect, statement, constructs, context, times, _all_rows)
+            rows = _run(engine, dialect, statement, constructs, context, times, all_rows=True)
         columns = list(zip(*rows, strict=True)) if rows else [() for _ in range(len(nodes) + 1)]
         found = np.asarray(columns[0]) if rows else np.empty(0, dtype=np.int64)
         arrays = [
@@ -185,10 +197,11 @@ def _run(
     constructs: frozenset[str],
     context: RunContext,
     times: dict[str, list[str]],
-    read: Callable[[sa.CursorResult], Any] = lambda result: result.one(),
+    all_rows: bool = False,
+    fetch=None,
 ):
-    """Prepare the connection, fill the state tables, run the statement and ``read`` its
-    result (one row, by default); change nothing."""
+    """Prepare the connection, fill the state tables, run the statement; change nothing.
+    The result is its rows (``all_rows``), what ``fetch`` makes of it, or its one row."""
     params = statement.binder.values(_utc(context.now))
     with _connect(engine) as connection:
         try:
@@ -198,7 +211,10 @@ def _run(
                 filled(connection, dialect, statement.tables),
                 loaded(connection, dialect, statement.ingested),
             ):
-                return read(connection.execute(statement.select, params))
+                result = connection.execute(statement.select, params)
+                if fetch is not None:
+                    return fetch(result)
+                return result.fetchall() if all_rows else result.one()
         except sa.exc.DBAPIError as error:
             connection.rollback()
             refused = dialect.refused(connection)
@@ -262,34 +278,80 @@ def decisions_of(row: Sequence, dialect: SqlDialect) -> Decisions:
     return Decisions(audience=int(audience or 0), ids=ids[order], rules=rules[order])
 
 
-def _all_rows(result: sa.CursorResult) -> list:
-    return result.fetchall()
+def carried_decisions(row: Sequence, dialect: SqlDialect, carry: Sequence[ir.Column]) -> Decisions:
+    """A decide statement's row with carried columns (ids, rules, then each carried value of
+    the matched customers) as Decisions, sorted by customer id."""
+    audience, *gathered = row
+    kinds = [None, None, *(node.kind for node in carry)]
+    ids, rules, *values = dialect.gathered_rows(gathered, kinds)
+    ids, rules = _id_values(ids), np.asarray(_plain(rules), dtype=np.int32)
+    order = pa.array(np.argsort(ids, kind="stable"), pa.int64())
+    arrays = {
+        node: _carried_array(value, node.kind, dialect).take(order)
+        for node, value in zip(carry, values, strict=True)
+    }
+    taken = order.to_numpy()
+    return Decisions(int(audience or 0), ids[taken], rules[taken], arrays)
+
+
+def _plain(values: list | pa.Array) -> list | np.ndarray:
+    return values.to_numpy(zero_copy_only=False) if isinstance(values, pa.Array) else values
+
+
+def _id_values(ids: list | pa.Array) -> np.ndarray:
+    """Ids as :func:`decisions_of` gives them (NumPy's own type for a list of them)."""
+    if isinstance(ids, pa.Array):
+        ids = ids.to_numpy() if pa.types.is_integer(ids.type) else ids.to_pylist()
+    found = np.asarray(ids)
+    return found if len(found) else np.empty(0, dtype=np.int64)
+
+
+def _carried_array(values: list | pa.Array, kind: str, dialect: SqlDialect) -> pa.Array:
+    """A carried column as the contract's Arrow type."""
+    if not isinstance(values, pa.Array):
+        return to_arrow(values, kind, dialect)
+    if pa.types.is_timestamp(values.type) and values.type.tz is not None:
+        values = values.cast(pa.timestamp(values.type.unit))  # the same instant, naive UTC
+    return values.cast(ARROW_TYPES[kind])
 
 
 CHUNK_ROWS = 100_000  # decision rows read at a time from a streaming dialect
 
 
-def streamed_rows(result: sa.CursorResult) -> Decisions:
+def streamed_rows(
+    result: sa.CursorResult, dialect: SqlDialect, carry: Sequence[ir.Column] = ()
+) -> Decisions:
     """Decisions from the rows of :func:`.statement.streamed_decisions`, read a chunk at a
-    time: only the matched ids (as arrays) and one chunk of rows are ever held."""
+    time: only the matched customers (their ids, rules and carried values) and one chunk of
+    rows are ever held, never one value holding every id."""
     audience = 0
     ids: list[np.ndarray] = []
     rules: list[np.ndarray] = []
+    carried: list[list] = [[] for _ in carry]
     for rows in result.partitions(CHUNK_ROWS):
-        rule, found, count = (list(column) for column in zip(*rows, strict=True))
+        rule, found, count, *values = (list(column) for column in zip(*rows, strict=True))
         counts = np.asarray(count, dtype=np.int64)
         audience += int(counts.sum())
         chosen = np.asarray(rule, dtype=np.int32)
-        keep = chosen >= 0
-        if keep.any():
-            kept = [value for value, k in zip(found, keep.tolist(), strict=True) if k]
-            ids.append(np.repeat(np.asarray(kept), counts[keep]))
-            rules.append(np.repeat(chosen[keep], counts[keep]))
+        keep = (chosen >= 0).tolist()
+        if not any(keep):
+            continue
+        times = counts[np.asarray(keep)]
+        ids.append(np.repeat(np.asarray([v for v, k in zip(found, keep, strict=True) if k]), times))
+        rules.append(np.repeat(chosen[np.asarray(keep)], times))
+        for held, column in zip(carried, values, strict=True):
+            kept = [v for v, k in zip(column, keep, strict=True) if k]
+            held.extend(v for v, n in zip(kept, times.tolist(), strict=True) for _ in range(n))
     if not ids:
-        return Decisions(audience, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int32))
+        empty = {node: to_arrow([], node.kind, dialect) for node in carry}
+        return Decisions(audience, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int32), empty)
     all_ids, all_rules = np.concatenate(ids), np.concatenate(rules)
     order = np.argsort(all_ids, kind="stable")
-    return Decisions(audience=audience, ids=all_ids[order], rules=all_rules[order])
+    arrays = {
+        node: to_arrow(values, node.kind, dialect).take(pa.array(order))
+        for node, values in zip(carry, carried, strict=True)
+    }
+    return Decisions(audience, all_ids[order], all_rules[order], arrays)
 
 
 def to_arrow(values: list, kind: str, dialect: SqlDialect) -> pa.Array:

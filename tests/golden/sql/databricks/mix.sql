@@ -28,11 +28,11 @@ WITH events_agg AS (
     AND e.`occurred_at` <= CAST(:`now_value` AS TIMESTAMP_NTZ)
     AND (
       e.`type` = :`text_purchase`
-      AND e.`occurred_at` >= CAST(:`now_minus_31536000_value` AS TIMESTAMP_NTZ)
+        AND e.`occurred_at` >= CAST(:`now_minus_31536000_value` AS TIMESTAMP_NTZ)
       OR e.`type` = :`text_view`
       OR e.`type` = :`text_open`
-      AND e.`channel` = :`text_email`
-      AND e.`occurred_at` >= CAST(:`now_minus_2592000_value` AS TIMESTAMP_NTZ)
+        AND e.`channel` = :`text_email`
+        AND e.`occurred_at` >= CAST(:`now_minus_2592000_value` AS TIMESTAMP_NTZ)
     )
   GROUP BY e.`customer_id`
 ),
