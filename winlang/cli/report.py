@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from ..report.funnel import FUNNEL_TYPES, PURCHASE, Event, Firing, build_report, render_text
-from ..sources.normalize import naive_utc
+from ..times import naive_utc
 from .common import USER_ERRORS, clock, fail, load_checked, now_option
 from .options import config_option
 

@@ -28,9 +28,9 @@ from ..policies.apply import PolicyInputs, QuietWindow, rule_plan
 from ..policies.caps import CapLimit, History
 from ..policies.contact import ChannelContact
 from ..policies.suppressions import suppression_pairs
-from ..sources.normalize import naive_utc, stored_time
 from ..state import State, not_own_work
 from ..state import tables as T
+from ..times import naive_utc, stored_time
 
 
 def customer_values(

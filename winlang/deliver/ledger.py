@@ -38,9 +38,9 @@ import sqlalchemy as sa
 from .. import ast as A
 from ..contracts.errors import DataError
 from ..contracts.message import Message
-from ..sources.normalize import naive_utc, stored_time
 from ..state import State
 from ..state import tables as T
+from ..times import naive_utc, stored_time
 from .prepare import Firing, Skip
 
 M = T.messages.c

@@ -22,10 +22,10 @@ from functools import cached_property
 import numpy as np
 
 from .. import ast as A
-from ..check.formats import DEFAULT_LOCALE
 from ..check.templates import Placeholder, scan
 from ..config import Channel as ChannelConfig
 from ..contracts.message import Message, idempotency_key
+from ..formats import DEFAULT_LOCALE
 from ..plan import ir
 from ..plan.lower import Lowering
 from ..policies.apply import PolicyOutcome

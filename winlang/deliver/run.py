@@ -16,12 +16,12 @@ import numpy as np
 
 from ..backends.base import RunContext
 from ..check import CheckedCampaign
-from ..check.formats import campaign_locale
 from ..check.templates import channels_sent_on
 from ..config import Config
 from ..contracts.source import Source
 from ..contracts.state import EmptyState
 from ..evaluate import Evaluation, choose_backend
+from ..formats import campaign_locale
 from ..plan.lower import Lowering
 from ..policies.apply import PolicyOutcome, apply_policies
 from ..policies.contact import channel_reasons

@@ -38,9 +38,9 @@ from ..backends.numpy.events import EventBatch
 from ..contracts.errors import DataError
 from ..contracts.source import Layout, Source
 from ..sources.ingested import WithIngested
-from ..sources.normalize import naive_utc
 from ..state import not_own_work
 from ..state import tables as T
+from ..times import naive_utc
 from .contact import ALL, Suppressions
 from .hashing import id_texts
 

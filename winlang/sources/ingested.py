@@ -34,7 +34,8 @@ from ..contracts.errors import DataError
 from ..contracts.source import Layout, Source
 from ..plan import ir
 from ..schema import Schema
-from .normalize import WHOLE_NUMBER, naive_utc, normalize
+from ..times import naive_utc
+from .normalize import WHOLE_NUMBER, normalize
 
 # The columns of ``ingested_events`` that are event columns, and their Arrow types.
 _TYPES = {
