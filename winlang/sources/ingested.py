@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
+from ..arrow_types import ARROW_TYPES
 from ..contracts.errors import DataError
 from ..contracts.source import Layout, Source
 from ..plan import ir
@@ -47,13 +48,6 @@ _TYPES = {
     "occurred_at": pa.timestamp("us"),
     "amount": pa.float64(),
     "product_name": pa.string(),
-}
-_KIND_TYPES = {
-    "number": pa.float64(),
-    "text": pa.string(),
-    "bool": pa.bool_(),
-    "timestamp": pa.timestamp("us"),
-    "date": pa.date32(),
 }
 
 
@@ -239,7 +233,7 @@ class WithIngested:
         for f in extra.schema:
             kind = kinds.get(f.name)
             keep = f.name == self.layout.customer_id or kind is None
-            fields.append(pa.field(f.name, f.type if keep else _KIND_TYPES.get(kind, f.type)))
+            fields.append(pa.field(f.name, f.type if keep else ARROW_TYPES.get(kind, f.type)))
         return pa.schema(fields)
 
 

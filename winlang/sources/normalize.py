@@ -19,11 +19,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrow_types import TIMESTAMP
 from ..contracts.errors import wrong_value
 from ..times import naive_utc
 from .convert import ConvertError, parse_dates, parse_timestamps
-
-TIMESTAMP = pa.timestamp("us")
 
 
 def normalize(array: pa.Array, kind: str, table: str, column: str) -> pa.Array:

@@ -8,6 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ...arrow_types import ARROW_TYPES
 from ...contracts.source import Source
 from ...plan import ir
 from ..base import Decisions, RunContext
@@ -83,7 +84,7 @@ def values(
             plain = _as_read(batch.record, node)
             found.append(plain if plain is not None else to_arrow(evaluate(node), batch.size))
     arrays = [
-        pa.concat_arrays(found) if found else pa.array([], _ARROW_TYPES.get(node.kind, pa.null()))
+        pa.concat_arrays(found) if found else pa.array([], ARROW_TYPES.get(node.kind, pa.null()))
         for found, node in zip(parts, nodes, strict=True)
     ]
     if wanted is not None:
@@ -100,7 +101,7 @@ def _as_read(record: pa.RecordBatch, node: ir.Node) -> pa.Array | None:
     out in the type :func:`values` gives (text, bool, float64; integers widen as the
     evaluator would): no round trip through the evaluator's codes, which for a column of
     a million distinct phone numbers is most of the cost. None: evaluate it."""
-    if not isinstance(node, ir.Column) or node.kind not in _ARROW_TYPES:
+    if not isinstance(node, ir.Column) or node.kind not in ARROW_TYPES:
         return None
     at = record.schema.get_field_index(node.name)
     if at < 0:
@@ -127,11 +128,3 @@ def _id_array(ids: np.ndarray | pa.Array) -> pa.Array:
     if isinstance(ids, pa.ChunkedArray):
         ids = ids.combine_chunks()
     return plain_ids(ids if isinstance(ids, pa.Array) else pa.array(np.asarray(ids)))
-
-
-_ARROW_TYPES = {
-    "number": pa.float64(),
-    "bool": pa.bool_(),
-    "timestamp": pa.timestamp("us"),
-    "text": pa.string(),
-}
