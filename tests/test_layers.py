@@ -98,7 +98,8 @@ def _targets(node: ast.AST, package: list[str], name: str, known: frozenset[str]
         modules = [f"{module}.{a.name}" for a in node.names] if module == name else [module]
     else:
         return []
-    return [m.split(".")[1] for m in modules if m.startswith(name + ".") and m.split(".")[1] in known]
+    inside = [m.split(".")[1] for m in modules if m.startswith(name + ".")]
+    return [unit for unit in inside if unit in known]
 
 
 def cycles(edges: Iterable[tuple[str, str]]) -> list[list[str]]:
@@ -154,12 +155,7 @@ def upward(found: Iterable[Import], layers: Sequence[Sequence[str]]) -> list[str
 def test_no_cycle_between_units():
     found = imports(PACKAGE)
     knots = cycles((i.source, i.target) for i in found)
-    detail = [
-        str(i)
-        for knot in knots
-        for i in found
-        if i.source in knot and i.target in knot
-    ]
+    detail = [str(i) for knot in knots for i in found if i.source in knot and i.target in knot]
     assert not knots, f"import cycles among {knots}:\n" + "\n".join(detail)
 
 
