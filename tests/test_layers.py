@@ -46,8 +46,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("backends",),
     ("evaluate", "policies"),
     ("deliver", "channels", "testing"),
-    ("explain", "report", "ingest", "schedule", "demo", "project"),
-    ("preview", "diff", "scaffold", "lsp", "campaign_tests"),
+    ("explain", "report", "ingest", "tracking", "schedule", "demo", "project"),
+    ("preview", "diff", "scaffold", "lsp", "campaign_tests", "serve"),
     ("cli",),
     ("__main__",),
 )

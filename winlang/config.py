@@ -136,6 +136,19 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True)
+class TrackingSettings:
+    """``[tracking]``: short links and unsubscribe links answered by `winlang serve`
+    (docs/tracking.md). ``require_unsubscribe``: channels (by name or kind) whose templates
+    must carry ``{unsubscribe}`` (W415 otherwise)."""
+
+    base_url: str
+    require_unsubscribe: tuple[str, ...] = ()
+    # Sign unsubscribe links with a stand-in when WINLANG_TRACKING_SECRET is not set: for
+    # runs whose messages never leave the machine (`winlang test`); never read from the file.
+    stand_in_secret: bool = False
+
+
+@dataclass(frozen=True)
 class Schedule:
     """When `winlang schedule` runs a campaign: a five-field cron expression, read in
     ``timezone`` (an IANA name; UTC unless given)."""
@@ -158,6 +171,7 @@ class Config:
     locale: str = "en"  # [defaults] locale: how placeholders format values (CLDR)
     limits: Limits = field(default_factory=Limits)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    tracking: TrackingSettings | None = None  # [tracking]; None: {link} is the long link
     source: SourceText | None = field(default=None, repr=False, compare=False)  # the file's text
     key_prefix: tuple[str, ...] = ()  # ("tool", "winlang") in a pyproject.toml
 
@@ -327,7 +341,9 @@ _KNOWN = {
         "defaults",
         "delivery",
         "schedule",
+        "tracking",
     ),
+    ("tracking",): ("base_url", "require_unsubscribe"),
     ("store",): ("url", "customers", "events", "schema", "columns"),
     ("store", "columns"): tuple(COLUMN_DEFAULTS),
     ("state",): ("url", "allow_other_tables"),
@@ -437,6 +453,7 @@ class _Reader:
             locale=locale,
             limits=self.limits(self.table(document, "limits")),
             delivery=self.delivery(self.table(document, "delivery")),
+            tracking=self.tracking(document),
             source=self.locate.source,
             key_prefix=self.prefix,
             schedule=self.schedule(self.table(document, "schedule")),
@@ -596,6 +613,32 @@ class _Reader:
                 name, plugin, kind, address, consent, settings, self.where(*where)
             )
         return channels
+
+    def tracking(self, document: dict) -> TrackingSettings | None:
+        """``[tracking]``: None when the table is absent (links stay long ones)."""
+        from .links import base_url_problem
+
+        if "tracking" not in document:
+            return None
+        table = self.table(document, "tracking")
+        base_url = self.text(table, "base_url", "", "tracking")
+        problem = base_url_problem(base_url) if base_url else "`base_url` is missing"
+        if problem is not None:
+            self.error(
+                "E703", problem, "tracking", "base_url", hint='base_url = "https://go.example.com"'
+            )
+            return None
+        required = table.get("require_unsubscribe", [])
+        if not (isinstance(required, list) and all(isinstance(c, str) for c in required)):
+            self.error(
+                "E703",
+                "`require_unsubscribe` must be a list of channel names or kinds",
+                "tracking",
+                "require_unsubscribe",
+                hint='require_unsubscribe = ["email", "sms"]',
+            )
+            required = []
+        return TrackingSettings(base_url, tuple(required))
 
     def number(self, table: dict, key: str, default: float, low: float, *path: str) -> float:
         value = table.get(key, default)

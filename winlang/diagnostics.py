@@ -80,6 +80,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E411": (Severity.ERROR, "placeholder where HTML escaping can't contain it"),
     "E412": (Severity.ERROR, "unknown or unusable format spec"),
     "E413": (Severity.ERROR, "format spec on a value of another type"),
+    "E414": (Severity.ERROR, "`{unsubscribe}` without [tracking]"),
+    "W415": (Severity.WARNING, "marketing message without `{unsubscribe}`"),
     # SMS
     "W501": (Severity.WARNING, "SMS longer than one part"),
     "E502": (Severity.ERROR, "SMS longer than the maximum number of parts"),

@@ -19,7 +19,7 @@ from .config import Config
 from .contracts.message import Message
 from .deliver.prepare import Firing, Skip
 from .evaluate import Evaluation, choose_backend
-from .links import tracking_link
+from .links import message_id, tracking_link
 from .policies.hashing import id_texts, sample
 
 
@@ -139,7 +139,7 @@ def _of_plan(found: Firing | Skip, link: str | None) -> CustomerPreview:
         return CustomerPreview(
             found.customer_id, found.rule, reason="no_send", variant=found.variant
         )
-    messages = [_shown(message, link) for _, message in found.messages]
+    messages = [_shown(message, link, found.key) for _, message in found.messages]
     return CustomerPreview(
         found.customer_id,
         found.rule,
@@ -149,15 +149,18 @@ def _of_plan(found: Firing | Skip, link: str | None) -> CustomerPreview:
     )
 
 
-def _shown(message: Message, link: str | None) -> Shown:
+def _shown(message: Message, link: str | None, key: str) -> Shown:
+    """The message as shown; its link is where its ``{link}`` takes the customer: the
+    tracked link (with ``[tracking]``, the target of its short link), carrying the firing's
+    message id (``key`` is the firing's idempotency key)."""
     from .channels.email_message import html_to_text
 
-    tracked = None
-    if link:
-        tracked = tracking_link(link, message.campaign, message.rule, message.message_id)
+    tracked = message.metadata.get("link") if message.metadata else None
+    if tracked is None and link:
+        tracked = tracking_link(link, message.campaign, message.rule, message_id(key))
+        if not _holds(message, tracked):
+            tracked = None
     text_part = html_to_text(message.body or "") if message.html else None
-    if tracked is not None and not _holds(message, tracked):
-        tracked = None
     if message.text is not None and message.parts is not None:
         size = measure(message.text)
         return Shown(message, tracked, size.encoding, size.characters)

@@ -10,9 +10,6 @@ schedule runs in a test (and in ``winlang schedule --now ... --until ...``) with
 
 from __future__ import annotations
 
-import os
-import secrets
-import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -21,12 +18,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-import sqlalchemy as sa
-
 from .cron import next_time, trigger
-from .state import tables as T
+from .state import DatabaseError
+from .state.leases import Lease
 
-LOCK_NAME = "schedule"
 IDLE = timedelta(seconds=60)  # the wall clock wakes at least this often to look for new deferrals
 
 
@@ -79,69 +74,6 @@ def _wall() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-class Lease:
-    """The ``locks`` row ``name``, held by one process at a time until it expires.
-
-    Taking and renewing are one conditional update each (held by me, or expired), so two
-    processes racing for it — on SQLite or on PostgreSQL, on one machine or two — never both
-    get it."""
-
-    def __init__(
-        self,
-        engine: sa.Engine,
-        name: str = LOCK_NAME,
-        seconds: float = 300.0,
-        wall: Callable[[], datetime] = _wall,
-    ) -> None:
-        self.engine = engine
-        self.name = name
-        self.seconds = seconds
-        self.wall = wall
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-
-    def acquire(self) -> str | None:
-        """Take or renew the lease; None when this process holds it, else who does."""
-        locks = T.locks.c
-        now = self.wall()
-        values = {"holder": self.holder, "expires_at": now + timedelta(seconds=self.seconds)}
-        with self.engine.begin() as connection:
-            taken = connection.execute(
-                T.locks.update()
-                .where(
-                    locks.name == self.name,
-                    sa.or_(locks.holder == self.holder, locks.expires_at < now),
-                )
-                .values(**values, acquired_at=now)
-            ).rowcount
-            if taken:
-                return None
-            holder = connection.execute(
-                sa.select(locks.holder).where(locks.name == self.name)
-            ).scalar()
-            if holder is None:  # first use: the row is made, by us or by whoever wins
-                from .deliver.ledger import _insert_ignoring
-
-                written = _insert_ignoring(
-                    connection, T.locks, [{"name": self.name, **values, "acquired_at": now}]
-                )
-                if written:
-                    return None
-                holder = connection.execute(
-                    sa.select(locks.holder).where(locks.name == self.name)
-                ).scalar()
-        return holder
-
-    def release(self) -> None:
-        """Give the lease back at once (only if still ours)."""
-        locks = T.locks.c
-        with self.engine.begin() as connection:
-            connection.execute(
-                T.locks.update()
-                .where(locks.name == self.name, locks.holder == self.holder)
-                .values(expires_at=datetime(1970, 1, 1))
-            )
-
-
 class Keeper:
     """Renews a held lease from a thread; ``lost`` is set if it could not."""
 
@@ -167,7 +99,7 @@ class Keeper:
                 if self.lease.acquire() is not None:
                     self.lost.set()
                     return
-            except sa.exc.SQLAlchemyError:
+            except DatabaseError:
                 continue  # a blip of the database: the next renewal tries again
 
 

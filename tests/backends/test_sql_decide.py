@@ -156,7 +156,7 @@ def test_one_statement_reads_the_store(engine):
         SqlBackend().decide(plan, source, RunContext(now=NOW, state=FakeState(STATE)))
     finally:
         sa.event.remove(engine, "before_cursor_execute", remember)
-    from winlang.backends.sql.dialects import TIME_SAMPLE
+    from winlang.backends.sql.dialects.setup import TIME_SAMPLE
 
     sample = f"LIMIT {TIME_SAMPLE}"
     reading = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from winlang.backends.sql.dialects import register_duckdb_recase
+from winlang.backends.sql.dialects.setup import register_duckdb_recase
 
 pytest.importorskip("duckdb_engine")
 

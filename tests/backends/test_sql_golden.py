@@ -1,25 +1,47 @@
 """Golden SQL: the statement each dialect gets for a few representative campaigns.
 
-Parameters print by name (``:now_minus_2592000_day``, ``:param_3``), never as values: every
-literal and every moment is bound. A change to the generated SQL shows up here as a diff to
-review; regenerate with
-``WINLANG_UPDATE_GOLDEN=1 .venv/bin/pytest tests/backends/test_sql_golden.py``.
+The statements are stored indented (``winlang.backends.sql.pretty``: only whitespace
+changes) with parameters named by what they hold (``:now_minus_2592000_day``,
+``:text_purchase``, ``:number_100``), never their values: every literal and every moment is
+bound, and a new value in a campaign adds its own name without renaming the others. A change
+to the generated SQL shows up here as a diff to review; regenerate with
+``WINLANG_UPDATE_GOLDEN=1 .venv/bin/pytest tests/backends/test_sql_golden.py``. The statement
+the engine actually runs on each database, shown the same way, is the golden one.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 
+from winlang.backends.base import RunContext
+from winlang.backends.sql import SqlBackend
+from winlang.backends.sql.binds import readable_names
 from winlang.backends.sql.dialects import dialect_named
+from winlang.backends.sql.pretty import rename_binds, shown, shown_executed, tokens
 from winlang.backends.sql.statement import decide_statement, display_dialect
 from winlang.contracts.source import Layout
 from winlang.plan import ir
 
-from .sql_support import LADDER, SCHEMA, compile_plan
+from .sql_support import (
+    DATABASES,
+    LADDER,
+    NOW,
+    SCHEMA,
+    FakeState,
+    ago,
+    compile_plan,
+    customers,
+    events,
+    make_engine,
+    store,
+)
 
 GOLDEN = Path(__file__).parents[1] / "golden" / "sql"
 UPDATE = os.environ.get("WINLANG_UPDATE_GOLDEN") == "1"
@@ -63,16 +85,19 @@ CAMPAIGNS = {
 DIALECTS = ["sqlite", "duckdb", "postgresql"]
 
 
-def statement_sql(name: str, dialect: str) -> str:
-    text, skip, facts = CAMPAIGNS[name]
-    plan = compile_plan(text, SCHEMA, skip)
+def golden_select(name: str, dialect: str, text: str | None = None) -> sa.Select:
+    campaign, skip, facts = CAMPAIGNS[name]
+    plan = compile_plan(text or campaign, SCHEMA, skip)
     flags = {
         node: np.asarray(facts.get((node.state, node.key), []), dtype=np.int64)
         for node in ir.walk(*plan.roots())
         if isinstance(node, ir.StateFlag)
     }
-    statement = decide_statement(plan, Layout(), dialect_named(dialect), flags)
-    return statement.sql(display_dialect(dialect)).rstrip() + "\n"
+    return decide_statement(plan, Layout(), dialect_named(dialect), flags).select
+
+
+def statement_sql(name: str, dialect: str) -> str:
+    return shown(golden_select(name, dialect), display_dialect(dialect))
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
@@ -93,6 +118,69 @@ def test_golden_sql(name, dialect):
 
 
 def test_golden_sql_binds_every_value():
-    sql = statement_sql("mix", "postgresql")
+    sql = re.sub(r":\w+", ":_", statement_sql("mix", "postgresql"))  # bind names aside
     for value in ("'a'", "'%_x'", "'Shoe'", "'purchase'", "'view'", "'email'", "100", "'hi'"):
         assert value not in sql
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("name", sorted(CAMPAIGNS))
+def test_the_pretty_statement_is_the_compiled_one_token_for_token(name, dialect):
+    if dialect == "duckdb":
+        pytest.importorskip("duckdb_engine")
+    compiled = golden_select(name, dialect).compile(dialect=display_dialect(dialect))
+    names = readable_names(compiled)
+    assert tokens(statement_sql(name, dialect)) == tokens(rename_binds(compiled.string, names))
+
+
+def test_a_new_value_leaves_the_other_names_alone():
+    extra = MIX.replace('ends with "%_x"', 'ends with "%_x" and country = "KR"')
+    before = statement_sql("mix", "postgresql")
+    after = shown(golden_select("mix", "postgresql", extra), display_dialect("postgresql"))
+    names = set(re.findall(r"(?<!:):(\w+)", before))
+    assert set(re.findall(r"(?<!:):(\w+)", after)) == names | {"text_KR"}
+
+
+def _store(engine: sa.Engine):
+    people = customers(
+        first_name=["Ana"],
+        country=["KR"],
+        lifetime_value=[30.0],
+        last_purchase_at=[ago(timedelta(days=10))],
+        birthday=[date(2000, 11, 22)],
+        consent_sms=[True],
+        phone=["+1"],
+        consent_push=[False],
+        push_token=[None],
+        consent_email=[True],
+        email=["a@x"],
+    )
+    found = events([{"customer_id": 1, "type": "purchase", "occurred_at": ago(timedelta(days=3))}])
+    return store(engine, people, found)
+
+
+@pytest.fixture(params=DATABASES)
+def engine(request, tmp_path):
+    engine = make_engine(request, request.param, tmp_path)
+    yield engine
+    engine.dispose()
+
+
+def test_the_golden_statement_is_the_one_that_runs(engine):
+    source = _store(engine)
+    dialect = engine.dialect.name
+    ran: list[str] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        if " AS audience" in statement:
+            ran.append(shown_executed(statement, context.compiled))
+
+    sa.event.listen(engine, "before_cursor_execute", remember)
+    try:
+        for name in sorted(CAMPAIGNS):
+            text, skip, facts = CAMPAIGNS[name]
+            plan = compile_plan(text, SCHEMA, skip)
+            SqlBackend().decide(plan, source, RunContext(now=NOW, state=FakeState(facts)))
+            assert ran.pop() == (GOLDEN / dialect / f"{name}.sql").read_text(encoding="utf-8")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", remember)

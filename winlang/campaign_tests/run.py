@@ -20,7 +20,6 @@ from ..diagnostics import Diagnostic, sort_key
 from ..project import Project, check_file, open_project
 from ..schema import Schema, SchemaError, load_schema_file
 from ..state import open_state
-from ..state import tables as T
 from ..suggest import did_you_mean
 from .compare import Failure, Observed, compare_step
 from .spec import Event, Problem, TestFile, TestFileError, read_test_file
@@ -226,6 +225,8 @@ def test_config(config: Config, folder: Path) -> Config:
         state_allow_other_tables=False,
         channels=channels,
         limits=config.limits,
+        # nothing leaves the machine: unsubscribe links need no real secret
+        tracking=replace(config.tracking, stand_in_secret=True) if config.tracking else None,
     )
 
 
@@ -257,7 +258,7 @@ def run_engine(prepared: Prepared, engine: str, folder: Path) -> tuple[list[Fail
             failures += found
             checks += count
     finally:
-        state.engine.dispose()
+        state.close()
     return failures, checks
 
 
@@ -268,16 +269,7 @@ def _resolved(event: Event, state, checked: CheckedCampaign) -> Event:
     if event.message is None:
         return event
     campaign = checked.campaign.name or ""
-    m = T.messages.c
-    with state.engine.connect() as connection:
-        channel = connection.execute(
-            sa.select(m.channel).where(
-                m.campaign == campaign,
-                m.customer_id == str(event.customer),
-                m.template == event.message,
-                m.status == "sent",
-            )
-        ).scalar()
+    channel = state.sent_channel(campaign, str(event.customer), event.message)
     columns = {"campaign": campaign, "template": event.message, **event.columns}
     if channel is not None:
         columns.setdefault("channel", channel)
@@ -292,31 +284,15 @@ def observe(state, run_id: int, outbox: Path) -> dict[str, Observed]:
             if line.strip():
                 message = orjson.loads(line)
                 sent[message["idempotency_key"]] = message
-    m, s = T.messages.c, T.skips.c
     found: dict[str, Observed] = {}
-    with state.engine.connect() as connection:
-        for row in connection.execute(
-            sa.select(
-                m.customer_id,
-                m.rule,
-                m.status,
-                m.idempotency_key,
-                m.channel,
-                m.template,
-                m.variant,
-                m.error,
-                m.due_at,
-            ).where(m.run_id == run_id)
-        ):
-            result = {"done": "actions"}.get(row.status, row.status)
-            message = _sent_message(sent, row.idempotency_key, row.channel)
-            found[row.customer_id] = Observed(result, row.rule, row.due_at, message, row.error)
-        for row in connection.execute(
-            sa.select(s.customer_id, s.rule, s.reason, s.until).where(s.run_id == run_id)
-        ):
-            result = "deferred" if row.reason == "quiet_hours" else row.reason
-            until = row.until.replace(tzinfo=None) if row.until else None
-            found[row.customer_id] = Observed(result, row.rule, until, {}, None)
+    for row in state.run_messages(run_id):
+        result = {"done": "actions"}.get(row.status, row.status)
+        message = _sent_message(sent, row.key, row.channel)
+        found[row.customer_id] = Observed(result, row.rule, row.due_at, message, row.error)
+    for skip in state.run_skips(run_id):
+        result = "deferred" if skip.reason == "quiet_hours" else skip.reason
+        until = skip.until.replace(tzinfo=None) if skip.until else None
+        found[skip.customer_id] = Observed(result, skip.rule, until, {}, None)
     return found
 
 

@@ -6,12 +6,21 @@ email is not built (a permanent failure): a value can never add recipients. Head
 put on one line, so a value can never add a header. The plain-text part of an HTML email is
 its text with the tags dropped and the entities decoded: what the reader sees.
 
+A message with an unsubscribe link (``metadata["unsubscribe"]``, rendered when ``[tracking]``
+is configured) carries it as ``List-Unsubscribe`` with ``List-Unsubscribe-Post:
+List-Unsubscribe=One-Click`` (RFC 8058): mail clients show an unsubscribe button that posts to
+the link, which `winlang serve` answers.
+
 >>> from winlang.testing import make_message
 >>> mail = build_email(make_message(body="<p>Hi &amp; bye</p>"), "shop@example.com")
 >>> mail.get_content_type(), mail["X-Winlang-Idempotency-Key"]
 ('multipart/alternative', 'test/win_back/1/0')
 >>> mail.get_body(("plain",)).get_content().strip()
 'Hi & bye'
+>>> unsubscribe = {"unsubscribe": "https://go.example.com/u/abc"}
+>>> mail = build_email(make_message(metadata=unsubscribe), "shop@example.com")
+>>> mail["List-Unsubscribe"], mail["List-Unsubscribe-Post"]
+('<https://go.example.com/u/abc>', 'List-Unsubscribe=One-Click')
 """
 
 from __future__ import annotations
@@ -95,6 +104,10 @@ def build_email(message: Message, sender: str) -> EmailMessage:
     mail["Subject"] = header_text(message.subject or "")
     mail["Message-ID"] = message_id_header(message.idempotency_key, sender)
     mail["X-Winlang-Idempotency-Key"] = header_text(message.idempotency_key)
+    unsubscribe = message.metadata.get("unsubscribe") if message.metadata else None
+    if unsubscribe:
+        mail["List-Unsubscribe"] = f"<{header_text(unsubscribe)}>"
+        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     body = message.body if message.body is not None else message.text or ""
     html = message.html if message.html is not None else looks_like_html(body)
     if html:

@@ -162,6 +162,7 @@ def check_campaign(
         report,
         columns,
         typer,
+        config.tracking,
     ).check()
     _unused(campaign, report)
     diagnostics = (*findings, *report.summary())

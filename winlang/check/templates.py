@@ -18,9 +18,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .. import ast as A
-from ..config import Channel, Limits
+from ..config import Channel, Limits, TrackingSettings
 from ..formats import FORMATS, SpecError, is_format, parse_spec, type_problem
-from ..links import MESSAGE_ID_LENGTH, tracking_link
+from ..links import (
+    MESSAGE_ID_LENGTH,
+    short_link_length,
+    tracking_link,
+    unsubscribe_link_length,
+)
 from ..store_layout import address_type_problem, consent_type_problem
 from ..suggest import closest, did_you_mean, one_slip
 from ..types import DATE, NUMBER, TEXT, TIMESTAMP, Type
@@ -48,6 +53,7 @@ _HTML_TAG = re.compile(
     re.I,
 )
 HTML_SUFFIXES = (".html", ".htm")
+LINKS = frozenset({"link", "unsubscribe"})  # placeholders winlang fills itself
 
 
 def looks_like_html(text: str) -> bool:
@@ -228,6 +234,16 @@ def _pieces(text: str) -> tuple[str | tuple[str, str, str | None], ...]:
     return tuple(p for p in pieces if p != "")
 
 
+@lru_cache(maxsize=4096)
+def placeholder_names(text: str) -> frozenset[str]:
+    """The names of the placeholders ``text`` fills, as rendering sees them.
+
+    >>> sorted(placeholder_names("Hi {name|you}: {link} {{unsubscribe}}"))
+    ['link', 'name']
+    """
+    return frozenset(piece[0] for piece in _pieces(text) if not isinstance(piece, str))
+
+
 def text_span(text: A.TemplateText, start: int, end: int) -> A.Span:
     """The source span of ``text.value[start:end]`` (the ``file "..."`` string for files)."""
     if text.offsets is None or not text.offsets:
@@ -257,8 +273,10 @@ class TemplateChecker:
         report: Reporter,
         field_types: Mapping[str, Type] | None = None,
         typer: Typer | None = None,
+        tracking: TrackingSettings | None = None,
     ) -> None:
         self.campaign = campaign
+        self.tracking = tracking  # [tracking]: {link} is a short link, {unsubscribe} known
         self.typer = typer  # types of fields and `with` values, for format specs
         self.field_types = field_types or {}  # store columns: what a channel may read
         self.channels = channels
@@ -416,6 +434,25 @@ class TemplateChecker:
             self._html_spots(template.body)
         if channel is not None and channel.kind == "sms":
             self._sms_size(template, sites)
+        if channel is not None:
+            self._unsubscribe_required(template, channel)
+
+    def _unsubscribe_required(self, template: A.Template, channel: Channel) -> None:
+        """W415 when ``[tracking] require_unsubscribe`` names the template's channel (or its
+        kind) and the template has no ``{unsubscribe}``."""
+        required = self.tracking.require_unsubscribe if self.tracking else ()
+        if channel.name not in required and channel.kind not in required:
+            return
+        texts = [template.body] + ([template.subject] if template.subject else [])
+        if any("unsubscribe" in placeholder_names(t.value) for t in texts):
+            return
+        self.report(
+            "W415",
+            f"{channel.kind} template `{template.name.name}` has no `{{unsubscribe}}`, which "
+            f"[tracking] require_unsubscribe asks of {channel.name} messages",
+            template.name.span,
+            "add a way out, e.g. ` Stop: {unsubscribe}` (the customer's own signed link)",
+        )
 
     def _html_spots(self, body: A.TemplateText) -> None:
         """E411 where an HTML body puts a value where escaping can't contain it."""
@@ -454,7 +491,7 @@ class TemplateChecker:
                 )
                 continue
             if isinstance(found, OtherFormat):
-                if found.name in self.fields | self.all_params | {"link"}:
+                if found.name in self.fields | self.all_params | LINKS:
                     self.report(
                         "E412",
                         f"`{found.spec}`{where} is not a format",
@@ -471,6 +508,16 @@ class TemplateChecker:
                         f"`{{link}}`{where} needs the campaign's `link`",
                         span,
                         'add `link "https://..."` after the campaign header',
+                    )
+                continue
+            if found.name == "unsubscribe":
+                if self.tracking is None:
+                    self.report(
+                        "E414",
+                        f"`{{unsubscribe}}`{where} needs [tracking] in winlang.toml",
+                        span,
+                        'add [tracking] with base_url = "https://go.example.com" (the address '
+                        "`winlang serve` answers at); see docs/tracking.md",
                     )
                 continue
             if found.name in self.fields:
@@ -497,7 +544,7 @@ class TemplateChecker:
             if getattr(self.report, "full", False):  # only counted now: no hint to work out
                 self.report("E401", "", span, None)
                 continue
-            known = (self.fields | self.all_params | {"link"}) - {found.name}
+            known = (self.fields | self.all_params | LINKS) - {found.name}
             hint = did_you_mean(found.name, known) or (
                 f"a placeholder is a customer field, a `with` parameter of the send, or "
                 f"{{link}}; to pass a value: `send ... {template.name.name} with "
@@ -533,7 +580,7 @@ class TemplateChecker:
         if self.typer is None:
             return []
         given = [p.value for s in sites for p in s.send.params if p.name.name == name]
-        if name == "link" and not given:
+        if name in LINKS and not given:
             return [TEXT]
         if given:
             found = [self.typer.type_of(value) for value in given]
@@ -636,9 +683,12 @@ class TemplateChecker:
             if not isinstance(found, Placeholder):
                 continue
             if found.name == "link" and link is not None:
-                own["link"] = certain["link"] = full["link"] = tracking_link(
-                    str(link.value), self.campaign_name, rule, "x" * MESSAGE_ID_LENGTH
+                own["link"] = certain["link"] = full["link"] = self._link_text(
+                    str(link.value), rule
                 )
+            elif found.name == "unsubscribe" and self.tracking is not None:
+                size = unsubscribe_link_length(self.tracking.base_url)
+                own["unsubscribe"] = certain["unsubscribe"] = full["unsubscribe"] = "x" * size
             elif isinstance(params.get(found.name), A.Number | A.Text):
                 literal = _literal_text(params[found.name].value)
                 own[found.name] = filler
@@ -658,6 +708,13 @@ class TemplateChecker:
             fallbacks, key=lambda v: len(v.value), default=None
         )
         return _Estimate(*sizes, texts[1], texts[2], culprit)
+
+    def _link_text(self, link: str, rule: str) -> str:
+        """What ``{link}`` is as long as: the short link with ``[tracking]``, else the
+        campaign's link with its tracking parameters."""
+        if self.tracking is not None:
+            return "x" * short_link_length(self.tracking.base_url)
+        return tracking_link(link, self.campaign_name, rule, "x" * MESSAGE_ID_LENGTH)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from .report import report
 from .run import run
 from .schedule import schedule
 from .schema import schema
+from .serve import serve
 from .test import test_command
 
 
@@ -50,6 +51,7 @@ cli.add_command(fmt)
 cli.add_command(diff)
 cli.add_command(test_command)
 cli.add_command(init)
+cli.add_command(serve)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -14,6 +15,8 @@ import orjson
 from ..evaluate import evaluate_campaign
 from ..report.summary import render_text, summary
 from .common import USER_ERRORS, clock, fail, load_checked, now_option
+
+REACTIONS_SPAN = timedelta(days=2)  # winlang.demo.reactions.MOST: the reactions' last moment
 
 
 def _package_text(name: str) -> str:
@@ -85,6 +88,7 @@ def demo(
     write_manifest(folder, manifest)
 
     project, checked = load_checked(campaign, folder / "winlang.toml")
+    reactions = None
     started = time.perf_counter()
     try:
         source = project.store()
@@ -101,6 +105,10 @@ def demo(
             delivery = deliver_campaign(checked, evaluation, source, config, project.state())
             write_manifest(folder, Manifest(manifest.files, (delivery.run_id,)))
             report = summary(delivery.evaluation, False, delivery.outcome, delivery)
+            reactions = _react(project, folder, checked, delivery.run_id, now, seed)
+            # the shop's purchases changed the store: its new hash, so it is still the demo's
+            files = {**manifest.files, "shop.db": digest(folder / "shop.db")}
+            write_manifest(folder, Manifest(files, (delivery.run_id,)))
     except USER_ERRORS as error:
         fail(error)
     ran = time.perf_counter() - started
@@ -110,6 +118,8 @@ def demo(
             err=True,
         )
     if output == "json":
+        if reactions is not None:
+            report = {**report, "reactions": reactions.as_json()}
         click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2))
         return
     click.echo(
@@ -122,12 +132,30 @@ def demo(
     for path in sorted((folder / "outbox").glob("*.jsonl")):
         lines = path.read_bytes().count(b"\n")
         click.echo(f"  {path}: {lines:,} messages, one JSON object per line")
+    if reactions is not None:
+        click.echo(f"Then {reactions.describe()}.")
+    later = "" if now_text is None else f" --now {_iso(now + REACTIONS_SPAN)}"
     click.echo(
         "Next:\n"
         f"  cd {folder}\n"
+        f"  winlang report ladder.win{later}   # the funnel, reactivation and lift\n"
         f"  winlang explain ladder.win --customer 42 --now {report['now']}\n"
-        f"  winlang run ladder.win --now {report['now']}   # again: nothing is sent twice"
+        f"  winlang run ladder.win --now {report['now']}   # again: nothing is sent twice\n"
+        "  winlang serve   # answers the short links (http://127.0.0.1:8000/r/...)"
     )
+
+
+def _react(project, folder: Path, checked, run_id: int, now, seed: int):
+    """The simulated customers' reactions to the run (:mod:`winlang.demo.reactions`)."""
+    from ..demo.reactions import react
+    from ..times import naive_utc
+
+    campaign = checked.campaign.name or ""
+    return react(project.state(), folder / "shop.db", campaign, run_id, naive_utc(now), seed)
+
+
+def _iso(moment) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _clear_to_write(folder: Path, force: bool) -> tuple[str, ...]:

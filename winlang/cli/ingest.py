@@ -38,10 +38,8 @@ def ingest(
     FILE (JSON Lines or CSV) in the state database, where the next run's `opened`, `clicked`,
     `count(...)` conditions see them; unsubscribes, complaints and hard bounces suppress.
     Ingesting a file twice stores nothing new."""
-    import sqlalchemy as sa
-
     from ..ingest import ingest_file
-    from ..state import open_state
+    from ..state import DatabaseError, open_state
 
     try:
         format_of(file, file_format)
@@ -59,7 +57,7 @@ def ingest(
         fail(error)
     except OSError as error:  # unreadable, or a .gz that is not gzip
         fail(f"can't read {file}: {error.strerror or error}")
-    except sa.exc.SQLAlchemyError as error:  # e.g. another process holding the state's lock
+    except DatabaseError as error:  # e.g. another process holding the state's lock
         reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
         fail(f"writing the state database failed: {reason}")
     counts = result.counts

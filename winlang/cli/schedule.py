@@ -59,7 +59,6 @@ class ProjectRunner:
 
     def next_due(self, campaign: Path) -> datetime | None:
         from ..config import find_config, load_config
-        from ..deliver.ledger import next_due
         from ..parse import parse_campaign
         from ..state import read_state
 
@@ -78,9 +77,9 @@ class ProjectRunner:
         if state is None:
             return None
         try:
-            return next_due(state.engine, name)
+            return state.next_due(name)
         finally:
-            state.engine.dispose()
+            state.close()
 
 
 @click.command()
@@ -101,7 +100,7 @@ def schedule(
     (UTC unless a timezone is given), and send each campaign's deferred messages when their
     quiet hours end. Only one scheduler runs per state database; another waits and takes
     over if it stops."""
-    from ..schedule import Job, Keeper, Lease, Scheduler, TravelClock, WallClock
+    from ..schedule import Job, Keeper, Scheduler, TravelClock, WallClock
 
     start = clock(now_text) if now_text else None
     until = clock(until_text) if until_text else None
@@ -141,7 +140,7 @@ def schedule(
     except USER_ERRORS as error:
         click.echo(f"winlang: {error}", err=True)
         sys.exit(2)
-    lease = Lease(state.engine, seconds=project.config.delivery.lease_seconds)
+    lease = state.lease(seconds=project.config.delivery.lease_seconds)
     runner = ProjectRunner(config_path)
     try:
         _take(lease)

@@ -10,11 +10,10 @@ gather the same way; only a real run writes afterwards.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 import pyarrow as pa
-import sqlalchemy as sa
 
 from .. import ast as A
 from ..backends.base import RunContext
@@ -28,9 +27,7 @@ from ..policies.apply import PolicyInputs, QuietWindow, rule_plan
 from ..policies.caps import CapLimit, History
 from ..policies.contact import ChannelContact
 from ..policies.suppressions import suppression_pairs
-from ..state import State, not_own_work
-from ..state import tables as T
-from ..times import naive_utc, stored_time
+from ..state import State
 
 
 def customer_values(
@@ -126,25 +123,7 @@ def _history(state: State | None, campaign: str, now: datetime, seconds: float) 
     the campaign's own at ``now``: the work of this run, not its history."""
     if state is None or seconds <= 0:
         return History.empty()
-    m = T.messages.c
-    since = naive_utc(now) - timedelta(seconds=seconds)
-    raw = sa.type_coerce(m.sent_at, sa.String)  # parsed below: a damaged row must not crash
-    with state.engine.connect() as connection:
-        rows = connection.execute(
-            sa.select(m.customer_id, m.campaign, raw).where(
-                m.status == "sent",
-                m.sent_at >= since,
-                m.sent_at <= naive_utc(now),
-                not_own_work(m.campaign, m.sent_at, campaign, now),
-            )
-        ).all()
-    if not rows:
+    sent = state.sent_history(campaign, now, seconds)
+    if not len(sent):
         return History.empty()
-    ids, campaigns, texts = zip(*rows, strict=True)
-    # a send whose time can't be read counts as sent at `now`: inside every cap's window
-    times = [stored_time(text) or naive_utc(now) for text in texts]
-    return History(
-        np.array(ids, dtype=str),
-        np.array(campaigns, dtype=str),
-        np.array(times, dtype="datetime64[us]"),
-    )
+    return History(sent.customer_ids, sent.campaigns, sent.sent_at)

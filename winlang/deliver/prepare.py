@@ -26,6 +26,7 @@ from ..check.templates import Placeholder, scan
 from ..config import Channel as ChannelConfig
 from ..contracts.message import Message, idempotency_key
 from ..formats import DEFAULT_LOCALE
+from ..links import Tracking
 from ..plan import ir
 from ..plan.lower import Lowering
 from ..policies.apply import PolicyOutcome
@@ -170,6 +171,7 @@ class Planner:
     # (rule, customer) -> occurrence of a firing an earlier run deferred: planned again
     # under its own key, so the ledger takes it over instead of writing a second one
     locale: str = DEFAULT_LOCALE  # how placeholders format values
+    tracking: Tracking | None = None  # [tracking]: short and unsubscribe links
 
     @cached_property
     def link(self) -> str | None:
@@ -256,4 +258,6 @@ class Planner:
             variant=variant,
             key=key if attempt == 0 else f"{key}/{attempt}",
             locale=self.locale,
+            tracking=self.tracking,
+            firing_key=key,
         )

@@ -25,10 +25,10 @@ from markupsafe import escape
 from .. import ast as A
 from ..addresses import header_text
 from ..check.sms import measure
-from ..check.templates import Show, is_html, render
+from ..check.templates import Show, is_html, placeholder_names, render
 from ..contracts.message import Message, idempotency_key
 from ..formats import DEFAULT_LOCALE, FormatSpec, parse_spec
-from ..links import message_id, tracking_link
+from ..links import Tracking, message_id, tracking_link
 
 _THOUSANDTH = Decimal("0.001")
 
@@ -160,9 +160,18 @@ def render_message(
     variant: str | None = None,
     key: str | None = None,
     locale: str = DEFAULT_LOCALE,
+    tracking: Tracking | None = None,
+    firing_key: str | None = None,
 ) -> Message:
     """The message ``rule`` sends ``customer_id`` with ``template`` on ``channel``; its
-    idempotency key is ``key``, by default the one of the firing.
+    idempotency key is ``key``, by default the one of the firing. Its links carry the message
+    id of ``firing_key`` (the ledger row's key; by default ``key``): every step of a send
+    chain links to the one row, which says which step was sent.
+
+    With ``tracking``, ``{link}`` is the short link and the tracked link goes into the
+    message's ``metadata`` (``link``) for `winlang serve` to redirect to; an email, and any
+    message whose template has ``{unsubscribe}``, gets its unsubscribe link (``metadata``
+    ``unsubscribe``: the email's ``List-Unsubscribe`` header).
 
     >>> from winlang.parse import parse_campaign
     >>> c = parse_campaign('campaign "x"\\ntemplate hi sms "Hi {name|you}, {pct}% off"').campaign
@@ -181,8 +190,15 @@ def render_message(
     """
     key = key or idempotency_key(campaign, rule, customer_id, occurrence)
     values = {**fields, **params}
+    token = message_id(firing_key or key)
+    metadata: dict[str, str] = {}
     if link:
-        values["link"] = tracking_link(link, campaign, rule, message_id(key))
+        values["link"] = tracking_link(link, campaign, rule, token)
+        if tracking is not None:
+            metadata["link"] = values["link"]
+            values["link"] = tracking.short_link(token)
+    if tracking is not None and (kind == "email" or _uses_unsubscribe(template)):
+        values["unsubscribe"] = metadata["unsubscribe"] = tracking.unsubscribe_link(token)
     html = kind == "email" and is_html(template.body)
     show = shower(locale)
     body = render(template.body.value, values, _html_escape if html else None, show)
@@ -195,12 +211,18 @@ def render_message(
         template=template.name.name,
         to=to,
         variant=variant,
+        metadata=metadata,
     )
     if template.subject is not None:
         subject = header_text(render(template.subject.value, values, show=show))
         return Message(**common, subject=subject, body=body, html=html)
     parts = measure(body).parts if kind == "sms" else None
     return Message(**common, text=body, parts=parts)
+
+
+def _uses_unsubscribe(template: A.Template) -> bool:
+    texts = (template.body, template.subject) if template.subject else (template.body,)
+    return any("unsubscribe" in placeholder_names(t.value) for t in texts)
 
 
 def _html_escape(value: str) -> str:

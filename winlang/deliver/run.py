@@ -16,12 +16,14 @@ import numpy as np
 
 from ..backends.base import RunContext
 from ..check import CheckedCampaign
-from ..check.templates import channels_sent_on
+from ..check.templates import channels_sent_on, placeholder_names
 from ..config import Config
+from ..contracts.errors import DataError
 from ..contracts.source import Source
 from ..contracts.state import EmptyState
 from ..evaluate import Evaluation, choose_backend
 from ..formats import campaign_locale
+from ..links import STAND_IN_SECRET, MissingSecret, Tracking, secret_from_environment
 from ..plan.lower import Lowering
 from ..policies.apply import PolicyOutcome, apply_policies
 from ..policies.contact import channel_reasons
@@ -87,11 +89,14 @@ def deliver_campaign(
     inputs = policy_inputs(checked, evaluation, source, config, state)
     outcome = apply_policies(inputs)
     used = channels_sent_on(checked.campaign)
+    tracking = tracking_for(checked, config, real=True)  # no secret: fail before any write
     pool = ChannelPool(config, [c for c in used if c in config.channels])
     ledger.start()
     try:
         ledger.release_dead_runs()
-        planner = make_planner(checked, evaluation, source, backend, config, state, inputs, outcome)
+        planner = make_planner(
+            checked, evaluation, source, backend, config, state, inputs, outcome, tracking
+        )
         planner = replace(planner, deferred={pair: found[0] for pair, found in deferred.items()})
         written = _write_plan(ledger, planner, settings.plan_batch, progress)
         dropped = _drop_deferred(ledger, deferred, written)
@@ -209,12 +214,43 @@ def plan_of(
     backend = choose_backend(evaluation.engine, source)
     inputs = policy_inputs(checked, evaluation, source, config, state)
     outcome = apply_policies(inputs)
+    tracking = tracking_for(checked, config, real=False)
     return outcome, make_planner(
-        checked, evaluation, source, backend, config, state, inputs, outcome
+        checked, evaluation, source, backend, config, state, inputs, outcome, tracking
     )
 
 
-def make_planner(checked, evaluation, source, backend, config, state, inputs, outcome) -> Planner:
+def tracking_for(checked: CheckedCampaign, config: Config, real: bool) -> Tracking | None:
+    """The links of ``[tracking]`` for a run of the campaign, None without it. Unsubscribe
+    links (any email, any ``{unsubscribe}``) need ``WINLANG_TRACKING_SECRET``: a real run
+    without it is a :class:`DataError` (the project can't be used as it is); a dry run or a
+    preview signs with a stand-in (the same length, so SMS parts are counted right; the link
+    would not work)."""
+    if config.tracking is None:
+        return None
+    tracking = Tracking(config.tracking.base_url, secret_from_environment())
+    if tracking.secret is not None:
+        return tracking
+    if not real or config.tracking.stand_in_secret:
+        return replace(tracking, secret=STAND_IN_SECRET)
+    if any(_needs_unsubscribe(t, config) for t in checked.campaign.templates):
+        try:
+            tracking.unsubscribe_token("")
+        except MissingSecret as error:  # saying what to set
+            raise DataError(str(error)) from None
+    return tracking
+
+
+def _needs_unsubscribe(template, config: Config) -> bool:
+    channel = config.channels.get(template.channel.name)
+    texts = (template.body, template.subject) if template.subject else (template.body,)
+    uses = any("unsubscribe" in placeholder_names(t.value) for t in texts)
+    return uses or (channel is not None and channel.kind == "email")
+
+
+def make_planner(
+    checked, evaluation, source, backend, config, state, inputs, outcome, tracking=None
+) -> Planner:
     """The planner of a run's messages; ``state`` may be None (no state yet: `preview`)."""
     campaign = checked.campaign
     lowering = Lowering(checked)
@@ -248,6 +284,7 @@ def make_planner(checked, evaluation, source, backend, config, state, inputs, ou
         values=dict(zip(nodes, fetched, strict=True)),
         sms_max_parts=config.limits.sms_max_parts,
         locale=campaign_locale(campaign, config.locale),
+        tracking=tracking,
     )
 
 

@@ -218,7 +218,7 @@ def _ledger_problem(path: Path, manifest: Manifest, config_changed: bool) -> str
         try:
             runs = state.runs()
         finally:
-            state.engine.dispose()
+            state.close()
     except DataError as error:
         return f"can't be read ({error})"
     except sa.exc.SQLAlchemyError as error:  # damaged: not something to delete unread

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from ..check.expressions import STANDARD_EVENT_TYPES
 from .read import FORMATS, FormatError, format_of, read_records
-from .records import Event, FileProblem, Problem, Rules, validate
+from .records import Event, FileProblem, Problem, Rules, Tracked, complete, validate
 
 if TYPE_CHECKING:  # SQLAlchemy: imported when something is written
     from ..state import State
@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # SQLAlchemy: imported when something is written
 # parameter limit applies.
 BATCH_SIZE = 50_000
 KEEP_PROBLEMS = 100  # problems kept to show; all are counted
+LOOKUP_CHUNK = 5_000  # records read before the messages their `wl_m` name are looked up
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def ingest_file(
     rules = event_rules(extra_types, found_format)
     if not skip_invalid:
         checked = _Tally()
-        for _ in _validated(path, found_format, rules, checked):
+        for _ in _validated(path, found_format, rules, checked, state):
             pass  # only counting: nothing is written unless every record is valid
         if checked.invalid_count:
             return checked.result(written=False)
@@ -137,7 +138,7 @@ def ingest_file(
     moment = now or datetime.now(UTC)
     ingested_at = moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
     batch: list[tuple[int, Event]] = []
-    for item in _validated(path, found_format, rules, tally):
+    for item in _validated(path, found_format, rules, tally, state):
         batch.append(item)
         if len(batch) >= batch_size:
             _write(state, batch, ingested_at, tally)
@@ -148,21 +149,39 @@ def ingest_file(
 
 
 def _validated(
-    path: Path, file_format: str, rules: Rules, tally: _Tally
+    path: Path, file_format: str, rules: Rules, tally: _Tally, state: State
 ) -> Iterator[tuple[int, Event]]:
-    """The valid events of the file with their lines; the rest goes to ``tally``."""
+    """The valid events of the file with their lines; the rest goes to ``tally``, in file
+    order. Records naming their message (``wl_m``) are completed from the ledger, a chunk
+    at a time."""
+    chunk: list[tuple[int, Event | Tracked | Problem]] = []
     for item in read_records(path, file_format):
         if not isinstance(item, FileProblem):  # a header is no record
             tally.read += 1
         if isinstance(item, Problem):
-            tally.reject(item)
-            continue
-        line, record = item
-        checked = validate(record, line, rules)
-        if isinstance(checked, Problem):
-            tally.reject(checked)
+            chunk.append((item.line, item))
         else:
-            yield line, checked
+            line, record = item
+            chunk.append((line, validate(record, line, rules)))
+        if len(chunk) >= LOOKUP_CHUNK:
+            yield from _completed(chunk, state, tally)
+            chunk = []
+    yield from _completed(chunk, state, tally)
+
+
+def _completed(
+    chunk: list[tuple[int, Event | Tracked | Problem]], state: State, tally: _Tally
+) -> Iterator[tuple[int, Event]]:
+    """The chunk's events, each :class:`Tracked` one completed from its ledger message."""
+    ids = [item.message_id for _, item in chunk if isinstance(item, Tracked)]
+    found = state.messages_by_id(ids) if ids else {}
+    for line, item in chunk:
+        if isinstance(item, Tracked):
+            item = complete(item, line, found.get(item.message_id, []))
+        if isinstance(item, Problem):
+            tally.reject(item)
+        else:
+            yield line, item
 
 
 def _write(
@@ -170,8 +189,8 @@ def _write(
 ) -> None:
     from .write import write_batch  # SQLAlchemy and the state's tables: only when writing
 
-    with state.engine.begin() as connection:
-        outcome = write_batch(connection, batch, ingested_at)
+    with state.event_writer() as writer:
+        outcome = write_batch(writer, batch, ingested_at)
     tally.new += outcome.new
     tally.already += outcome.already
     tally.disagree(outcome.conflicts)

@@ -20,7 +20,7 @@ from typing import BinaryIO
 
 import orjson
 
-from .records import FIELDS, REQUIRED, FileProblem, Problem, unknown_field
+from .records import FIELDS, LINK_FIELDS, REQUIRED, FileProblem, Problem, unknown_field
 
 FORMATS = ("jsonl", "csv")
 EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
@@ -150,8 +150,11 @@ def header_problems(header: list[str], line: int) -> list[FileProblem]:
         if name in seen:
             problems.append(FileProblem(line, f"column `{name}` appears twice"))
         seen.add(name)
-    problems += [FileProblem(line, unknown_field(n, "column")) for n in header if n not in FIELDS]
-    problems += [FileProblem(line, f"no `{n}` column") for n in REQUIRED if n not in seen]
+    known = (*FIELDS, *LINK_FIELDS)
+    problems += [FileProblem(line, unknown_field(n, "column")) for n in header if n not in known]
+    # a row that names its message by `wl_m` needs no customer: the ledger knows it
+    required = [n for n in REQUIRED if not (n == "customer_id" and "wl_m" in seen)]
+    problems += [FileProblem(line, f"no `{n}` column") for n in required if n not in seen]
     return problems
 
 

@@ -11,19 +11,28 @@ A record is a mapping of field names to values, from a JSON line or a CSV row. I
 >>> validate({"event_id": "e2", "customer_id": "17", "type": "opened",
 ...           "occurred_at": "2026-11-22"}, 2, rules).reason
 'unknown event type `opened` (did you mean `open`?)'
+
+A record may name its message instead of its customer, campaign and template: by the ``wl_m``
+parameter of a tracked link (with ``wl_c`` and ``wl_r`` if at hand). It is then a
+:class:`Tracked` record, which :func:`complete` turns into an event with the message's
+customer, campaign, channel and template, from the ledger row ingest looks up.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..ast import VERB_EVENT_TYPES
+from ..links import is_message_id
 from ..suggest import closest
+
+if TYPE_CHECKING:
+    from ..state.tracking import TrackedMessage
 
 REQUIRED = ("event_id", "customer_id", "type", "occurred_at")
 _MAX_ID_DIGITS = 100  # a number id longer than this is no id (and Python's str() has limits)
@@ -35,6 +44,8 @@ MAX_LENGTH = {
     "channel": 100,
     "campaign": 200,
     "template": 200,
+    "rule": 200,
+    "wl_m": 40,
 }
 
 
@@ -62,6 +73,8 @@ class Event(NamedTuple):
 
 
 FIELDS = Event._fields
+# The parameters of a tracked link (winlang.links.tracking_link): campaign, rule, message id.
+LINK_FIELDS = ("wl_c", "wl_r", "wl_m")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +94,17 @@ class FileProblem(Problem):
     """A problem of the whole file (a CSV header): no record can be read."""
 
 
+@dataclass(frozen=True, slots=True)
+class Tracked:
+    """A valid record that names its message (``wl_m``), still to be completed from the
+    ledger by :func:`complete`; ``event.customer_id`` is empty when the record has none."""
+
+    event: Event
+    message_id: str
+    campaign: str | None  # wl_c
+    rule: str | None  # wl_r
+
+
 @dataclass(frozen=True)
 class Rules:
     """What a record is checked against besides itself.
@@ -97,8 +121,9 @@ class _Invalid(ValueError):
     """Raised by the field checks below; becomes a :class:`Problem`."""
 
 
-def validate(record: Mapping[str, object], line: int, rules: Rules) -> Event | Problem:
-    """The record on ``line`` as an :class:`Event`, or the first reason it is not one."""
+def validate(record: Mapping[str, object], line: int, rules: Rules) -> Event | Tracked | Problem:
+    """The record on ``line`` as an :class:`Event` (a :class:`Tracked` one when it names its
+    message by ``wl_m``), or the first reason it is not one."""
     try:
         if not _KNOWN.issuperset(record):
             unknown = next(name for name in record if name not in _KNOWN)
@@ -106,10 +131,14 @@ def validate(record: Mapping[str, object], line: int, rules: Rules) -> Event | P
         get = record.get
         # Checked in the order a reader expects the first problem: ids, type, time, the rest.
         event_id = _identifier(get("event_id"), "event_id")
-        customer_id = _identifier(get("customer_id"), "customer_id")
+        linked = any(get(name) not in (None, "") for name in LINK_FIELDS)
+        if linked and get("customer_id") in (None, ""):
+            customer_id = ""  # the ledger knows whom the message went to
+        else:
+            customer_id = _identifier(get("customer_id"), "customer_id")
         kind = _event_type(get("type"), rules.types)
         moment = _moment(get("occurred_at"))
-        return Event(
+        event = Event(
             event_id,
             customer_id,
             kind,
@@ -120,16 +149,68 @@ def validate(record: Mapping[str, object], line: int, rules: Rules) -> Event | P
             _amount(get("amount"), rules.text_numbers),
             _text(get("product_name"), "product_name"),
         )
+        if not linked:
+            return event
+        message = _text(get("wl_m"), "wl_m")
+        if message is None or not is_message_id(message):
+            shown = "missing" if message is None else f"not a message id: {message!r}"
+            raise _Invalid(f"`wl_m` is {shown} (the 12 characters after wl_m= in the link)")
+        return Tracked(event, message, _text(get("wl_c"), "campaign"), _text(get("wl_r"), "rule"))
     except _Invalid as problem:
         return Problem(line, str(problem))
 
 
-_KNOWN = frozenset(FIELDS)
+def complete(tracked: Tracked, line: int, found: Sequence[TrackedMessage]) -> Event | Problem:
+    """The event of a :class:`Tracked` record, with the customer, campaign, channel and
+    template of the ledger's message ``found`` for its ``wl_m``; a problem when there is no
+    such message (or several), or when the record says otherwise than the ledger.
+
+    >>> from winlang.state.tracking import TrackedMessage
+    >>> m = TrackedMessage("g5xc5dk6h7o7", "l/s/42/0", "l", "s", "42", "sms", "t", "sent",
+    ...                    None, None)
+    >>> at = datetime(2026, 11, 22)
+    >>> t = Tracked(Event("e1", "", "click", None, None, None, at), "g5xc5dk6h7o7", "l", "s")
+    >>> e = complete(t, 1, [m])
+    >>> e.customer_id, e.campaign, e.channel, e.template
+    ('42', 'l', 'sms', 't')
+    >>> complete(Tracked(t.event, t.message_id, "l", "x"), 2, [m]).reason
+    '`wl_r` is `x`, but message g5xc5dk6h7o7 was sent by rule `s`'
+    """
+    if len(found) != 1:
+        what = "no message" if not found else "several messages"
+        return Problem(
+            line,
+            f"`wl_m` {tracked.message_id} names {what} in the ledger (is this the state "
+            "database of the runs that sent it?)",
+        )
+    message, event = found[0], tracked.event
+    said = (
+        ("wl_c", tracked.campaign, message.campaign, "was sent by campaign"),
+        ("wl_r", tracked.rule, message.rule, "was sent by rule"),
+        ("customer_id", event.customer_id or None, message.customer_id, "went to customer"),
+        ("campaign", event.campaign, message.campaign, "was sent by campaign"),
+        ("channel", event.channel, message.channel, "went out on"),
+        ("template", event.template, message.template, "has template"),
+    )
+    for name, given, known, verb in said:
+        if given is not None and given != known:
+            return Problem(
+                line, f"`{name}` is `{given}`, but message {tracked.message_id} {verb} `{known}`"
+            )
+    return event._replace(
+        customer_id=message.customer_id,
+        channel=message.channel,
+        campaign=message.campaign,
+        template=message.template,
+    )
+
+
+_KNOWN = frozenset((*FIELDS, *LINK_FIELDS))
 
 
 def unknown_field(name: str, what: str) -> str:
     """``unknown field `amout` (did you mean `amount`?)``; ``what`` is field or column."""
-    match = closest(name, FIELDS)
+    match = closest(name, (*FIELDS, *LINK_FIELDS))
     hint = f" (did you mean `{match}`?)" if match else ""
     return f"unknown {what} `{name}`{hint}"
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cached_property
 
 from lark import Lark, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
-from lark.lexer import PatternStr
+from lark.lexer import PatternStr, Token
 
 from ..ast import Span
 from ..diagnostics import Diagnostic, SourceText
@@ -319,236 +321,508 @@ def _token_span(token, source: SourceText) -> Span:
     )
 
 
+@dataclass(frozen=True)
+class Seen:
+    """What a syntax error shows: the token, what the parser expected, the words before it."""
+
+    token: Token
+    expected: frozenset[str]
+    source: SourceText
+    parser: Lark
+    vocabulary: frozenset[str]
+    previous: tuple[re.Match[str], ...]  # the last words before the token, with positions
+
+    @property
+    def value(self) -> str:
+        return _shorten(str(self.token))
+
+    @property
+    def type(self) -> str:
+        return self.token.type
+
+    @property
+    def span(self) -> Span:
+        return _token_span(self.token, self.source)
+
+    @property
+    def offset(self) -> int:
+        return self.token.start_pos if self.token.type != "$END" else len(self.source.text)
+
+    @cached_property
+    def before(self) -> list[str]:
+        return [m[0] for m in self.previous]
+
+    @property
+    def last(self) -> str:
+        return self.before[-1] if self.before else ""
+
+    @property
+    def second_last(self) -> str | None:
+        return self.before[-2] if len(self.before) >= 2 else None
+
+    @property
+    def wanted(self) -> str:
+        return expected_list(self.expected, self.parser)
+
+    @cached_property
+    def keyword(self) -> str | None:
+        """The keyword the parser expected that a name is a slip of."""
+        if self.type != "NAME":
+            return None
+        return _keyword_typo(self.value, set(self.expected), self.parser, set(self.vocabulary))
+
+    def word_span(self, index: int) -> Span:
+        match = self.previous[index]
+        return self.source.span_at(match.start(), len(match[0]))
+
+    def send_span(self, through: int) -> Span:
+        """From the last ``send`` to the word at ``through``."""
+        send_at = len(self.before) - 1 - self.before[::-1].index("send")
+        return self.word_span(send_at).cover(self.word_span(through))
+
+
+def seen_of(
+    error: UnexpectedToken, source: SourceText, parser: Lark, vocabulary: Iterable[str]
+) -> Seen:
+    token = error.token
+    offset = token.start_pos if token.type != "$END" else len(source.text)
+    return Seen(
+        token,
+        frozenset(error.expected) - {"COMMENT"},
+        source,
+        parser,
+        frozenset(vocabulary),
+        tuple(_previous_matches(source.text, offset)),
+    )
+
+
+def swallowed(error: UnexpectedToken) -> bool:
+    """A keyword the parser took as a name (`then` after `and`, `when` after `send sms`)
+    means something is missing before it; the token history says how the last word was read."""
+    history = [t for t in (error.token_history or ()) if t is not None]
+    return bool(history) and history[-1].type == "NAME" and str(history[-1]) in KEYWORDS
+
+
+# What a mistake says: the message, the hint, and the span it underlines (None: the token).
+Said = tuple[str, str | None, Span | None]
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """One typical mistake: when a syntax error is it, what to say, and example lines (each
+    written after :data:`EXAMPLE_HEAD`, with :data:`EXAMPLE_VOCABULARY` known) whose first
+    syntax error is this mistake — the tests check each example still comes here."""
+
+    name: str
+    code: str
+    examples: tuple[str, ...]
+    applies: Callable[[Seen, bool], bool]  # (what the error shows, a keyword was swallowed)
+    say: Callable[[Seen], Said | Diagnostic]  # a Diagnostic when it builds its own
+
+
+EXAMPLE_HEAD = 'campaign "x"\ntemplate coupon sms "Hi"\n'
+EXAMPLE_VOCABULARY = frozenset(
+    {"days_since_purchase", "first_name", "last_purchase_at", "orders", "country"}
+)
+_SEND_HINT = "write it as `send <channel> <template>`, for example `send sms coupon`"
+
+
+def _with_on_line(s: Seen) -> bool:
+    return "with" in s.source.line(s.span.line)[: s.span.column]
+
+
+def _ago_wait(s: Seen) -> str:
+    wait = _previous_words(s.source.text, s.offset, 4)  # `more than 7 days`
+    return " ".join(wait if wait[:1] == ["more"] else wait[-3:])
+
+
+# In order: the first that applies is the message.
+MISTAKES: tuple[Mistake, ...] = (
+    Mistake(
+        "send-then-new-item",  # `send sms` + a new line starting `when`: read as the template
+        "E109",
+        ("when orders > 2 then send sms\nwhen orders > 3 then send sms coupon",),
+        lambda s, swallowed: swallowed and "send" in s.before[-3:-1] and s.last in ITEM_WORDS,
+        lambda s: ("`send` needs a channel and a template", _SEND_HINT, s.send_span(-2)),
+    ),
+    Mistake(
+        "send-unfinished",
+        "E109",
+        ("when orders > 2 then send sms",),
+        lambda s, _: s.last == "send" or (s.second_last == "send" and s.type != "NAME"),
+        lambda s: ("`send` needs a channel and a template", _SEND_HINT, s.send_span(-1)),
+    ),
+    Mistake(
+        "end-of-file",
+        "E108",
+        ("when orders >",),
+        lambda s, _: s.type == "$END",
+        lambda s: (
+            f"the file ends too early: expected {s.wanted}",
+            "finish the item that starts above",
+            None,
+        ),
+    ),
+    Mistake(
+        "equals-before-order",
+        "E104",
+        ("when orders => 2 then send sms coupon", "when orders =< 2 then send sms coupon"),
+        lambda s, _: s.value in (">", "<") and s.last == "=",
+        lambda s: (
+            f"`={s.value}` is not an operator",
+            f"did you mean `{s.value}=`?",
+            s.span.cover(s.source.span_at(s.span.start - 1)),
+        ),
+    ),
+    Mistake(
+        "angle-not-equal",
+        "E104",
+        ('when country <> "KR" then send sms coupon',),
+        lambda s, _: s.value == ">" and s.last == "<",
+        lambda s: (
+            "`<>` is not an operator",
+            "write `!=` for 'not equal'",
+            s.source.span_at(s.span.start - 1, 2),
+        ),
+    ),
+    Mistake(
+        "chained-comparison",
+        "E100",
+        ("when 1 < orders < 5 then send sms coupon",),
+        lambda s, _: s.value in _COMPARISONS and any(w in _COMPARISONS for w in s.before[-3:-1]),
+        lambda s: (
+            "comparisons can't be chained",
+            "write `x between 1 and 5`, or join two comparisons with `and`",
+            None,
+        ),
+    ),
+    Mistake(
+        "rule-without-condition",  # `then` read as a name right after `when`
+        "E100",
+        ("when then send sms coupon",),
+        lambda s, swallowed: swallowed and s.last == "then" and s.second_last == "when",
+        lambda s: (
+            "this rule has no condition",
+            "a rule reads `when <condition> then ...`",
+            s.word_span(-1),
+        ),
+    ),
+    Mistake(
+        "condition-unfinished",  # `then` read as a name: the condition before it is unfinished
+        "E100",
+        ("when orders > 1 and then send sms coupon", "when orders > then send sms coupon"),
+        lambda s, swallowed: swallowed and s.last == "then" and s.second_last is not None,
+        lambda s: (
+            f"the condition ends with `{s.second_last}`",
+            f"add what is missing after `{s.second_last}`"
+            + (", or remove it" if s.second_last in ("and", "or", "not") else ""),
+            s.word_span(-2),
+        ),
+    ),
+    Mistake(
+        "missing-then",
+        "E103",
+        ("when orders > 2 send sms coupon",),
+        lambda s, _: "THEN" in s.expected and s.value in ACTION_WORDS,
+        lambda s: (
+            f"missing `then` before `{s.value}`",
+            f"a rule reads `when <condition> then {s.value} ...`",
+            None,
+        ),
+    ),
+    Mistake(
+        "item-unfinished",  # an item's first word read as a name: the item before is unfinished
+        "E100",
+        ("segment lapsed = orders >\nwhen lapsed then send sms coupon",),
+        lambda s, swallowed: swallowed and s.last in ITEM_WORDS and s.second_last is not None,
+        lambda s: (
+            f"this item is not finished when `{s.last}` starts the next one",
+            f"complete it after `{s.second_last}`",
+            s.word_span(-2),
+        ),
+    ),
+    Mistake(
+        "and-without-action",
+        "E100",
+        (
+            "when orders > 1 then send sms coupon with discount = 1 and code = 2",
+            "when orders > 1 then send sms coupon and wait",
+        ),
+        lambda s, _: s.last == "and" and bool(s.expected & ACTION_TERMINALS) and s.type == "NAME",
+        lambda s: (
+            f"after `then`, `and` joins another action, but `{s.value}` is not one",
+            f"to pass several values, separate them with commas: `with ..., {s.value} = ...`"
+            if _with_on_line(s)
+            else "actions are send, add to list, remove from list and unsubscribe",
+            None,
+        ),
+    ),
+    Mistake(
+        "else-not-send",
+        "E100",
+        ('when orders > 1 then send sms coupon else add to list "x"',),
+        lambda s, _: s.last == "else" and s.value in ACTION_WORDS,
+        lambda s: (
+            "`else` only chains another send, tried when the first one can't be delivered",
+            f"to do more, join actions with `and`: `then send ... and {s.value} ...`",
+            None,
+        ),
+    ),
+    Mistake(
+        "else-without-send",
+        "E100",
+        ("when orders > 1 then send sms coupon else push coupon",),
+        lambda s, _: "SEND" in s.expected and s.last == "else",
+        lambda s: ("`else` is followed by another send", f"write `else send {s.value} ...`", None),
+    ),
+    Mistake(
+        "keyword-typo",
+        "E100",
+        (
+            "wen orders > 1 then send sms coupon",
+            "when orders > 1 then sned sms coupon",
+            "when orders > 1 tehn send sms coupon",
+            'when orders > 1 then add to lsit "x"',
+        ),
+        lambda s, _: s.keyword is not None,
+        lambda s: (
+            # where an item starts, the parser's list of what it expected is long
+            "unexpected `{}`: expected {}".format(
+                s.value,
+                "a rule or a declaration"
+                if "WHEN" in s.expected and "RULE" in s.expected
+                else s.wanted,
+            ),
+            f"did you mean `{s.keyword}`?",
+            None,
+        ),
+    ),
+    Mistake(
+        "text-without-quotes",
+        "E100",
+        ("when orders > 1 then add to list active",),
+        lambda s, _: "STRING" in s.expected and s.type == "NAME" and "NAME" not in s.expected,
+        lambda s: (f"`{s.value}` needs double quotes here", f'write "{s.value}"', None),
+    ),
+    Mistake(
+        "unit-without-number",
+        "E110",
+        ("when orders > 1 then send sms coupon repeat every year",),
+        lambda s, _: (
+            s.type == "NAME"
+            and "DURATION" in s.expected
+            and bool(re.fullmatch(_UNIT_WORD, s.value))
+        ),
+        lambda s: (
+            f"`{s.value}` needs a number in front",
+            f"write `1 {s.value.removesuffix('s')}`",
+            None,
+        ),
+    ),
+    Mistake(
+        "missing-equals",
+        "E100",
+        (
+            "when orders > 1 then send sms coupon with discount: 15",
+            "segment lapsed days_since_purchase > 90",
+        ),
+        lambda s, _: s.expected == {"EQUAL"},
+        lambda s: (
+            f"missing `=` after `{s.last}`",
+            f"write `{s.last} = ...`" + (", not `:`" if s.value == ":" else ""),
+            None,
+        ),
+    ),
+    Mistake(
+        "colon-after-item-word",
+        "E100",
+        ('audience: country = "KR"',),
+        lambda s, _: s.value == ":" and s.last in ITEM_WORDS,
+        lambda s: (
+            f"`{s.last}` is not followed by `:`",
+            f"write `{s.last} ...` without the colon",
+            None,
+        ),
+    ),
+    Mistake(
+        "template-without-channel",
+        "E100",
+        ('template hello "Hi"',),
+        lambda s, _: s.second_last == "template" and s.type == "STRING",
+        lambda s: (
+            f"the template `{s.last}` has no channel",
+            f'a template reads `template {s.last} <channel> "text"`, for example '
+            f'`template {s.last} sms "..."`',
+            None,
+        ),
+    ),
+    Mistake(
+        "is-with-a-value",
+        "E100",
+        ('when country is "KR" then send sms coupon',),
+        lambda s, _: s.last == "is" and s.type in ("STRING", "NUMBER", "NAME"),
+        lambda s: (
+            f"`is` is followed by `null`, `not null` or `today`, not `{s.value}`",
+            f"to compare, write `= {s.value}`",
+            None,
+        ),
+    ),
+    Mistake(
+        "in-without-parentheses",
+        "E100",
+        ('when country in "KR", "RO" then send sms coupon',),
+        lambda s, _: (
+            s.last in ("in", "not") and "LPAR" in s.expected and s.type in ("STRING", "NUMBER")
+        ),
+        lambda s: ("the values after `in` go in parentheses", f"write `in ({s.value}, ...)`", None),
+    ),
+    Mistake(
+        "in-for-within",
+        "E100",
+        ("when opened email in 30 days then send sms coupon",),
+        lambda s, _: s.value == "in" and "WITHIN" in s.expected,
+        lambda s: ("unexpected `in`", "for a time window, write `within 30 days`", None),
+    ),
+    Mistake(
+        "name-in-several-words",
+        "E105",
+        (
+            "when days since purchase > 90 then send sms coupon",
+            "when first name = 1 then send sms coupon",
+        ),
+        lambda s, _: (
+            s.type == "NAME"
+            and "NAME" not in s.expected
+            and _is_name(s.last)
+            and s.last not in KEYWORDS
+        ),
+        lambda s: _words_as_name(s.token, s.previous[-1], s.source, set(s.vocabulary)),
+    ),
+    Mistake(
+        "number-without-unit",
+        "E110",
+        ("when last_purchase_at within 30 then send sms coupon",),
+        lambda s, _: s.type == "NUMBER" and "DURATION" in s.expected,
+        lambda s: (f"`{s.value}` needs a unit here", f"write `{s.value} days` ({UNITS})", None),
+    ),
+    Mistake(
+        "number-without-percent",
+        "E100",
+        ("holdout 10",),
+        lambda s, _: s.type == "NUMBER" and "PERCENT" in s.expected,
+        lambda s: (f"`{s.value}` needs a `%` here", f"write `{s.value}%`", None),
+    ),
+    Mistake(
+        "number-and-word",
+        "E110",
+        ("when last_purchase_at > 3 dayz then send sms coupon",),
+        lambda s, _: s.type == "NAME" and re.fullmatch(r"[0-9.]+", s.last or "") is not None,
+        lambda s: (
+            f"`{s.last} {s.value}` is not a duration",
+            f"durations are a number and a unit: {UNITS}",
+            s.word_span(-1).cover(s.span),
+        ),
+    ),
+    Mistake(
+        "rule-name-without-colon",
+        "E100",
+        ("rule a when orders > 1 then send sms coupon",),
+        lambda s, _: s.expected == {"COLON"},
+        lambda s: ("a rule's name is followed by `:`", "write `rule name: when ...`", None),
+    ),
+    Mistake(
+        "rule-without-when",
+        "E100",
+        ("rule a: orders > 1 then send sms coupon",),
+        lambda s, _: s.expected == {"WHEN"},
+        lambda s: (
+            f"unexpected `{s.value}`: expected `when`",
+            f"a rule reads `rule name: when {s.value} ... then ...`",
+            None,
+        ),
+    ),
+    Mistake(
+        "aggregate-without-parentheses",
+        "E100",
+        ("when count > 1 then send sms coupon",),
+        lambda s, _: s.expected == {"LPAR"} and s.last in ("count", "sum", "last"),
+        lambda s: (
+            f"`{s.last}` is followed by events in parentheses",
+            f"for example `{s.last}(purchase within 30 days)`",
+            s.word_span(-1).cover(s.span),
+        ),
+    ),
+    Mistake(
+        "missing-ago",
+        "E100",
+        (
+            "when last_visit_at before 30 days then send sms coupon",
+            "when received coupon more than 7 days then send sms coupon",
+        ),
+        lambda s, _: s.expected == {"AGO"},
+        lambda s: (
+            f"unexpected `{s.value}`: expected `ago`",
+            f"write `{_ago_wait(s)} ago`",
+            None,
+        ),
+    ),
+    Mistake(
+        "more-than-in-aggregate",  # `count(open more than 3 days ago)`: `more` read as a target
+        "E100",
+        ("when count(open more than 3 days ago) > 1 then send sms coupon",),
+        lambda s, _: s.value == "than" and s.last == "more",
+        lambda s: (
+            "`more than D ago` follows a verb, not an event type in `count`, `sum` or `last`",
+            "write `opened survey more than 7 days ago`; aggregates take `within D`",
+            s.word_span(-1).cover(s.span),
+        ),
+    ),
+    Mistake(
+        "not-an-item",
+        "E100",
+        ("templat2 = orders > 1",),
+        lambda s, _: "WHEN" in s.expected and "RULE" in s.expected,
+        lambda s: (
+            f"unexpected `{s.value}`: expected a rule or a declaration",
+            "items start with `campaign`, a setting, `segment`, `let`, `template`, "
+            "`rule name:` or `when`",
+            None,
+        ),
+    ),
+    Mistake(
+        "parenthesis-not-closed",
+        "E100",
+        ("when (orders > 1 then send sms coupon",),
+        lambda s, _: "RPAR" in s.expected and _unclosed(s.source, s.span),
+        lambda s: (
+            f"unexpected `{s.value}`: expected {s.wanted}",
+            "a `(` before this is not closed",
+            None,
+        ),
+    ),
+)
+
+
+def mistake_of(error: UnexpectedToken, seen: Seen) -> Mistake | None:
+    """The first mistake of :data:`MISTAKES` that ``error`` is, if any."""
+    keyword_read_as_name = swallowed(error)
+    return next((m for m in MISTAKES if m.applies(seen, keyword_read_as_name)), None)
+
+
 def _bad_token(
     error: UnexpectedToken, source: SourceText, parser: Lark, vocabulary: set[str]
 ) -> Diagnostic:
-    token = error.token
-    expected = set(error.expected) - {"COMMENT"}
-    span = _token_span(token, source)
-    value = _shorten(str(token))
-    offset = token.start_pos if token.type != "$END" else len(source.text)
-    previous = _previous_matches(source.text, offset)
-    before = [m[0] for m in previous]
-    last = before[-1] if before else ""
-    wanted = expected_list(expected, parser)
-    # A keyword the parser took as a name (`then` after `and`, `when` after `send sms`) means
-    # something is missing before it; the token history says how the last word was read.
-    history = [t for t in (error.token_history or ()) if t is not None]
-    swallowed = bool(history) and history[-1].type == "NAME" and str(history[-1]) in KEYWORDS
-
-    def say(code: str, message: str, where: Span = span, hint: str | None = None) -> Diagnostic:
-        return source.diagnostic(code, message, where, hint)
-
-    def word_span(index: int) -> Span:
-        match = previous[index]
-        return source.span_at(match.start(), len(match[0]))
-
-    if swallowed and "send" in before[-3:-1] and last in ITEM_WORDS:
-        # `send sms` + a new line starting `when`: `when` was read as the template's name
-        send_at = len(before) - 1 - before[::-1].index("send")
-        return say(
-            "E109",
-            "`send` needs a channel and a template",
-            word_span(send_at).cover(word_span(len(before) - 2)),
-            "write it as `send <channel> <template>`, for example `send sms coupon`",
+    seen = seen_of(error, source, parser, vocabulary)
+    mistake = mistake_of(error, seen)
+    if mistake is None:
+        return source.diagnostic(
+            "E100", f"unexpected `{seen.value}`: expected {seen.wanted}", seen.span
         )
-    if last == "send" or (len(before) >= 2 and before[-2] == "send" and token.type != "NAME"):
-        send_at = len(before) - 1 - before[::-1].index("send")
-        return say(
-            "E109",
-            "`send` needs a channel and a template",
-            word_span(send_at).cover(word_span(len(before) - 1)),
-            "write it as `send <channel> <template>`, for example `send sms coupon`",
-        )
-    if token.type == "$END":
-        return say(
-            "E108",
-            f"the file ends too early: expected {wanted}",
-            hint="finish the item that starts above",
-        )
-    if value in (">", "<") and last == "=":
-        return say(
-            "E104",
-            f"`={value}` is not an operator",
-            span.cover(source.span_at(span.start - 1)),
-            f"did you mean `{value}=`?",
-        )
-    if value == ">" and last == "<":
-        return say(
-            "E104",
-            "`<>` is not an operator",
-            source.span_at(span.start - 1, 2),
-            "write `!=` for 'not equal'",
-        )
-    if value in _COMPARISONS and any(w in _COMPARISONS for w in before[-3:-1]):
-        return say(
-            "E100",
-            "comparisons can't be chained",
-            hint="write `x between 1 and 5`, or join two comparisons with `and`",
-        )
-    if swallowed and last == "then" and len(before) >= 2:
-        # `then` was read as a name: the condition before it is missing or unfinished
-        if before[-2] == "when":
-            return say(
-                "E100",
-                "this rule has no condition",
-                word_span(-1),
-                "a rule reads `when <condition> then ...`",
-            )
-        removable = ", or remove it" if before[-2] in ("and", "or", "not") else ""
-        return say(
-            "E100",
-            f"the condition ends with `{before[-2]}`",
-            word_span(-2),
-            f"add what is missing after `{before[-2]}`{removable}",
-        )
-    if "THEN" in expected and value in ACTION_WORDS:
-        return say(
-            "E103",
-            f"missing `then` before `{value}`",
-            hint=f"a rule reads `when <condition> then {value} ...`",
-        )
-    if swallowed and last in ITEM_WORDS and len(before) >= 2:
-        return say(
-            "E100",
-            f"this item is not finished when `{last}` starts the next one",
-            word_span(-2),
-            f"complete it after `{before[-2]}`",
-        )
-    if last == "and" and expected & ACTION_TERMINALS and token.type == "NAME":
-        with_on_line = "with" in source.line(span.line)[: span.column]
-        return say(
-            "E100",
-            f"after `then`, `and` joins another action, but `{value}` is not one",
-            hint=f"to pass several values, separate them with commas: `with ..., {value} = ...`"
-            if with_on_line
-            else "actions are send, add to list, remove from list and unsubscribe",
-        )
-    if last == "else" and value in ACTION_WORDS:
-        return say(
-            "E100",
-            "`else` only chains another send, tried when the first one can't be delivered",
-            hint=f"to do more, join actions with `and`: `then send ... and {value} ...`",
-        )
-    if "SEND" in expected and last == "else":
-        return say(
-            "E100",
-            "`else` is followed by another send",
-            hint=f"write `else send {value} ...`",
-        )
-    keyword = _keyword_typo(value, expected, parser, vocabulary) if token.type == "NAME" else None
-    if keyword is not None:
-        item = "WHEN" in expected and "RULE" in expected  # where an item starts
-        shown = "a rule or a declaration" if item else wanted
-        return say(
-            "E100", f"unexpected `{value}`: expected {shown}", hint=f"did you mean `{keyword}`?"
-        )
-    if "STRING" in expected and token.type == "NAME" and "NAME" not in expected:
-        return say("E100", f"`{value}` needs double quotes here", hint=f'write "{value}"')
-    if token.type == "NAME" and "DURATION" in expected and re.fullmatch(_UNIT_WORD, value):
-        return say(
-            "E110",
-            f"`{value}` needs a number in front",
-            hint=f"write `1 {value.removesuffix('s')}`",
-        )
-    if expected == {"EQUAL"}:
-        shown = "`:`" if value == ":" else f"`{value}`"
-        return say(
-            "E100",
-            f"missing `=` after `{last}`",
-            hint=f"write `{last} = ...`" + (f", not {shown}" if value == ":" else ""),
-        )
-    if value == ":" and last in ITEM_WORDS:
-        return say(
-            "E100",
-            f"`{last}` is not followed by `:`",
-            hint=f"write `{last} ...` without the colon",
-        )
-    if len(before) >= 2 and before[-2] == "template" and token.type == "STRING":
-        return say(
-            "E100",
-            f"the template `{last}` has no channel",
-            hint=f'a template reads `template {last} <channel> "text"`, for example '
-            f'`template {last} sms "..."`',
-        )
-    if last == "is" and token.type in ("STRING", "NUMBER", "NAME"):
-        return say(
-            "E100",
-            f"`is` is followed by `null`, `not null` or `today`, not `{value}`",
-            hint=f"to compare, write `= {value}`",
-        )
-    if last in ("in", "not") and "LPAR" in expected and token.type in ("STRING", "NUMBER"):
-        return say(
-            "E100",
-            "the values after `in` go in parentheses",
-            hint=f"write `in ({value}, ...)`",
-        )
-    if value == "in" and "WITHIN" in expected:
-        return say("E100", "unexpected `in`", hint="for a time window, write `within 30 days`")
-    if token.type == "NAME" and "NAME" not in expected and _is_name(last) and last not in KEYWORDS:
-        return _words_as_name(token, previous[-1], source, vocabulary)
-    if token.type == "NUMBER" and "DURATION" in expected:
-        return say("E110", f"`{value}` needs a unit here", hint=f"write `{value} days` ({UNITS})")
-    if token.type == "NUMBER" and "PERCENT" in expected:
-        return say("E100", f"`{value}` needs a `%` here", hint=f"write `{value}%`")
-    if token.type == "NAME" and re.fullmatch(r"[0-9.]+", last or ""):
-        return say(
-            "E110",
-            f"`{last} {value}` is not a duration",
-            word_span(-1).cover(span),
-            f"durations are a number and a unit: {UNITS}",
-        )
-    if value in KEYWORDS and "NAME" in expected and len(expected) <= 3:
-        return say(
-            "E113",
-            f"`{value}` is a keyword and can't be used as a name",
-            hint=f"pick another name, such as `{value}_1`",
-        )
-    if expected == {"COLON"}:
-        return say("E100", "a rule's name is followed by `:`", hint="write `rule name: when ...`")
-    if expected == {"WHEN"}:
-        return say(
-            "E100",
-            f"unexpected `{value}`: expected `when`",
-            hint=f"a rule reads `rule name: when {value} ... then ...`",
-        )
-    if expected == {"LPAR"} and last in ("count", "sum", "last"):
-        return say(
-            "E100",
-            f"`{last}` is followed by events in parentheses",
-            word_span(-1).cover(span),
-            f"for example `{last}(purchase within 30 days)`",
-        )
-    if expected == {"AGO"}:
-        wait = _previous_words(source.text, offset, 4)  # `more than 7 days`
-        wait = wait if wait[:1] == ["more"] else wait[-3:]
-        return say(
-            "E100",
-            f"unexpected `{value}`: expected `ago`",
-            hint=f"write `{' '.join(wait)} ago`",
-        )
-    if value == "than" and last == "more":
-        # `count(open more than 3 days ago)`: `more` was read as a target
-        return say(
-            "E100",
-            "`more than D ago` follows a verb, not an event type in `count`, `sum` or `last`",
-            word_span(-1).cover(span),
-            "write `opened survey more than 7 days ago`; aggregates take `within D`",
-        )
-    if "WHEN" in expected and "RULE" in expected:
-        return say(
-            "E100",
-            f"unexpected `{value}`: expected a rule or a declaration",
-            hint="items start with `campaign`, a setting, `segment`, `let`, `template`, "
-            "`rule name:` or `when`",
-        )
-    if "RPAR" in expected and _unclosed(source, span):
-        return say(
-            "E100",
-            f"unexpected `{value}`: expected {wanted}",
-            hint="a `(` before this is not closed",
-        )
-    return say("E100", f"unexpected `{value}`: expected {wanted}")
+    said = mistake.say(seen)
+    if isinstance(said, Diagnostic):  # a mistake that builds its own (several words)
+        return said
+    message, hint, where = said
+    return source.diagnostic(mistake.code, message, where or seen.span, hint)
 
 
 _COMPARISONS = frozenset({"=", "==", "!=", "<", "<=", ">", ">="})

@@ -31,16 +31,12 @@ from datetime import datetime
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import sqlalchemy as sa
 
 from ..backends.numpy.columns import micros
 from ..backends.numpy.events import EventBatch
 from ..contracts.errors import DataError
 from ..contracts.source import Layout, Source
 from ..sources.ingested import WithIngested
-from ..state import not_own_work
-from ..state import tables as T
-from ..times import naive_utc
 from .contact import ALL, Suppressions
 from .hashing import id_texts
 
@@ -222,14 +218,8 @@ def _state_rows(
     that clock, not its history (:func:`winlang.state.not_own_work`)."""
     if state is None:
         return []
-    s = T.suppressions.c
-    query = sa.select(s.customer_id, s.channel, s.at, s.campaign).where(s.at <= naive_utc(now))
-    if customer is not None:
-        query = query.where(s.customer_id == customer)
-    if campaign is not None:
-        query = query.where(not_own_work(s.campaign, s.at, campaign, now))
-    with state.engine.connect() as connection:
-        return [tuple(row) for row in connection.execute(query)]
+    rows = state.suppressions(now, customer, campaign)
+    return [(r.customer_id, r.channel, r.at, r.campaign) for r in rows]
 
 
 def suppression_pairs(

@@ -24,31 +24,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import sqlalchemy as sa
 
 from ..arrow_types import ARROW_TYPES
 from ..contracts.errors import DataError
 from ..contracts.source import Layout, Source
 from ..plan import ir
 from ..schema import Schema
-from ..times import naive_utc
-from .normalize import WHOLE_NUMBER, normalize
-
-# The columns of ``ingested_events`` that are event columns, and their Arrow types.
-_TYPES = {
-    "customer_id": pa.string(),  # converted to the store's id type
-    "type": pa.string(),
-    "channel": pa.string(),
-    "campaign": pa.string(),
-    "template": pa.string(),
-    "occurred_at": pa.timestamp("us"),
-    "amount": pa.float64(),
-    "product_name": pa.string(),
-}
+from .normalize import WHOLE_NUMBER
 
 
 def layout_names(layout: Layout) -> dict[str, str]:
@@ -76,21 +63,29 @@ def id_kind(schema: Schema, layout: Layout) -> str:
     return "number" if found is not None and found.kind == "number" else "text"
 
 
-def anything_ingested(engine: sa.Engine) -> bool:
-    """Whether the state database at ``engine`` holds any ingested event."""
-    from ..state import tables as T
+class IngestedStore(Protocol):
+    """Where ingested events are kept: :class:`winlang.state.StateStore` (which sits beside
+    the sources, so it is named here only by what it does)."""
 
-    query = sa.select(T.ingested_events.c.event_id).limit(1)
-    with engine.connect() as connection:
-        return connection.execute(query).first() is not None
+    def has_ingested_events(self) -> bool: ...
+
+    def ingested_events(
+        self,
+        types: Sequence[str] | None,
+        columns: Sequence[str],
+        since: datetime | None,
+        until: datetime,
+        filters: Sequence[ir.EventFilter] | None = None,
+    ) -> pa.Table: ...
 
 
 @dataclass(frozen=True)
 class IngestedEvents:
-    """The ``ingested_events`` table of a state database, read like a store's events;
-    ``ids`` is the kind of the store's customer ids (``number`` or ``text``)."""
+    """The events ``winlang ingest`` stored in a state (a :class:`winlang.state.StateStore`),
+    read like a store's events; ``ids`` is the kind of the store's customer ids (``number``
+    or ``text``)."""
 
-    engine: sa.Engine
+    state: IngestedStore
     layout: Layout
     ids: str
 
@@ -105,55 +100,18 @@ class IngestedEvents:
         """The ingested events of ``types`` (None: all) with ``since <= occurred_at <=
         until``, as ``columns`` (store column names; those ingested events lack are null);
         with ``filters``, only events one of them keeps (windows end at ``until``)."""
-        from ..state import tables as T
-
         names = layout_names(self.layout)
         wanted = list(dict.fromkeys(columns))
         read = list(dict.fromkeys(names[c] for c in wanted if c in names))
-        t = T.ingested_events.c
-        where = [t.occurred_at <= naive_utc(until)]
-        if since is not None:
-            where.append(t.occurred_at >= naive_utc(since))
-        if types is not None:
-            where.append(t.type.in_(list(types)))
-        if filters is not None:
-            where.append(sa.or_(*(_kept_by(f, naive_utc(until)) for f in filters)))
-        # Times as the database hands them out (SQLite: ISO text), parsed a column at once.
-        selected = [sa.type_coerce(t[n], sa.String) if n == "occurred_at" else t[n] for n in read]
-        with self.engine.connect() as connection:
-            rows = connection.execute(sa.select(*selected).where(*where)).fetchall()
-        data = list(zip(*rows, strict=True)) if rows else [() for _ in read]
-        found = {n: self._column(n, values) for n, values in zip(read, data, strict=True)}
+        found = self.state.ingested_events(types, read, since, until, filters)
+        rows = found.num_rows
         table = pa.table(
-            {c: found[names[c]] if c in names else pa.nulls(len(rows), pa.null()) for c in wanted}
+            {c: found.column(names[c]) if c in names else pa.nulls(rows, pa.null()) for c in wanted}
         )
         key = self.layout.customer_id
         if key in wanted and self.ids == "number":
             table = _numbered(table, key)
         return table
-
-    def _column(self, name: str, values: Sequence) -> pa.Array:
-        if name == "occurred_at":
-            return normalize(pa.array(values), "timestamp", "ingested_events", name)
-        return pa.array(values, _TYPES[name])
-
-
-def _kept_by(found: ir.EventFilter, now: datetime) -> sa.ColumnElement[bool]:
-    """The ingested events ``found`` keeps, in SQL."""
-    from ..state import tables as T
-
-    t = T.ingested_events.c
-    where = [t.type == found.event_type]
-    for column, value in (
-        (t.channel, found.channel),
-        (t.campaign, found.campaign),
-        (t.template, found.template),
-    ):
-        if value is not None:
-            where.append(column == value)
-    if found.window is not None:
-        where.append(t.occurred_at >= now - timedelta(seconds=found.window))
-    return sa.and_(*where)
 
 
 def _numbered(table: pa.Table, key: str) -> pa.Table:
@@ -268,10 +226,10 @@ def conformed(table: pa.Table, shape: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=shape)
 
 
-def with_ingested(store: Source, state) -> Source:
-    """``store``, reading the ingested events of ``state`` (a :class:`winlang.state.State`)
+def with_ingested(store: Source, state: IngestedStore | None) -> Source:
+    """``store``, reading the ingested events of ``state`` (a :class:`winlang.state.StateStore`)
     too when it holds any; ``store`` itself otherwise."""
-    if state is None or not anything_ingested(state.engine):
+    if state is None or not state.has_ingested_events():
         return store
     ids = id_kind(store.schema(), store.layout)
-    return WithIngested(store, IngestedEvents(state.engine, store.layout, ids))
+    return WithIngested(store, IngestedEvents(state, store.layout, ids))

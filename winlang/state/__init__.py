@@ -5,47 +5,182 @@ and ingested events. ``open_state`` creates or migrates it (Alembic, versioned s
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> state = open_state(f"sqlite:///{folder / 'state.db'}")
 >>> state.version()
-'0004'
+'0005'
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
+import pyarrow as pa
 import sqlalchemy as sa
 
 from ..contracts.errors import StateError
 from ..plan import ir
 from ..times import naive_utc
+from . import ingested, reads, tracking
 from . import tables as T
+from .ingested import EventWriter
+from .leases import LOCK_NAME, Lease
+from .ledger import RunLedger, next_due, wall_clock
+from .records import FiringRecord, RunMessage, RunSkip, SentHistory, SuppressionRow
+from .tracking import TrackedFiring, TrackedMessage
+from .view import LedgerView, not_own_work, unreadable_time
+
+__all__ = [
+    "HEAD",
+    "DatabaseError",
+    "LedgerView",
+    "State",
+    "StateStore",
+    "describe",
+    "not_own_work",
+    "open_state",
+    "read_state",
+    "revisions",
+    "same_database",
+    "sqlite_path",
+    "state_url_problem",
+    "unreadable_time",
+    "where",
+]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-class State:
-    """A migrated state database."""
+class StateStore:
+    """A migrated state database, and the only way into it: every read and write of
+    winlang's own tables is a typed method here (the tables are private to this package).
+    Rows go in and out as the frozen dataclasses of :mod:`winlang.state.records`, NumPy
+    arrays or Arrow tables."""
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
 
+    def close(self) -> None:
+        """Close the connections to the database."""
+        self.engine.dispose()
+
     def version(self) -> str | None:
+        """The schema revision of the database (``0004``)."""
         with self.engine.connect() as connection:
             return connection.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").scalar()
 
+    # ---- what the engine and the policies read --------------------------------------
+
     def view(self) -> LedgerView:
+        """The engine's view: who received what, is in which list, for whom a rule fired."""
         return LedgerView(self.engine)
+
+    def sent_history(self, campaign: str, now: datetime, seconds: float) -> SentHistory:
+        """Messages sent within ``seconds`` before ``now``, but ``campaign``'s own at
+        ``now`` (the frequency caps count them)."""
+        return reads.sent_history(self.engine, campaign, now, seconds)
+
+    def suppressions(
+        self, now: datetime, customer: str | None = None, campaign: str | None = None
+    ) -> list[SuppressionRow]:
+        """Suppressions recorded at or before ``now`` (of ``customer`` only, when given);
+        with ``campaign``, without its own ``unsubscribe`` actions at ``now``."""
+        return reads.suppressions(self.engine, now, customer, campaign)
+
+    def has_ingested_events(self) -> bool:
+        """Whether ``winlang ingest`` stored any event here."""
+        return ingested.anything_ingested(self.engine)
+
+    def ingested_events(
+        self,
+        types: Sequence[str] | None,
+        columns: Sequence[str],
+        since: datetime | None,
+        until: datetime,
+        filters: Sequence[ir.EventFilter] | None = None,
+    ) -> pa.Table:
+        """Ingested events of ``types`` (None: all) between ``since`` and ``until`` as an
+        Arrow table of ``columns`` (of :data:`winlang.state.ingested.COLUMNS`); with
+        ``filters``, only the events one of them keeps."""
+        return ingested.read_events(self.engine, types, columns, since, until, filters)
+
+    # ---- writes ---------------------------------------------------------------------
+
+    def ledger(
+        self,
+        campaign: str,
+        now: datetime,
+        lease_seconds: float = 300.0,
+        wall: Callable[[], datetime] = wall_clock,
+    ) -> RunLedger:
+        """The ledger writes of one run of ``campaign`` at the run clock ``now``."""
+        return RunLedger(self.engine, campaign, now, lease_seconds, wall)
+
+    def event_writer(self) -> AbstractContextManager[EventWriter]:
+        """One transaction of ``winlang ingest`` (the ingest lock held)."""
+        return ingested.event_writer(self.engine)
+
+    def record_unsubscribe(
+        self, customer_id: str, channel: str, at: datetime, campaign: str | None = None
+    ) -> bool:
+        """Suppress ``customer_id`` on ``channel`` (``*``: every channel) from ``at`` on;
+        False when they were suppressed there already."""
+        row = SuppressionRow(customer_id, channel, naive_utc(at), campaign)
+        with self.engine.begin() as connection:
+            return ingested.add_suppressions(connection, [row]) == 1
+
+    def lease(self, name: str = LOCK_NAME, seconds: float = 300.0) -> Lease:
+        """The lease ``name`` of the ``locks`` table, for this process to take."""
+        return Lease(self.engine, name, seconds)
+
+    # ---- reports --------------------------------------------------------------------
 
     def runs(self) -> list[tuple[int, str]]:
         """Every run recorded, oldest first: its id and campaign."""
-        query = sa.select(T.runs.c.id, T.runs.c.campaign).order_by(T.runs.c.id)
-        with self.engine.connect() as connection:
-            return [(int(id_), str(campaign)) for id_, campaign in connection.execute(query)]
+        return reads.runs(self.engine)
+
+    def run_count(self, campaign: str) -> int:
+        """How many runs of ``campaign`` were recorded."""
+        return reads.run_count(self.engine, campaign)
+
+    def firings(self, campaign: str, now: datetime) -> list[FiringRecord]:
+        """The campaign's firings planned at or before ``now``."""
+        return reads.firings(self.engine, campaign, now)
+
+    def next_due(self, campaign: str) -> datetime | None:
+        """When ``campaign``'s earliest deferred firing is due (naive UTC), if one waits."""
+        return next_due(self.engine, campaign)
+
+    def sent_channel(self, campaign: str, customer_id: str, template: str) -> str | None:
+        """The channel on which ``campaign`` sent ``customer_id`` the message ``template``."""
+        return reads.sent_channel(self.engine, campaign, customer_id, template)
+
+    def run_messages(self, run_id: int) -> list[RunMessage]:
+        """The message rows run ``run_id`` wrote."""
+        return reads.run_messages(self.engine, run_id)
+
+    def run_skips(self, run_id: int) -> list[RunSkip]:
+        """The skips run ``run_id`` recorded."""
+        return reads.run_skips(self.engine, run_id)
+
+    # ---- tracked links (winlang serve, ingest's wl_m, the demo) ---------------------
+
+    def messages_by_id(self, ids: Sequence[str]) -> dict[str, list[TrackedMessage]]:
+        """The ledger rows of each message id (the token of a short link, a link's
+        ``wl_m``): usually one; several only when 60-bit ids collide."""
+        return tracking.messages_by_id(self.engine, ids)
+
+    def sent_and_held_out(self, campaign: str, run_id: int) -> list[TrackedFiring]:
+        """The messages run ``run_id`` of ``campaign`` sent and the firings it held out."""
+        return tracking.sent_and_held_out(self.engine, campaign, run_id)
 
 
-HEAD = "0004"
+State = StateStore  # the name most of winlang knows it by
+DatabaseError = sa.exc.SQLAlchemyError  # what a blip of the database raises
+
+
+HEAD = "0005"
 VERSION_TABLE = "winlang_schema_version"
 BACKENDS = ("sqlite", "postgresql")  # the state's databases; DuckDB is for stores only
 READ_BUSY_SECONDS = 10.0  # a reader waits this long for a run's write to end, then fails
@@ -59,7 +194,7 @@ def revisions() -> frozenset[str]:
 
 def read_state(
     url: str, *, store_url: str | None = None, allow_other_tables: bool = False
-) -> State | None:
+) -> StateStore | None:
     """The state database for reading only (dry runs, report, explain): None when there is
     none yet (no file, or a database without tables); a :class:`StateError` when it can't be
     read, is damaged, is not winlang's, or needs a migration, which only a real run may do."""
@@ -85,12 +220,12 @@ def read_state(
             f"the state database {where(url)} is at schema version {version}, this "
             f"winlang needs {HEAD}: run once without --dry-run to migrate it"
         )
-    return State(engine)
+    return StateStore(engine)
 
 
 def open_state(
     url: str, *, store_url: str | None = None, allow_other_tables: bool = False
-) -> State:
+) -> StateStore:
     """Open the state database at ``url`` for a run, creating or migrating its tables first;
     a :class:`StateError` when it can't be written or is not winlang's to migrate."""
     from alembic import command
@@ -101,7 +236,7 @@ def open_state(
     engine = _translating(_writer(url), url)
     try:
         if _inventory(engine, url, allow_other_tables) == HEAD:
-            return State(engine)  # the common case, without loading Alembic
+            return StateStore(engine)  # the common case, without loading Alembic
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":  # two first runs at once: one migrates
                 connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7406163)")
@@ -117,7 +252,7 @@ def open_state(
     except BaseException:
         engine.dispose()
         raise
-    return State(engine)
+    return StateStore(engine)
 
 
 def state_url_problem(
@@ -329,35 +464,6 @@ def _translating(engine: sa.Engine, url: str) -> sa.Engine:
     return engine
 
 
-def unreadable_time(connection: sa.Connection, table: sa.Table, *conditions) -> StateError:
-    """The error for a row of ``table`` whose time column holds text that is not a time
-    (SQLite keeps any text): it names the row, the column and the value. Asked only after
-    reading failed."""
-    url = connection.engine.url.render_as_string(hide_password=False)
-    times = [c for c in table.columns if isinstance(c.type, sa.DateTime)]
-    raw = [sa.type_coerce(c, sa.String).label(c.name) for c in times]
-    for row in connection.execute(sa.select(table.c.id, *raw).where(*conditions)):
-        for column in times:
-            value = row._mapping[column.name]
-            if value is not None and not _is_time(value):
-                return StateError(
-                    f"the state database {where(url)} has a `{column.name}` that is not a "
-                    f"time in row {row.id} of `{table.name}`: {str(value)[:60]!r}; correct or "
-                    "delete that row"
-                )
-    return StateError(f"the state database {where(url)} has a time it can't read in `{table.name}`")
-
-
-def _is_time(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
-    try:
-        datetime.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
 def _first_line(error: BaseException) -> str:
     text = str(getattr(error, "orig", None) or error).strip()
     return text.splitlines()[0] if text else type(error).__name__
@@ -365,87 +471,3 @@ def _first_line(error: BaseException) -> str:
 
 def safe(url: str) -> str:
     return sa.engine.make_url(url).render_as_string(hide_password=True)
-
-
-class LedgerView:
-    """The engine's view of the state: who received what, who is in which list, which rule
-    fired for whom (see :class:`winlang.plan.ir.StateFlag`).
-
-    What a run of a campaign decides on is the history *before* its clock: rows the campaign
-    wrote at ``now`` itself (messages planned or sent, list members added) are the work of
-    the run at ``now`` — the one asking, a run at the same ``now`` killed before it, or one
-    running beside it — and never feed its own decisions (:func:`not_own_work`). So a run
-    resumed after a crash, or repeated, at the same ``now`` decides exactly as the first.
-    """
-
-    FIRED = ("planned", "sent", "failed", "held_out", "done")  # the rule fired for them
-
-    def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
-
-    def customers(self, flag: ir.StateFlag, campaign: str, now: datetime) -> np.ndarray:
-        query = {"received": self._received, "in_list": self._in_list, "fired": self._fired}[
-            flag.state
-        ](flag, campaign, naive_utc(now))
-        with self.engine.connect() as connection:
-            ids = [row[0] for row in connection.execute(query)]
-        return _ids(ids)
-
-    def _received(self, flag: ir.StateFlag, campaign: str, now: datetime) -> sa.Select:
-        m = T.messages.c
-        where = [m.campaign == campaign, m.status == "sent", m.sent_at < now]
-        if flag.key:
-            where.append((m.channel if flag.by_channel else m.template) == flag.key)
-        if flag.window is not None:
-            where.append(m.sent_at >= now - _seconds(flag.window))
-        if flag.older_than is not None:  # `received x more than D ago`
-            where.append(m.sent_at < now - _seconds(flag.older_than))
-        return sa.select(m.customer_id).where(*where).distinct()
-
-    def _fired(self, flag: ir.StateFlag, campaign: str, now: datetime) -> sa.Select:
-        m = T.messages.c
-        where = [
-            m.campaign == campaign,
-            m.rule == flag.key,
-            m.status.in_(self.FIRED),
-            m.planned_at < now,
-        ]
-        if flag.window is not None:  # `repeat every D`: only a firing within D blocks
-            where.append(m.planned_at > now - _seconds(flag.window))
-        return sa.select(m.customer_id).where(*where).distinct()
-
-    def _in_list(self, flag: ir.StateFlag, campaign: str, now: datetime) -> sa.Select:
-        members = T.list_members.c
-        return sa.select(members.customer_id).where(
-            members.list_name == flag.key,
-            members.added_at <= now,
-            not_own_work(members.campaign, members.added_at, campaign, now),
-            sa.or_(  # not removed yet, or removed by this very run
-                members.removed_at.is_(None),
-                members.removed_at > now,
-                sa.not_(not_own_work(members.removed_by, members.removed_at, campaign, now)),
-            ),
-        )
-
-
-def not_own_work(
-    campaign_column: sa.ColumnElement, time_column: sa.ColumnElement, campaign: str, now: datetime
-) -> sa.ColumnElement[bool]:
-    """Rows that are not the work of ``campaign``'s run at ``now`` (see :class:`LedgerView`),
-    whose work is what the campaign wrote stamped with the run's clock. Null-safe: a row
-    without a campaign (an ingested unsubscribe) is never the run's own."""
-    return sa.or_(
-        campaign_column.is_(None), campaign_column != campaign, time_column != naive_utc(now)
-    )
-
-
-def _seconds(seconds: float):
-    from datetime import timedelta
-
-    return timedelta(seconds=seconds)
-
-
-def _ids(ids: list[str]) -> np.ndarray:
-    """Customer ids as the ledger stores them: text. Only the store knows whether "007" is
-    the number 7 or the text "007", so each backend reads them as its id column's type."""
-    return np.array(ids, dtype=object)

@@ -58,9 +58,12 @@ messages = sa.Table(
     sa.Column("claimed_by", sa.Integer),
     sa.Column("next_attempt_at", sa.DateTime),  # wall clock: backoff after a temporary failure
     sa.Column("due_at", sa.DateTime),  # status deferred: when quiet hours end (the run clock)
+    # winlang.links.message_id of the key: the token of the row's short links (`winlang serve`)
+    sa.Column("message_id", sa.String(40)),
     sa.Index("messages_by_customer", "campaign", "customer_id"),
     sa.Index("messages_by_rule", "campaign", "rule", "customer_id"),
     sa.Index("messages_to_send", "campaign", "status", "claimed_by"),
+    sa.Index("messages_by_message_id", "message_id"),
 )
 
 # Leases that keep two `winlang schedule` processes from running at once, on any machine

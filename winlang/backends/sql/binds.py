@@ -14,11 +14,13 @@ a compiled statement can be reused for another ``now``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Compiled
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.types import TypeEngine
 
@@ -160,3 +162,55 @@ def literal(value: object, type_: TypeEngine) -> BindParameter:
     if isinstance(value, date) and not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
     return sa.bindparam(None, value, type_=type_)
+
+
+# ---- names for display ----------------------------------------------------------------------
+
+_KINDS = ((sa.Boolean, "bool"), (sa.String, "text"), (sa.DateTime, "time"), (sa.Date, "time"))
+
+
+def _kind(type_: TypeEngine) -> str:
+    for cls, kind in _KINDS:
+        if isinstance(type_, cls):
+            return kind
+    return "number" if isinstance(type_, sa.Numeric | sa.Integer | sa.Float) else "value"
+
+
+def _spelled(value: object) -> str:
+    """A value as part of a name: ``Shoe`` → ``Shoe``, ``2.5`` → ``2_5``, ``-1`` → ``minus_1``."""
+    if isinstance(value, bool) or value is None:
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    text = str(value).replace("-", "minus_", 1) if isinstance(value, int | float) else str(value)
+    spelled = re.sub(r"\W+", "_", text, flags=re.ASCII).strip("_")[:30]
+    return spelled or "empty"
+
+
+def readable_names(compiled: Compiled) -> dict[str, str]:
+    """The anonymous parameters of a compiled statement (``param_9``: numbered in compile
+    order, so one more value renumbers all the others) → names saying what they hold
+    (``text_purchase``, ``number_100``). Values that spell alike get ``_2``, ``_3``... in the
+    order the statement first uses them; named parameters (``now_value``) keep their names."""
+    anonymous = {
+        name: (_kind(bind.type), bind.value)
+        for bind, name in compiled.bind_names.items()
+        if bind.key.startswith("%(")  # SQLAlchemy's anonymous key: "%(<id> param)s"
+    }
+    order = compiled.positiontup or [
+        a or b for a, b in re.findall(r"%\((\w+)\)s|(?<!:):(\w+)", compiled.string)
+    ]
+    taken: dict[str, tuple[str, object]] = {}
+    names: dict[str, str] = {}
+    for name in dict.fromkeys(n for n in order if n in anonymous):
+        kind, value = anonymous[name]
+        base = f"{kind}_{_spelled(value)}"
+        chosen, n = base, 1
+        while chosen in taken and taken[chosen] != (kind, value):
+            n += 1
+            chosen = f"{base}_{n}"
+        taken[chosen] = (kind, value)
+        names[name] = chosen
+    return names

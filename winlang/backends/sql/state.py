@@ -82,7 +82,7 @@ def filled(
         for state in tables:
             _drop(connection, state.table)
             state.table.create(connection)
-            ids = sa.bindparam("ids", type_=_array_type(dialect, state.table))
+            ids = sa.bindparam("ids", type_=dialect.id_list_type(state.table.c.id.type))
             rows = dialect.id_rows(ids)
             connection.execute(
                 state.table.insert().from_select(["id"], rows),
@@ -99,12 +99,3 @@ def filled(
 def _drop(connection: Connection, table: sa.Table) -> None:
     # Always schema-qualified (temp / pg_temp): this can never drop a table of the store.
     connection.execute(sa.schema.DropTable(table, if_exists=True))
-
-
-def _array_type(dialect: SqlDialect, table: sa.Table) -> sa.types.TypeEngine | None:
-    """PostgreSQL needs the list's element type to unnest it."""
-    if dialect.name != "postgresql":
-        return None
-    from sqlalchemy.dialects.postgresql import ARRAY
-
-    return ARRAY(table.c.id.type)

@@ -1,7 +1,88 @@
-WITH events_agg AS 
-(SELECT e."customer_id" AS customer_id, max(CASE WHEN (e."type" = :param_5 AND e."campaign" = :param_6 AND e."template" = :param_7) THEN 1 END) AS a0, max(CASE WHEN (e."type" = :param_8 AND e."campaign" = :param_9 AND e."template" = :param_10) THEN 1 END) AS a1, max(CASE WHEN (e."type" = :param_11 AND e."campaign" = :param_12 AND e."template" = :param_13 AND e."occurred_at" >= :now_minus_1209600_value) THEN 1 END) AS a2, max(CASE WHEN (e."type" = :param_14 AND e."campaign" = :param_15 AND e."template" = :param_16) THEN 1 END) AS a3 
-FROM "events" AS e 
-WHERE e."type" IN (:param_17, :param_18) AND e."occurred_at" <= :now_value AND (e."type" = :param_5 AND e."campaign" = :param_6 AND e."template" = :param_7 OR e."type" = :param_8 AND e."campaign" = :param_9 AND e."template" = :param_10 OR e."type" = :param_11 AND e."campaign" = :param_12 AND e."template" = :param_13 AND e."occurred_at" >= :now_minus_1209600_value OR e."type" = :param_14 AND e."campaign" = :param_15 AND e."template" = :param_16) GROUP BY e."customer_id")
- SELECT count(d.r) AS audience, list(d.id) FILTER (WHERE d.r = 0) AS rule_0, list(d.id) FILTER (WHERE d.r = 1) AS rule_1, list(d.id) FILTER (WHERE d.r = 2) AS rule_2, list(d.id) FILTER (WHERE d.r = 3) AS rule_3, list(d.id) FILTER (WHERE d.r = 4) AS rule_4 
-FROM (SELECT c."id" AS id, CASE WHEN (CAST(c."lifetime_value" AS DOUBLE PRECISION) >= :param_1 AND c."country" IN (:param_2, :param_3, :param_4)) THEN CASE WHEN (c."last_purchase_at" <= :now_minus_2592000_value AND c."last_purchase_at" > :now_minus_5184000_value) THEN 0 WHEN (c."last_purchase_at" <= :now_minus_5184000_value AND c."last_purchase_at" > :now_minus_7776000_value AND events_agg.a0 IS NULL) THEN 1 WHEN (c."last_purchase_at" <= :now_minus_7776000_value AND events_agg.a0 IS NULL AND events_agg.a1 IS NULL) THEN 2 WHEN (events_agg.a2 IS NOT NULL) THEN 3 WHEN false THEN 4 ELSE -1 END END AS r 
-FROM "customers" AS c LEFT OUTER JOIN events_agg ON events_agg.customer_id = c."id") AS d
+WITH events_agg AS (
+  SELECT e."customer_id" AS customer_id,
+    max(
+      CASE WHEN (
+        e."type" = :text_open
+        AND e."campaign" = :text_sms_reengagement_ladder
+        AND e."template" = :text_survey
+      ) THEN 1
+      END
+    ) AS a0,
+    max(
+      CASE WHEN (
+        e."type" = :text_open
+        AND e."campaign" = :text_sms_reengagement_ladder
+        AND e."template" = :text_contest
+      ) THEN 1
+      END
+    ) AS a1,
+    max(
+      CASE WHEN (
+        e."type" = :text_click
+        AND e."campaign" = :text_sms_reengagement_ladder
+        AND e."template" = :text_coupon
+        AND e."occurred_at" >= :now_minus_1209600_value
+      ) THEN 1
+      END
+    ) AS a2,
+    max(
+      CASE WHEN (
+        e."type" = :text_click
+        AND e."campaign" = :text_sms_reengagement_ladder
+        AND e."template" = :text_coupon
+      ) THEN 1
+      END
+    ) AS a3
+  FROM "events" AS e
+  WHERE e."type" IN (:text_click, :text_open)
+    AND e."occurred_at" <= :now_value
+    AND (
+      e."type" = :text_open
+      AND e."campaign" = :text_sms_reengagement_ladder
+      AND e."template" = :text_survey
+      OR e."type" = :text_open
+      AND e."campaign" = :text_sms_reengagement_ladder
+      AND e."template" = :text_contest
+      OR e."type" = :text_click
+      AND e."campaign" = :text_sms_reengagement_ladder
+      AND e."template" = :text_coupon
+      AND e."occurred_at" >= :now_minus_1209600_value
+      OR e."type" = :text_click
+      AND e."campaign" = :text_sms_reengagement_ladder
+      AND e."template" = :text_coupon
+    )
+  GROUP BY e."customer_id"
+)
+SELECT count(d.r) AS audience,
+  list(d.id) FILTER (WHERE d.r = 0) AS rule_0,
+  list(d.id) FILTER (WHERE d.r = 1) AS rule_1,
+  list(d.id) FILTER (WHERE d.r = 2) AS rule_2,
+  list(d.id) FILTER (WHERE d.r = 3) AS rule_3,
+  list(d.id) FILTER (WHERE d.r = 4) AS rule_4
+FROM (
+  SELECT c."id" AS id,
+    CASE WHEN (
+      CAST(c."lifetime_value" AS DOUBLE PRECISION) >= :number_20
+      AND c."country" IN (:text_KR, :text_RO, :text_US)
+    ) THEN CASE WHEN (
+      c."last_purchase_at" <= :now_minus_2592000_value
+      AND c."last_purchase_at" > :now_minus_5184000_value
+    ) THEN 0
+      WHEN (
+        c."last_purchase_at" <= :now_minus_5184000_value
+        AND c."last_purchase_at" > :now_minus_7776000_value
+        AND events_agg.a0 IS NULL
+      ) THEN 1
+      WHEN (
+        c."last_purchase_at" <= :now_minus_7776000_value
+        AND events_agg.a0 IS NULL
+        AND events_agg.a1 IS NULL
+      ) THEN 2
+      WHEN (events_agg.a2 IS NOT NULL) THEN 3
+      WHEN false THEN 4
+      ELSE -1
+    END
+    END AS r
+  FROM "customers" AS c
+  LEFT OUTER JOIN events_agg ON events_agg.customer_id = c."id"
+) AS d

@@ -1,8 +1,90 @@
-WITH events_agg AS 
-(SELECT e."customer_id" AS customer_id, max(CASE WHEN (e."type" = :param_5::VARCHAR AND e."campaign" = :param_6::VARCHAR AND e."template" = :param_7::VARCHAR) THEN 1 END) AS a0, max(CASE WHEN (e."type" = :param_8::VARCHAR AND e."campaign" = :param_9::VARCHAR AND e."template" = :param_10::VARCHAR) THEN 1 END) AS a1, max(CASE WHEN (e."type" = :param_11::VARCHAR AND e."campaign" = :param_12::VARCHAR AND e."template" = :param_13::VARCHAR AND e."occurred_at" >= :now_minus_1209600_value::TIMESTAMP WITHOUT TIME ZONE) THEN 1 END) AS a2, max(CASE WHEN (e."type" = :param_14::VARCHAR AND e."campaign" = :param_15::VARCHAR AND e."template" = :param_16::VARCHAR) THEN 1 END) AS a3 
-FROM "events" AS e 
-WHERE e."type" IN (:param_17::VARCHAR, :param_18::VARCHAR) AND e."occurred_at" <= :now_value::TIMESTAMP WITHOUT TIME ZONE AND (e."type" = :param_5::VARCHAR AND e."campaign" = :param_6::VARCHAR AND e."template" = :param_7::VARCHAR OR e."type" = :param_8::VARCHAR AND e."campaign" = :param_9::VARCHAR AND e."template" = :param_10::VARCHAR OR e."type" = :param_11::VARCHAR AND e."campaign" = :param_12::VARCHAR AND e."template" = :param_13::VARCHAR AND e."occurred_at" >= :now_minus_1209600_value::TIMESTAMP WITHOUT TIME ZONE OR e."type" = :param_14::VARCHAR AND e."campaign" = :param_15::VARCHAR AND e."template" = :param_16::VARCHAR) GROUP BY e."customer_id")
- SELECT count(d.r) AS audience, array_agg(d.id) FILTER (WHERE d.r = 0) AS rule_0, array_agg(d.id) FILTER (WHERE d.r = 1) AS rule_1, array_agg(d.id) FILTER (WHERE d.r = 2) AS rule_2, array_agg(d.id) FILTER (WHERE d.r = 3) AS rule_3, array_agg(d.id) FILTER (WHERE d.r = 4) AS rule_4 
-FROM (SELECT c."id" AS id, CASE WHEN (CAST(c."lifetime_value" AS DOUBLE PRECISION) >= :param_1 AND c."country" IN (:param_2::VARCHAR, :param_3::VARCHAR, :param_4::VARCHAR)) THEN CASE WHEN (c."last_purchase_at" <= :now_minus_2592000_value::TIMESTAMP WITHOUT TIME ZONE AND c."last_purchase_at" > :now_minus_5184000_value::TIMESTAMP WITHOUT TIME ZONE) THEN 0 WHEN (c."last_purchase_at" <= :now_minus_5184000_value::TIMESTAMP WITHOUT TIME ZONE AND c."last_purchase_at" > :now_minus_7776000_value::TIMESTAMP WITHOUT TIME ZONE AND events_agg.a0 IS NULL) THEN 1 WHEN (c."last_purchase_at" <= :now_minus_7776000_value::TIMESTAMP WITHOUT TIME ZONE AND events_agg.a0 IS NULL AND events_agg.a1 IS NULL) THEN 2 WHEN (events_agg.a2 IS NOT NULL) THEN 3 WHEN false THEN 4 ELSE -1 END END AS r 
-FROM "customers" AS c LEFT OUTER JOIN events_agg ON events_agg.customer_id = c."id"
- LIMIT ALL OFFSET 0) AS d
+WITH events_agg AS (
+  SELECT e."customer_id" AS customer_id,
+    max(
+      CASE WHEN (
+        e."type" = :text_open::VARCHAR
+        AND e."campaign" = :text_sms_reengagement_ladder::VARCHAR
+        AND e."template" = :text_survey::VARCHAR
+      ) THEN 1
+      END
+    ) AS a0,
+    max(
+      CASE WHEN (
+        e."type" = :text_open::VARCHAR
+        AND e."campaign" = :text_sms_reengagement_ladder::VARCHAR
+        AND e."template" = :text_contest::VARCHAR
+      ) THEN 1
+      END
+    ) AS a1,
+    max(
+      CASE WHEN (
+        e."type" = :text_click::VARCHAR
+        AND e."campaign" = :text_sms_reengagement_ladder::VARCHAR
+        AND e."template" = :text_coupon::VARCHAR
+        AND e."occurred_at" >= :now_minus_1209600_value::TIMESTAMP WITHOUT TIME ZONE
+      ) THEN 1
+      END
+    ) AS a2,
+    max(
+      CASE WHEN (
+        e."type" = :text_click::VARCHAR
+        AND e."campaign" = :text_sms_reengagement_ladder::VARCHAR
+        AND e."template" = :text_coupon::VARCHAR
+      ) THEN 1
+      END
+    ) AS a3
+  FROM "events" AS e
+  WHERE e."type" IN (:text_click::VARCHAR, :text_open::VARCHAR)
+    AND e."occurred_at" <= :now_value::TIMESTAMP WITHOUT TIME ZONE
+    AND (
+      e."type" = :text_open::VARCHAR
+      AND e."campaign" = :text_sms_reengagement_ladder::VARCHAR
+      AND e."template" = :text_survey::VARCHAR
+      OR e."type" = :text_open::VARCHAR
+      AND e."campaign" = :text_sms_reengagement_ladder::VARCHAR
+      AND e."template" = :text_contest::VARCHAR
+      OR e."type" = :text_click::VARCHAR
+      AND e."campaign" = :text_sms_reengagement_ladder::VARCHAR
+      AND e."template" = :text_coupon::VARCHAR
+      AND e."occurred_at" >= :now_minus_1209600_value::TIMESTAMP WITHOUT TIME ZONE
+      OR e."type" = :text_click::VARCHAR
+      AND e."campaign" = :text_sms_reengagement_ladder::VARCHAR
+      AND e."template" = :text_coupon::VARCHAR
+    )
+  GROUP BY e."customer_id"
+)
+SELECT count(d.r) AS audience,
+  array_agg(d.id) FILTER (WHERE d.r = 0) AS rule_0,
+  array_agg(d.id) FILTER (WHERE d.r = 1) AS rule_1,
+  array_agg(d.id) FILTER (WHERE d.r = 2) AS rule_2,
+  array_agg(d.id) FILTER (WHERE d.r = 3) AS rule_3,
+  array_agg(d.id) FILTER (WHERE d.r = 4) AS rule_4
+FROM (
+  SELECT c."id" AS id,
+    CASE WHEN (
+      CAST(c."lifetime_value" AS DOUBLE PRECISION) >= :number_20
+      AND c."country" IN (:text_KR::VARCHAR, :text_RO::VARCHAR, :text_US::VARCHAR)
+    ) THEN CASE WHEN (
+      c."last_purchase_at" <= :now_minus_2592000_value::TIMESTAMP WITHOUT TIME ZONE
+      AND c."last_purchase_at" > :now_minus_5184000_value::TIMESTAMP WITHOUT TIME ZONE
+    ) THEN 0
+      WHEN (
+        c."last_purchase_at" <= :now_minus_5184000_value::TIMESTAMP WITHOUT TIME ZONE
+        AND c."last_purchase_at" > :now_minus_7776000_value::TIMESTAMP WITHOUT TIME ZONE
+        AND events_agg.a0 IS NULL
+      ) THEN 1
+      WHEN (
+        c."last_purchase_at" <= :now_minus_7776000_value::TIMESTAMP WITHOUT TIME ZONE
+        AND events_agg.a0 IS NULL
+        AND events_agg.a1 IS NULL
+      ) THEN 2
+      WHEN (events_agg.a2 IS NOT NULL) THEN 3
+      WHEN false THEN 4
+      ELSE -1
+    END
+    END AS r
+  FROM "customers" AS c
+  LEFT OUTER JOIN events_agg ON events_agg.customer_id = c."id"
+  LIMIT ALL
+  OFFSET 0
+) AS d

@@ -1,12 +1,150 @@
-SELECT count(d.r) AS audience, json_group_array(d.id) FILTER (WHERE d.r = 0) AS rule_0, json_group_array(d.id) FILTER (WHERE d.r = 1) AS rule_1, json_group_array(d.id) FILTER (WHERE d.r = 2) AS rule_2, json_group_array(d.id) FILTER (WHERE d.r = 3) AS rule_3, json_group_array(d.id) FILTER (WHERE d.r = 4) AS rule_4 
-FROM (SELECT c."id" AS id, CASE WHEN (CASE WHEN (typeof(c."lifetime_value") IN ('integer', 'real', 'null')) THEN c."lifetime_value" ELSE winlang_wrong_value(:param_1, :param_2, :param_3, c."lifetime_value") END >= :param_4 AND (CASE WHEN (typeof(c."country") IN ('text', 'null')) THEN c."country" ELSE winlang_wrong_value(:param_5, :param_6, :param_7, c."country") END COLLATE "BINARY") IN (:param_8, :param_9, :param_10)) THEN CASE WHEN ((c."last_purchase_at" < :now_minus_2592000_day OR c."last_purchase_at" < :now_minus_2592000_next_day AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(substr(substr(c."last_purchase_at", 21) || :param_11, 1, 6) AS INTEGER) <= :now_minus_2592000_us) AND (c."last_purchase_at" >= :now_minus_5184000_next_day OR c."last_purchase_at" >= :now_minus_5184000_day AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(substr(substr(c."last_purchase_at", 21) || :param_12, 1, 6) AS INTEGER) > :now_minus_5184000_us)) THEN 0 WHEN ((c."last_purchase_at" < :now_minus_5184000_day OR c."last_purchase_at" < :now_minus_5184000_next_day AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(substr(substr(c."last_purchase_at", 21) || :param_13, 1, 6) AS INTEGER) <= :now_minus_5184000_us) AND (c."last_purchase_at" >= :now_minus_7776000_next_day OR c."last_purchase_at" >= :now_minus_7776000_day AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(substr(substr(c."last_purchase_at", 21) || :param_14, 1, 6) AS INTEGER) > :now_minus_7776000_us) AND (c."id" NOT IN (SELECT e."customer_id" 
-FROM "events" AS e 
-WHERE e."type" IN (:param_15, :param_16) AND (e."occurred_at" < :now_day OR e."occurred_at" < :now_next_day AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(substr(substr(e."occurred_at", 21) || :param_17, 1, 6) AS INTEGER) <= :now_us) AND e."type" = :param_18 AND e."campaign" = :param_19 AND e."template" = :param_20 AND e."customer_id" IS NOT NULL))) THEN 1 WHEN ((c."last_purchase_at" < :now_minus_7776000_day OR c."last_purchase_at" < :now_minus_7776000_next_day AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(substr(substr(c."last_purchase_at", 21) || :param_21, 1, 6) AS INTEGER) <= :now_minus_7776000_us) AND (c."id" NOT IN (SELECT e."customer_id" 
-FROM "events" AS e 
-WHERE e."type" IN (:param_15, :param_16) AND (e."occurred_at" < :now_day OR e."occurred_at" < :now_next_day AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(substr(substr(e."occurred_at", 21) || :param_17, 1, 6) AS INTEGER) <= :now_us) AND e."type" = :param_18 AND e."campaign" = :param_19 AND e."template" = :param_20 AND e."customer_id" IS NOT NULL)) AND (c."id" NOT IN (SELECT e."customer_id" 
-FROM "events" AS e 
-WHERE e."type" IN (:param_22, :param_23) AND (e."occurred_at" < :now_day OR e."occurred_at" < :now_next_day AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(substr(substr(e."occurred_at", 21) || :param_24, 1, 6) AS INTEGER) <= :now_us) AND e."type" = :param_25 AND e."campaign" = :param_26 AND e."template" = :param_27 AND e."customer_id" IS NOT NULL))) THEN 2 WHEN (c."id" IN (SELECT e."customer_id" 
-FROM "events" AS e 
-WHERE e."type" IN (:param_28, :param_29) AND (e."occurred_at" < :now_day OR e."occurred_at" < :now_next_day AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(substr(substr(e."occurred_at", 21) || :param_30, 1, 6) AS INTEGER) <= :now_us) AND e."type" = :param_31 AND e."campaign" = :param_32 AND e."template" = :param_33 AND (e."occurred_at" >= :now_minus_1209600_next_day OR e."occurred_at" >= :now_minus_1209600_day AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(substr(substr(e."occurred_at", 21) || :param_34, 1, 6) AS INTEGER) >= :now_minus_1209600_us) AND e."customer_id" IS NOT NULL)) THEN 3 WHEN 0 = 1 THEN 4 ELSE -1 END END AS r 
-FROM "customers" AS c
- LIMIT -1 OFFSET 0) AS d
+SELECT count(d.r) AS audience,
+  json_group_array(d.id) FILTER (WHERE d.r = 0) AS rule_0,
+  json_group_array(d.id) FILTER (WHERE d.r = 1) AS rule_1,
+  json_group_array(d.id) FILTER (WHERE d.r = 2) AS rule_2,
+  json_group_array(d.id) FILTER (WHERE d.r = 3) AS rule_3,
+  json_group_array(d.id) FILTER (WHERE d.r = 4) AS rule_4
+FROM (
+  SELECT c."id" AS id,
+    CASE WHEN (
+      CASE WHEN (typeof(c."lifetime_value") IN ('integer', 'real', 'null')) THEN c."lifetime_value"
+        ELSE winlang_wrong_value(
+          :text_customers,
+          :text_lifetime_value,
+          :text_number,
+          c."lifetime_value"
+        )
+      END >= :number_20
+      AND (
+        CASE WHEN (typeof(c."country") IN ('text', 'null')) THEN c."country"
+          ELSE winlang_wrong_value(:text_customers, :text_country, :text_text, c."country")
+        END COLLATE "BINARY"
+      ) IN (:text_KR, :text_RO, :text_US)
+    ) THEN CASE WHEN (
+      (
+        c."last_purchase_at" < :now_minus_2592000_day
+        OR c."last_purchase_at" < :now_minus_2592000_next_day
+        AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(
+          substr(substr(c."last_purchase_at", 21) || :text_000000, 1, 6) AS INTEGER
+        ) <= :now_minus_2592000_us
+      )
+      AND (
+        c."last_purchase_at" >= :now_minus_5184000_next_day
+        OR c."last_purchase_at" >= :now_minus_5184000_day
+        AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(
+          substr(substr(c."last_purchase_at", 21) || :text_000000, 1, 6) AS INTEGER
+        ) > :now_minus_5184000_us
+      )
+    ) THEN 0
+      WHEN (
+        (
+          c."last_purchase_at" < :now_minus_5184000_day
+          OR c."last_purchase_at" < :now_minus_5184000_next_day
+          AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(
+            substr(substr(c."last_purchase_at", 21) || :text_000000, 1, 6) AS INTEGER
+          ) <= :now_minus_5184000_us
+        )
+        AND (
+          c."last_purchase_at" >= :now_minus_7776000_next_day
+          OR c."last_purchase_at" >= :now_minus_7776000_day
+          AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(
+            substr(substr(c."last_purchase_at", 21) || :text_000000, 1, 6) AS INTEGER
+          ) > :now_minus_7776000_us
+        )
+        AND (
+          c."id" NOT IN (
+            SELECT e."customer_id"
+            FROM "events" AS e
+            WHERE e."type" IN (:text_click, :text_open)
+              AND (
+                e."occurred_at" < :now_day
+                OR e."occurred_at" < :now_next_day
+                AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
+                  substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
+                ) <= :now_us
+              )
+              AND e."type" = :text_open
+              AND e."campaign" = :text_sms_reengagement_ladder
+              AND e."template" = :text_survey
+              AND e."customer_id" IS NOT NULL
+          )
+        )
+      ) THEN 1
+      WHEN (
+        (
+          c."last_purchase_at" < :now_minus_7776000_day
+          OR c."last_purchase_at" < :now_minus_7776000_next_day
+          AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(
+            substr(substr(c."last_purchase_at", 21) || :text_000000, 1, 6) AS INTEGER
+          ) <= :now_minus_7776000_us
+        )
+        AND (
+          c."id" NOT IN (
+            SELECT e."customer_id"
+            FROM "events" AS e
+            WHERE e."type" IN (:text_click, :text_open)
+              AND (
+                e."occurred_at" < :now_day
+                OR e."occurred_at" < :now_next_day
+                AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
+                  substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
+                ) <= :now_us
+              )
+              AND e."type" = :text_open
+              AND e."campaign" = :text_sms_reengagement_ladder
+              AND e."template" = :text_survey
+              AND e."customer_id" IS NOT NULL
+          )
+        )
+        AND (
+          c."id" NOT IN (
+            SELECT e."customer_id"
+            FROM "events" AS e
+            WHERE e."type" IN (:text_click, :text_open)
+              AND (
+                e."occurred_at" < :now_day
+                OR e."occurred_at" < :now_next_day
+                AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
+                  substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
+                ) <= :now_us
+              )
+              AND e."type" = :text_open
+              AND e."campaign" = :text_sms_reengagement_ladder
+              AND e."template" = :text_contest
+              AND e."customer_id" IS NOT NULL
+          )
+        )
+      ) THEN 2
+      WHEN (
+        c."id" IN (
+          SELECT e."customer_id"
+          FROM "events" AS e
+          WHERE e."type" IN (:text_click, :text_open)
+            AND (
+              e."occurred_at" < :now_day
+              OR e."occurred_at" < :now_next_day
+              AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
+                substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
+              ) <= :now_us
+            )
+            AND e."type" = :text_click
+            AND e."campaign" = :text_sms_reengagement_ladder
+            AND e."template" = :text_coupon
+            AND (
+              e."occurred_at" >= :now_minus_1209600_next_day
+              OR e."occurred_at" >= :now_minus_1209600_day
+              AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
+                substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
+              ) >= :now_minus_1209600_us
+            )
+            AND e."customer_id" IS NOT NULL
+        )
+      ) THEN 3
+      WHEN 0 = 1 THEN 4
+      ELSE -1
+    END
+    END AS r
+  FROM "customers" AS c
+  LIMIT -1
+  OFFSET 0
+) AS d

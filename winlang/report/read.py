@@ -1,0 +1,100 @@
+"""The report's inputs: the campaign's ledger rows and run count from the state store, and
+the ``delivered``, ``open``, ``click`` and ``purchase`` events of the customers in them from
+the store and from ``winlang ingest``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..times import naive_utc
+from .funnel import FUNNEL_TYPES, PURCHASE, Event, Firing
+
+if TYPE_CHECKING:
+    from ..state import StateStore
+
+
+def read_ledger(state: StateStore | None, campaign: str, now: datetime) -> tuple[list[Firing], int]:
+    """The campaign's firings planned at or before ``now``, and its number of runs (none
+    without a state yet)."""
+    if state is None:
+        return [], 0
+    firings = [
+        Firing(
+            rule=f.rule,
+            customer_id=f.customer_id,
+            status=f.status,
+            planned_at=f.planned_at,
+            sent_at=f.sent_at,
+            channel=f.channel,
+            template=f.template,
+            variant=f.variant,
+        )
+        for f in state.firings(campaign, now)
+    ]
+    return firings, state.run_count(campaign)
+
+
+def read_events(source, firings: list[Firing], now: datetime) -> list[Event]:
+    """The funnel and purchase events of the firings' customers from the first firing to
+    ``now``: the store's and the ingested ones. A store whose events table lacks
+    ``campaign`` or ``template`` is read without them (its events then count as purchases
+    only), while the ingested events keep theirs."""
+    layout = source.layout
+    wanted = [layout.campaign, layout.template]
+    present = [c for c in wanted if c in source.schema().events]
+    types = [*FUNNEL_TYPES, PURCHASE]
+    since = min(f.planned_at for f in firings)
+    customers = pa.array(sorted({f.customer_id for f in firings}), pa.string())
+    if hasattr(source, "ingested_events"):  # the store, and the ingested events on their own
+        store = getattr(source, "store", source)
+        batches = [
+            *store.event_batches(types, present, since, now),
+            *source.ingested_events(types, wanted, since, now).to_batches(),
+        ]
+    else:
+        batches = list(source.event_batches(types, present, since, now))
+    events: list[Event] = []
+    for batch in batches:
+        events += _events(pa.Table.from_batches([batch]), layout, customers)
+    return events
+
+
+def _events(table: pa.Table, layout, customers: pa.Array) -> list[Event]:
+    """``table``'s rows of ``customers`` as events (ids as text, times naive UTC)."""
+    ids = _text_ids(table.column(layout.customer_id).combine_chunks())
+    keep = pc.is_in(ids, value_set=customers)
+    table, ids = table.filter(keep), ids.filter(keep)
+
+    def column(name: str) -> list:
+        found = name in table.column_names
+        return table.column(name).to_pylist() if found else [None] * table.num_rows
+
+    return [
+        Event(
+            customer_id=customer,
+            type=kind,
+            occurred_at=naive_utc(at),
+            campaign=campaign,
+            template=template,
+        )
+        for customer, kind, at, campaign, template in zip(
+            ids.to_pylist(),
+            column(layout.type),
+            column(layout.occurred_at),
+            column(layout.campaign),
+            column(layout.template),
+            strict=True,
+        )
+        if at is not None
+    ]
+
+
+def _text_ids(ids: pa.Array) -> pa.Array:
+    """Customer ids as the ledger keeps them: text (a whole float ``42.0`` is ``"42"``)."""
+    if pa.types.is_floating(ids.type):
+        ids = pc.cast(ids, pa.int64(), safe=False)
+    return pc.cast(ids, pa.string())
