@@ -59,6 +59,7 @@ class Channel:
     consent: str
     settings: Mapping[str, Any] = field(default_factory=dict)
     location: Location = NOWHERE
+    price_per_part: float | None = None  # what one SMS part costs, for `winlang report`
 
 
 DEFAULT_CHANNELS = MappingProxyType(
@@ -354,6 +355,10 @@ _KNOWN = {
 }
 
 
+# The keys of a [channels.NAME] table that are winlang's; the others are the plugin's settings.
+_CHANNEL_KEYS = ("plugin", "kind", "address", "consent", "price_per_part")
+
+
 class _Reader:
     def __init__(self, locate: _Locator, prefix: tuple[str, ...], root: Path) -> None:
         self.locate = locate
@@ -606,11 +611,13 @@ class _Reader:
                         f"channel `{name}` needs `{key}`: the customer field holding its {key}",
                         *where,
                     )
-            settings = {
-                k: v for k, v in table.items() if k not in ("plugin", "kind", "address", "consent")
-            }
+            price = None
+            if "price_per_part" in table:  # NaN only when it is no number: reported, unused
+                price = self.number(table, "price_per_part", math.nan, 0, *where)
+                price = None if math.isnan(price) else price
+            settings = {k: v for k, v in table.items() if k not in _CHANNEL_KEYS}
             channels[name] = Channel(
-                name, plugin, kind, address, consent, settings, self.where(*where)
+                name, plugin, kind, address, consent, settings, self.where(*where), price
             )
         return channels
 

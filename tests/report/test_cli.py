@@ -183,9 +183,18 @@ def test_the_text_table(project):
                                 "50%", "2/4", "50.0%", "1/2", "50.0%"]  # fmt: skip
     assert lines[3].split() == ["channels:", "sms", "4"]
     assert lines[4].split()[:3] == ["variant", "A", "3"]
-    assert lines[-1].split(maxsplit=1) == [
+    lift = lines.index("lift (reactivated minus control, in points)")
+    assert lines[lift + 5].split(maxsplit=1) == [
         "total",
         "too few to compare: 8 messaged, 4 held out (at least 30 each)",
+    ]
+    assert lines[lift + 6 :] == [
+        "A/B (first variant minus second, in points)",
+        "  rule vip  A vs B  clicked      too few to compare: 3 in A, 1 in B (at least 30 each)",
+        "  rule vip  A vs B  reactivated  too few to compare: 3 in A, 1 in B (at least 30 each)",
+        "revenue in the window: messaged 20.00 (2.50 per customer) · control 0.00 (0.00 per "
+        "customer)",
+        "sms: 8 parts sent · no price_per_part set",
     ]
 
 

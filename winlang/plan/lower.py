@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from .. import ast as A
 from ..check import CheckedCampaign
 from ..check.expressions import Symbol
-from ..check.templates import sends_of
 from ..times import parse_instant
 from ..types import Type
 from . import ir
@@ -45,16 +44,10 @@ class Lowering:
 
     def _rule(self, rule: A.Rule) -> ir.RulePlan:
         repeat = rule.repeat.seconds if rule.repeat else None
-        outputs = tuple(
-            (param.name.name, self.lower(param.value))
-            for send in sends_of(rule)
-            for param in send.params
-        )
         return ir.RulePlan(
             name=rule.name.name,
             condition=self.lower(rule.condition),
             already_fired=ir.StateFlag("fired", rule.name.name, repeat),
-            outputs=tuple(dict(outputs).items()),
         )
 
     # ---- expressions ----------------------------------------------------------------

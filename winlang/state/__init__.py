@@ -28,7 +28,14 @@ from . import tables as T
 from .ingested import EventWriter
 from .leases import LOCK_NAME, Lease
 from .ledger import RunLedger, next_due, wall_clock
-from .records import FiringRecord, RunMessage, RunSkip, SentHistory, SuppressionRow
+from .records import (
+    CustomerMessage,
+    FiringRecord,
+    RunMessage,
+    RunSkip,
+    SentHistory,
+    SuppressionRow,
+)
 from .tracking import TrackedFiring, TrackedMessage
 from .view import LedgerView, not_own_work, unreadable_time
 
@@ -148,6 +155,10 @@ class StateStore:
     def firings(self, campaign: str, now: datetime) -> list[FiringRecord]:
         """The campaign's firings planned at or before ``now``."""
         return reads.firings(self.engine, campaign, now)
+
+    def customer_messages(self, customer_id: str, limit: int = 500) -> list[CustomerMessage]:
+        """The latest ``limit`` messages to ``customer_id``, of every campaign."""
+        return reads.customer_messages(self.engine, customer_id, limit)
 
     def next_due(self, campaign: str) -> datetime | None:
         """When ``campaign``'s earliest deferred firing is due (naive UTC), if one waits."""

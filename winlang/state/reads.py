@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from ..times import naive_utc, stored_time
 from . import tables as T
-from .records import FiringRecord, RunMessage, RunSkip, SentHistory, SuppressionRow
+from .records import CustomerMessage, FiringRecord, RunMessage, RunSkip, SentHistory, SuppressionRow
 from .view import not_own_work, unreadable_time
 
 M = T.messages.c
@@ -63,13 +63,44 @@ def firings(engine: sa.Engine, campaign: str, now: datetime) -> list[FiringRecor
     """The campaign's firings planned at or before ``now``; a :class:`StateError` naming the
     row when a time can't be read."""
     query = sa.select(
-        M.rule, M.customer_id, M.status, M.planned_at, M.sent_at, M.channel, M.template, M.variant
+        M.rule,
+        M.customer_id,
+        M.status,
+        M.planned_at,
+        M.sent_at,
+        M.channel,
+        M.template,
+        M.variant,
+        M.parts,
     ).where(M.campaign == campaign, M.planned_at <= naive_utc(now))
     with engine.connect() as connection:
         try:
             return [FiringRecord(*row) for row in connection.execute(query)]
         except ValueError:  # a time SQLite keeps as text that is not a time
             raise unreadable_time(connection, T.messages, M.campaign == campaign) from None
+
+
+def customer_messages(engine: sa.Engine, customer: str, limit: int) -> list[CustomerMessage]:
+    """The ledger's latest ``limit`` messages to ``customer``, of every campaign."""
+    query = (
+        sa.select(
+            M.campaign,
+            M.rule,
+            M.channel,
+            M.template,
+            M.variant,
+            M.status,
+            M.planned_at,
+            M.sent_at,
+            M.parts,
+            M.error,
+        )
+        .where(M.customer_id == customer)
+        .order_by(M.planned_at.desc(), M.id.desc())
+        .limit(limit)
+    )
+    with engine.connect() as connection:
+        return [CustomerMessage(*row) for row in connection.execute(query)]
 
 
 def run_count(engine: sa.Engine, campaign: str) -> int:

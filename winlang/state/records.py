@@ -121,6 +121,23 @@ class FiringRecord:
     channel: str | None
     template: str | None
     variant: str | None
+    parts: int | None = None  # SMS parts of the message sent (the report prices them)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerMessage:
+    """A message of the ledger to one customer, as the dashboard lists it."""
+
+    campaign: str
+    rule: str
+    channel: str | None
+    template: str | None
+    variant: str | None
+    status: str
+    planned_at: datetime
+    sent_at: datetime | None
+    parts: int | None
+    error: str | None
 
 
 @dataclass(frozen=True, slots=True)

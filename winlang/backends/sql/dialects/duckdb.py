@@ -6,8 +6,11 @@ cased by Python functions registered on the connection (:mod:`.setup`).
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Sequence
 from typing import ClassVar
 
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -44,3 +47,19 @@ class DuckDBDialect(SqlDialect):
 
     def fence(self, select: sa.Select) -> sa.Select:
         return select  # DuckDB computes a projection once however often it is used
+
+    def gather_rows(self, columns: Sequence[Expr], where: Expr) -> list[Expr]:
+        # One list of rows: the columns stay side by side whatever the threads do.
+        return [sa.func.list(sa.func.row(*columns)).filter(where).label("g")]
+
+    def fetch_row(self, result: sa.CursorResult) -> Sequence:
+        """As Arrow (no Python object per value): scalars, and lists as their values."""
+        with warnings.catch_warnings():  # "an extra copy": of the one row, which is fine
+            warnings.simplefilter("ignore")
+            table = result.cursor.to_arrow_table()
+        columns = [table.column(i).combine_chunks() for i in range(table.num_columns)]
+        return [c.flatten() if pa.types.is_list(c.type) else c[0].as_py() for c in columns]
+
+    def gathered_rows(self, values: Sequence[object], kinds: Sequence[str | None]) -> list:
+        (rows,) = values
+        return rows.flatten()
