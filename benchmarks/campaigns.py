@@ -3,7 +3,10 @@
 - ``ladder``: the 30/60/90-day SMS ladder of language.md §2, as ``winlang demo`` ships it;
 - ``mixed``: ten rules mixing attribute, text, time and event conditions (every kind of
   condition the language has: comparisons, sets, nulls, booleans, text tests, days since,
-  ``before ... ago``, anniversaries, event existence, counts and sums).
+  ``before ... ago``, anniversaries, event existence, counts and sums);
+- ``winback`` (dry runs only): one rule, ``days_since(last_purchase_at) > 90 and not opened
+  email within 30 days`` (an anti-join on the events), about 40% of the customers matched:
+  a dry run of it is mostly the contact fields of the matched customers.
 
 The hand-written peers in :mod:`benchmarks.peers` implement exactly these rules; the
 benchmarks check that every peer reaches the same decisions as winlang before timing it.
@@ -48,7 +51,17 @@ rule sms_lapsed:   when phone is not null and consent_sms and days_since(last_pu
                    then send sms note
 """
 
-CAMPAIGNS = {"ladder": LADDER, "mixed": MIXED}
+# A one-liner with an event condition (an anti-join on the events), matching about half of the
+# customers: the dry run's cost is then mostly the contact fields of the matched ones.
+WINBACK = """\
+campaign "winback"
+template winback email subject "We miss you, {first_name|friend}" body "10% off your next order."
+rule winback: when days_since(last_purchase_at) > 90 and not opened email within 30 days
+              then send email winback
+"""
+
+CAMPAIGNS = {"ladder": LADDER, "mixed": MIXED}  # evaluated by every peer
+FILES = {**CAMPAIGNS, "winback": WINBACK}  # the campaign files of each project folder
 
 # The event types beyond the standard ones that `mixed` names (winlang.toml [events] types).
 EXTRA_EVENT_TYPES = ("cart_add",)

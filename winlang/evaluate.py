@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from .check import CheckedCampaign
 from .config import Config
 from .contracts.errors import DataError, EngineError
-from .plan import ir, plan_campaign
+from .plan import DeliveryPlan, ir, plan_and_delivery
 
 if TYPE_CHECKING:  # the backends pull in NumPy and PyArrow: imported when a run starts
     from .backends.base import Backend, Decisions
@@ -29,6 +29,7 @@ class Evaluation:
     decisions: Decisions
     engine: str
     now: datetime
+    delivery: DeliveryPlan | None = None  # lowered with the plan: what each rule sends
 
 
 def parse_now(text: str | None) -> datetime:
@@ -125,16 +126,24 @@ def evaluate_campaign(
     state: StateView | None = None,
     skip: Iterable[str] = (),
     batch_size: int | None = None,
+    carry: Iterable[ir.Column] = (),
 ) -> Evaluation:
+    """Decide ``checked`` on ``source`` at ``now``; ``carry``: customer columns a run reads
+    of the matched customers, read by the backend in the same pass (``Decisions.values``)."""
     from .backends.base import DEFAULT_BATCH_SIZE, RunContext
     from .contracts.state import EmptyState
 
     backend = choose_backend(engine, source)
-    plan = plan_campaign(checked, skip)
+    plan, delivery = plan_and_delivery(checked, skip)
     verify_layout(checked, source)
     verify_store(plan, source, source.layout)
     context = RunContext(
         now=now, state=state or EmptyState(), batch_size=batch_size or DEFAULT_BATCH_SIZE
     )
-    decisions = backend.decide(plan, source, context)
-    return Evaluation(plan, decisions, backend.name, now)
+    carry = list(carry)
+    decisions = (
+        backend.decide(plan, source, context, carry)
+        if carry
+        else backend.decide(plan, source, context)
+    )
+    return Evaluation(plan, decisions, backend.name, now, delivery)

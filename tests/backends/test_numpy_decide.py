@@ -12,6 +12,7 @@ import pytest
 
 from winlang.backends.base import RunContext
 from winlang.backends.numpy import NumpyBackend
+from winlang.plan.lower import Lowering
 from winlang.plan.passes import PASSES
 from winlang.sources.memory import MemorySource
 
@@ -22,6 +23,7 @@ from .numpy_support import (
     NOW,
     FakeState,
     ago,
+    checked_text,
     compile_plan,
     events,
 )
@@ -168,9 +170,12 @@ def test_no_customers_means_an_empty_audience():
     assert (decisions.audience, len(decisions.ids), len(decisions.rules)) == (0, 0, 0)
 
 
-def test_values_of_rule_outputs_and_conditions():
+def test_values_of_with_values_and_conditions():
     plan = ladder_plan()
-    nodes = [plan.rules[0].condition, plan.rules[2].outputs[0][1], plan.audience]
+    checked = checked_text(LADDER_TEXT, MemorySource(ladder_customers(), LADDER_EVENTS).schema())
+    coupon = checked.campaign.rules[2].actions[0]
+    discount_node = Lowering(checked).lower(coupon.params[0].value)  # `with discount = 15`
+    nodes = [plan.rules[0].condition, discount_node, plan.audience]
     ids, (survey, discount, audience) = NumpyBackend().values(
         nodes, MemorySource(ladder_customers(), LADDER_EVENTS), RunContext(now=NOW), plan
     )

@@ -84,3 +84,10 @@ def test_the_documented_new_dialect_is_one_class_and_one_registry_entry(monkeypa
     assert _sql(gathered, shown) == "collect_list(id) FILTER (WHERE r = 0)"
     assert _sql(example.recase(text, upper=True), shown) == "upper(t)"
     assert "example" not in DIALECTS  # the registry entry was the example's own
+
+
+def test_the_docs_name_every_hook():
+    section = DOC.split("\n## Adding a database\n", 1)[1].split("\n## ", 1)[0]
+    paragraph = section.split("The hooks, by concern:", 1)[1].split("\n\n", 1)[0]
+    hooks = {n for n, v in vars(SqlDialect).items() if callable(v) and not n.startswith("_")}
+    assert set(re.findall(r"`(\w+)`", paragraph)) == hooks

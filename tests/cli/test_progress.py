@@ -30,3 +30,16 @@ def test_piped_output_gets_no_progress_at_all():
     progress("sent", 1, 0)
     progress.close()
     assert pipe.getvalue() == ""
+
+
+def test_each_stage_shows_its_rate_from_its_first_report():
+    now = [100.0]
+    screen = Terminal()
+    progress = ProgressLine(screen, interval=0, clock=lambda: now[0])
+    progress("sent", 0, 0)
+    now[0] += 0.2
+    progress("sent", 500, 0)  # too early to tell a rate
+    assert screen.getvalue().split("\r\x1b[2K")[-1] == "sent 500"
+    now[0] += 1.8
+    progress("sent", 13_000, 0)
+    assert screen.getvalue().split("\r\x1b[2K")[-1] == "sent 13,000 (6,500/s)"

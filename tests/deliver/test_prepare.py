@@ -12,14 +12,8 @@ import pytest
 
 from winlang import ast as A
 from winlang.config import Config
-from winlang.deliver.prepare import (
-    Planner,
-    Skip,
-    arm_specs,
-    nodes_to_fetch,
-    occurrence,
-    variant_label,
-)
+from winlang.deliver.prepare import Planner, Skip, occurrence, variant_label
+from winlang.plan.delivery import delivery_plan
 from winlang.plan.lower import Lowering
 from winlang.policies.apply import PolicyOutcome
 from winlang.project import checked_text
@@ -44,7 +38,7 @@ rule tidy: when orders = 0 then add to list "x" and remove from list "x" and uns
 rule daily: when orders = 3 then send sms hi with pct = 1 repeat every 1 day
 """
 NUDGE, AB, TIDY, DAILY = range(4)  # rule indexes
-ARM = {"nudge": 0, "ab/A": 1, "ab/B": 2, "tidy": 3, "daily": 4}  # positions in arm_specs
+ARM = {"nudge": 0, "ab/A": 1, "ab/B": 2, "tidy": 3, "daily": 4}  # positions in plan.arms
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +47,13 @@ def checked():
 
 
 @pytest.fixture(scope="module")
-def arms(checked):
-    fields = {n for n, s in checked.symbols.items() if s.kind in ("field", "derived")}
-    return arm_specs(checked.campaign, Lowering(checked), fields)
+def delivery(checked):
+    return delivery_plan(checked)
+
+
+@pytest.fixture(scope="module")
+def arms(delivery):
+    return delivery.arms
 
 
 def _customer(**given):
@@ -78,7 +76,8 @@ def _customer(**given):
 
 def _planner(checked, arms, rows: list[dict]) -> Planner:
     n = len(rows)
-    nodes = nodes_to_fetch(arms)
+    delivery = delivery_plan(checked)
+    nodes = delivery.nodes()
     lowering = Lowering(checked)
     by_name = {lowering.name("first_name"): "first_name", lowering.name("city"): "city"}
     values = {}
@@ -102,9 +101,7 @@ def _planner(checked, arms, rows: list[dict]) -> Planner:
     return Planner(
         campaign=campaign,
         now=NOW,
-        rule_names=[rule.name.name for rule in campaign.rules],
-        repeat_seconds=[rule.repeat.seconds if rule.repeat else None for rule in campaign.rules],
-        arms=arms,
+        delivery=delivery,
         channels=Config().channels,
         ids=np.array([str(100 + i) for i in range(n)]),
         rule_index=np.array([r["rule"] for r in rows], dtype=np.int64),
@@ -141,7 +138,7 @@ def test_variant_labels_are_letters_by_arm():
     assert variant_label(-1) is None
 
 
-def test_arm_specs_lays_out_every_arm_in_file_order(arms):
+def test_the_delivery_plan_lays_out_every_arm_in_file_order(arms):
     assert [[s.channel for s in arm.chain] for arm in arms] == [
         ["sms", "push", "email"],
         ["sms"],
@@ -149,13 +146,13 @@ def test_arm_specs_lays_out_every_arm_in_file_order(arms):
         [],
         ["sms"],
     ]
-    assert [s.template.name.name for s in arms[ARM["nudge"]].chain] == ["hi", "hi_push", "hi_mail"]
+    assert [s.template for s in arms[ARM["nudge"]].chain] == ["hi", "hi_push", "hi_mail"]
     assert [name for name, _ in arms[ARM["nudge"]].chain[0].params] == ["pct"]
     assert [name for name, _ in arms[ARM["nudge"]].chain[0].fields] == ["first_name"]
     assert [name for name, _ in arms[ARM["nudge"]].chain[2].fields] == ["city", "first_name"]
 
 
-def test_arm_specs_keeps_the_other_actions_in_order(arms):
+def test_the_delivery_plan_keeps_the_other_actions_in_order(arms):
     assert arms[ARM["ab/A"]].actions == ()
     (add,) = arms[ARM["ab/B"]].actions
     assert (add.op, add.list_name) == ("add", "b")
@@ -164,8 +161,8 @@ def test_arm_specs_keeps_the_other_actions_in_order(arms):
     assert isinstance(tidy[2], A.Unsubscribe) and tidy[2].channel is None
 
 
-def test_nodes_to_fetch_lists_each_value_once(arms):
-    nodes = nodes_to_fetch(arms)
+def test_the_delivery_plan_fetches_each_value_once(delivery):
+    nodes = delivery.nodes()
     assert len(nodes) == len(set(nodes))
     literals = sorted(n.value for n in nodes if hasattr(n, "value"))
     assert literals == [1, 5, 10, 20]  # `pct = 10` is written twice, fetched once
@@ -292,3 +289,37 @@ def test_plan_covers_only_the_rows_of_its_slice(checked, arms):
     planner = _planner(checked, arms, [_customer() for _ in range(5)])
     firings, _ = planner.plan(range(2, 4))
     assert [f.customer_id for f in firings] == ["102", "103"]
+
+
+def _shape(planned):
+    firings, skips = planned
+    return (
+        [(f.key, f.status, [(s, m.channel, m.parts) for s, m in f.messages]) for f in firings],
+        skips,
+    )
+
+
+@pytest.mark.parametrize("link", [False, True])
+def test_a_dry_planner_counts_what_the_real_one_renders(arms, link):
+    """A dry run renders each distinct SMS text once and no other message: the firings,
+    their steps, channels and SMS parts, and the skips are the real planner's."""
+    text = TEXT
+    if link:
+        text = text.replace('"shop"\n', '"shop"\nlink "https://x.example/a?b=1"\n')
+        text = text.replace('"Hi {first_name|there}, {pct}% off"', '"Hi {first_name|there} {link}"')
+    checked = checked_text(text, load_schema_file(REPO / "campaigns" / "schema.json"))
+    arms = delivery_plan(checked).arms
+    names = ["Ana", "N" * 130, "Ana", "안녕" * 30, None, "N" * 400, "Zoë", "N" * 130, "€" * 70]
+    only_sms = {"sms": True, "push": False, "email": False}
+    rows = [
+        _customer(first_name=name, usable=only_sms if i % 2 else _customer()["usable"])
+        for i, name in enumerate(names)
+    ] + [
+        _customer(rule=AB, arm="ab/B", variant=1, first_name="N" * 150),
+        _customer(status="deferred", reason="quiet_hours", until=datetime(2026, 11, 22, 7)),
+        _customer(status="skipped", reason="no_consent"),
+    ]
+    real = replace(_planner(checked, arms, rows), sms_max_parts=2)
+    dry = replace(real, dry=True)
+    assert _shape(dry.plan(range(len(rows)))) == _shape(real.plan(range(len(rows))))
+    assert len(dry._parts) < len(rows)  # the same text measured once

@@ -1,33 +1,39 @@
-"""The table of syntax mistakes: each entry's examples come to that entry (a dead entry, or
-one shadowed by an earlier one, fails), and every entry has examples."""
+"""The tables of syntax mistakes (tokens in the wrong place, characters the lexer can't
+read): each entry's examples come to that entry (a dead entry, or one shadowed by an earlier
+one, fails), and every entry has examples."""
 
 from __future__ import annotations
 
 import pytest
-from lark import UnexpectedToken
+from lark import UnexpectedCharacters, UnexpectedToken
 
 from winlang.diagnostics import SourceText
 from winlang.parse import parse_campaign, parser
 from winlang.parse.errors import (
+    CHARACTER_MISTAKES,
     EXAMPLE_HEAD,
     EXAMPLE_VOCABULARY,
     MISTAKES,
+    Unread,
+    character_mistake_of,
     mistake_of,
     seen_of,
 )
 
 EXAMPLES = [(m, example) for m in MISTAKES for example in m.examples]
+CHARACTER_EXAMPLES = [(m, example) for m in CHARACTER_MISTAKES for example in m.examples]
 
 
-def _error(text: str) -> UnexpectedToken:
-    with pytest.raises(UnexpectedToken) as caught:
+def _error(text: str, kind: type = UnexpectedToken):
+    with pytest.raises(kind) as caught:
         parser().parse(text, start="start")
     return caught.value
 
 
-def test_the_mistakes_have_unique_names_and_examples():
-    assert len({m.name for m in MISTAKES}) == len(MISTAKES)
-    assert all(m.examples for m in MISTAKES)
+@pytest.mark.parametrize("table", [MISTAKES, CHARACTER_MISTAKES])
+def test_the_mistakes_have_unique_names_and_examples(table):
+    assert len({m.name for m in table}) == len(table)
+    assert all(m.examples for m in table)
 
 
 @pytest.mark.parametrize(
@@ -37,8 +43,24 @@ def test_each_example_is_its_mistake(mistake, example):
     text = EXAMPLE_HEAD + example + "\n"
     error = _error(text)
     source = SourceText("t.win", text)
-    found = mistake_of(error, seen_of(error, source, parser(), EXAMPLE_VOCABULARY))
+    found = mistake_of(seen_of(error, source, parser(), EXAMPLE_VOCABULARY))
     assert found is not None and found.name == mistake.name
     first = parse_campaign(text, "t.win", EXAMPLE_VOCABULARY).diagnostics[0]
     assert first.code == mistake.code
     assert first.line == 3  # the example's own line
+
+
+@pytest.mark.parametrize(
+    ("mistake", "example"),
+    CHARACTER_EXAMPLES,
+    ids=[f"{m.name}: {e}" for m, e in CHARACTER_EXAMPLES],
+)
+def test_each_character_example_is_its_mistake(mistake, example):
+    text = EXAMPLE_HEAD + example + "\n"
+    error = _error(text, UnexpectedCharacters)
+    unread = Unread(SourceText("t.win", text), error.pos_in_stream, EXAMPLE_VOCABULARY)
+    found = character_mistake_of(unread)
+    assert found is not None and found.name == mistake.name
+    first = parse_campaign(text, "t.win", EXAMPLE_VOCABULARY).diagnostics[0]
+    assert first.code == mistake.code
+    assert first.line == 3

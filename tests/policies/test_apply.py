@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -10,35 +11,31 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.policies.strategies import DST_ZONES, instants, windows, zone_values
-from winlang.parse import parse_campaign
-from winlang.policies.apply import (
-    Arm,
-    PolicyInputs,
-    QuietWindow,
-    RulePlan,
-    SendStep,
-    apply_policies,
-    rule_plan,
-)
+from winlang.plan import ir
+from winlang.plan.delivery import Arm, RuleDelivery, SendStep, delivery_plan
+from winlang.policies.apply import PolicyInputs, QuietWindow, apply_policies
 from winlang.policies.caps import CapLimit, History
 from winlang.policies.contact import ALL, ChannelContact, is_consent
 from winlang.policies.hashing import holdout
 from winlang.policies.quiet import window_contains
-from winlang.policies.reasons import ORDER
+from winlang.policies.steps import ORDER
+from winlang.project import checked_text
+from winlang.schema import load_schema_file
 
+SCHEMA = Path(__file__).resolve().parents[2] / "campaigns" / "schema.json"
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)  # 15:00 in Bucharest, 08:00 in New York
-COUPON = RulePlan(
+COUPON = RuleDelivery(
     "coupon", (Arm(100, (SendStep("sms", "coupon"), SendStep("push", "coupon_push"))),)
 )
-HELLO = RulePlan(
+HELLO = RuleDelivery(
     "hello",
     (Arm(50, (SendStep("email", "hello_a"),)), Arm(50, (SendStep("email", "hello_b"),))),
     split=True,
 )
-BIRTHDAY = RulePlan(
+BIRTHDAY = RuleDelivery(
     "birthday", (Arm(100, (SendStep("sms", "greeting"),)),), repeat_seconds=365 * 86_400
 )
-LIST_ONLY = RulePlan("won_back", (Arm(100, ()),))
+LIST_ONLY = RuleDelivery("won_back", (Arm(100, ()),))
 RULES = (COUPON, HELLO, BIRTHDAY, LIST_ONLY)
 
 
@@ -62,9 +59,8 @@ def inputs(n: int, **changes) -> PolicyInputs:
     return PolicyInputs(**(base | changes))
 
 
-def test_order_is_documented():
+def test_order_is_the_steps_reasons():
     assert [r.value for r in ORDER] == [
-        "already_fired",
         "holdout",
         "no_consent",
         "no_address",
@@ -96,12 +92,10 @@ def test_first_stopping_policy_gives_the_reason():
     history = History(
         np.array(["3"]), np.array(["ladder"]), np.array(["2026-05-30"], "datetime64[s]")
     )
-    last = np.array(["2026-01-01", "NaT", "NaT", "NaT", "NaT"], dtype="datetime64[s]")
     out = apply_policies(
         inputs(
             n,
             contacts=contacts,
-            last_fired=last,
             history=history,
             cap=CapLimit(1, 7 * 86_400),
             suppressions=frozenset({("1", ALL)}),
@@ -110,17 +104,10 @@ def test_first_stopping_policy_gives_the_reason():
             timezone="Europe/Bucharest",
         )
     )
-    assert out.reason.tolist() == [
-        "already_fired",
-        "unsubscribed",
-        "no_address",
-        "cap",
-        "quiet_hours",
-    ]
-    assert out.status.tolist() == ["skipped"] * 4 + ["deferred"]
+    assert out.reason.tolist() == ["", "unsubscribed", "no_address", "cap", "quiet_hours"]
+    assert out.status.tolist() == ["send"] + ["skipped"] * 3 + ["deferred"]
     assert out.deferred_until[4] == np.datetime64("2026-06-02T00:00")  # 09:00 in Seoul
     assert out.summary()["skipped"] == {
-        "already_fired": 1,
         "cap": 1,
         "no_address": 1,
         "quiet_hours": 1,
@@ -128,10 +115,65 @@ def test_first_stopping_policy_gives_the_reason():
     }
 
 
+FIRED_TEXT = """campaign "ladder"
+template greeting sms "Happy birthday"
+template coupon sms "10% off"
+rule birthday: when orders > 0 then send sms greeting repeat every 365 days
+rule coupon: when orders > 0 then send sms coupon
+"""
+
+
+def _fired_decisions(fired_ids):
+    """The ladder's decisions for customers 1 and 2 when ``birthday`` fired for
+    ``fired_ids`` within its repeat window (the state's `fired` flag)."""
+    import pyarrow as pa
+
+    from tests.backends.numpy_support import FakeState
+    from winlang.backends.base import RunContext
+    from winlang.backends.numpy import NumpyBackend
+    from winlang.plan import plan_campaign
+    from winlang.sources.memory import MemorySource
+
+    checked = checked_text(FIRED_TEXT, load_schema_file(SCHEMA))
+    plan = plan_campaign(checked)
+    assert plan.rules[0].already_fired == ir.StateFlag("fired", "birthday", 365 * 86_400)
+    customers = pa.table({"id": [1, 2], "orders": [3.0, 3.0]})
+    events = pa.table(
+        {
+            "customer_id": pa.array([], pa.int64()),
+            "type": pa.array([], pa.string()),
+            "occurred_at": pa.array([], pa.timestamp("us")),
+        }
+    )
+    state = FakeState({("fired", "birthday"): fired_ids})
+    context = RunContext(now=NOW, state=state)
+    return checked, NumpyBackend().decide(plan, MemorySource(customers, events), context)
+
+
+def test_a_rule_that_already_fired_does_not_match_so_no_policy_sees_it():
+    """`already fired` is the plan's rule, not a policy: within its `repeat every` window a
+    fired rule does not match, and the customer goes on to the next rule."""
+    checked, decisions = _fired_decisions([1])
+    assert dict(zip(decisions.ids.tolist(), decisions.rules.tolist(), strict=True)) == {
+        1: 1,
+        2: 0,
+    }
+    out = apply_policies(
+        inputs(
+            2,
+            rules=delivery_plan(checked).rules,
+            customer_ids=decisions.ids,
+            rule_index=decisions.rules,
+        )
+    )
+    assert out.template.tolist() == ["coupon", "greeting"]
+    assert "already_fired" not in out.reason.tolist()
+
+
 def test_repeat_every_allows_a_new_firing():
-    last = np.array(["2025-05-01", "2025-07-01"], dtype="datetime64[s]")
-    out = apply_policies(inputs(2, rule_index=np.array([2, 2]), last_fired=last))
-    assert out.status.tolist() == ["send", "skipped"]
+    """Past the window the state no longer holds the firing: the rule matches again."""
+    _, decisions = _fired_decisions([])
+    assert decisions.rules.tolist() == [0, 0]
 
 
 def test_split_variant_recorded_and_chooses_the_template():
@@ -165,7 +207,7 @@ def test_invalid_zones_reported():
     assert out.invalid_zones == ("Mars/Base",)
 
 
-def test_rule_plan_from_a_parsed_campaign():
+def test_the_delivery_plan_gives_the_policies_their_chains():
     text = """campaign "c"
 template coupon sms "x"
 template coupon_push push "y"
@@ -177,8 +219,8 @@ rule hello: when orders > 2 then split
   70% send email b
 rule bday: when birthday is today then send sms coupon repeat every 1 year
 """
-    rules = [rule_plan(r) for r in parse_campaign(text, "c.win").campaign.rules]
-    assert rules[0] == RulePlan(
+    rules = delivery_plan(checked_text(text, load_schema_file(SCHEMA))).rules
+    assert rules[0] == RuleDelivery(
         "coupon", (Arm(100.0, (SendStep("sms", "coupon"), SendStep("push", "coupon_push"))),)
     )
     assert rules[1].split and [a.share for a in rules[1].arms] == [30, 70]

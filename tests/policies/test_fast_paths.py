@@ -14,14 +14,8 @@ import pyarrow as pa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from winlang.policies.apply import (
-    Arm,
-    PolicyInputs,
-    QuietWindow,
-    RulePlan,
-    SendStep,
-    apply_policies,
-)
+from winlang.plan.delivery import Arm, RuleDelivery, SendStep
+from winlang.policies.apply import PolicyInputs, QuietWindow, apply_policies
 from winlang.policies.contact import (
     PYTHON_WHITESPACE,
     ChannelContact,
@@ -126,8 +120,8 @@ def test_arrow_contacts_give_the_same_outcome_as_object_arrays():
         rng.integers(0, 4, n)
     ]
     rules = (
-        RulePlan("a", (Arm(100.0, (SendStep("sms", "t"), SendStep("push", "p"))),)),
-        RulePlan("b", (Arm(50.0, (SendStep("push", "p"),)), Arm(50.0, ())), split=True),
+        RuleDelivery("a", (Arm(100.0, (SendStep("sms", "t"), SendStep("push", "p"))),)),
+        RuleDelivery("b", (Arm(50.0, (SendStep("push", "p"),)), Arm(50.0, ())), split=True),
     )
     numpy_inputs = PolicyInputs(
         campaign="c",

@@ -11,7 +11,7 @@ alias) and the :class:`~winlang.contracts.state.StateView` of winlang's state.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -40,6 +40,17 @@ class Decisions:
     audience: int
     ids: np.ndarray
     rules: np.ndarray  # int32, same length as ids
+    # The values of the nodes ``decide`` was asked to carry, for these customers (aligned
+    # with ``ids``): what a run reads of its matched customers, from the same pass.
+    values: Mapping[ir.Node, pa.Array] = field(default_factory=dict)
+
+    def take(self, rows: np.ndarray) -> Decisions:
+        """These decisions for the customers at ``rows`` (a mask or positions) only."""
+        rows = np.flatnonzero(rows) if rows.dtype == bool else rows
+        taken = {
+            node: array.take(pa.array(rows, pa.int64())) for node, array in self.values.items()
+        }
+        return Decisions(self.audience, self.ids[rows], self.rules[rows], taken)
 
     def matched(self, rule_count: int) -> list[int]:
         counts = np.bincount(self.rules, minlength=rule_count) if len(self.rules) else None
@@ -56,8 +67,16 @@ class RunContext:
 class Backend(Protocol):
     name: str
 
-    def decide(self, plan: ir.Plan, source: Source, context: RunContext) -> Decisions:
-        """Audience size and each matched customer's first matching, not-yet-fired rule."""
+    def decide(
+        self,
+        plan: ir.Plan,
+        source: Source,
+        context: RunContext,
+        carry: Sequence[ir.Column] = (),
+    ) -> Decisions:
+        """Audience size and each matched customer's first matching, not-yet-fired rule;
+        with ``carry``, those columns of the matched customers too (``Decisions.values``),
+        read in the same pass as the decisions."""
         ...
 
     def values(

@@ -837,16 +837,36 @@ def _literal_text(value: object) -> str:
     return str(value)
 
 
+# ---- the send chain: the one walk over a rule's arms and `send ... else send ...` -----------
+
+
+def arms_of(rule: A.Rule) -> tuple[tuple[float, tuple[A.Action, ...]], ...]:
+    """(share in percent, actions) of each arm of ``rule``, in order; a rule without
+    ``split`` is one arm of 100%."""
+    if isinstance(rule.actions, A.Split):
+        return tuple((arm.percent, arm.actions) for arm in rule.actions.arms)
+    return ((100.0, rule.actions),)
+
+
+def failovers(send: A.Send | None) -> Iterator[A.Send]:
+    """``send``, then each ``else send`` after it: the steps of a chain in the order tried."""
+    while send is not None:
+        yield send
+        send = send.fallback
+
+
+def send_chain(actions: tuple[A.Action, ...]) -> tuple[A.Send, ...]:
+    """The message of an arm: its first ``send`` and that send's failovers (empty when the
+    arm sends nothing). A later ``send`` of the same arm is checked but never sent."""
+    return tuple(failovers(next((a for a in actions if isinstance(a, A.Send)), None)))
+
+
 def sends_of(rule: A.Rule) -> Iterator[A.Send]:
     """Every `send` of a rule, failovers included, in order."""
-    actions = rule.actions
-    groups = [arm.actions for arm in actions.arms] if isinstance(actions, A.Split) else [actions]
-    for group in groups:
-        for action in group:
-            send = action
-            while isinstance(send, A.Send):
-                yield send
-                send = send.fallback
+    for _, actions in arms_of(rule):
+        for action in actions:
+            if isinstance(action, A.Send):
+                yield from failovers(action)
 
 
 def channels_sent_on(campaign: A.CampaignFile) -> list[str]:

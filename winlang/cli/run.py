@@ -135,9 +135,19 @@ def execute(
         progress.enabled = False  # a scheduler's log is no terminal line
     if not dry_run:
         project.state()  # created or migrated before anything reads it
+    from ..deliver.run import run_columns
+
     source = project.store()
+    carry = run_columns(checked, source, project.config)  # read with the decisions
     evaluation = evaluate_campaign(
-        checked, source, now, engine, state=ledger(project), skip=skip, batch_size=batch_size
+        checked,
+        source,
+        now,
+        engine,
+        state=ledger(project),
+        skip=skip,
+        batch_size=batch_size,
+        carry=carry,
     )
     progress.evaluated(evaluation.decisions.audience)
     if dry_run:

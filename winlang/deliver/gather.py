@@ -16,14 +16,15 @@ import numpy as np
 import pyarrow as pa
 
 from .. import ast as A
-from ..backends.base import RunContext
+from ..backends.base import Decisions, RunContext
 from ..check import CheckedCampaign
 from ..check.templates import channels_sent_on
 from ..config import Config
 from ..contracts.source import Source
 from ..evaluate import Evaluation
 from ..plan import ir
-from ..policies.apply import PolicyInputs, QuietWindow, rule_plan
+from ..plan.delivery import DeliveryPlan, delivery_plan
+from ..policies.apply import PolicyInputs, QuietWindow
 from ..policies.caps import CapLimit, History
 from ..policies.contact import ChannelContact
 from ..policies.suppressions import suppression_pairs
@@ -31,30 +32,71 @@ from ..state import State
 
 
 def customer_values(
-    source: Source, backend, nodes: list[ir.Node], ids: np.ndarray, context: RunContext
+    source: Source,
+    backend,
+    nodes: list[ir.Node],
+    decisions: Decisions,
+    context: RunContext,
 ) -> list[np.ndarray]:
-    """The nodes' values for the customers ``ids`` (in that order), nulls as None; the
-    backend reads those customers only."""
-    if not nodes:
-        return []
-    _, arrays = backend.values(nodes, source, context, ids=ids)
-    return [np.array(array.to_pylist(), dtype=object) for array in arrays]
+    """The nodes' values for the matched customers (in ``decisions.ids`` order), nulls as
+    None: those the evaluation carried as they are, the others read by the backend for
+    those customers only."""
+    found = {**decisions.values, **_constants(nodes, len(decisions.ids))}
+    missing = [node for node in nodes if node not in found]
+    if missing:
+        _, arrays = backend.values(missing, source, context, ids=decisions.ids)
+        found.update(zip(missing, arrays, strict=True))
+    return [np.array(found[node].to_pylist(), dtype=object) for node in nodes]
+
+
+# A constant's value as the backends give it (numbers as float64): no store to ask.
+_CONSTANT_TYPES = {"number": pa.float64(), "text": pa.string(), "bool": pa.bool_()}
+
+
+def _constants(nodes: list[ir.Node], size: int) -> dict[ir.Node, pa.Array]:
+    """The values of the constant nodes among ``nodes`` (``with discount = 15``)."""
+    return {
+        node: pa.repeat(pa.scalar(node.value, _CONSTANT_TYPES[node.kind]), size)
+        for node in nodes
+        if isinstance(node, ir.Literal) and node.kind in _CONSTANT_TYPES
+    }
 
 
 def contact_values(
-    source: Source, columns: list[ir.Column], ids: np.ndarray, now: datetime
+    source: Source, columns: list[ir.Column], decisions: Decisions, now: datetime
 ) -> list[pa.Array]:
-    """Plain customer columns for the customers ``ids`` (in that order), as Arrow arrays.
+    """Plain customer columns for the matched customers (in ``decisions.ids`` order), as
+    Arrow arrays: carried by the evaluation when it was asked to (one pass over the store:
+    :func:`winlang.deliver.run.run_columns`), else read for just those customers.
 
-    Read through the NumPy backend on every store: plain columns need no pushdown, and the
-    source hands back Arrow columns for just those customers, where a SQL statement's rows
-    would become a Python object per value (2 s against 0.16 s for a million customers).
+    A second read goes through the NumPy backend on every store: plain columns need no
+    pushdown, and the source hands back Arrow columns for just those customers, where a SQL
+    statement's rows would become a Python object per value.
     """
     from ..backends.numpy import NumpyBackend
 
-    if not columns:
-        return []
-    return NumpyBackend().values(columns, source, RunContext(now=now), ids=ids)[1]
+    if all(column in decisions.values for column in columns):
+        return [decisions.values[column] for column in columns]
+    context = RunContext(now=now)
+    return NumpyBackend().values(columns, source, context, ids=decisions.ids)[1]
+
+
+def contact_columns(campaign: A.CampaignFile, source: Source, config: Config) -> list[ir.Column]:
+    """The customer columns the contact policies read: each channel's address and consent
+    (in :func:`channels_sent_on` order), then the time zone column when the store has one."""
+    schema = source.schema().customers
+    wanted: list[ir.Column] = []
+    for name in _channels(campaign, config):
+        channel = config.channels[name]
+        wanted += [_column(channel.address, schema), _column(channel.consent, schema)]
+    zone_column = source.layout.timezone  # [store.columns] timezone
+    if zone_column in schema:
+        wanted.append(_column(zone_column, schema))
+    return wanted
+
+
+def _channels(campaign: A.CampaignFile, config: Config) -> list[str]:
+    return [c for c in channels_sent_on(campaign) if c in config.channels]
 
 
 def policy_inputs(
@@ -63,19 +105,18 @@ def policy_inputs(
     source: Source,
     config: Config,
     state: State | None,
+    delivery: DeliveryPlan | None = None,
 ) -> PolicyInputs:
+    """What the policies read for the customers ``evaluation`` matched; ``delivery`` is the
+    campaign's delivery plan (by default the one lowered with the evaluation's plan)."""
     campaign = checked.campaign
+    delivery = delivery or evaluation.delivery or delivery_plan(checked)
     decisions = evaluation.decisions
     schema = source.schema().customers
-    channels = [c for c in channels_sent_on(campaign) if c in config.channels]
-    wanted: list[ir.Column] = []
-    for name in channels:
-        channel = config.channels[name]
-        wanted += [_column(channel.address, schema), _column(channel.consent, schema)]
+    channels = _channels(campaign, config)
     zone_column = source.layout.timezone  # [store.columns] timezone
-    if zone_column in schema:
-        wanted.append(_column(zone_column, schema))
-    values = contact_values(source, wanted, decisions.ids, evaluation.now)
+    wanted = contact_columns(campaign, source, config)
+    values = contact_values(source, wanted, decisions, evaluation.now)
     contacts = {
         name: ChannelContact(
             address=values[2 * i], consent=values[2 * i + 1], kind=config.channels[name].kind
@@ -91,7 +132,7 @@ def policy_inputs(
     return PolicyInputs(
         campaign=campaign.name or "",
         now=evaluation.now,
-        rules=tuple(rule_plan(rule) for rule in campaign.rules),
+        rules=delivery.rules,
         customer_ids=decisions.ids,
         rule_index=decisions.rules,
         contacts=contacts,

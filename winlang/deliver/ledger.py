@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 
 import orjson
 
@@ -63,7 +64,11 @@ class Claimed:
 
     @property
     def message(self) -> Message:
-        return next(m for step, m in self.messages if step == self.step)
+        """The message of the current step."""
+        for step, message in self.messages:  # a loop: read several times per message sent
+            if step == self.step:
+                return message
+        raise LookupError(f"no step {self.step} in the payload of {self.key}")
 
     @property
     def channel(self) -> str:
@@ -123,14 +128,27 @@ def _step(item: object) -> tuple[int, Message]:
     if not isinstance(item, dict) or not _whole(item.get("step")):
         raise UnreadableRow("a payload item has no whole-number `step`")
     data = item.get("message")
+    message = None
     try:
-        message = Message.from_json(data) if isinstance(data, dict) else None
+        if isinstance(data, dict):  # fresh from the JSON: its own keyword arguments
+            data.pop("message_id", None)
+            message = Message(**data)
     except TypeError as error:
         raise UnreadableRow(f"a payload message does not fit ({error})") from None
-    texts = ("idempotency_key", "campaign", "rule", "customer_id", "channel", "template", "to")
-    if message is None or not all(isinstance(getattr(message, n), str) for n in texts):
+    if message is None or not _texts(message):
         raise UnreadableRow(f"the message of step {item['step']} is not a message")
     return item["step"], message
+
+
+def _texts(message: Message) -> bool:
+    """Whether the fields a message can't be without are texts."""
+    return set(map(type, _TEXT_FIELDS(message))) == _ONLY_TEXT
+
+
+_ONLY_TEXT = {str}
+_TEXT_FIELDS = attrgetter(
+    "idempotency_key", "campaign", "rule", "customer_id", "channel", "template", "to"
+)
 
 
 class Ledger:

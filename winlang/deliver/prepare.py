@@ -14,7 +14,7 @@ as ``too_long``. A customer in quiet hours becomes a ``deferred`` firing with it
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -23,35 +23,14 @@ import numpy as np
 
 from .. import ast as A
 from ..check.formats import DEFAULT_LOCALE
-from ..check.templates import Placeholder, scan
 from ..config import Channel as ChannelConfig
 from ..contracts.message import Message, idempotency_key
 from ..links import Tracking
 from ..plan import ir
-from ..plan.lower import Lowering
+from ..plan.delivery import Action, Arm, DeliveryPlan, SendStep
 from ..policies.apply import PolicyOutcome
 from ..policies.reasons import TOO_LONG, Status
 from .render import render_message
-
-Action = A.ListAction | A.Unsubscribe
-
-
-@dataclass(frozen=True, slots=True)
-class SendSpec:
-    """One ``send <channel> <template> with ...`` of a chain, with the IR of what it reads."""
-
-    channel: str
-    template: A.Template
-    params: tuple[tuple[str, ir.Node], ...]
-    fields: tuple[tuple[str, ir.Node], ...]  # placeholders that are customer fields
-
-
-@dataclass(frozen=True, slots=True)
-class ArmSpec:
-    """What one arm (or a rule without ``split``) does: its send chain, then other actions."""
-
-    chain: tuple[SendSpec, ...]
-    actions: tuple[Action, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,45 +60,6 @@ class Skip:
     until: datetime | None = None  # quiet hours: when the customer may be messaged
 
 
-def arm_specs(campaign: A.CampaignFile, lowering: Lowering, fields: set[str]) -> list[ArmSpec]:
-    """Every arm of every rule in file order: the layout of ``PolicyOutcome``'s chains."""
-    templates = {t.name.name: t for t in campaign.templates}
-
-    def spec(send: A.Send) -> SendSpec:
-        template = templates[send.template.name]
-        texts = [template.body.value] + ([template.subject.value] if template.subject else [])
-        names = {p.name for text in texts for p in scan(text) if isinstance(p, Placeholder)}
-        return SendSpec(
-            channel=send.channel.name,
-            template=template,
-            params=tuple((p.name.name, lowering.lower(p.value)) for p in send.params),
-            fields=tuple((n, lowering.name(n)) for n in sorted(names & fields)),
-        )
-
-    def arm(actions: tuple[A.Action, ...]) -> ArmSpec:
-        send = next((a for a in actions if isinstance(a, A.Send)), None)
-        chain = []
-        while send is not None:
-            chain.append(spec(send))
-            send = send.fallback
-        others = tuple(a for a in actions if not isinstance(a, A.Send))
-        return ArmSpec(tuple(chain), others)
-
-    arms = []
-    for rule in campaign.rules:
-        if isinstance(rule.actions, A.Split):
-            arms += [arm(a.actions) for a in rule.actions.arms]
-        else:
-            arms.append(arm(rule.actions))
-    return arms
-
-
-def nodes_to_fetch(arms: Sequence[ArmSpec]) -> list[ir.Node]:
-    """The values messages read, each node once."""
-    found = (node for arm in arms for s in arm.chain for _, node in (*s.params, *s.fields))
-    return list(dict.fromkeys(found))
-
-
 def occurrence(now: datetime, repeat_seconds: float | None) -> int:
     """Which firing of a ``repeat every`` rule this is: the period ``now`` falls in. Runs in
     the same period agree on it (so the ledger key catches a repeat); a repeat can't fire
@@ -143,21 +83,23 @@ def variant_label(arm: int) -> str | None:
     return chr(ord("A") + arm) if arm >= 0 else None
 
 
+_MEASURED_TEXTS = 100_000  # distinct SMS texts a dry run remembers the parts of
+
+
 @dataclass(frozen=True, eq=False)
 class Planner:
     """Builds the firings and skips of a run, a slice of rows at a time.
 
-    Arrays are aligned with the run's matched customers: ``ids`` as text, ``rule_index``,
-    ``arm_index`` (position in :func:`arm_specs`), the policy ``outcome``; ``usable`` maps a
-    channel to a bool array (consent, address, not suppressed); ``addresses`` a channel to its
-    addresses; ``values`` a node of :func:`nodes_to_fetch` to its values.
+    Arrays are aligned with the run's matched customers: ``ids`` as text, ``rule_index``
+    (into ``delivery.rules``), ``arm_index`` (into ``delivery.arms``), the policy
+    ``outcome``; ``usable`` maps a channel to a bool array (consent, address, not
+    suppressed); ``addresses`` a channel to its addresses; ``values`` a node of
+    :meth:`DeliveryPlan.nodes` to its values.
     """
 
     campaign: A.CampaignFile
     now: datetime
-    rule_names: Sequence[str]
-    repeat_seconds: Sequence[float | None]
-    arms: Sequence[ArmSpec]
+    delivery: DeliveryPlan
     channels: Mapping[str, ChannelConfig]
     ids: np.ndarray
     rule_index: np.ndarray
@@ -172,6 +114,57 @@ class Planner:
     # under its own key, so the ledger takes it over instead of writing a second one
     locale: str = DEFAULT_LOCALE  # how placeholders format values
     tracking: Tracking | None = None  # [tracking]: short and unsubscribe links
+    # A dry run's planner: it counts messages and SMS parts, so it renders only SMS texts
+    # (their length decides `parts`), each distinct one once (see :meth:`_measured`).
+    dry: bool = False
+    _parts: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def _measured(self, i: int, rule: str, customer: str, send: SendStep, key: str) -> Message:
+        """What a dry run reads of a message (its channel, an SMS's parts), rendering an SMS
+        once per distinct text: the text depends on the rule, template and values, and on
+        the message id in its links, which always has the same length and alphabet
+        (:data:`winlang.links.MESSAGE_ID_LENGTH` characters of base32, all GSM-7; so has an
+        unsubscribe link's signature)."""
+        channel = self.channels[send.channel]
+        parts = None
+        if channel.kind == "sms":
+            fields = tuple((name, self.values[node][i]) for name, node in send.fields)
+            params = tuple((name, self.values[node][i]) for name, node in send.params)
+            memo = (rule, send.channel, send.template, fields, params)
+            try:
+                parts = self._parts.get(memo)
+            except TypeError:  # a value that can't be a key: measured every time
+                memo = None
+            if parts is None:
+                message = render_message(
+                    campaign=self.campaign_name,
+                    link=self.link,
+                    rule=rule,
+                    customer_id=customer,
+                    template=self.delivery.templates[send.template],
+                    channel=send.channel,
+                    kind=channel.kind,
+                    to="",
+                    fields=dict(fields),
+                    params=dict(params),
+                    key=key,
+                    locale=self.locale,
+                    tracking=self.tracking,
+                )
+                parts = message.parts
+                if memo is not None and len(self._parts) < _MEASURED_TEXTS:
+                    self._parts[memo] = parts
+        return Message(key, self.campaign_name, rule, customer, send.channel, "", "", parts=parts)
+
+    @cached_property
+    def campaign_name(self) -> str:
+        """The campaign's name, looked up once (``CampaignFile.name`` scans its headers)."""
+        return self.campaign.name or ""
+
+    @cached_property
+    def arms(self) -> tuple[Arm, ...]:
+        """The delivery plan's arms, laid out once (``arm_index`` points into them)."""
+        return self.delivery.arms
 
     @cached_property
     def link(self) -> str | None:
@@ -182,8 +175,9 @@ class Planner:
         firings: list[Firing] = []
         skips: list[Skip] = []
         status, reason = self.outcome.status, self.outcome.reason
+        rules = self.delivery.rules
         for i in rows:
-            rule = self.rule_names[self.rule_index[i]]
+            rule = rules[self.rule_index[i]].name
             if status[i] == Status.SKIPPED:
                 skips.append(Skip(rule, str(self.ids[i]), str(reason[i])))
                 continue
@@ -201,8 +195,8 @@ class Planner:
         index = int(self.rule_index[i])
         nth = self.deferred.get((rule, customer))
         if nth is None:
-            nth = occurrence(self.now, self.repeat_seconds[index])
-        key = idempotency_key(self.campaign.name or "", rule, customer, nth)
+            nth = occurrence(self.now, self.delivery.rules[index].repeat_seconds)
+        key = idempotency_key(self.campaign_name, rule, customer, nth)
         variant = variant_label(int(self.outcome.variant[i]))
         arm = self.arms[self.arm_index[i]]
         if self.outcome.status[i] == Status.HELD_OUT:
@@ -236,19 +230,21 @@ class Planner:
         customer: str,
         nth: int,
         variant: str | None,
-        send: SendSpec,
+        send: SendStep,
         key: str,
         attempt: int,
     ) -> Message:
         channel = self.channels[send.channel]
+        if self.dry:
+            return self._measured(i, rule, customer, send, key)
         # A failover is a different message on another channel: a key of its own, so a
         # provider that drops repeats by key does not drop it.
         return render_message(
-            campaign=self.campaign.name or "",
+            campaign=self.campaign_name,
             link=self.link,
             rule=rule,
             customer_id=customer,
-            template=send.template,
+            template=self.delivery.templates[send.template],
             channel=send.channel,
             kind=channel.kind,
             to=str(self.addresses[send.channel][i]).strip(),

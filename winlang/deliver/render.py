@@ -138,7 +138,8 @@ def shower(locale: str) -> Show:
 
     def show(value: object, spec: str | None) -> str:
         if spec is None:
-            return text_of(value)
+            # text as it is: the common case, checked first (once per placeholder and message)
+            return value if type(value) is str else text_of(value)
         return formatted(value, parse_spec(spec), locale)
 
     return show

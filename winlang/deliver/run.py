@@ -24,15 +24,16 @@ from ..contracts.source import Source
 from ..contracts.state import EmptyState
 from ..evaluate import Evaluation, choose_backend
 from ..links import STAND_IN_SECRET, MissingSecret, Tracking, secret_from_environment
-from ..plan.lower import Lowering
-from ..policies.apply import PolicyOutcome, apply_policies
+from ..plan import ir
+from ..plan.delivery import DeliveryPlan, delivery_plan
+from ..policies.apply import PolicyInputs, PolicyOutcome, apply_policies
 from ..policies.contact import channel_reasons
 from ..policies.reasons import NO_LONGER_MATCHES, TOO_LONG, Status
 from ..state import State
 from .channels import ChannelPool
-from .gather import customer_values, policy_inputs
+from .gather import contact_columns, customer_values, policy_inputs
 from .ledger import Ledger
-from .prepare import Planner, Skip, arm_specs, nodes_to_fetch
+from .prepare import Planner, Skip
 from .send import DeliverySettings, Sender, Tally
 
 Progress = Callable[[str, int, int], None]  # (stage, done so far, total)
@@ -63,6 +64,7 @@ class _Written:
     already: Counter = field(default_factory=Counter)
     too_long: Counter = field(default_factory=Counter)
     too_long_deferred: Counter = field(default_factory=Counter)
+    # Of the firings earlier runs deferred only (memory stays with the batch, not the run):
     kept: set = field(default_factory=set)  # (rule, customer) planned or deferred
     skipped: set = field(default_factory=set)  # (rule, customer) skipped for a reason
 
@@ -81,13 +83,12 @@ def deliver_campaign(
     (for customers who still match their rule) and nothing new."""
     settings = settings or DeliverySettings()
     campaign = checked.campaign.name or ""
-    backend = choose_backend(evaluation.engine, source)
     ledger = Ledger(state, campaign, evaluation.now, settings.lease_seconds)
     deferred = ledger.deferred()
     if only_deferred:
         evaluation = only_pairs(evaluation, set(deferred))
-    inputs = policy_inputs(checked, evaluation, source, config, state)
-    outcome = apply_policies(inputs)
+    policed = police(checked, evaluation, source, config, state)
+    outcome = policed.outcome
     used = channels_sent_on(checked.campaign)
     tracking = tracking_for(checked, config, real=True)  # no secret: fail before any write
     pool = ChannelPool(config, [c for c in used if c in config.channels])
@@ -95,7 +96,7 @@ def deliver_campaign(
     try:
         ledger.release_dead_runs()
         planner = make_planner(
-            checked, evaluation, source, backend, config, state, inputs, outcome, tracking
+            policed, source=source, config=config, state=state, tracking=tracking
         )
         planner = replace(planner, deferred={pair: found[0] for pair, found in deferred.items()})
         written = _write_plan(ledger, planner, settings.plan_batch, progress)
@@ -150,6 +151,7 @@ def preview_campaign(
 ) -> tuple[PolicyOutcome, Preview]:
     """The policies and the plan of a run, rendered and measured, writing nothing."""
     outcome, planner = plan_of(checked, evaluation, source, config, state)
+    planner = replace(planner, dry=True)  # counts and SMS parts: no other text rendered
     preview = Preview()
     deferred = outcome.status == Status.DEFERRED
     total = len(planner.ids)
@@ -183,8 +185,7 @@ def only_pairs(evaluation: Evaluation, pairs: set[tuple[str, str]]) -> Evaluatio
         ],
         dtype=bool,
     )
-    narrowed = replace(decisions, ids=decisions.ids[keep], rules=decisions.rules[keep])
-    return replace(evaluation, decisions=narrowed)
+    return replace(evaluation, decisions=decisions.take(keep))
 
 
 def _drop_deferred(
@@ -202,6 +203,32 @@ def _drop_deferred(
     return ledger.drop_deferred([deferred[pair][1:] for pair in gone], skips)
 
 
+@dataclass(frozen=True, eq=False)
+class Policed:
+    """An evaluation after the contact policies: the campaign's delivery plan (lowered once,
+    read by the policies and the planner alike), what the policies read and their outcome."""
+
+    checked: CheckedCampaign
+    evaluation: Evaluation
+    delivery: DeliveryPlan
+    inputs: PolicyInputs
+    outcome: PolicyOutcome
+
+
+def police(
+    checked: CheckedCampaign,
+    evaluation: Evaluation,
+    source: Source,
+    config: Config,
+    state: State | None,
+) -> Policed:
+    """Apply the contact policies to the customers ``evaluation`` matched (``state`` may be
+    None: no state yet), reading the delivery plan lowered with the evaluation's plan."""
+    delivery = evaluation.delivery or delivery_plan(checked)
+    inputs = policy_inputs(checked, evaluation, source, config, state, delivery)
+    return Policed(checked, evaluation, delivery, inputs, apply_policies(inputs))
+
+
 def plan_of(
     checked: CheckedCampaign,
     evaluation: Evaluation,
@@ -211,13 +238,10 @@ def plan_of(
 ) -> tuple[PolicyOutcome, Planner]:
     """The policies' outcome for an evaluation and the planner of its messages (nothing
     written; ``state`` may be None: no state yet)."""
-    backend = choose_backend(evaluation.engine, source)
-    inputs = policy_inputs(checked, evaluation, source, config, state)
-    outcome = apply_policies(inputs)
+    policed = police(checked, evaluation, source, config, state)
     tracking = tracking_for(checked, config, real=False)
-    return outcome, make_planner(
-        checked, evaluation, source, backend, config, state, inputs, outcome, tracking
-    )
+    planner = make_planner(policed, source=source, config=config, state=state, tracking=tracking)
+    return policed.outcome, planner
 
 
 def tracking_for(checked: CheckedCampaign, config: Config, real: bool) -> Tracking | None:
@@ -249,32 +273,35 @@ def _needs_unsubscribe(template, config: Config) -> bool:
 
 
 def make_planner(
-    checked, evaluation, source, backend, config, state, inputs, outcome, tracking=None
+    policed: Policed,
+    *,
+    source: Source,
+    config: Config,
+    state: State | None,
+    tracking: Tracking | None = None,
 ) -> Planner:
-    """The planner of a run's messages; ``state`` may be None (no state yet: `preview`)."""
-    campaign = checked.campaign
-    lowering = Lowering(checked)
-    arms = arm_specs(campaign, lowering, set(_fields(checked)))
-    nodes = nodes_to_fetch(arms)
+    """The planner of a run's messages: the values its messages read, fetched from
+    ``source`` for the matched customers only; ``state`` may be None (no state yet),
+    ``tracking`` the links of ``[tracking]`` (see :func:`tracking_for`)."""
+    evaluation, inputs, outcome = policed.evaluation, policed.inputs, policed.outcome
+    campaign = policed.checked.campaign
+    backend = choose_backend(evaluation.engine, source)
+    nodes = policed.delivery.nodes()
     context = RunContext(
         now=evaluation.now, state=state.view() if state is not None else EmptyState()
     )
     ids = evaluation.decisions.ids
-    fetched = customer_values(source, backend, nodes, ids, context)
+    fetched = customer_values(source, backend, nodes, evaluation.decisions, context)
     texts = np.asarray(ids).astype(str)
-    first_arm = np.cumsum([0] + [len(r.arms) for r in inputs.rules])[:-1]
     rule_index = np.asarray(evaluation.decisions.rules, dtype=np.int64)
-    arm_index = first_arm[rule_index] + np.maximum(outcome.variant, 0) if ids.size else rule_index
     return Planner(
         campaign=campaign,
         now=evaluation.now,
-        rule_names=[r.name for r in inputs.rules],
-        repeat_seconds=[r.repeat_seconds for r in inputs.rules],
-        arms=arms,
+        delivery=policed.delivery,
         channels=config.channels,
         ids=texts,
         rule_index=rule_index,
-        arm_index=arm_index,
+        arm_index=policed.delivery.arm_index(rule_index, outcome.variant),
         outcome=outcome,
         usable={
             name: channel_reasons(texts, name, contact, inputs.suppressions) == ""
@@ -288,27 +315,33 @@ def make_planner(
     )
 
 
+def run_columns(checked: CheckedCampaign, source: Source, config: Config) -> list[ir.Column]:
+    """The customer columns a run reads of its matched customers: the contact policies'
+    (addresses, consents, the zone) and the columns the messages show. Evaluated with
+    ``carry=`` these, the backend reads them in the same pass as the decisions."""
+    shown = [n for n in delivery_plan(checked).nodes() if isinstance(n, ir.Column)]
+    return list(dict.fromkeys([*contact_columns(checked.campaign, source, config), *shown]))
+
+
 def _python(values) -> list:
     """Arrow or NumPy values as a list of Python values (addresses, one per customer)."""
     return values.to_pylist() if hasattr(values, "to_pylist") else list(values)
-
-
-def _fields(checked: CheckedCampaign) -> list[str]:
-    return [name for name, s in checked.symbols.items() if s.kind in ("field", "derived")]
 
 
 def _write_plan(ledger: Ledger, planner: Planner, size: int, progress: Progress) -> _Written:
     total = len(planner.ids)
     done = _Written()
     deferred = planner.outcome.status == Status.DEFERRED
+    waiting = planner.deferred
     for start in range(0, total, size):
         rows = range(start, min(start + size, total))
         firings, skips = planner.plan(rows)
         written = ledger.record_plan(firings, skips)
         done.planned += sum(f.status == "planned" for f in firings if f.key in written)
         done.already.update(f.rule for f in firings if f.key not in written)
-        done.kept.update((f.rule, f.customer_id) for f in firings)
-        done.skipped.update((s.rule, s.customer_id) for s in skips)
+        if waiting:
+            done.kept.update(p for f in firings if (p := (f.rule, f.customer_id)) in waiting)
+            done.skipped.update(p for s in skips if (p := (s.rule, s.customer_id)) in waiting)
         too_long = [s for s in skips if s.reason == TOO_LONG]
         done.too_long.update(s.rule for s in too_long)
         late = {str(planner.ids[i]) for i in rows if deferred[i]}

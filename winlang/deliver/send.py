@@ -45,6 +45,7 @@ class Tally:
     retries: int = 0
     failovers: int = 0
     resumed: int = 0  # messages planned by another run, sent by this one
+    seconds: float = 0.0  # wall time of the sending loop (for the throughput, not a total)
 
     REASONS = 100  # distinct reasons kept per rule and channel; the rest are counted as one
 
@@ -59,6 +60,18 @@ class Tally:
             if known >= self.REASONS:
                 reason = "other reasons (the ledger's `error` has each)"
         self.failures[(rule, channel, reason)] += 1
+
+    def throughput(self) -> dict[str, float | int | None]:
+        """Messages sent, the seconds the sending loop took, and messages per second.
+
+        >>> tally = Tally(seconds=2.0)
+        >>> tally.sent["a"] = 13_000
+        >>> tally.throughput()
+        {'messages': 13000, 'seconds': 2.0, 'messages_per_second': 6500}
+        """
+        sent, seconds = sum(self.sent.values()), round(self.seconds, 3)
+        rate = round(sent / seconds) if seconds > 0 else None  # the numbers shown agree
+        return {"messages": sent, "seconds": seconds, "messages_per_second": rate}
 
     def totals(self) -> dict[str, int]:
         return {
@@ -164,6 +177,13 @@ class Sender:
         self._beat_every = min(self.HEARTBEAT_SECONDS, settings.lease_seconds / 3)
 
     def run(self) -> Tally:
+        started = time.monotonic()
+        try:
+            return self._loop()
+        finally:
+            self.tally.seconds = time.monotonic() - started
+
+    def _loop(self) -> Tally:
         inflight: dict[Future, list[Claimed]] = {}
         with ThreadPoolExecutor(self.settings.concurrency, "winlang-send") as executor:
             while True:
@@ -178,8 +198,7 @@ class Sender:
                     continue
                 # A timeout, so the heartbeat goes on while a slow batch is out.
                 done, _ = wait(inflight, self._beat_every, return_when=FIRST_COMPLETED)
-                for future in done:
-                    self._record(inflight.pop(future), future.result())
+                self._record([(inflight.pop(f), f.result()) for f in done])
                 self._heartbeat()
 
     def _claim(self) -> list[list[Claimed]]:
@@ -211,27 +230,32 @@ class Sender:
             self.tally.fail(claimed.rule, claimed.channel, error)
         self.progress(len(refused))
 
-    def _record(self, batch: list[Claimed], results: Sequence[SendResult]) -> None:
-        wall = self.ledger.wall()
-        results = charged(results)
+    def _record(self, answered: list[tuple[list[Claimed], Sequence[SendResult]]]) -> None:
+        """Record the results of the batches that came back, in one ledger transaction."""
+        if not answered:
+            return
+        wall, now = self.ledger.wall(), self.ledger.now
         settled = [
-            settle(c, r, self.settings, self.ledger.now, wall)
-            for c, r in zip(batch, results, strict=True)
+            (claimed, *settle(claimed, result, self.settings, now, wall))
+            for batch, results in answered
+            for claimed, result in zip(batch, charged(results), strict=True)
         ]
-        self.ledger.apply([update for update, _ in settled])
+        self.ledger.apply([update for _, update, _ in settled])
         finished = 0
-        for claimed, (update, what) in zip(batch, settled, strict=True):
+        tally, run_id = self.tally, self.ledger.run_id
+        for claimed, update, what in settled:
             if what == "sent":
-                self.tally.sent[claimed.rule] += 1
-                self.tally.resumed += claimed.planned_by != self.ledger.run_id
-                self.tally.channels[claimed.rule][claimed.message.channel] += 1
-                self.tally.parts[claimed.rule] += claimed.message.parts or 0
+                message = claimed.message
+                tally.sent[claimed.rule] += 1
+                tally.resumed += claimed.planned_by != run_id
+                tally.channels[claimed.rule][message.channel] += 1
+                tally.parts[claimed.rule] += message.parts or 0
             elif what == "failed":
-                self.tally.fail(claimed.rule, claimed.message.channel, update.values["error"])
+                tally.fail(claimed.rule, claimed.message.channel, update.values["error"])
             elif what == "retry":
-                self.tally.retries += 1
+                tally.retries += 1
             elif what == "failover":
-                self.tally.failovers += 1
+                tally.failovers += 1
             finished += what in ("sent", "failed")
         self.progress(finished)
 

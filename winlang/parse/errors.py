@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Generic, TypeVar
 
 from lark import Lark, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr, Token
@@ -149,91 +150,246 @@ def syntax_diagnostic(
 # ---- characters the lexer can't read --------------------------------------------------------
 
 
+# ---- the tables of typical mistakes ----------------------------------------------------------
+
+# What a mistake says: the message, the hint, and the span it underlines (None: where the
+# error is).
+Said = tuple[str, str | None, Span | None]
+Shown = TypeVar("Shown")  # what an error shows: Unread (a character) or Seen (a token)
+
+
+@dataclass(frozen=True)
+class Mistake(Generic[Shown]):
+    """One typical mistake: when a syntax error is it, what to say, and example lines (each
+    written after :data:`EXAMPLE_HEAD`, with :data:`EXAMPLE_VOCABULARY` known) whose first
+    syntax error is this mistake — the tests check each example still comes here."""
+
+    name: str
+    code: str
+    examples: tuple[str, ...]
+    applies: Callable[[Shown], bool]
+    say: Callable[[Shown], Said | Diagnostic]  # a Diagnostic when it builds its own
+
+
+EXAMPLE_HEAD = 'campaign "x"\ntemplate coupon sms "Hi"\n'
+EXAMPLE_VOCABULARY = frozenset(
+    {"days_since_purchase", "first_name", "last_purchase_at", "orders", "country"}
+)
+
+
+@dataclass(frozen=True)
+class Unread:
+    """What the lexer couldn't read: the character at ``pos`` and the text around it."""
+
+    source: SourceText
+    pos: int
+    vocabulary: frozenset[str]
+
+    @property
+    def text(self) -> str:
+        return self.source.text
+
+    @property
+    def char(self) -> str:
+        return self.text[self.pos]
+
+    @property
+    def rest(self) -> str:
+        return self.text[self.pos : self.pos + 200]
+
+    @cached_property
+    def operator(self) -> tuple[str, str] | None:
+        """A C-style operator here, and the word the language uses for it."""
+        return next(((w, r) for w, r in _C_OPERATORS if self.rest.startswith(w)), None)
+
+    @cached_property
+    def clock(self) -> re.Match[str] | None:
+        return re.match(r"([0-9]{1,2})(?::[0-9]{2})?\s*([ap]m)\b", self.rest, re.I)
+
+    @property
+    def declared(self) -> bool:
+        """Whether a declaration's name (`rule`, `segment`...) starts here."""
+        before = self.text[max(0, self.pos - 20) : self.pos]
+        return re.search(r"\b(rule|segment|let|template)[ \t]+$", before) is not None
+
+    @cached_property
+    def glued(self) -> re.Match[str] | None:
+        """A number with letters glued on (`30days`), from here."""
+        return re.match(r"[0-9]+(?:\.[0-9]+)?[A-Za-z_]\w*", self.rest)
+
+    def word(self, pattern: str = r"\w+") -> str:
+        return re.match(pattern, self.rest)[0]
+
+
+_C_OPERATORS = (("&&", "and"), ("||", "or"), ("!", "not"), ("&", "and"), ("|", "or"))
+
+
+def _unclosed_text(u: Unread) -> Said:
+    end = u.text.find("\n", u.pos)
+    length = (end if end >= 0 else len(u.text)) - u.pos
+    return (
+        "this text has no closing double quote",
+        'end the text on the same line with `"`',
+        u.source.span_at(u.pos, length),
+    )
+
+
+def _single_quotes(u: Unread) -> Said:
+    word = u.word(r"'[^'\n]*'?")
+    fixed = '"' + word.strip("'") + '"'
+    return (
+        "texts are written in double quotes",
+        f"write {fixed}",
+        u.source.span_at(u.pos, len(word)),
+    )
+
+
+def _twelve_hour(u: Unread) -> Said:
+    clock = u.clock
+    hour = int(clock[1]) % 12 + (12 if clock[2].lower() == "pm" else 0)
+    return (
+        f"`{clock[0]}` is not a time of day here",
+        f"times are written on a 24-hour clock: `{hour:02d}:00`",
+        u.source.span_at(u.pos, len(clock[0])),
+    )
+
+
+def _glued_number(u: Unread) -> Said:
+    """`30days` (here at the digits), or `30days` read from `d` (the digits before)."""
+    text, pos = u.text, u.pos
+    if u.glued:
+        start = pos
+    else:
+        start = re.search(r"[0-9.]+$", text[max(0, pos - 50) : pos]).start() + max(0, pos - 50)
+    word = re.match(r"[0-9.]*\w*", text[start : start + 200])[0]
+    return (
+        f"`{word}` is not a number or a duration",
+        f"durations are written with a space and a unit: `30 days` ({UNITS})",
+        u.source.span_at(start, len(word)),
+    )
+
+
+# In order: the first that applies is the message; examples as for MISTAKES.
+CHARACTER_MISTAKES: tuple[Mistake[Unread], ...] = (
+    Mistake(
+        "unclosed-text",
+        "E102",
+        ('when country = "KR then send sms coupon',),
+        lambda u: u.char == '"',
+        _unclosed_text,
+    ),
+    Mistake(
+        "single-quotes",
+        "E107",
+        ("when country = 'KR' then send sms coupon",),
+        lambda u: u.char == "'",
+        _single_quotes,
+    ),
+    Mistake(
+        "upper-case",
+        "E106",
+        ("WHEN orders > 2 then send sms coupon", "when country = KR then send sms coupon"),
+        lambda u: u.char.isascii() and u.char.isupper(),
+        lambda u: _upper_case(u.source, u.pos, set(u.vocabulary)),
+    ),
+    Mistake(
+        "c-operator",
+        "E104",
+        (
+            "when orders > 2 && orders < 5 then send sms coupon",
+            "when orders > 2 || orders < 5 then send sms coupon",
+            "when !consent_sms then send sms coupon",
+        ),
+        lambda u: u.operator is not None,
+        lambda u: (
+            f"`{u.operator[0]}` is not an operator here",
+            f"write `{u.operator[1]}`",
+            u.source.span_at(u.pos, len(u.operator[0])),
+        ),
+    ),
+    Mistake(
+        "twelve-hour-clock",
+        "E110",
+        ("quiet hours 9pm to 8am",),
+        lambda u: u.clock is not None,
+        _twelve_hour,
+    ),
+    Mistake(
+        "name-starting-with-digit",
+        "E110",
+        ("rule 1st: when orders > 1 then send sms coupon",),
+        lambda u: u.declared and u.char.isdigit(),
+        lambda u: (
+            f"`{u.word()}` can't be a name: names start with a letter or `_`",
+            f"for example `step_{u.word()}`",
+            u.source.span_at(u.pos, len(u.word())),
+        ),
+    ),
+    Mistake(
+        "number-glued-to-word",
+        "E110",
+        (
+            "when last_purchase_at within 30dayz then send sms coupon",
+            "when orders > 2x then send sms coupon",
+        ),
+        lambda u: (
+            u.glued is not None or (u.char.isalpha() and u.pos and u.text[u.pos - 1].isdigit())
+        ),
+        _glued_number,
+    ),
+    Mistake(
+        "letters-outside-a-z",  # Korean, accented or other letters outside a-z
+        "E101",
+        ('when 나라 = "KR" then send sms coupon',),
+        lambda u: u.char.isalpha(),
+        lambda u: (
+            f"`{u.word()}` is not a name: names use the letters a-z, digits and `_`",
+            "text in other scripts goes in double quotes, as in a template or a comparison",
+            u.source.span_at(u.pos, len(u.word())),
+        ),
+    ),
+    Mistake(
+        "semicolon",
+        "E101",
+        ("when orders > 1 then send sms coupon;",),
+        lambda u: u.char == ";",
+        lambda u: (
+            "unexpected character `;`",
+            "items need no `;` between them: remove it",
+            u.source.span_at(u.pos, 1),
+        ),
+    ),
+)
+
+
+def character_mistake_of(unread: Unread) -> Mistake[Unread] | None:
+    """The first mistake of :data:`CHARACTER_MISTAKES` that ``unread`` is, if any."""
+    return next((m for m in CHARACTER_MISTAKES if m.applies(unread)), None)
+
+
 def _bad_character(
     error: UnexpectedCharacters, source: SourceText, vocabulary: set[str]
 ) -> Diagnostic:
-    text, pos = source.text, error.pos_in_stream
-    char = text[pos]
-    rest = text[pos : pos + 200]
-    if char == '"':
-        end = text.find("\n", pos)
-        length = (end if end >= 0 else len(text)) - pos
-        return source.diagnostic(
-            "E102",
-            "this text has no closing double quote",
-            source.span_at(pos, length),
-            'end the text on the same line with `"`',
-        )
-    if char == "'":
-        word = re.match(r"'[^'\n]*'?", rest)[0]
-        fixed = '"' + word.strip("'") + '"'
-        return source.diagnostic(
-            "E107",
-            "texts are written in double quotes",
-            source.span_at(pos, len(word)),
-            f"write {fixed}",
-        )
-    if char.isascii() and char.isupper():
-        return _upper_case(source, pos, vocabulary)
-    for wrong, right in (("&&", "and"), ("||", "or"), ("!", "not"), ("&", "and"), ("|", "or")):
-        if rest.startswith(wrong):
-            return source.diagnostic(
-                "E104",
-                f"`{wrong}` is not an operator here",
-                source.span_at(pos, len(wrong)),
-                f"write `{right}`",
-            )
-    clock = re.match(r"([0-9]{1,2})(?::[0-9]{2})?\s*([ap]m)\b", rest, re.I)
-    if clock:
-        hour = int(clock[1]) % 12 + (12 if clock[2].lower() == "pm" else 0)
-        return source.diagnostic(
-            "E110",
-            f"`{clock[0]}` is not a time of day here",
-            source.span_at(pos, len(clock[0])),
-            f"times are written on a 24-hour clock: `{hour:02d}:00`",
-        )
-    declared = re.search(r"\b(rule|segment|let|template)[ \t]+$", text[max(0, pos - 20) : pos])
-    if declared and char.isdigit():
-        word = re.match(r"\w+", rest)[0]
-        return source.diagnostic(
-            "E110",
-            f"`{word}` can't be a name: names start with a letter or `_`",
-            source.span_at(pos, len(word)),
-            f"for example `step_{word}`",
-        )
-    number = re.match(r"[0-9]+(?:\.[0-9]+)?[A-Za-z_]\w*", rest)
-    if number or (char.isalpha() and pos and text[pos - 1].isdigit()):
-        start = pos if number else re.search(r"[0-9.]+$", text[max(0, pos - 50) : pos]).start()
-        start += 0 if number else max(0, pos - 50)
-        word = re.match(r"[0-9.]*\w*", text[start : start + 200])[0]
-        return source.diagnostic(
-            "E110",
-            f"`{word}` is not a number or a duration",
-            source.span_at(start, len(word)),
-            f"durations are written with a space and a unit: `30 days` ({UNITS})",
-        )
-    if char.isalpha():  # Korean, accented or other letters outside a-z
-        word = re.match(r"\w+", rest)[0]
-        return source.diagnostic(
-            "E101",
-            f"`{word}` is not a name: names use the letters a-z, digits and `_`",
-            source.span_at(pos, len(word)),
-            "text in other scripts goes in double quotes, as in a template or a comparison",
-        )
-    if char == ";":
-        return source.diagnostic(
-            "E101",
-            "unexpected character `;`",
-            source.span_at(pos, 1),
-            "items need no `;` between them: remove it",
-        )
+    unread = Unread(source, error.pos_in_stream, frozenset(vocabulary))
+    mistake = character_mistake_of(unread)
+    if mistake is not None:
+        return _said(source, mistake, mistake.say(unread), source.span_at(unread.pos, 1))
+    char = unread.char
     shown = char if char.isprintable() else f"U+{ord(char):04X}"
     return source.diagnostic(
         "E101",
         f"unexpected character `{shown}`",
-        source.span_at(pos, 1),
+        source.span_at(unread.pos, 1),
         "names are lower-case letters, digits and `_`; texts go in double quotes",
     )
+
+
+def _said(source: SourceText, mistake: Mistake, said: Said | Diagnostic, span: Span) -> Diagnostic:
+    """The diagnostic of ``mistake``: what it said, at ``span`` unless it gave its own."""
+    if isinstance(said, Diagnostic):  # a mistake that builds its own
+        return said
+    message, hint, where = said
+    return source.diagnostic(mistake.code, message, where or span, hint)
 
 
 def _upper_case(source: SourceText, pos: int, vocabulary: set[str]) -> Diagnostic:
@@ -331,6 +487,9 @@ class Seen:
     parser: Lark
     vocabulary: frozenset[str]
     previous: tuple[re.Match[str], ...]  # the last words before the token, with positions
+    # A keyword the parser took as a name (`then` after `and`, `when` after `send sms`)
+    # means something is missing before it.
+    swallowed: bool
 
     @property
     def value(self) -> str:
@@ -393,37 +552,16 @@ def seen_of(
         parser,
         frozenset(vocabulary),
         tuple(_previous_matches(source.text, offset)),
+        _swallowed(error),
     )
 
 
-def swallowed(error: UnexpectedToken) -> bool:
-    """A keyword the parser took as a name (`then` after `and`, `when` after `send sms`)
-    means something is missing before it; the token history says how the last word was read."""
+def _swallowed(error: UnexpectedToken) -> bool:
+    """Whether the last word was a keyword read as a name (the token history says)."""
     history = [t for t in (error.token_history or ()) if t is not None]
     return bool(history) and history[-1].type == "NAME" and str(history[-1]) in KEYWORDS
 
 
-# What a mistake says: the message, the hint, and the span it underlines (None: the token).
-Said = tuple[str, str | None, Span | None]
-
-
-@dataclass(frozen=True)
-class Mistake:
-    """One typical mistake: when a syntax error is it, what to say, and example lines (each
-    written after :data:`EXAMPLE_HEAD`, with :data:`EXAMPLE_VOCABULARY` known) whose first
-    syntax error is this mistake — the tests check each example still comes here."""
-
-    name: str
-    code: str
-    examples: tuple[str, ...]
-    applies: Callable[[Seen, bool], bool]  # (what the error shows, a keyword was swallowed)
-    say: Callable[[Seen], Said | Diagnostic]  # a Diagnostic when it builds its own
-
-
-EXAMPLE_HEAD = 'campaign "x"\ntemplate coupon sms "Hi"\n'
-EXAMPLE_VOCABULARY = frozenset(
-    {"days_since_purchase", "first_name", "last_purchase_at", "orders", "country"}
-)
 _SEND_HINT = "write it as `send <channel> <template>`, for example `send sms coupon`"
 
 
@@ -437,26 +575,26 @@ def _ago_wait(s: Seen) -> str:
 
 
 # In order: the first that applies is the message.
-MISTAKES: tuple[Mistake, ...] = (
+MISTAKES: tuple[Mistake[Seen], ...] = (
     Mistake(
         "send-then-new-item",  # `send sms` + a new line starting `when`: read as the template
         "E109",
         ("when orders > 2 then send sms\nwhen orders > 3 then send sms coupon",),
-        lambda s, swallowed: swallowed and "send" in s.before[-3:-1] and s.last in ITEM_WORDS,
+        lambda s: s.swallowed and "send" in s.before[-3:-1] and s.last in ITEM_WORDS,
         lambda s: ("`send` needs a channel and a template", _SEND_HINT, s.send_span(-2)),
     ),
     Mistake(
         "send-unfinished",
         "E109",
         ("when orders > 2 then send sms",),
-        lambda s, _: s.last == "send" or (s.second_last == "send" and s.type != "NAME"),
+        lambda s: s.last == "send" or (s.second_last == "send" and s.type != "NAME"),
         lambda s: ("`send` needs a channel and a template", _SEND_HINT, s.send_span(-1)),
     ),
     Mistake(
         "end-of-file",
         "E108",
         ("when orders >",),
-        lambda s, _: s.type == "$END",
+        lambda s: s.type == "$END",
         lambda s: (
             f"the file ends too early: expected {s.wanted}",
             "finish the item that starts above",
@@ -467,7 +605,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "equals-before-order",
         "E104",
         ("when orders => 2 then send sms coupon", "when orders =< 2 then send sms coupon"),
-        lambda s, _: s.value in (">", "<") and s.last == "=",
+        lambda s: s.value in (">", "<") and s.last == "=",
         lambda s: (
             f"`={s.value}` is not an operator",
             f"did you mean `{s.value}=`?",
@@ -478,7 +616,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "angle-not-equal",
         "E104",
         ('when country <> "KR" then send sms coupon',),
-        lambda s, _: s.value == ">" and s.last == "<",
+        lambda s: s.value == ">" and s.last == "<",
         lambda s: (
             "`<>` is not an operator",
             "write `!=` for 'not equal'",
@@ -489,7 +627,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "chained-comparison",
         "E100",
         ("when 1 < orders < 5 then send sms coupon",),
-        lambda s, _: s.value in _COMPARISONS and any(w in _COMPARISONS for w in s.before[-3:-1]),
+        lambda s: s.value in _COMPARISONS and any(w in _COMPARISONS for w in s.before[-3:-1]),
         lambda s: (
             "comparisons can't be chained",
             "write `x between 1 and 5`, or join two comparisons with `and`",
@@ -500,7 +638,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "rule-without-condition",  # `then` read as a name right after `when`
         "E100",
         ("when then send sms coupon",),
-        lambda s, swallowed: swallowed and s.last == "then" and s.second_last == "when",
+        lambda s: s.swallowed and s.last == "then" and s.second_last == "when",
         lambda s: (
             "this rule has no condition",
             "a rule reads `when <condition> then ...`",
@@ -511,7 +649,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "condition-unfinished",  # `then` read as a name: the condition before it is unfinished
         "E100",
         ("when orders > 1 and then send sms coupon", "when orders > then send sms coupon"),
-        lambda s, swallowed: swallowed and s.last == "then" and s.second_last is not None,
+        lambda s: s.swallowed and s.last == "then" and s.second_last is not None,
         lambda s: (
             f"the condition ends with `{s.second_last}`",
             f"add what is missing after `{s.second_last}`"
@@ -523,7 +661,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "missing-then",
         "E103",
         ("when orders > 2 send sms coupon",),
-        lambda s, _: "THEN" in s.expected and s.value in ACTION_WORDS,
+        lambda s: "THEN" in s.expected and s.value in ACTION_WORDS,
         lambda s: (
             f"missing `then` before `{s.value}`",
             f"a rule reads `when <condition> then {s.value} ...`",
@@ -534,7 +672,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "item-unfinished",  # an item's first word read as a name: the item before is unfinished
         "E100",
         ("segment lapsed = orders >\nwhen lapsed then send sms coupon",),
-        lambda s, swallowed: swallowed and s.last in ITEM_WORDS and s.second_last is not None,
+        lambda s: s.swallowed and s.last in ITEM_WORDS and s.second_last is not None,
         lambda s: (
             f"this item is not finished when `{s.last}` starts the next one",
             f"complete it after `{s.second_last}`",
@@ -548,7 +686,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "when orders > 1 then send sms coupon with discount = 1 and code = 2",
             "when orders > 1 then send sms coupon and wait",
         ),
-        lambda s, _: s.last == "and" and bool(s.expected & ACTION_TERMINALS) and s.type == "NAME",
+        lambda s: s.last == "and" and bool(s.expected & ACTION_TERMINALS) and s.type == "NAME",
         lambda s: (
             f"after `then`, `and` joins another action, but `{s.value}` is not one",
             f"to pass several values, separate them with commas: `with ..., {s.value} = ...`"
@@ -561,7 +699,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "else-not-send",
         "E100",
         ('when orders > 1 then send sms coupon else add to list "x"',),
-        lambda s, _: s.last == "else" and s.value in ACTION_WORDS,
+        lambda s: s.last == "else" and s.value in ACTION_WORDS,
         lambda s: (
             "`else` only chains another send, tried when the first one can't be delivered",
             f"to do more, join actions with `and`: `then send ... and {s.value} ...`",
@@ -572,7 +710,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "else-without-send",
         "E100",
         ("when orders > 1 then send sms coupon else push coupon",),
-        lambda s, _: "SEND" in s.expected and s.last == "else",
+        lambda s: "SEND" in s.expected and s.last == "else",
         lambda s: ("`else` is followed by another send", f"write `else send {s.value} ...`", None),
     ),
     Mistake(
@@ -584,7 +722,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "when orders > 1 tehn send sms coupon",
             'when orders > 1 then add to lsit "x"',
         ),
-        lambda s, _: s.keyword is not None,
+        lambda s: s.keyword is not None,
         lambda s: (
             # where an item starts, the parser's list of what it expected is long
             "unexpected `{}`: expected {}".format(
@@ -601,14 +739,14 @@ MISTAKES: tuple[Mistake, ...] = (
         "text-without-quotes",
         "E100",
         ("when orders > 1 then add to list active",),
-        lambda s, _: "STRING" in s.expected and s.type == "NAME" and "NAME" not in s.expected,
+        lambda s: "STRING" in s.expected and s.type == "NAME" and "NAME" not in s.expected,
         lambda s: (f"`{s.value}` needs double quotes here", f'write "{s.value}"', None),
     ),
     Mistake(
         "unit-without-number",
         "E110",
         ("when orders > 1 then send sms coupon repeat every year",),
-        lambda s, _: (
+        lambda s: (
             s.type == "NAME"
             and "DURATION" in s.expected
             and bool(re.fullmatch(_UNIT_WORD, s.value))
@@ -626,7 +764,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "when orders > 1 then send sms coupon with discount: 15",
             "segment lapsed days_since_purchase > 90",
         ),
-        lambda s, _: s.expected == {"EQUAL"},
+        lambda s: s.expected == {"EQUAL"},
         lambda s: (
             f"missing `=` after `{s.last}`",
             f"write `{s.last} = ...`" + (", not `:`" if s.value == ":" else ""),
@@ -637,7 +775,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "colon-after-item-word",
         "E100",
         ('audience: country = "KR"',),
-        lambda s, _: s.value == ":" and s.last in ITEM_WORDS,
+        lambda s: s.value == ":" and s.last in ITEM_WORDS,
         lambda s: (
             f"`{s.last}` is not followed by `:`",
             f"write `{s.last} ...` without the colon",
@@ -648,7 +786,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "template-without-channel",
         "E100",
         ('template hello "Hi"',),
-        lambda s, _: s.second_last == "template" and s.type == "STRING",
+        lambda s: s.second_last == "template" and s.type == "STRING",
         lambda s: (
             f"the template `{s.last}` has no channel",
             f'a template reads `template {s.last} <channel> "text"`, for example '
@@ -660,7 +798,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "is-with-a-value",
         "E100",
         ('when country is "KR" then send sms coupon',),
-        lambda s, _: s.last == "is" and s.type in ("STRING", "NUMBER", "NAME"),
+        lambda s: s.last == "is" and s.type in ("STRING", "NUMBER", "NAME"),
         lambda s: (
             f"`is` is followed by `null`, `not null` or `today`, not `{s.value}`",
             f"to compare, write `= {s.value}`",
@@ -671,7 +809,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "in-without-parentheses",
         "E100",
         ('when country in "KR", "RO" then send sms coupon',),
-        lambda s, _: (
+        lambda s: (
             s.last in ("in", "not") and "LPAR" in s.expected and s.type in ("STRING", "NUMBER")
         ),
         lambda s: ("the values after `in` go in parentheses", f"write `in ({s.value}, ...)`", None),
@@ -680,7 +818,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "in-for-within",
         "E100",
         ("when opened email in 30 days then send sms coupon",),
-        lambda s, _: s.value == "in" and "WITHIN" in s.expected,
+        lambda s: s.value == "in" and "WITHIN" in s.expected,
         lambda s: ("unexpected `in`", "for a time window, write `within 30 days`", None),
     ),
     Mistake(
@@ -690,7 +828,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "when days since purchase > 90 then send sms coupon",
             "when first name = 1 then send sms coupon",
         ),
-        lambda s, _: (
+        lambda s: (
             s.type == "NAME"
             and "NAME" not in s.expected
             and _is_name(s.last)
@@ -702,21 +840,21 @@ MISTAKES: tuple[Mistake, ...] = (
         "number-without-unit",
         "E110",
         ("when last_purchase_at within 30 then send sms coupon",),
-        lambda s, _: s.type == "NUMBER" and "DURATION" in s.expected,
+        lambda s: s.type == "NUMBER" and "DURATION" in s.expected,
         lambda s: (f"`{s.value}` needs a unit here", f"write `{s.value} days` ({UNITS})", None),
     ),
     Mistake(
         "number-without-percent",
         "E100",
         ("holdout 10",),
-        lambda s, _: s.type == "NUMBER" and "PERCENT" in s.expected,
+        lambda s: s.type == "NUMBER" and "PERCENT" in s.expected,
         lambda s: (f"`{s.value}` needs a `%` here", f"write `{s.value}%`", None),
     ),
     Mistake(
         "number-and-word",
         "E110",
         ("when last_purchase_at > 3 dayz then send sms coupon",),
-        lambda s, _: s.type == "NAME" and re.fullmatch(r"[0-9.]+", s.last or "") is not None,
+        lambda s: s.type == "NAME" and re.fullmatch(r"[0-9.]+", s.last or "") is not None,
         lambda s: (
             f"`{s.last} {s.value}` is not a duration",
             f"durations are a number and a unit: {UNITS}",
@@ -727,14 +865,14 @@ MISTAKES: tuple[Mistake, ...] = (
         "rule-name-without-colon",
         "E100",
         ("rule a when orders > 1 then send sms coupon",),
-        lambda s, _: s.expected == {"COLON"},
+        lambda s: s.expected == {"COLON"},
         lambda s: ("a rule's name is followed by `:`", "write `rule name: when ...`", None),
     ),
     Mistake(
         "rule-without-when",
         "E100",
         ("rule a: orders > 1 then send sms coupon",),
-        lambda s, _: s.expected == {"WHEN"},
+        lambda s: s.expected == {"WHEN"},
         lambda s: (
             f"unexpected `{s.value}`: expected `when`",
             f"a rule reads `rule name: when {s.value} ... then ...`",
@@ -745,7 +883,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "aggregate-without-parentheses",
         "E100",
         ("when count > 1 then send sms coupon",),
-        lambda s, _: s.expected == {"LPAR"} and s.last in ("count", "sum", "last"),
+        lambda s: s.expected == {"LPAR"} and s.last in ("count", "sum", "last"),
         lambda s: (
             f"`{s.last}` is followed by events in parentheses",
             f"for example `{s.last}(purchase within 30 days)`",
@@ -759,7 +897,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "when last_visit_at before 30 days then send sms coupon",
             "when received coupon more than 7 days then send sms coupon",
         ),
-        lambda s, _: s.expected == {"AGO"},
+        lambda s: s.expected == {"AGO"},
         lambda s: (
             f"unexpected `{s.value}`: expected `ago`",
             f"write `{_ago_wait(s)} ago`",
@@ -770,7 +908,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "more-than-in-aggregate",  # `count(open more than 3 days ago)`: `more` read as a target
         "E100",
         ("when count(open more than 3 days ago) > 1 then send sms coupon",),
-        lambda s, _: s.value == "than" and s.last == "more",
+        lambda s: s.value == "than" and s.last == "more",
         lambda s: (
             "`more than D ago` follows a verb, not an event type in `count`, `sum` or `last`",
             "write `opened survey more than 7 days ago`; aggregates take `within D`",
@@ -781,7 +919,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "not-an-item",
         "E100",
         ("templat2 = orders > 1",),
-        lambda s, _: "WHEN" in s.expected and "RULE" in s.expected,
+        lambda s: "WHEN" in s.expected and "RULE" in s.expected,
         lambda s: (
             f"unexpected `{s.value}`: expected a rule or a declaration",
             "items start with `campaign`, a setting, `segment`, `let`, `template`, "
@@ -793,7 +931,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "parenthesis-not-closed",
         "E100",
         ("when (orders > 1 then send sms coupon",),
-        lambda s, _: "RPAR" in s.expected and _unclosed(s.source, s.span),
+        lambda s: "RPAR" in s.expected and _unclosed(s.source, s.span),
         lambda s: (
             f"unexpected `{s.value}`: expected {s.wanted}",
             "a `(` before this is not closed",
@@ -803,26 +941,21 @@ MISTAKES: tuple[Mistake, ...] = (
 )
 
 
-def mistake_of(error: UnexpectedToken, seen: Seen) -> Mistake | None:
-    """The first mistake of :data:`MISTAKES` that ``error`` is, if any."""
-    keyword_read_as_name = swallowed(error)
-    return next((m for m in MISTAKES if m.applies(seen, keyword_read_as_name)), None)
+def mistake_of(seen: Seen) -> Mistake[Seen] | None:
+    """The first mistake of :data:`MISTAKES` that the error ``seen`` is, if any."""
+    return next((m for m in MISTAKES if m.applies(seen)), None)
 
 
 def _bad_token(
     error: UnexpectedToken, source: SourceText, parser: Lark, vocabulary: set[str]
 ) -> Diagnostic:
     seen = seen_of(error, source, parser, vocabulary)
-    mistake = mistake_of(error, seen)
+    mistake = mistake_of(seen)
     if mistake is None:
         return source.diagnostic(
             "E100", f"unexpected `{seen.value}`: expected {seen.wanted}", seen.span
         )
-    said = mistake.say(seen)
-    if isinstance(said, Diagnostic):  # a mistake that builds its own (several words)
-        return said
-    message, hint, where = said
-    return source.diagnostic(mistake.code, message, where or seen.span, hint)
+    return _said(source, mistake, mistake.say(seen), seen.span)
 
 
 _COMPARISONS = frozenset({"=", "==", "!=", "<", "<=", ">", ">="})

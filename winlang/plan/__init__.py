@@ -11,7 +11,8 @@ from collections.abc import Iterable
 
 from ..check import CheckedCampaign
 from . import ir
-from .lower import lower_campaign
+from .delivery import DeliveryPlan, delivery_plan
+from .lower import Lowering, lower_campaign
 from .passes import optimize
 
 
@@ -21,4 +22,14 @@ def plan_campaign(checked: CheckedCampaign, skip: Iterable[str] = ()) -> ir.Plan
     return optimize(plan, skip)
 
 
-__all__ = ["ir", "lower_campaign", "optimize", "plan_campaign"]
+def plan_and_delivery(
+    checked: CheckedCampaign, skip: Iterable[str] = ()
+) -> tuple[ir.Plan, DeliveryPlan]:
+    """The optimized plan and the delivery plan of a checked campaign, lowered once: the
+    values messages read share the plan's nodes."""
+    lowering = Lowering(checked)
+    plan = lowering.plan()
+    return optimize(plan, skip), delivery_plan(checked, lowering)
+
+
+__all__ = ["DeliveryPlan", "ir", "lower_campaign", "optimize", "plan_and_delivery", "plan_campaign"]

@@ -12,8 +12,10 @@ where noted.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+import operator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Literal as TypingLiteral
 
 from ..contracts.state import StateKind
@@ -96,6 +98,20 @@ class Negate(Node):
     @property
     def inputs(self) -> tuple[Node, ...]:
         return (self.operand,)
+
+
+# The comparison operators, each once: what ``a op b`` means on two plain values, and the
+# operator with its sides swapped (``a op b`` is ``b FLIPPED[op] a``), so a backend can keep
+# the column (or the bound moment) on the side it wants.
+COMPARISONS: dict[str, Callable[[object, object], bool]] = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+FLIPPED: dict[str, str] = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,12 +284,23 @@ class IsAnniversary(Node):
 AggregateFunction = TypingLiteral["exists", "count", "sum", "last", "last_value"]
 
 
+# The event fields a filter tests by equality; the store's layout names each column by the
+# same name (``[store.columns] channel = "..."``).
+EventField = TypingLiteral["type", "channel", "campaign", "template"]
+FILTER_FIELDS: tuple[EventField, ...] = ("channel", "campaign", "template")
+
+
 @dataclass(frozen=True, slots=True)
 class EventFilter:
     """Which events count: a type, and optionally a channel, a campaign and a template.
 
     Events after now never count; ``window`` (seconds) keeps those with
-    ``now - window <= occurred_at <= now``.
+    ``now - window <= occurred_at <= now``. This is the one description of an event filter:
+    each backend translates :attr:`tests` and the window (a NumPy mask, a SQL condition,
+    the ingested events' query) and none matches events another way.
+
+    >>> EventFilter("open", template="survey", window=86400.0).tests
+    (('type', 'open'), ('template', 'survey'))
     """
 
     event_type: str
@@ -281,6 +308,18 @@ class EventFilter:
     campaign: str | None = None
     template: str | None = None
     window: float | None = None
+
+    @property
+    def tests(self) -> tuple[tuple[EventField, str], ...]:
+        """Each (event field, value) a kept event has, ``type`` first, then the other
+        fields in :data:`FILTER_FIELDS` order; the window aside."""
+        named = zip(FILTER_FIELDS, (self.channel, self.campaign, self.template), strict=True)
+        return (("type", self.event_type), *((f, v) for f, v in named if v is not None))
+
+    @property
+    def fields(self) -> tuple[EventField, ...]:
+        """The fields besides ``type`` it tests (the event columns it reads)."""
+        return tuple(f for f, _ in self.tests[1:])
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,17 +376,62 @@ class RulePlan:
     name: str
     condition: Node
     already_fired: Node
-    outputs: tuple[tuple[str, Node], ...] = ()  # `with` values, for delivery
 
 
 @dataclass(frozen=True, slots=True)
 class Scan:
-    """What to read: customer columns, and the event columns, types and time span needed."""
+    """What to read: customer columns, and the event columns, types and time span needed.
+
+    ``event_fields`` are the filter fields some aggregate tests (their columns are read);
+    a scan made by hand without them reads all three.
+    """
 
     columns: tuple[str, ...]
     event_types: tuple[str, ...]
     event_props: tuple[str, ...]
     event_window: float | None  # widest window in seconds; None: all time up to now
+    event_fields: tuple[EventField, ...] = FILTER_FIELDS
+
+    @classmethod
+    def of(cls, nodes: Iterable[Node]) -> Scan:
+        """What evaluating ``nodes`` (every node of some roots) reads: the projection.
+
+        >>> scan = Scan.of([EventAggregate("count", EventFilter("open", "sms", window=60.0))])
+        >>> scan.event_types, scan.event_fields, scan.event_window
+        (('open',), ('channel',), 60.0)
+        """
+        nodes = list(nodes)
+        aggregates = tuple(dict.fromkeys(n for n in nodes if isinstance(n, EventAggregate)))
+        windows = [a.filter.window for a in aggregates]
+        tested = {f for a in aggregates for f in a.filter.fields}
+        return cls(
+            columns=tuple(sorted({n.name for n in nodes if isinstance(n, Column)})),
+            event_types=tuple(sorted({a.filter.event_type for a in aggregates})),
+            event_props=tuple(sorted({a.prop for a in aggregates if a.prop})),
+            event_window=None if (not windows or None in windows) else max(windows),
+            event_fields=tuple(f for f in FILTER_FIELDS if f in tested),
+        )
+
+    def with_columns(self, names: Iterable[str]) -> Scan:
+        """This scan, reading the customer columns ``names`` too (values a run carries
+        along with the decisions)."""
+        columns = tuple(sorted({*self.columns, *names}))
+        return self if columns == self.columns else replace(self, columns=columns)
+
+    def covers(self, aggregates: Iterable[EventAggregate]) -> bool:
+        """Whether this scan reads every event ``aggregates`` count, by type and time (a
+        backend may be asked about nodes of another plan than the one whose scan it holds)."""
+        aggregates = list(aggregates)
+        if not {a.filter.event_type for a in aggregates} <= set(self.event_types):
+            return False
+        widest = self.event_window
+        return widest is None or all(
+            a.filter.window is not None and a.filter.window <= widest for a in aggregates
+        )
+
+    def since(self, now: datetime) -> datetime | None:
+        """The earliest event time read: ``now`` minus the widest window (None: all)."""
+        return None if self.event_window is None else now - timedelta(seconds=self.event_window)
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,8 +451,6 @@ class Plan:
         for rule in self.rules:
             yield rule.condition
             yield rule.already_fired
-            for _, node in rule.outputs:
-                yield node
 
     def aggregates(self) -> tuple[EventAggregate, ...]:
         """Every distinct event aggregate of the plan."""

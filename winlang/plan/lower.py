@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from .. import ast as A
 from ..check import CheckedCampaign
 from ..check.expressions import Symbol
-from ..check.templates import sends_of
 from ..types import Type
 from . import ir
 
@@ -51,16 +50,10 @@ class Lowering:
 
     def _rule(self, rule: A.Rule) -> ir.RulePlan:
         repeat = rule.repeat.seconds if rule.repeat else None
-        outputs = tuple(
-            (param.name.name, self.lower(param.value))
-            for send in sends_of(rule)
-            for param in send.params
-        )
         return ir.RulePlan(
             name=rule.name.name,
             condition=self.lower(rule.condition),
             already_fired=ir.StateFlag("fired", rule.name.name, repeat),
-            outputs=tuple(dict(outputs).items()),
         )
 
     # ---- expressions ----------------------------------------------------------------

@@ -31,7 +31,6 @@ def rewrite_plan(plan: ir.Plan, rewrite: Rewrite) -> ir.Plan:
             rule,
             condition=visit(rule.condition),
             already_fired=visit(rule.already_fired),
-            outputs=tuple((name, visit(node)) for name, node in rule.outputs),
         )
         for rule in plan.rules
     )
@@ -111,7 +110,7 @@ def _arith(op: str, a, b):
 
 
 def _compare(op: str, a, b) -> bool:
-    return {"=": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+    return bool(ir.COMPARISONS[op](a, b))
 
 
 def fold_constants(plan: ir.Plan) -> ir.Plan:
@@ -176,16 +175,7 @@ def fuse_event_aggregates(plan: ir.Plan) -> ir.Plan:
 
 def push_down_projection(plan: ir.Plan) -> ir.Plan:
     """Read only the referenced customer columns, event types, event columns and time span."""
-    nodes = list(ir.walk(*plan.roots()))
-    aggregates = plan.aggregates()
-    windows = [a.filter.window for a in aggregates]
-    scan = ir.Scan(
-        columns=tuple(sorted({n.name for n in nodes if isinstance(n, ir.Column)})),
-        event_types=tuple(sorted({a.filter.event_type for a in aggregates})),
-        event_props=tuple(sorted({a.prop for a in aggregates if a.prop})),
-        event_window=None if (not windows or None in windows) else max(windows),
-    )
-    return replace(plan, scan=scan)
+    return replace(plan, scan=ir.Scan.of(ir.walk(*plan.roots())))
 
 
 PASSES: tuple[Callable[[ir.Plan], ir.Plan], ...] = (

@@ -1,11 +1,9 @@
-"""Statuses and reason codes of the contact policies, and the one order they run in.
+"""Statuses and reason codes of the contact policies.
 
 Every planned customer ends with one :class:`Status`; a customer who is not sent to carries
-the :class:`Reason` of the first policy that stopped it.
-
->>> print(" → ".join(ORDER[:5])); print(" → ".join(ORDER[5:]))
-already_fired → holdout → no_consent → no_address → bad_address
-unsubscribed → cap → global_cap → quiet_hours
+the :class:`Reason` of the first policy that stopped it. The order the policies run in is
+:data:`winlang.policies.steps.STEPS`, and the reasons in that order
+:data:`winlang.policies.steps.ORDER`.
 """
 
 from __future__ import annotations
@@ -25,9 +23,9 @@ class Status(StrEnum):
 class Reason(StrEnum):
     """Why a customer is not sent to (``""`` for those who are)."""
 
-    ALREADY_FIRED = (
-        "already_fired"  # the rule fired before (and its `repeat every` has not run out)
-    )
+    # Not a policy's: a rule that fired before (its `repeat every` not run out) does not
+    # match, so its customer goes on to the next rule; `preview` and campaign tests name it.
+    ALREADY_FIRED = "already_fired"
     HOLDOUT = "holdout"  # in the campaign's stable holdout share
     NO_CONSENT = "no_consent"  # consent field for the channel is not a yes (true, or 1)
     NO_ADDRESS = "no_address"  # address field for the channel is null or blank
@@ -37,9 +35,6 @@ class Reason(StrEnum):
     GLOBAL_CAP = "global_cap"  # the config's `limits.global_cap` across campaigns is reached
     QUIET_HOURS = "quiet_hours"  # inside quiet hours in the customer's zone: deferred
 
-
-# The documented order: the first policy that stops a customer gives its reason.
-ORDER: tuple[Reason, ...] = tuple(Reason)
 
 # Not a policy: decided when the message is rendered, after the policies. Every usable step
 # of the chain renders to an SMS over `[limits] sms_max_parts` parts, so nothing is sent.

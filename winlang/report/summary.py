@@ -53,6 +53,7 @@ def summary(
             **_deferred(delivery),
         }
         report["failures"] = failures(delivery.tally.failures)
+        report["throughput"] = delivery.tally.throughput()
     return report
 
 
@@ -210,6 +211,8 @@ def render_text(report: dict[str, object]) -> str:
     lines.append(f"{'no rule':<{width + 5}} {rest:>8}")
     if "delivery" in report:
         lines.append(_delivery_text(report["delivery"]))
+    if report.get("throughput", {}).get("messages_per_second"):
+        lines.append(_throughput_text(report["throughput"]))
     zones = report.get("invalid_zones")
     if zones and zones["count"]:
         count = zones["count"]
@@ -238,6 +241,18 @@ def _failures_text(failures: list[dict]) -> list[str]:
             f"{len(failures) - SHOWN_FAILURES} other reasons (--format json lists them)"
         )
     return lines
+
+
+def _throughput_text(throughput: dict) -> str:
+    """``throughput: 6,500 messages/s (13,000 sent in 2.0 s)``.
+
+    >>> _throughput_text({"messages": 13000, "seconds": 2.0, "messages_per_second": 6500})
+    'throughput: 6,500 messages/s (13,000 sent in 2.0 s)'
+    """
+    return (
+        f"throughput: {throughput['messages_per_second']:,} messages/s "
+        f"({throughput['messages']:,} sent in {throughput['seconds']:.1f} s)"
+    )
 
 
 def _delivery_text(totals: dict) -> str:

@@ -78,14 +78,9 @@ def _column(name: str, values: Sequence) -> pa.Array:
 def _kept_by(found: ir.EventFilter, now: datetime) -> sa.ColumnElement[bool]:
     """The ingested events ``found`` keeps, in SQL."""
     t = T.ingested_events.c
-    where = [t.type == found.event_type]
-    for column, value in (
-        (t.channel, found.channel),
-        (t.campaign, found.campaign),
-        (t.template, found.template),
-    ):
-        if value is not None:
-            where.append(column == value)
+    # The filter's one description (ir.EventFilter.tests); the table names each event field
+    # by the field's own name.
+    where = [t[field] == value for field, value in found.tests]
     if found.window is not None:
         where.append(t.occurred_at >= now - timedelta(seconds=found.window))
     return sa.and_(*where)

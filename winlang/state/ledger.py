@@ -11,6 +11,7 @@ import os
 import socket
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 
 import orjson
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ from .records import ClaimedRow, DeferredRow, PlannedRow, RowUpdate, SkipRow
 
 M = T.messages.c
 _CHUNK = 500  # values bound in one IN list: within SQLite's limit
+_BEAT_COVERS = timedelta(seconds=1)  # a heartbeat this recent makes another one needless
 
 # The runs of this process that have started and not finished: a run row with this host and
 # this pid is alive only if it is one of these (a scheduler may run several in one process).
@@ -51,6 +53,7 @@ class RunLedger:
         self.lease = timedelta(seconds=lease_seconds)
         self.wall = wall
         self.run_id: int | None = None
+        self._last_beat: datetime | None = None
 
     # ---- the run row ---------------------------------------------------------------
 
@@ -73,11 +76,18 @@ class RunLedger:
         return self.run_id
 
     def heartbeat(self) -> None:
-        """Tell other runs this one is alive."""
+        """Tell other runs this one is alive (a plan slice or a batch of results written
+        within the last second told them already)."""
+        if self._last_beat is not None and self.wall() - self._last_beat < _BEAT_COVERS:
+            return
         with self.engine.begin() as connection:
-            connection.execute(
-                T.runs.update().where(T.runs.c.id == self.run_id).values(heartbeat_at=self.wall())
-            )
+            self._beat(connection)
+
+    def _beat(self, connection: sa.Connection) -> None:
+        at = self.wall()
+        runs = T.runs
+        connection.execute(runs.update().where(runs.c.id == self.run_id).values(heartbeat_at=at))
+        self._last_beat = at
 
     def finish(self, status: str, summary: dict | None = None) -> None:
         """End the run with ``status`` and its summary; claims it still holds go back."""
@@ -133,16 +143,37 @@ class RunLedger:
         """Write a slice of the plan in one transaction; the keys this run wrote or took over
         from an earlier deferral (the others were planned before, or by a concurrent run, and
         are not this run's to act on). Actions and assignments wait until a firing is
-        planned: a deferred one may yet be dropped."""
+        planned: a deferred one may yet be dropped. The run's heartbeat goes with it."""
         with self.engine.begin() as connection:
-            written = set(_insert_ignoring(connection, T.messages, [self._row(r) for r in rows]))
+            written = self._insert_new(connection, rows)
             written |= self._take_over(connection, [r for r in rows if r.key not in written])
             mine = [r for r in rows if r.key in written and r.status != "deferred"]
             self._assign(connection, mine)
             self._act(connection, mine)
             if skips:
-                connection.execute(T.skips.insert(), [self._skip(s) for s in skips])
+                execute_many(connection, T.skips.insert(), [self._skip(s) for s in skips])
+            self._beat(connection)
         return written
+
+    def _insert_new(self, connection: sa.Connection, rows: Sequence[PlannedRow]) -> set[str]:
+        """Insert the rows whose key is new; the keys written. One prepared statement for
+        the batch (the driver's ``executemany``), an existing key skipped by the database:
+        the keys there before, and those a concurrent run wrote first (its run id on them),
+        are not this run's."""
+        if not rows:
+            return set()
+        keys = [r.key for r in rows]
+        before = set(_keys_among(connection, keys))
+        fresh = [self._row(r) for r in rows if r.key not in before]
+        if not fresh:
+            return set()
+        statement = (
+            _insert(connection)
+            .values({name: sa.bindparam(name, type_=M[name].type) for name in fresh[0]})
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        )
+        execute_many(connection, statement, fresh)
+        return set(_keys_among(connection, [r["idempotency_key"] for r in fresh], self.run_id))
 
     def _take_over(self, connection: sa.Connection, rows: Sequence[PlannedRow]) -> set[str]:
         """Rewrite the deferred rows these firings plan again (sent now, or deferred anew);
@@ -358,17 +389,13 @@ class RunLedger:
         by this run (oldest first)."""
         due = sa.or_(M.next_attempt_at.is_(None), M.next_attempt_at <= self.wall())
         free = [M.campaign == self.campaign, M.status == "planned", M.claimed_by.is_(None)]
+        # One statement: the oldest free rows, picked and taken at once (the outer
+        # conditions are checked again on each row: another run may have won one).
+        picked = sa.select(M.id).where(*free, due).order_by(M.id).limit(limit)
         with self.engine.begin() as connection:
-            ids = (
-                connection.execute(sa.select(M.id).where(*free, due).order_by(M.id).limit(limit))
-                .scalars()
-                .all()
-            )
-            if not ids:
-                return []
             rows = connection.execute(
                 T.messages.update()
-                .where(M.id.in_(ids), *free)  # checked again: another run may have won a row
+                .where(M.id.in_(picked.scalar_subquery()), *free)
                 .values(claimed_by=self.run_id)
                 .returning(
                     M.id,
@@ -385,20 +412,23 @@ class RunLedger:
         return sorted((ClaimedRow(*row) for row in rows), key=lambda c: c.id)
 
     def apply(self, updates: Sequence[RowUpdate]) -> None:
-        """Record send results in one transaction; a row is only touched while this run
-        holds it (if it was taken over after a stall, the new holder's word counts)."""
+        """Record send results in one transaction, one prepared statement per shape of
+        update (the driver's ``executemany``); a row is only touched while this run holds
+        it (if it was taken over after a stall, the new holder's word counts)."""
         by_shape: dict[tuple[str, ...], list[dict[str, object]]] = {}
         for update in updates:
-            row = {"_id": update.id, **update.values}
+            row = {"_id": update.id, "_run": self.run_id, **update.values}
             by_shape.setdefault(tuple(sorted(update.values)), []).append(row)
         with self.engine.begin() as connection:
             for shape, rows in by_shape.items():
                 statement = (
                     T.messages.update()
-                    .where(M.id == sa.bindparam("_id"), M.claimed_by == self.run_id)
-                    .values({name: sa.bindparam(name) for name in shape})
+                    .where(M.id == sa.bindparam("_id"), M.claimed_by == sa.bindparam("_run"))
+                    .values({name: sa.bindparam(name, type_=M[name].type) for name in shape})
                 )
-                connection.execute(statement, rows)
+                execute_many(connection, statement, rows)
+            if updates:
+                self._beat(connection)
 
     def next_retry_at(self) -> datetime | None:
         """When the earliest free message of the campaign waiting out a backoff is due. A
@@ -467,6 +497,69 @@ def insert_ignoring(
 
 
 _insert_ignoring = insert_ignoring
+
+
+def _insert(connection: sa.Connection):
+    """The dialect's INSERT, which knows ``ON CONFLICT``."""
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        raise DataError(f"the state database must be SQLite or PostgreSQL, not {dialect}")
+    return insert(T.messages)
+
+
+def _keys_among(connection: sa.Connection, keys: list[str], run_id: int | None = None) -> list:
+    """The keys among ``keys`` the ledger holds (written by ``run_id``, when given)."""
+    found: list = []
+    for start in range(0, len(keys), _CHUNK):
+        where = [M.idempotency_key.in_(keys[start : start + _CHUNK])]
+        if run_id is not None:
+            where.append(M.run_id == run_id)
+        found += connection.execute(sa.select(M.idempotency_key).where(*where)).scalars().all()
+    return found
+
+
+def execute_many(
+    connection: sa.Connection, statement: sa.Executable, rows: Sequence[dict[str, object]]
+) -> None:
+    """Run ``statement`` once per row with the driver's ``executemany``: one prepared
+    statement, values through their types' bind processors (SQLite's text times), without
+    SQLAlchemy's per-row parameter handling (most of the time of a large batch). Each row
+    has a value for every parameter of the statement."""
+    if not rows:
+        return
+    compiled = statement.compile(dialect=connection.dialect)
+    names = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
+    converted = [
+        (i, process)
+        for i, name in enumerate(names)
+        if (process := _processor(compiled.binds[name], connection.dialect)) is not None
+    ]
+    take = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    params: list = []
+    seen: dict[int, tuple[object, object]] = {}  # the run's clock, the same in every row
+    for row in rows:
+        values = take(row)
+        if converted:
+            values = list(values)
+            for i, process in converted:
+                value = values[i]
+                if value is None:
+                    continue
+                last = seen.get(i)
+                if last is None or last[0] is not value:
+                    last = seen[i] = (value, process(value))
+                values[i] = last[1]
+        named = not compiled.positional
+        params.append(dict(zip(names, values, strict=True)) if named else tuple(values))
+    connection.exec_driver_sql(compiled.string, params)
+
+
+def _processor(bind: sa.BindParameter, dialect: sa.Dialect):
+    return bind.type.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _conflict_key(table: sa.Table) -> list[str]:

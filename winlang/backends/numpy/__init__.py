@@ -27,8 +27,14 @@ class NumpyBackend:
 
     name = "numpy"
 
-    def decide(self, plan: ir.Plan, source: Source, context: RunContext) -> Decisions:
-        return _decide.decide(plan, source, context)
+    def decide(
+        self,
+        plan: ir.Plan,
+        source: Source,
+        context: RunContext,
+        carry: Sequence[ir.Column] = (),
+    ) -> Decisions:
+        return _decide.decide(plan, source, context, carry)
 
     def values(
         self,

@@ -17,15 +17,21 @@ from .index import plain_ids
 from .run import Options, batches, comparable, prepare
 
 
-def decide(plan: ir.Plan, source: Source, context: RunContext) -> Decisions:
-    """Audience size, and each matched customer's first matching, not-yet-fired rule."""
-    roots = [plan.audience]
+def decide(
+    plan: ir.Plan, source: Source, context: RunContext, carry: Sequence[ir.Column] = ()
+) -> Decisions:
+    """Audience size, and each matched customer's first matching, not-yet-fired rule; with
+    ``carry``, those columns of the matched customers, read with the batches."""
+    carry = list(dict.fromkeys(carry))
+    roots = [plan.audience, *carry]
     for rule in plan.rules:
         roots += [rule.condition, rule.already_fired]
-    run, columns = prepare(roots, source, context, plan.campaign or "", Options.of(plan))
+    options = Options.of(plan).carrying(carry)
+    run, columns = prepare(roots, source, context, plan.campaign or "", options)
     audience = 0
     ids: list[np.ndarray] = []
     rules: list[np.ndarray] = []
+    carried: list[list[pa.Array]] = [[] for _ in carry]
     for batch in batches(run, source, columns, context.batch_size):
         evaluate = Evaluator(batch)
         members = true_mask(evaluate(plan.audience), batch.size)
@@ -34,10 +40,25 @@ def decide(plan: ir.Plan, source: Source, context: RunContext) -> Decisions:
         matched = np.flatnonzero(chosen >= 0)
         ids.append(batch.ids()[matched])
         rules.append(chosen[matched])
+        for found, node in zip(carried, carry, strict=True):
+            found.append(_value(batch, evaluate, node).take(pa.array(matched)))
     return Decisions(
         audience=audience,
         ids=np.concatenate(ids) if ids else np.empty(0, np.int64),
         rules=np.concatenate(rules) if rules else np.empty(0, np.int32),
+        values={node: _concat(found, node) for found, node in zip(carried, carry, strict=True)},
+    )
+
+
+def _value(batch, evaluate: Evaluator, node: ir.Node) -> pa.Array:
+    """A node's values over a batch, as :func:`values` gives them."""
+    plain = _as_read(batch.record, node)
+    return plain if plain is not None else to_arrow(evaluate(node), batch.size)
+
+
+def _concat(parts: list[pa.Array], node: ir.Node) -> pa.Array:
+    return (
+        pa.concat_arrays(parts) if parts else pa.array([], _ARROW_TYPES.get(node.kind, pa.null()))
     )
 
 
@@ -72,7 +93,8 @@ def values(
     """Every customer's id and each node's value, as Arrow arrays; with ``ids``, only those
     customers, in the order given (null values for an id that is not a customer)."""
     campaign = plan.campaign if plan is not None else ""
-    run, columns = prepare(nodes, source, context, campaign or "", Options.of(plan))
+    options = Options.for_nodes(plan, nodes)
+    run, columns = prepare(nodes, source, context, campaign or "", options)
     wanted = None if ids is None else _id_array(ids)
     found_ids: list[pa.Array] = []
     parts: list[list[pa.Array]] = [[] for _ in nodes]
@@ -80,12 +102,8 @@ def values(
         evaluate = Evaluator(batch)
         found_ids.append(batch.id_column)
         for found, node in zip(parts, nodes, strict=True):
-            plain = _as_read(batch.record, node)
-            found.append(plain if plain is not None else to_arrow(evaluate(node), batch.size))
-    arrays = [
-        pa.concat_arrays(found) if found else pa.array([], _ARROW_TYPES.get(node.kind, pa.null()))
-        for found, node in zip(parts, nodes, strict=True)
-    ]
+            found.append(_value(batch, evaluate, node))
+    arrays = [_concat(found, node) for found, node in zip(parts, nodes, strict=True)]
     if wanted is not None:
         got = pa.concat_arrays(found_ids) if found_ids else pa.array([], wanted.type)
         wanted, got = comparable(wanted, got)

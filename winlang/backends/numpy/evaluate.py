@@ -210,25 +210,15 @@ def _negate(ev: Evaluator, node: ir.Negate) -> Value:
     return Vec("number", -value.values, value.valid)
 
 
-_PYTHON_COMPARE = {
-    "=": operator.eq,
-    "!=": operator.ne,
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-}
-
-
 @handles(ir.Compare)
 def _compare(ev: Evaluator, node: ir.Compare) -> Value:
     left, right, op = ev(node.left), ev(node.right), node.op
     if _is_null(left) or _is_null(right):
         return Const("bool", None)
     if isinstance(left, Const) and isinstance(right, Const):
-        return Const("bool", _PYTHON_COMPARE[op](left.value, right.value))
+        return Const("bool", ir.COMPARISONS[op](left.value, right.value))
     if isinstance(left, Const):  # keep the column on the left
-        left, right, op = right, left, text.FLIPPED[op]
+        left, right, op = right, left, ir.FLIPPED[op]
     if left.kind == "text":
         if isinstance(right, Const):
             return text.compare_const(op, left, right.value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 import pyarrow as pa
@@ -107,14 +107,8 @@ class EventBatch:
     def rows(self, found: ir.EventFilter) -> np.ndarray | None:
         """Indices of the rows ``found`` keeps; None when it keeps every row."""
         if found not in self._rows:
-            tests = [self.equals(self.layout.type, found.event_type)]
-            for name, value in (
-                (self.layout.channel, found.channel),
-                (self.layout.campaign, found.campaign),
-                (self.layout.template, found.template),
-            ):
-                if value is not None:
-                    tests.append(self.equals(name, value))
+            # The layout names each event field's column by the field's own name.
+            tests = [self.equals(getattr(self.layout, f), v) for f, v in found.tests]
             tests.append(self.in_time(found.window))
             keep = None
             for test in tests:
@@ -334,27 +328,13 @@ class EventRequest:
     until: datetime
 
 
-def request_for(
-    aggregates: Sequence[ir.EventAggregate], layout: Layout, now: datetime, project: bool
-) -> EventRequest:
-    """What to read for ``aggregates``: only their types, columns and time span when
-    ``project`` (projection pushdown), everything up to now otherwise."""
-    if not project:
+def request_for(scan: ir.Scan | None, layout: Layout, now: datetime) -> EventRequest:
+    """What to read: only the types, columns and time span of ``scan`` (the projection),
+    everything up to now without one."""
+    if scan is None:
         return EventRequest(None, None, None, now)
-    filters = [a.filter for a in aggregates]
-    columns = [
-        name
-        for name, used in (
-            (layout.channel, any(f.channel is not None for f in filters)),
-            (layout.campaign, any(f.campaign is not None for f in filters)),
-            (layout.template, any(f.template is not None for f in filters)),
-        )
-        if used
-    ]
-    columns += sorted({a.prop for a in aggregates if a.prop})
-    windows = [f.window for f in filters]
-    since = None if None in windows else now - timedelta(seconds=max(windows))
-    return EventRequest(tuple(sorted({f.event_type for f in filters})), tuple(columns), since, now)
+    columns = [getattr(layout, field) for field in scan.event_fields]
+    return EventRequest(scan.event_types, (*columns, *scan.event_props), scan.since(now), now)
 
 
 def compute_aggregates(
@@ -363,16 +343,19 @@ def compute_aggregates(
     index: CustomerIndex,
     now: datetime,
     fused: bool,
-    project: bool,
+    scan: ir.Scan | None,
 ) -> dict[ir.EventAggregate, AggregateValues]:
     """Every aggregate for every customer of ``index``: one pass over the events for all of
-    them when ``fused``, else one pass each."""
+    them when ``fused``, reading what ``scan`` (the plan's projection) names, else one pass
+    each, reading that aggregate's own share of it; without a scan, every event up to now."""
     aggregates = tuple(dict.fromkeys(aggregates))
-    groups = [aggregates] if fused else [(a,) for a in aggregates]
+    if fused:
+        passes = [(aggregates, scan)] if aggregates else []
+    else:
+        passes = [((a,), ir.Scan.of((a,)) if scan is not None else None) for a in aggregates]
     results: dict[ir.EventAggregate, AggregateValues] = {}
-    for group in groups:
-        if group:
-            results |= _one_pass(group, source, index, now, project)
+    for group, read in passes:
+        results |= _one_pass(group, source, index, now, read)
     return results
 
 
@@ -381,11 +364,11 @@ def _one_pass(
     source: Source,
     index: CustomerIndex,
     now: datetime,
-    project: bool,
+    scan: ir.Scan | None,
 ) -> dict[ir.EventAggregate, AggregateValues]:
     layout = source.layout
     accumulators = {a: ACCUMULATORS[a.function](a, index.size) for a in group}
-    request = request_for(group, layout, now, project)
+    request = request_for(scan, layout, now)
     now_us = micros(now)
     for record in source.event_batches(
         request.types, request.columns, request.since, request.until

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyarrow as pa
 
@@ -24,16 +24,32 @@ from .index import build_index
 
 @dataclass(frozen=True)
 class Options:
-    """How to read: projection pushdown and aggregate fusion (from the plan's passes)."""
+    """How to read, from the plan's passes: ``scan`` is the projection (None: pushdown off,
+    read every column and event) and ``fuse`` whether aggregates share one pass."""
 
-    project: bool = True
+    scan: ir.Scan | None
     fuse: bool = True
 
     @classmethod
     def of(cls, plan: ir.Plan | None) -> Options:
+        """The plan's own scan, for evaluating the plan's roots."""
         if plan is None:
-            return cls()
-        return cls(project=plan.scan is not None, fuse=plan.fused is not None)
+            return cls(None)
+        return cls(plan.scan, fuse=plan.fused is not None)
+
+    def carrying(self, columns: Sequence[ir.Column]) -> Options:
+        """The same reads, and the customer ``columns`` carried with the decisions."""
+        if self.scan is None or not columns:
+            return self
+        return replace(self, scan=self.scan.with_columns(c.name for c in columns))
+
+    @classmethod
+    def for_nodes(cls, plan: ir.Plan | None, nodes: Sequence[ir.Node]) -> Options:
+        """For ``nodes`` that need not be the plan's roots: their own projection, when the
+        plan pushes projections down (or there is no plan)."""
+        project = plan is None or plan.scan is not None
+        scan = ir.Scan.of(ir.walk(*nodes)) if project else None
+        return cls(scan, fuse=plan is None or plan.fused is not None)
 
 
 def prepare(
@@ -56,16 +72,12 @@ def prepare(
         )
         run.index = build_index(ids)
         run.aggregates = compute_aggregates(
-            aggregates, source, run.index, context.now, fused=options.fuse, project=options.project
+            aggregates, source, run.index, context.now, fused=options.fuse, scan=options.scan
         )
-    if not options.project:
+    if options.scan is None:
         return run, None
     # The id column is always read; naming it keeps the request non-empty.
-    columns = [
-        layout.id,
-        *sorted({n.name for n in nodes if isinstance(n, ir.Column)} - {layout.id}),
-    ]
-    return run, columns
+    return run, [layout.id, *(c for c in options.scan.columns if c != layout.id)]
 
 
 def batches(

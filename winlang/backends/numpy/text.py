@@ -32,7 +32,6 @@ NUMPY_COMPARE = {
     ">": np.greater,
     ">=": np.greater_equal,
 }
-FLIPPED = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 ARROW_MATCH = {
     "starts_with": pc.starts_with,

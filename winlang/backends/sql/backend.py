@@ -44,16 +44,28 @@ class SqlBackend:
 
     name = "sql"
 
-    def decide(self, plan: ir.Plan, source: Source, context: RunContext) -> Decisions:
-        """Audience size and each matched customer's first matching, not-yet-fired rule."""
+    def decide(
+        self,
+        plan: ir.Plan,
+        source: Source,
+        context: RunContext,
+        carry: Sequence[ir.Column] = (),
+    ) -> Decisions:
+        """Audience size and each matched customer's first matching, not-yet-fired rule;
+        with ``carry``, those columns of the matched customers, from the same statement."""
         engine, dialect = _engine_and_dialect(source)
+        carry = list(dict.fromkeys(carry))
         nodes = list(ir.walk(*plan.roots()))
         constructs = _checked(dialect, nodes)
         flags = _flags(nodes, plan.campaign, context, source)
         ingested = _ingested(source, nodes, plan, dialect, context)
-        statement = decide_statement(plan, source.layout, dialect, flags, ingested)
-        row = _run(engine, dialect, statement, constructs, context, _times(nodes, source))
-        return decisions_of(row, dialect)
+        statement = decide_statement(plan, source.layout, dialect, flags, ingested, carry)
+        times = _times([*nodes, *carry], source)
+        if not carry:
+            row = _run(engine, dialect, statement, constructs, context, times)
+            return decisions_of(row, dialect)
+        row = _run(engine, dialect, statement, constructs, context, times, fetch=dialect.fetch_row)
+        return carried_decisions(row, dialect, carry)
 
     def values(
         self,
@@ -182,8 +194,10 @@ def _run(
     context: RunContext,
     times: dict[str, list[str]],
     all_rows: bool = False,
+    fetch=None,
 ):
-    """Prepare the connection, fill the state tables, run the statement; change nothing."""
+    """Prepare the connection, fill the state tables, run the statement; change nothing.
+    The result is its rows (``all_rows``), what ``fetch`` makes of it, or its one row."""
     params = statement.binder.values(_utc(context.now))
     with _connect(engine) as connection:
         try:
@@ -194,6 +208,8 @@ def _run(
                 loaded(connection, dialect, statement.ingested),
             ):
                 result = connection.execute(statement.select, params)
+                if fetch is not None:
+                    return fetch(result)
                 return result.fetchall() if all_rows else result.one()
         except sa.exc.DBAPIError as error:
             connection.rollback()
@@ -256,6 +272,43 @@ def decisions_of(row: Sequence, dialect: SqlDialect) -> Decisions:
     rules = np.repeat(np.arange(len(gathered), dtype=np.int32), [len(chunk) for chunk in gathered])
     order = np.argsort(ids, kind="stable")
     return Decisions(audience=int(audience or 0), ids=ids[order], rules=rules[order])
+
+
+def carried_decisions(row: Sequence, dialect: SqlDialect, carry: Sequence[ir.Column]) -> Decisions:
+    """A decide statement's row with carried columns (ids, rules, then each carried value of
+    the matched customers) as Decisions, sorted by customer id."""
+    audience, *gathered = row
+    kinds = [None, None, *(node.kind for node in carry)]
+    ids, rules, *values = dialect.gathered_rows(gathered, kinds)
+    ids, rules = _id_values(ids), np.asarray(_plain(rules), dtype=np.int32)
+    order = pa.array(np.argsort(ids, kind="stable"), pa.int64())
+    arrays = {
+        node: _carried_array(value, node.kind, dialect).take(order)
+        for node, value in zip(carry, values, strict=True)
+    }
+    taken = order.to_numpy()
+    return Decisions(int(audience or 0), ids[taken], rules[taken], arrays)
+
+
+def _plain(values: list | pa.Array) -> list | np.ndarray:
+    return values.to_numpy(zero_copy_only=False) if isinstance(values, pa.Array) else values
+
+
+def _id_values(ids: list | pa.Array) -> np.ndarray:
+    """Ids as :func:`decisions_of` gives them (NumPy's own type for a list of them)."""
+    if isinstance(ids, pa.Array):
+        ids = ids.to_numpy() if pa.types.is_integer(ids.type) else ids.to_pylist()
+    found = np.asarray(ids)
+    return found if len(found) else np.empty(0, dtype=np.int64)
+
+
+def _carried_array(values: list | pa.Array, kind: str, dialect: SqlDialect) -> pa.Array:
+    """A carried column as the contract's Arrow type."""
+    if not isinstance(values, pa.Array):
+        return to_arrow(values, kind, dialect)
+    if pa.types.is_timestamp(values.type) and values.type.tz is not None:
+        values = values.cast(pa.timestamp(values.type.unit))  # the same instant, naive UTC
+    return values.cast(ARROW_TYPES[kind])
 
 
 def to_arrow(values: list, kind: str, dialect: SqlDialect) -> pa.Array:

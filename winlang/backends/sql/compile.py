@@ -33,7 +33,6 @@ from .dialects import SqlDialect, binary, compare
 Expr = ColumnElement
 DAY_SECONDS = 86_400
 _MAX_DAYS = 4_000_000  # beyond ~10,000 years a day count is no longer a usable bound
-_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
 SQL_TYPES: dict[str, Callable[[], sa.types.TypeEngine]] = {
     "number": sa.Double,
     "text": sa.String,
@@ -98,13 +97,17 @@ class Compiler:
 
 def _column(compiler: Compiler, node: ir.Column) -> Expr:
     customers = compiler.customers
-    column = compiler.dialect.stored(
-        customers.c[node.name], str(customers.element.name), node.name, node.kind
-    )
+    return column_value(compiler.dialect, customers.c[node.name], str(customers.element.name), node)
+
+
+def column_value(dialect: SqlDialect, column: Expr, table: str, node: ir.Column) -> Expr:
+    """The value of ``node`` read from ``column`` of ``table`` (checked where the database
+    keeps any value in any column, numbers as float64, dates as midnight)."""
+    column = dialect.stored(column, table, node.name, node.kind)
     if node.kind == "number":
-        return compiler.dialect.number(column)
+        return dialect.number(column)
     if node.kind == "timestamp":
-        return compiler.dialect.time_column(column, node.source_kind)
+        return dialect.time_column(column, node.source_kind)
     return column
 
 
@@ -180,7 +183,7 @@ def _compare(compiler: Compiler, node: ir.Compare) -> Expr:
     if _is_null_literal(left) or _is_null_literal(right):
         return typed_null("bool")
     if isinstance(right, ir.DaysSince) and not isinstance(left, ir.DaysSince):
-        op, left, right = _FLIP[op], right, left
+        op, left, right = ir.FLIPPED[op], right, left
     if isinstance(left, ir.DaysSince) and (bounds := days_since_bounds(op, right)) is not None:
         return compile_days_bounds(compiler, left.operand, bounds)
     kind = left.kind if left.kind != "null" else right.kind
@@ -201,7 +204,7 @@ def compare_times(compiler: Compiler, op: str, left: ir.Node, right: ir.Node) ->
     if (instant := instant_of(right)) is not None:
         return dialect.compare_to_instant(op, compiler(left), instant, compiler.binder)
     if (instant := instant_of(left)) is not None:
-        return dialect.compare_to_instant(_FLIP[op], compiler(right), instant, compiler.binder)
+        return dialect.compare_to_instant(ir.FLIPPED[op], compiler(right), instant, compiler.binder)
     return dialect.compare_times(op, compiler(left), compiler(right))
 
 

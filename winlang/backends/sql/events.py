@@ -125,17 +125,14 @@ class EventScan:
     def matches(self, found: ir.EventFilter) -> Expr | None:
         """The events ``found`` keeps, leaving out what the scan already ensures (its only
         type, its window); None when the scan keeps exactly those."""
-        layout, scan = self.layout, self.scan
-        conditions = []
-        if scan is None or tuple(scan.event_types) != (found.event_type,):
-            conditions.append(self.col(layout.type) == literal(found.event_type, sa.String()))
-        for column, value in (
-            (layout.channel, found.channel),
-            (layout.campaign, found.campaign),
-            (layout.template, found.template),
-        ):
-            if value is not None:
-                conditions.append(self.col(column) == literal(value, sa.String()))
+        scan = self.scan
+        only_type = scan is not None and tuple(scan.event_types) == (found.event_type,)
+        # The layout names each event field's column by the field's own name.
+        conditions = [
+            self.col(getattr(self.layout, field)) == literal(value, sa.String())
+            for field, value in found.tests
+            if not (field == "type" and only_type)
+        ]
         if found.window is not None and (
             scan is None or scan.event_window is None or found.window < scan.event_window
         ):

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 import pyarrow as pa
@@ -75,11 +75,11 @@ def ingested_table(
     (or the source has none at all)."""
     if not aggregates or not isinstance(source, HasIngestedEvents):
         return None
-    windows = [a.filter.window for a in aggregates]
-    since = None if None in windows else now - timedelta(seconds=max(windows))
-    types = sorted({a.filter.event_type for a in aggregates})
+    span = ir.Scan.of(aggregates)
     filters = list(dict.fromkeys(a.filter for a in aggregates))
-    rows = source.ingested_events(types, list(columns), since, now, filters)
+    rows = source.ingested_events(
+        list(span.event_types), list(columns), span.since(now), now, filters
+    )
     if rows.num_rows == 0:
         return None
     # A column ingested events don't have (a store's own extra column) is selected as NULL.

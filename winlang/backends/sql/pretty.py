@@ -5,7 +5,8 @@ order (:func:`tokens` of the original and of the pretty text are equal), so a pr
 statement is exactly the one that runs. A group — parentheses or ``CASE ... END`` — stays on
 one line when it fits in :data:`WIDTH` columns; otherwise its parts go on lines of their own:
 a query's clauses (``FROM``, ``WHERE``...) at its indentation, items after commas and
-conditions after ``AND``/``OR`` (``WHEN``/``ELSE`` in a ``CASE``) two columns further.
+conditions after ``OR``/``AND`` (``WHEN``/``ELSE`` in a ``CASE``) two columns further, and
+an ``AND`` beside an ``OR`` two more, as it binds tighter.
 
 >>> print(pretty_sql("SELECT a, b FROM t WHERE a = :text_x", width=20), end="")
 SELECT a,
@@ -38,7 +39,6 @@ _TOKEN = re.compile(
 _CLAUSES = frozenset(
     {"SELECT", "FROM", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "UNION", "LEFT"}
 )
-_CONDITIONS = frozenset({"AND", "OR"})
 _CASE_PARTS = frozenset({"WHEN", "ELSE"})
 
 
@@ -135,9 +135,11 @@ class _Printer:
         outer = self.indent
         if group.open is not None:
             self.write(group.open.text, group.open.spaced)
-        inner = outer + 2 if group.kind == "paren" or group.open is not None else outer
+        inner = outer + 2 if group.open is not None else outer
         if group.kind in ("paren", "query") and group.open is not None:
             self.newline(inner)
+        # AND binds tighter than OR: beside an OR, the ANDs go two columns further
+        anded = 2 if any(isinstance(i, _Token) and i.text == "OR" for i in group.items) else 0
         previous: _Token | _Group | None = None
         clause = None  # in a query, items go under their clause, but a WITH's CTEs don't
         for item in group.items:
@@ -150,7 +152,9 @@ class _Printer:
                     self.newline(inner)
                 elif group.kind == "case" and text in _CASE_PARTS:
                     self.newline(outer + 2)
-                elif text in _CONDITIONS or (isinstance(previous, _Token) and previous.text == ","):
+                elif text == "AND":
+                    self.newline(inner + further + anded)
+                elif text == "OR" or (isinstance(previous, _Token) and previous.text == ","):
                     self.newline(inner + further)
             if isinstance(item, _Token) and self.column == self.indent:
                 self.write(item.text, False)

@@ -32,7 +32,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ...contracts.source import Layout
 from ...plan import ir
 from .binds import Binder
-from .compile import Compiler, customers_table
+from .compile import Compiler, column_value, customers_table
 from .dialects import SqlDialect, const
 from .events import event_sql
 from .ingested import IngestedTable
@@ -123,7 +123,8 @@ def _frame(
     binder = Binder()
     aggregates = statement_aggregates(nodes, plan)
     fused = plan is None or plan.fused is not None
-    scan = plan.scan if plan is not None and _covers(plan.scan, aggregates) else None
+    scan = plan.scan if plan is not None else None
+    scan = scan if scan is not None and scan.covers(aggregates) else None
     read = event_columns(layout, aggregates)
     events = event_sql(
         dialect, binder, layout, aggregates, fused, scan, customer_id, (read, ingested)
@@ -141,28 +142,10 @@ def _frame(
     return _Frame(compiler, source, customer_id, list(tables.values()), reads)
 
 
-def _covers(scan: ir.Scan | None, aggregates: Sequence[ir.EventAggregate]) -> bool:
-    """Whether ``scan`` reads every event ``aggregates`` need (``values`` may be asked about
-    nodes of another plan than the one whose scan it is given)."""
-    if scan is None or not {a.filter.event_type for a in aggregates} <= set(scan.event_types):
-        return False
-    widest = scan.event_window
-    return widest is None or all(
-        a.filter.window is not None and a.filter.window <= widest for a in aggregates
-    )
-
-
 def _filter_columns(layout: Layout, aggregate: ir.EventAggregate) -> list[str]:
-    """The events columns one aggregate reads."""
-    found = aggregate.filter
-    named = [
-        (layout.channel, found.channel),
-        (layout.campaign, found.campaign),
-        (layout.template, found.template),
-    ]
-    return [column for column, value in named if value is not None] + (
-        [aggregate.prop] if aggregate.prop else []
-    )
+    """The events columns one aggregate reads (the layout names each field's column)."""
+    tested = [getattr(layout, field) for field in aggregate.filter.fields]
+    return tested + ([aggregate.prop] if aggregate.prop else [])
 
 
 def _is_true(node: ir.Node) -> bool:
@@ -187,17 +170,32 @@ def decide_statement(
     dialect: SqlDialect,
     flags: Mapping[ir.StateFlag, np.ndarray],
     ingested: IngestedTable | None = None,
+    carry: Sequence[ir.Column] = (),
 ) -> Statement:
-    """One row: the audience size, then the ids each rule takes (``rule_0``, ``rule_1``, ...)."""
-    frame = _frame(list(plan.roots()), layout, dialect, flags, plan, ingested)
+    """One row: the audience size, then the ids each rule takes (``rule_0``, ``rule_1``, ...).
+
+    With ``carry``, the row holds instead the matched customers' ids, rules and carried
+    columns, gathered side by side (:meth:`SqlDialect.gather_rows`): what a run reads of
+    them comes from this one pass. Each carried value is read (and checked) only for the
+    matched customers, in the gathering's filter, as a second read of only them would."""
+    frame = _frame([*plan.roots(), *carry], layout, dialect, flags, plan, ingested)
+    raw = [frame.compiler.customers.c[node.name].label(f"k{i}") for i, node in enumerate(carry)]
     per_customer = sa.select(
-        frame.id.label("id"), decision(plan, frame.compiler).label("r")
+        frame.id.label("id"), decision(plan, frame.compiler).label("r"), *raw
     ).select_from(frame.source)
     d = dialect.fence(per_customer).subquery("d")
-    gathered = [
-        dialect.gather_ids(d.c.id, d.c.r == const(str(i))).label(f"rule_{i}")
-        for i in range(len(plan.rules))
-    ]
+    if carry:
+        table = layout.customers
+        values = [
+            dialect.carried(column_value(dialect, d.c[f"k{i}"], table, node), node.kind)
+            for i, node in enumerate(carry)
+        ]
+        gathered = dialect.gather_rows([d.c.id, d.c.r, *values], d.c.r >= const("0"))
+    else:
+        gathered = [
+            dialect.gather_ids(d.c.id, d.c.r == const(str(i))).label(f"rule_{i}")
+            for i in range(len(plan.rules))
+        ]
     select = sa.select(sa.func.count(d.c.r).label("audience"), *gathered)
     return Statement(select, frame.compiler.binder, frame.tables, frame.reads, ingested)
 

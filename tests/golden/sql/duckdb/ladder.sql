@@ -38,18 +38,18 @@ WITH events_agg AS (
     AND e."occurred_at" <= :now_value
     AND (
       e."type" = :text_open
-      AND e."campaign" = :text_sms_reengagement_ladder
-      AND e."template" = :text_survey
+        AND e."campaign" = :text_sms_reengagement_ladder
+        AND e."template" = :text_survey
       OR e."type" = :text_open
-      AND e."campaign" = :text_sms_reengagement_ladder
-      AND e."template" = :text_contest
+        AND e."campaign" = :text_sms_reengagement_ladder
+        AND e."template" = :text_contest
       OR e."type" = :text_click
-      AND e."campaign" = :text_sms_reengagement_ladder
-      AND e."template" = :text_coupon
-      AND e."occurred_at" >= :now_minus_1209600_value
+        AND e."campaign" = :text_sms_reengagement_ladder
+        AND e."template" = :text_coupon
+        AND e."occurred_at" >= :now_minus_1209600_value
       OR e."type" = :text_click
-      AND e."campaign" = :text_sms_reengagement_ladder
-      AND e."template" = :text_coupon
+        AND e."campaign" = :text_sms_reengagement_ladder
+        AND e."template" = :text_coupon
     )
   GROUP BY e."customer_id"
 )

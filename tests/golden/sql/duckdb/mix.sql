@@ -24,11 +24,11 @@ WITH events_agg AS (
     AND e."occurred_at" <= :now_value
     AND (
       e."type" = :text_purchase
-      AND e."occurred_at" >= :now_minus_31536000_value
+        AND e."occurred_at" >= :now_minus_31536000_value
       OR e."type" = :text_view
       OR e."type" = :text_open
-      AND e."channel" = :text_email
-      AND e."occurred_at" >= :now_minus_2592000_value
+        AND e."channel" = :text_email
+        AND e."occurred_at" >= :now_minus_2592000_value
     )
   GROUP BY e."customer_id"
 ),

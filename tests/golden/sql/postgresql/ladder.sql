@@ -38,18 +38,18 @@ WITH events_agg AS (
     AND e."occurred_at" <= :now_value::TIMESTAMP WITHOUT TIME ZONE
     AND (
       e."type" = :text_open::VARCHAR
-      AND e."campaign" = :text_sms_reengagement_ladder::VARCHAR
-      AND e."template" = :text_survey::VARCHAR
+        AND e."campaign" = :text_sms_reengagement_ladder::VARCHAR
+        AND e."template" = :text_survey::VARCHAR
       OR e."type" = :text_open::VARCHAR
-      AND e."campaign" = :text_sms_reengagement_ladder::VARCHAR
-      AND e."template" = :text_contest::VARCHAR
+        AND e."campaign" = :text_sms_reengagement_ladder::VARCHAR
+        AND e."template" = :text_contest::VARCHAR
       OR e."type" = :text_click::VARCHAR
-      AND e."campaign" = :text_sms_reengagement_ladder::VARCHAR
-      AND e."template" = :text_coupon::VARCHAR
-      AND e."occurred_at" >= :now_minus_1209600_value::TIMESTAMP WITHOUT TIME ZONE
+        AND e."campaign" = :text_sms_reengagement_ladder::VARCHAR
+        AND e."template" = :text_coupon::VARCHAR
+        AND e."occurred_at" >= :now_minus_1209600_value::TIMESTAMP WITHOUT TIME ZONE
       OR e."type" = :text_click::VARCHAR
-      AND e."campaign" = :text_sms_reengagement_ladder::VARCHAR
-      AND e."template" = :text_coupon::VARCHAR
+        AND e."campaign" = :text_sms_reengagement_ladder::VARCHAR
+        AND e."template" = :text_coupon::VARCHAR
     )
   GROUP BY e."customer_id"
 )

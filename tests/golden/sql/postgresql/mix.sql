@@ -28,11 +28,11 @@ WITH events_agg AS (
     AND e."occurred_at" <= :now_value::TIMESTAMP WITHOUT TIME ZONE
     AND (
       e."type" = :text_purchase::VARCHAR
-      AND e."occurred_at" >= :now_minus_31536000_value::TIMESTAMP WITHOUT TIME ZONE
+        AND e."occurred_at" >= :now_minus_31536000_value::TIMESTAMP WITHOUT TIME ZONE
       OR e."type" = :text_view::VARCHAR
       OR e."type" = :text_open::VARCHAR
-      AND e."channel" = :text_email::VARCHAR
-      AND e."occurred_at" >= :now_minus_2592000_value::TIMESTAMP WITHOUT TIME ZONE
+        AND e."channel" = :text_email::VARCHAR
+        AND e."occurred_at" >= :now_minus_2592000_value::TIMESTAMP WITHOUT TIME ZONE
     )
   GROUP BY e."customer_id"
 ),

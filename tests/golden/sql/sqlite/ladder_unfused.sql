@@ -24,32 +24,32 @@ FROM (
       (
         c."last_purchase_at" < :now_minus_2592000_day
         OR c."last_purchase_at" < :now_minus_2592000_next_day
-        AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(
-          substr(substr(c."last_purchase_at", 21) || :text_000000, 1, 6) AS INTEGER
-        ) <= :now_minus_2592000_us
+          AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(
+            substr(substr(c."last_purchase_at", 21) || :text_000000, 1, 6) AS INTEGER
+          ) <= :now_minus_2592000_us
       )
       AND (
         c."last_purchase_at" >= :now_minus_5184000_next_day
         OR c."last_purchase_at" >= :now_minus_5184000_day
-        AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(
-          substr(substr(c."last_purchase_at", 21) || :text_000000, 1, 6) AS INTEGER
-        ) > :now_minus_5184000_us
+          AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(
+            substr(substr(c."last_purchase_at", 21) || :text_000000, 1, 6) AS INTEGER
+          ) > :now_minus_5184000_us
       )
     ) THEN 0
       WHEN (
         (
           c."last_purchase_at" < :now_minus_5184000_day
           OR c."last_purchase_at" < :now_minus_5184000_next_day
-          AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(
-            substr(substr(c."last_purchase_at", 21) || :text_000000, 1, 6) AS INTEGER
-          ) <= :now_minus_5184000_us
+            AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(
+              substr(substr(c."last_purchase_at", 21) || :text_000000, 1, 6) AS INTEGER
+            ) <= :now_minus_5184000_us
         )
         AND (
           c."last_purchase_at" >= :now_minus_7776000_next_day
           OR c."last_purchase_at" >= :now_minus_7776000_day
-          AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(
-            substr(substr(c."last_purchase_at", 21) || :text_000000, 1, 6) AS INTEGER
-          ) > :now_minus_7776000_us
+            AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(
+              substr(substr(c."last_purchase_at", 21) || :text_000000, 1, 6) AS INTEGER
+            ) > :now_minus_7776000_us
         )
         AND (
           c."id" NOT IN (
@@ -59,9 +59,9 @@ FROM (
               AND (
                 e."occurred_at" < :now_day
                 OR e."occurred_at" < :now_next_day
-                AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
-                  substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
-                ) <= :now_us
+                  AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
+                    substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
+                  ) <= :now_us
               )
               AND e."type" = :text_open
               AND e."campaign" = :text_sms_reengagement_ladder
@@ -74,9 +74,9 @@ FROM (
         (
           c."last_purchase_at" < :now_minus_7776000_day
           OR c."last_purchase_at" < :now_minus_7776000_next_day
-          AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(
-            substr(substr(c."last_purchase_at", 21) || :text_000000, 1, 6) AS INTEGER
-          ) <= :now_minus_7776000_us
+            AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(
+              substr(substr(c."last_purchase_at", 21) || :text_000000, 1, 6) AS INTEGER
+            ) <= :now_minus_7776000_us
         )
         AND (
           c."id" NOT IN (
@@ -86,9 +86,9 @@ FROM (
               AND (
                 e."occurred_at" < :now_day
                 OR e."occurred_at" < :now_next_day
-                AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
-                  substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
-                ) <= :now_us
+                  AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
+                    substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
+                  ) <= :now_us
               )
               AND e."type" = :text_open
               AND e."campaign" = :text_sms_reengagement_ladder
@@ -104,9 +104,9 @@ FROM (
               AND (
                 e."occurred_at" < :now_day
                 OR e."occurred_at" < :now_next_day
-                AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
-                  substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
-                ) <= :now_us
+                  AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
+                    substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
+                  ) <= :now_us
               )
               AND e."type" = :text_open
               AND e."campaign" = :text_sms_reengagement_ladder
@@ -123,9 +123,9 @@ FROM (
             AND (
               e."occurred_at" < :now_day
               OR e."occurred_at" < :now_next_day
-              AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
-                substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
-              ) <= :now_us
+                AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
+                  substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
+                ) <= :now_us
             )
             AND e."type" = :text_click
             AND e."campaign" = :text_sms_reengagement_ladder
@@ -133,9 +133,9 @@ FROM (
             AND (
               e."occurred_at" >= :now_minus_1209600_next_day
               OR e."occurred_at" >= :now_minus_1209600_day
-              AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
-                substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
-              ) >= :now_minus_1209600_us
+                AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
+                  substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
+                ) >= :now_minus_1209600_us
             )
             AND e."customer_id" IS NOT NULL
         )

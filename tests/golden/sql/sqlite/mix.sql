@@ -6,9 +6,9 @@ WITH events_agg AS (
         AND (
           e."occurred_at" >= :now_minus_31536000_next_day
           OR e."occurred_at" >= :now_minus_31536000_day
-          AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
-            substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
-          ) >= :now_minus_31536000_us
+            AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
+              substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
+            ) >= :now_minus_31536000_us
         )
       ) THEN 1
       END
@@ -19,9 +19,9 @@ WITH events_agg AS (
         AND (
           e."occurred_at" >= :now_minus_31536000_next_day
           OR e."occurred_at" >= :now_minus_31536000_day
-          AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
-            substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
-          ) >= :now_minus_31536000_us
+            AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
+              substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
+            ) >= :now_minus_31536000_us
         )
       ) THEN CASE WHEN (typeof(e."amount") IN ('integer', 'real', 'null')) THEN e."amount"
         ELSE winlang_wrong_value(:text_events, :text_amount, :text_number, e."amount")
@@ -36,9 +36,9 @@ WITH events_agg AS (
         AND (
           e."occurred_at" >= :now_minus_2592000_next_day
           OR e."occurred_at" >= :now_minus_2592000_day
-          AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
-            substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
-          ) >= :now_minus_2592000_us
+            AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
+              substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
+            ) >= :now_minus_2592000_us
         )
       ) THEN 1
       END
@@ -48,29 +48,29 @@ WITH events_agg AS (
     AND (
       e."occurred_at" < :now_day
       OR e."occurred_at" < :now_next_day
-      AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
-        substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
-      ) <= :now_us
+        AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
+          substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
+        ) <= :now_us
     )
     AND (
       e."type" = :text_purchase
-      AND (
-        e."occurred_at" >= :now_minus_31536000_next_day
-        OR e."occurred_at" >= :now_minus_31536000_day
-        AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
-          substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
-        ) >= :now_minus_31536000_us
-      )
+        AND (
+          e."occurred_at" >= :now_minus_31536000_next_day
+          OR e."occurred_at" >= :now_minus_31536000_day
+            AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
+              substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
+            ) >= :now_minus_31536000_us
+        )
       OR e."type" = :text_view
       OR e."type" = :text_open
-      AND e."channel" = :text_email
-      AND (
-        e."occurred_at" >= :now_minus_2592000_next_day
-        OR e."occurred_at" >= :now_minus_2592000_day
-        AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
-          substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
-        ) >= :now_minus_2592000_us
-      )
+        AND e."channel" = :text_email
+        AND (
+          e."occurred_at" >= :now_minus_2592000_next_day
+          OR e."occurred_at" >= :now_minus_2592000_day
+            AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
+              substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
+            ) >= :now_minus_2592000_us
+        )
     )
   GROUP BY + e."customer_id"
 ),
@@ -89,9 +89,9 @@ events_agg_last AS (
     AND (
       e."occurred_at" < :now_day
       OR e."occurred_at" < :now_next_day
-      AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
-        substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
-      ) <= :now_us
+        AND unixepoch(substr(e."occurred_at", 1, 19)) * 1000000 + CAST(
+          substr(substr(e."occurred_at", 21) || :text_000000, 1, 6) AS INTEGER
+        ) <= :now_us
     )
     AND e."occurred_at" = events_agg.a2
   GROUP BY + e."customer_id"
@@ -113,16 +113,16 @@ FROM (
       (
         c."last_purchase_at" < :now_minus_604800_day
         OR c."last_purchase_at" < :now_minus_604800_next_day
-        AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(
-          substr(substr(c."last_purchase_at", 21) || :text_000000, 1, 6) AS INTEGER
-        ) <= :now_minus_604800_us
+          AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(
+            substr(substr(c."last_purchase_at", 21) || :text_000000, 1, 6) AS INTEGER
+          ) <= :now_minus_604800_us
       )
       AND (
         c."last_purchase_at" >= :now_minus_2678400_next_day
         OR c."last_purchase_at" >= :now_minus_2678400_day
-        AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(
-          substr(substr(c."last_purchase_at", 21) || :text_000000, 1, 6) AS INTEGER
-        ) > :now_minus_2678400_us
+          AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(
+            substr(substr(c."last_purchase_at", 21) || :text_000000, 1, 6) AS INTEGER
+          ) > :now_minus_2678400_us
       )
       AND substr(
         CASE WHEN (typeof(c."email") IN ('text', 'null')) THEN c."email"

@@ -8,9 +8,9 @@ FROM (
     END THEN CASE WHEN (
       c."last_purchase_at" < :now_minus_5184000_day
       OR c."last_purchase_at" < :now_minus_5184000_next_day
-      AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(
-        substr(substr(c."last_purchase_at", 21) || :text_000000, 1, 6) AS INTEGER
-      ) <= :now_minus_5184000_us
+        AND unixepoch(substr(c."last_purchase_at", 1, 19)) * 1000000 + CAST(
+          substr(substr(c."last_purchase_at", 21) || :text_000000, 1, 6) AS INTEGER
+        ) <= :now_minus_5184000_us
     ) THEN 0
       WHEN (
         substr(c."birthday", 6, 5) IN (:today_md, :today_md_also)

@@ -244,6 +244,30 @@ class SqlDialect:
         """The ids of one :meth:`gather_ids` value."""
         return list(value) if value is not None else []
 
+    def gather_rows(self, columns: Sequence[Expr], where: Expr) -> list[Expr]:
+        """Aggregates holding the values of ``columns`` in the rows where ``where`` holds,
+        side by side: here one array per column, each in id order (``columns[0]``)."""
+        from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+        order = columns[0]
+        return [
+            sa.func.array_agg(aggregate_order_by(column, order)).filter(where).label(f"g{i}")
+            for i, column in enumerate(columns)
+        ]
+
+    def carried(self, expr: Expr, kind: str) -> Expr:
+        """A value as :meth:`gather_rows` holds it exactly."""
+        return expr
+
+    def fetch_row(self, result: sa.CursorResult) -> Sequence:
+        """The one row of a statement."""
+        return result.one()
+
+    def gathered_rows(self, values: Sequence[object], kinds: Sequence[str | None]) -> list:
+        """The columns of one :meth:`gather_rows` result (lists, or Arrow arrays); ``kinds``
+        are the carried values' kinds (None for the id and the rule)."""
+        return [self.gathered(value) for value in values]
+
     def id_rows(self, ids: Expr) -> sa.Select:
         """Rows of one column ``id`` from the bound list ``ids``."""
         return sa.select(sa.func.unnest(ids).label("id"))

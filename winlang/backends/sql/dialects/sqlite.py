@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 import orjson
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import operators
@@ -162,6 +163,24 @@ class SqliteDialect(SqlDialect):
 
     def gathered(self, value: object) -> list:
         return orjson.loads(value) if value is not None else []
+
+    def gather_rows(self, columns: Sequence[Expr], where: Expr) -> list[Expr]:
+        # An aggregate query steps every aggregate on each row in turn: the arrays align.
+        return [self.gather_ids(column, where).label(f"g{i}") for i, column in enumerate(columns)]
+
+    def carried(self, expr: Expr, kind: str) -> Expr:
+        # JSON keeps 15 digits of a REAL (and has no Inf): numbers travel as exact text.
+        if kind != "number":
+            return expr
+        text = sa.func.printf(const("'%!.17g'"), expr)
+        return sa.case((expr.is_(None), sa.null()), else_=text)
+
+    def gathered_rows(self, values: Sequence[object], kinds: Sequence[str | None]) -> list:
+        found = [self.gathered(value) for value in values]
+        return [
+            pa.array(column, pa.string()).cast(pa.float64()) if kind == "number" else column
+            for column, kind in zip(found, kinds, strict=True)
+        ]
 
     def id_rows(self, ids: Expr) -> sa.Select:
         return sa.select(const("value").label("id")).select_from(sa.func.json_each(ids))
