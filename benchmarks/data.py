@@ -23,7 +23,7 @@ from pathlib import Path
 
 import orjson
 
-from benchmarks.campaigns import CAMPAIGNS, EXTRA_EVENT_TYPES
+from benchmarks.campaigns import EXTRA_EVENT_TYPES, FILES
 
 SEED = 7
 KINDS = ("sqlite", "duckdb", "parquet")
@@ -103,7 +103,7 @@ def _project(found: Stores, kind: str) -> None:
         'timezone = "UTC"\n'
     )
     _write_if_changed(folder / "winlang.toml", config)
-    for name, text in CAMPAIGNS.items():
+    for name, text in FILES.items():
         _write_if_changed(folder / f"{name}.win", text)
 
 

@@ -419,6 +419,17 @@ def sql_mixed(dialect: str) -> tuple[str, str]:
     return decisions, f"SELECT count(*) FROM customers WHERE {audience}"
 
 
+def sql_winback(dialect: str, contacts: bool = False) -> tuple[str, str]:
+    """The one-liner ``winback`` (matched: no rule number, one rule); with ``contacts``, each
+    matched customer's e-mail address, consent, zone and first name too: what a script that
+    sends needs, in the same query."""
+    opened = _events(dialect, "open", 30, channel="email")
+    shown = ", email, consent_email, timezone, first_name" if contacts else ""
+    decisions = f"""SELECT id, 0 AS r{shown} FROM customers
+    WHERE last_purchase_at <= {moment(dialect, 91)} AND id NOT IN ({opened})"""
+    return decisions, "SELECT count(*) FROM customers"
+
+
 SQL = {"ladder": sql_ladder, "mixed": sql_mixed}
 
 

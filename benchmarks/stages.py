@@ -2,17 +2,17 @@
 
     .venv/bin/python -m benchmarks.stages --customers 1M --store duckdb [--campaign ladder]
 
-Stages: open the project (configuration, the store's schema), check the campaign, evaluate
-it, gather the contact fields of the matched customers as ``winlang run`` does today, the
-same through ``NumpyBackend.values(..., ids=matched)`` (only the matched customers, as Arrow
-columns: what gathering could cost), then the contact policies on each. Medians of
-``--repeat`` runs of every stage.
+Stages, as ``winlang run --dry-run`` runs them: open the project (configuration, the store's
+schema), check the campaign, evaluate it carrying the columns the run reads of the matched
+customers (:func:`winlang.deliver.run.run_columns`; and, for comparison, without them), the
+suppressions of the matched customers (a scan of the store's events), the rest of the policy
+inputs, the contact policies, the planner (message values, usable channels) and the dry run's
+plan (counting messages and SMS parts). Medians of ``--repeat`` runs of every stage.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import statistics
 import time
 from collections.abc import Callable
@@ -38,70 +38,55 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    from winlang.backends.base import RunContext
-    from winlang.backends.numpy import NumpyBackend
-    from winlang.deliver.gather import ZONE_FIELD, channels_used, policy_inputs
+    from winlang.deliver.gather import policy_inputs
+    from winlang.deliver.run import preview_campaign, run_columns
     from winlang.evaluate import evaluate_campaign
-    from winlang.plan import ir
     from winlang.policies.apply import apply_policies
-    from winlang.policies.contact import ChannelContact
+    from winlang.policies.suppressions import suppression_pairs
     from winlang.project import check_file, open_project
 
     folder = stores(args.customers, (args.store,)).project(args.store)
     rows: list[tuple[str, float]] = []
     started = time.perf_counter()
     project = open_project(folder / "winlang.toml", search=False)
+    source = project.store()
+    source.schema()
     rows.append(("open the project (config, schema)", time.perf_counter() - started))
     took, result = median_time(
         lambda: check_file(folder / f"{args.campaign}.win", project), args.repeat
     )
-    checked = result.checked
+    checked, config = result.checked, project.config
     rows.append(("check the campaign", took))
-    source = project.store()
-    took, evaluation = median_time(lambda: evaluate_campaign(checked, source, NOW), args.repeat)
-    rows.append((f"evaluate ({evaluation.engine} engine)", took))
+    carry = run_columns(checked, source, config)
+    took, evaluation = median_time(
+        lambda: evaluate_campaign(checked, source, NOW, carry=carry), args.repeat
+    )
+    rows.append((f"evaluate, carrying {len(carry)} columns ({evaluation.engine} engine)", took))
+    took, _ = median_time(lambda: evaluate_campaign(checked, source, NOW), args.repeat)
+    rows.append(("  (evaluate alone, for comparison)", took))
     state = project.saved_state()
+    ids, name = evaluation.decisions.ids, checked.campaign.name or ""
+    took, _ = median_time(
+        lambda: suppression_pairs(source, state, NOW, ids, campaign=name), args.repeat
+    )
+    rows.append(("suppressions of the matched (the store's events)", took))
     took, inputs = median_time(
-        lambda: policy_inputs(checked, evaluation, source, project.config, state),
-        args.repeat,
+        lambda: policy_inputs(checked, evaluation, source, config, state), args.repeat
     )
-    rows.append(("gather contact fields, as `winlang run` does", took))
+    rows.append(("policy inputs (contact fields, suppressions, history)", took))
+    took, _ = median_time(lambda: apply_policies(inputs), args.repeat)
+    rows.append(("contact policies", took))
+    took, _ = median_time(
+        lambda: preview_campaign(checked, evaluation, source, config, state), args.repeat
+    )
+    rows.append(("the dry run's plan (inputs, policies, planner, counting)", took))
 
-    schema = source.schema().customers
-    names = [c for c in channels_used(checked.campaign) if c in project.config.channels]
-    columns = []
-    for name in names:
-        channel = project.config.channels[name]
-        columns += [channel.address, channel.consent]
-    if ZONE_FIELD in schema:
-        columns.append(ZONE_FIELD)
-    nodes = [ir.Column(c, schema[c].kind, schema[c].kind) for c in columns]
-    context = RunContext(now=NOW)
-    took, (_, arrays) = median_time(
-        lambda: NumpyBackend().values(nodes, source, context, ids=evaluation.decisions.ids),
-        args.repeat,
-    )
-    rows.append(("gather with values(ids=matched), Arrow columns", took))
-    arrow_inputs = dataclasses.replace(
-        inputs,
-        contacts={
-            name: ChannelContact(arrays[2 * i], arrays[2 * i + 1]) for i, name in enumerate(names)
-        },
-        zones=arrays[-1] if ZONE_FIELD in schema else None,
-    )
-    took, outcome = median_time(lambda: apply_policies(inputs), args.repeat)
-    rows.append(("contact policies (object arrays from today's gather)", took))
-    took, arrow_outcome = median_time(lambda: apply_policies(arrow_inputs), args.repeat)
-    rows.append(("contact policies (Arrow columns)", took))
-    assert outcome.summary() == arrow_outcome.summary()
-
-    matched = len(evaluation.decisions.ids)
     print(
         f"{args.campaign} on {args.store}, {args.customers:,} customers, "
-        f"{matched:,} matched; medians of {args.repeat}"
+        f"{len(ids):,} matched; medians of {args.repeat}"
     )
     for label, seconds in rows:
-        print(f"  {label:55} {seconds:7.3f} s")
+        print(f"  {label:58} {seconds:7.3f} s")
 
 
 if __name__ == "__main__":

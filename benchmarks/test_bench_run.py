@@ -1,9 +1,10 @@
 """End to end: ``winlang run`` in a fresh process, as a marketer runs it, per store kind.
 
-- *dry run*: ``winlang run ladder.win --dry-run`` on the SQLite, DuckDB and Parquet stores
-  (engine ``auto``: SQL pushed down to SQLite and DuckDB, NumPy for Parquet), against a
-  hand-written script that opens the same store and runs the hand-written ladder query
-  (decisions and audience count, no contact policies) in a fresh process too;
+- *dry run*: ``winlang run ladder.win --dry-run`` (and ``winback.win``, the one-liner) on the
+  SQLite, DuckDB and Parquet stores (engine ``auto``: SQL pushed down to SQLite and DuckDB,
+  NumPy for Parquet), against a hand-written script that opens the same store and runs the
+  hand-written query (decisions and audience count; for winback also with the matched
+  customers' contact fields; no contact policies) in a fresh process too;
 - *deliver*: a real run planning and sending ~100k e-mails to the outbox channel (one JSON
   line per message), a fresh state database each round.
 
@@ -130,12 +131,12 @@ def _warmup(customers: int) -> int:
     return 1 if customers <= 2_000_000 else 0  # a 10M run takes a minute: the cache is warm
 
 
-def test_dry_run(benchmark, customers: int, store: str) -> None:
+def test_dry_run(benchmark, customers: int, store: str, campaign: str) -> None:
     if store == "sqlite" and customers >= 10_000_000:
         pytest.skip("no SQLite store at 10M customers: writing it takes most of an hour")
     found = stores(customers, (store,))
     command = winlang_command(
-        "run", "ladder.win", "--dry-run", "--now", NOW_TEXT, "--format", "json"
+        "run", f"{campaign}.win", "--dry-run", "--now", NOW_TEXT, "--format", "json"
     )
     child = Child(command, found.project(store))
     benchmark.pedantic(
@@ -145,23 +146,32 @@ def test_dry_run(benchmark, customers: int, store: str) -> None:
     assert report["audience"] > 0
     benchmark.extra_info.update(
         scenario="dry run",
-        campaign="ladder",
+        campaign=campaign,
         store=store,
         system="winlang",
+        matched=sum(rule["matched"] for rule in report["rules"]),
         engine=report["engine"],
         customers=customers,
         peak_rss=max(child.rss),
     )
 
 
+# The dry runs: the ladder (SMS, policies, four event conditions) and the winback one-liner
+# (an event anti-join, ~40% of customers matched), each store.
+DRY_RUNS = ("ladder", "winback")
+# The hand-written peers of a dry run: the decisions alone, and (winback) the decisions with
+# each matched customer's contact fields, as a script that sends would need them.
+HAND = (("ladder", False), ("winback", False), ("winback", True))
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if metafunc.function.__name__ in ("test_dry_run", "test_hand_query_process"):
-        kinds = (
-            ["parquet", "duckdb", "sqlite"]
-            if metafunc.function.__name__ == "test_dry_run"
-            else ["duckdb", "sqlite"]
-        )
-        metafunc.parametrize("store", kinds)
+    if metafunc.function.__name__ == "test_dry_run":
+        metafunc.parametrize("campaign", DRY_RUNS)
+        metafunc.parametrize("store", ["parquet", "duckdb", "sqlite"])
+    if metafunc.function.__name__ == "test_hand_query_process":
+        labels = [f"{c}{'-contacts' if with_contacts else ''}" for c, with_contacts in HAND]
+        metafunc.parametrize("campaign, contacts", HAND, ids=labels)
+        metafunc.parametrize("store", ["duckdb", "sqlite"])
 
 
 _HAND = {
@@ -170,13 +180,19 @@ _HAND = {
 }
 
 
-def test_hand_query_process(benchmark, customers: int, store: str) -> None:
-    """The hand-written ladder query in a fresh Python process: what a script doing the same
-    selection would cost end to end (its decisions, without any contact policy)."""
+def test_hand_query_process(
+    benchmark, customers: int, store: str, campaign: str, contacts: bool
+) -> None:
+    """The hand-written query of a dry run's campaign in a fresh Python process: what a
+    script doing the same selection would cost end to end (its decisions, with the matched
+    customers' contact fields for ``contacts``, without any contact policy)."""
     if store == "sqlite" and customers >= 10_000_000:
         pytest.skip("no SQLite store at 10M customers: writing it takes most of an hour")
     found = stores(customers, (store,))
-    decisions, audience = peers.sql_ladder(store)
+    if campaign == "ladder":
+        decisions, audience = peers.sql_ladder(store)
+    else:
+        decisions, audience = peers.sql_winback(store, contacts)
     script = _HAND[store].format(path=str(found.store(store))) + (
         "cursor = connection.cursor()\n"
         f"rows = cursor.execute({decisions!r}).fetchall()\n"
@@ -191,9 +207,10 @@ def test_hand_query_process(benchmark, customers: int, store: str) -> None:
     assert count > 0 and matched > 0
     benchmark.extra_info.update(
         scenario="dry run",
-        campaign="ladder",
+        campaign=campaign,
         store=store,
-        system="hand-written SQL (process)",
+        system="hand-written SQL, with contact fields" if contacts else "hand-written SQL",
+        matched=matched,
         customers=customers,
         peak_rss=max(child.rss),
     )

@@ -137,7 +137,7 @@ class Planner:
                 memo = None
             if parts is None:
                 message = render_message(
-                    campaign=self.campaign.name or "",
+                    campaign=self.campaign_name,
                     link=self.link,
                     rule=rule,
                     customer_id=customer,
@@ -154,9 +154,12 @@ class Planner:
                 parts = message.parts
                 if memo is not None and len(self._parts) < _MEASURED_TEXTS:
                     self._parts[memo] = parts
-        return Message(
-            key, self.campaign.name or "", rule, customer, send.channel, "", "", parts=parts
-        )
+        return Message(key, self.campaign_name, rule, customer, send.channel, "", "", parts=parts)
+
+    @cached_property
+    def campaign_name(self) -> str:
+        """The campaign's name, looked up once (``CampaignFile.name`` scans its headers)."""
+        return self.campaign.name or ""
 
     @cached_property
     def arms(self) -> tuple[Arm, ...]:
@@ -193,7 +196,7 @@ class Planner:
         nth = self.deferred.get((rule, customer))
         if nth is None:
             nth = occurrence(self.now, self.delivery.rules[index].repeat_seconds)
-        key = idempotency_key(self.campaign.name or "", rule, customer, nth)
+        key = idempotency_key(self.campaign_name, rule, customer, nth)
         variant = variant_label(int(self.outcome.variant[i]))
         arm = self.arms[self.arm_index[i]]
         if self.outcome.status[i] == Status.HELD_OUT:
@@ -237,7 +240,7 @@ class Planner:
         # A failover is a different message on another channel: a key of its own, so a
         # provider that drops repeats by key does not drop it.
         return render_message(
-            campaign=self.campaign.name or "",
+            campaign=self.campaign_name,
             link=self.link,
             rule=rule,
             customer_id=customer,

@@ -1,7 +1,8 @@
 """DuckDB: native timestamps, binary text order, a CSE-capable planner.
 
-DuckDB's own lower/upper use simple case mapping ("ß" → "ẞ"), so text that isn't ASCII is
-cased by Python functions registered on the connection (:mod:`.setup`).
+DuckDB's own upper uses simple case mapping ("ß" → "ẞ"), so text that isn't ASCII is
+upper-cased by a Python function registered on the connection (:mod:`.setup`); its lower is
+Python's but for "İ" and a final "Σ", which alone go to the Python function.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..binds import literal
 from . import loading, setup
 from .base import Expr, Functions, SqlDialect, TextMatches, named_matches
 
@@ -38,6 +40,15 @@ class DuckDBDialect(SqlDialect):
             # First, before any statement opens the transaction that the run rolls back.
             setup.register_duckdb_recase(connection)
         setup.require_binary_collation(connection)
+
+    def recase(self, expr: Expr, upper: bool) -> Expr:
+        if upper:  # simple case mapping: "ß" → "ẞ" where Python gives "SS"
+            return super().recase(expr, upper)
+        # DuckDB's lower is Python's str.lower for every code point but İ (Python: "i̇", two
+        # code points) and Σ (Python lowers a word-final one to ς): text without them stays
+        # in DuckDB's code (tests/backends/test_duckdb_lower.py checks every code point).
+        plain = sa.and_(*(sa.not_(sa.func.contains(expr, literal(c, sa.String()))) for c in "İΣ"))
+        return sa.case((plain, sa.func.lower(expr)), else_=sa.func.winlang_lower(expr))
 
     def text_order(self, expr: Expr, op: str) -> Expr:
         return expr  # binary (code point) order unless default_collation says otherwise
