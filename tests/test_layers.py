@@ -47,7 +47,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("backends",),
     ("evaluate", "policies"),
     ("deliver", "channels", "testing"),
-    ("explain", "report", "ingest", "tracking", "schedule", "demo", "project"),
+    ("explain", "report", "ingest", "tracking", "schedule", "demo", "project", "runs"),
     ("preview", "diff", "scaffold", "lsp", "campaign_tests", "serve"),
     ("cli",),
     ("__main__",),
@@ -254,3 +254,15 @@ def test_checker_passes_a_clean_package(tmp_path):
     assert [(i.source, i.target) for i in found] == [("b", "a")]
     assert cycles((i.source, i.target) for i in found) == []
     assert upward(found, (("a",), ("b",))) == []
+
+
+def test_no_relative_import_climbs_out_of_the_package():
+    """A ``from ..x import`` one level too high names no unit and would slip past the checks
+    above; Python refuses it only when it runs."""
+    climbing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        depth = len(path.relative_to(PACKAGE).parts)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level > depth:
+                climbing.append(f"{path}:{node.lineno}")
+    assert not climbing, "relative imports above winlang: " + ", ".join(climbing)

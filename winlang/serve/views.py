@@ -126,7 +126,7 @@ def dry_run(project: Project, campaign: Campaign, now: datetime) -> dict:
     """The run summary of a dry run at ``now``: audience, and per rule matched, would-send,
     held out and skipped by reason. It is ``winlang run --dry-run``'s own function, so the
     page and the command can't disagree."""
-    from ..cli.run import execute  # the command line's run, shared with `winlang schedule`
+    from ..runs import execute
 
     return execute(project, campaign.checked, now, dry_run=True)
 
