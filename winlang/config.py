@@ -628,12 +628,16 @@ class _Reader:
         if "tracking" not in document:
             return None
         table = self.table(document, "tracking")
-        base_url = self.text(table, "base_url", "", "tracking")
-        problem = base_url_problem(base_url) if base_url else "`base_url` is missing"
+        base_url = table.get("base_url")
+        if base_url is None:
+            problem = "`base_url` is missing: the address `winlang serve` is reached at"
+        elif not isinstance(base_url, str):
+            problem = "`base_url` must be a web address in quotes"
+        else:
+            problem = base_url_problem(base_url)
         if problem is not None:
-            self.error(
-                "E703", problem, "tracking", "base_url", hint='base_url = "https://go.example.com"'
-            )
+            hint = 'base_url = "https://go.example.com"'
+            self.error("E703", problem, "tracking", "base_url", hint=hint)
             return None
         required = table.get("require_unsubscribe", [])
         if not (isinstance(required, list) and all(isinstance(c, str) for c in required)):

@@ -52,6 +52,21 @@ class Project:
             self._opened["state"] = read_state(self.config.state_url, **_state_options(self.config))
         return self._opened["state"]
 
+    def close(self) -> None:
+        """Let go of the connections the project opened (its store's and its state's): a
+        long-running process, such as ``winlang serve``, opens a project per request."""
+        store = self._opened.get("store")
+        try:
+            engine = store.sql_engine() if store is not None else None
+        except (SchemaError, DataError):  # a store that never opened holds no connection
+            engine = None
+        if engine is not None:
+            engine.dispose()
+        for key in ("state", "writable"):
+            if (state := self._opened.get(key)) is not None:
+                state.close()
+        self._opened.clear()
+
     def state(self):
         """The state database for a real run: created or migrated first, then shared with
         :meth:`saved_state` so every reader in the command sees the same database."""

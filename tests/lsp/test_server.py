@@ -244,7 +244,7 @@ async def test_completion_of_events_and_placeholders(client: LanguageClient):
     placeholders = await complete(
         client, uri, lsp.Position(line=line, character=len(typing.split("\n")[-1]))
     )
-    assert {"first_name", "link", "days_since_purchase"} <= set(placeholders)
+    assert {"first_name", "link", "unsubscribe", "days_since_purchase"} <= set(placeholders)
     assert "when" not in placeholders
     count = position_of(text, "count(view", shift=len("count("))
     events = await complete(client, uri, count)

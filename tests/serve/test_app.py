@@ -6,7 +6,10 @@ test_browser.py."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
+import os
 import re
 from pathlib import Path
 
@@ -175,3 +178,27 @@ def test_static_files_come_from_the_package(project):
     assert plotly.status_code == 200 and "plotly.js v" in plotly.text[:2000]
     assert web.get("/static/report.css").status_code == 200
     assert web.get("/static/dashboard.css").status_code == 200
+
+
+def _open_files(folder: Path) -> int:
+    """How many of this process's file descriptors are files of ``folder``."""
+    fds = Path("/proc/self/fd")
+    found = 0
+    for fd in fds.iterdir():
+        with contextlib.suppress(OSError):
+            found += Path(os.readlink(fd)).parent == folder
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts descriptors in /proc")
+def test_pages_let_go_of_the_store_and_the_state(project):
+    web = client(project, now=NOW)
+    web.get("/c/c.win")  # the first request imports and warms up
+    gc.disable()  # a leak must not hide behind the collector's timing
+    try:
+        before = _open_files(project)
+        for path in ("/c/c.win", "/report/c.win", "/customers/1", "/") * 5:
+            assert web.get(path).status_code == 200
+        assert _open_files(project) == before
+    finally:
+        gc.enable()

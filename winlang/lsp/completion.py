@@ -100,7 +100,7 @@ def _parameters(
         for found in scan(text)
         if isinstance(found, Placeholder)
         and found.name not in project.fields.symbols
-        and found.name != "link"
+        and found.name not in ("link", "unsubscribe")
     ]
     return [
         Suggestion(name, "param", f"parameter of template {template.name.name}", f"{name} = ")
@@ -117,7 +117,11 @@ def _in_text(text: str, project: Project) -> list[Suggestion]:
     if text.rfind("{") <= text.rfind("}"):
         return []
     found = _fields(project)
-    return [*found, Suggestion("link", "keyword", "the campaign's tracked link")]
+    return [
+        *found,
+        Suggestion("link", "keyword", "the campaign's tracked link"),
+        Suggestion("unsubscribe", "keyword", "the customer's unsubscribe link ([tracking])"),
+    ]
 
 
 def _everything(project: Project, campaign: A.CampaignFile | None) -> list[Suggestion]:

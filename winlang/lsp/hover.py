@@ -110,6 +110,11 @@ def _field(analysis: Analysis, name: str) -> str | None:
     if symbol is None:
         if name == "link":
             return "`{link}`: the campaign's `link`, with tracking parameters added"
+        if name == "unsubscribe":
+            return (
+                "`{unsubscribe}`: the customer's own signed unsubscribe link for the "
+                "message's channel, answered by `winlang serve` (needs [tracking])"
+            )
         return None
     if symbol.kind == "derived":
         derived = project.config.fields[name]

@@ -187,15 +187,14 @@ class _Pages:
                 400, f"`{text}` is not an ISO-8601 time, e.g. 2026-11-22T10:00:00Z"
             ) from None
 
-    def opened(self, request: Request, file: str):
-        """The project and the campaign at ``file``; 404 for an unknown file."""
-        project = self.site.project()
+    def campaign_of(self, project, file: str) -> views.Campaign:
+        """The campaign at ``file``; 404 for an unknown file."""
         try:
-            return project, self.site.campaign(project, file)
+            return self.site.campaign(project, file)
         except views.NotFound as error:
             raise HTTPException(404, str(error)) from None
 
-    def runnable(self, request: Request, project, campaign, template: str, **context):
+    def blocked_page(self, request: Request, project, campaign, template: str, **context):
         """The page of a campaign that can't be run: its findings, and the project's."""
         return self.page(
             request,
@@ -214,13 +213,23 @@ class _Pages:
         except USER_ERRORS as error:
             return None, str(error)
 
+    async def _threaded(self, handler: Callable[..., Response], request: Request) -> Response:
+        """A page's blocking work (store, state, evaluation) off the event loop, on the
+        project opened for it and closed after."""
+        from starlette.concurrency import run_in_threadpool
+
+        def work() -> Response:
+            with self.site.project() as project:
+                return handler(request, project)
+
+        return await run_in_threadpool(work)
+
     # ---- pages
 
     async def index(self, request: Request) -> Response:
-        return await _threaded(self._index, request)
+        return await self._threaded(self._index, request)
 
-    def _index(self, request: Request) -> Response:
-        project = self.site.project()
+    def _index(self, request: Request, project) -> Response:
         return self.page(
             request,
             "index.html",
@@ -231,15 +240,15 @@ class _Pages:
         )
 
     async def campaign(self, request: Request) -> Response:
-        return await _threaded(self._campaign, request)
+        return await self._threaded(self._campaign, request)
 
-    def _campaign(self, request: Request) -> Response:
+    def _campaign(self, request: Request, project) -> Response:
         file = request.path_params["file"]
-        project, campaign = self.opened(request, file)
+        campaign = self.campaign_of(project, file)
         now = self.now(request)
         context = {"now": now, "file": file, "window": self.window}
         if not views.usable(campaign, project):
-            return self.runnable(request, project, campaign, "campaign.html", **context)
+            return self.blocked_page(request, project, campaign, "campaign.html", **context)
         summary, summary_error = self.attempt(views.dry_run, project, campaign, now)
         preview, preview_error = self.attempt(views.previews, project, campaign, now)
         return self.page(
@@ -256,10 +265,10 @@ class _Pages:
         )
 
     async def dry_run(self, request: Request) -> Response:
-        return await _threaded(self._dry_run, request)
+        return await self._threaded(self._dry_run, request)
 
-    def _dry_run(self, request: Request) -> Response:
-        project, campaign = self.opened(request, request.path_params["file"])
+    def _dry_run(self, request: Request, project) -> Response:
+        campaign = self.campaign_of(project, request.path_params["file"])
         now = self.now(request)
         if not views.usable(campaign, project):
             raise HTTPException(409, f"{campaign.file} has errors; fix them first")
@@ -267,10 +276,10 @@ class _Pages:
         return self.page(request, "_dry_run.html", summary=summary, summary_error=error, now=now)
 
     async def previews(self, request: Request) -> Response:
-        return await _threaded(self._previews, request)
+        return await self._threaded(self._previews, request)
 
-    def _previews(self, request: Request) -> Response:
-        project, campaign = self.opened(request, request.path_params["file"])
+    def _previews(self, request: Request, project) -> Response:
+        campaign = self.campaign_of(project, request.path_params["file"])
         now = self.now(request)
         if not views.usable(campaign, project):
             raise HTTPException(409, f"{campaign.file} has errors; fix them first")
@@ -278,18 +287,18 @@ class _Pages:
         return self.page(request, "_previews.html", preview=preview, preview_error=error, now=now)
 
     async def report(self, request: Request) -> Response:
-        return await _threaded(self._report, request)
+        return await self._threaded(self._report, request)
 
-    def _report(self, request: Request) -> Response:
+    def _report(self, request: Request, project) -> Response:
         from ..report.html import context as report_context
 
         file = request.path_params["file"]
-        project, campaign = self.opened(request, file)
+        campaign = self.campaign_of(project, file)
         now = self.now(request)
         window = self._window(request)
         context = {"now": now, "file": file, "window": window}
         if not views.usable(campaign, project):
-            return self.runnable(request, project, campaign, "report.html", **context)
+            return self.blocked_page(request, project, campaign, "report.html", **context)
         found, error = self.attempt(views.report, project, campaign, now, window)
         return self.page(
             request,
@@ -322,14 +331,13 @@ class _Pages:
         return RedirectResponse(f"/customers/{quote(customer, safe='')}{query}", 303)
 
     async def customer(self, request: Request) -> Response:
-        return await _threaded(self._customer, request)
+        return await self._threaded(self._customer, request)
 
-    def _customer(self, request: Request) -> Response:
+    def _customer(self, request: Request, project) -> Response:
         from ..explain import CustomerNotFound, render_text
         from ..schema import safe_url
 
         customer = request.path_params["customer"]
-        project = self.site.project()
         now = self.now(request)
         problems = views.project_problems(project)
         if any(p.is_error for p in problems):
@@ -376,10 +384,3 @@ class _Pages:
             ),
             status_code=500,
         )
-
-
-async def _threaded(handler: Callable[[Request], Response], request: Request) -> Response:
-    """Run a page's blocking work (store, state, evaluation) off the event loop."""
-    from starlette.concurrency import run_in_threadpool
-
-    return await run_in_threadpool(handler, request)

@@ -7,7 +7,8 @@ no semantics of its own: :mod:`winlang.serve.app` turns these into pages.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -51,10 +52,15 @@ class Site:
     config_path: Path | None = None
     paths: tuple[Path, ...] = ()
 
-    def project(self) -> Project:
-        """The project, opened afresh: campaigns, configuration and ledger may change while
-        the dashboard runs."""
-        return open_project(self.config_path)
+    @contextmanager
+    def project(self) -> Iterator[Project]:
+        """The project, opened afresh (campaigns, configuration and ledger change while the
+        dashboard runs), and closed after."""
+        project = open_project(self.config_path)
+        try:
+            yield project
+        finally:
+            project.close()
 
     def root(self, project: Project) -> Path:
         return project.config.root if project.config.path is not None else Path.cwd()
@@ -118,16 +124,11 @@ def usable(campaign: Campaign, project: Project) -> bool:
 
 def dry_run(project: Project, campaign: Campaign, now: datetime) -> dict:
     """The run summary of a dry run at ``now``: audience, and per rule matched, would-send,
-    held out and skipped by reason; what ``winlang run --dry-run --format json`` prints."""
-    from ..deliver.run import preview_campaign
-    from ..evaluate import evaluate_campaign
-    from ..report.summary import summary
+    held out and skipped by reason. It is ``winlang run --dry-run``'s own function, so the
+    page and the command can't disagree."""
+    from ..cli.run import execute  # the command line's run, shared with `winlang schedule`
 
-    source = project.store()
-    evaluation = evaluate_campaign(campaign.checked, source, now, "auto", state=_ledger(project))
-    state = project.saved_state()
-    outcome, preview = preview_campaign(campaign.checked, evaluation, source, project.config, state)
-    return summary(evaluation, True, outcome, preview=preview)
+    return execute(project, campaign.checked, now, dry_run=True)
 
 
 def previews(project: Project, campaign: Campaign, now: datetime, count: int = SAMPLE):

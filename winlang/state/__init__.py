@@ -73,7 +73,7 @@ class StateStore:
         self.engine.dispose()
 
     def version(self) -> str | None:
-        """The schema revision of the database (``0004``)."""
+        """The schema revision of the database (:data:`HEAD` once migrated)."""
         with self.engine.connect() as connection:
             return connection.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").scalar()
 
