@@ -558,7 +558,7 @@ class _Reader:
         return jobs
 
     def _check_locale(self, name: str) -> None:
-        from .check.formats import locale_problem
+        from .formats import locale_problem
 
         if problem := locale_problem(name):
             self.error(

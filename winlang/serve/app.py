@@ -194,7 +194,7 @@ class _Pages:
         except views.NotFound as error:
             raise HTTPException(404, str(error)) from None
 
-    def runnable(self, request: Request, project, campaign, template: str, **context):
+    def blocked_page(self, request: Request, project, campaign, template: str, **context):
         """The page of a campaign that can't be run: its findings, and the project's."""
         return self.page(
             request,
@@ -248,7 +248,7 @@ class _Pages:
         now = self.now(request)
         context = {"now": now, "file": file, "window": self.window}
         if not views.usable(campaign, project):
-            return self.runnable(request, project, campaign, "campaign.html", **context)
+            return self.blocked_page(request, project, campaign, "campaign.html", **context)
         summary, summary_error = self.attempt(views.dry_run, project, campaign, now)
         preview, preview_error = self.attempt(views.previews, project, campaign, now)
         return self.page(
@@ -298,7 +298,7 @@ class _Pages:
         window = self._window(request)
         context = {"now": now, "file": file, "window": window}
         if not views.usable(campaign, project):
-            return self.runnable(request, project, campaign, "report.html", **context)
+            return self.blocked_page(request, project, campaign, "report.html", **context)
         found, error = self.attempt(views.report, project, campaign, now, window)
         return self.page(
             request,

@@ -124,16 +124,11 @@ def usable(campaign: Campaign, project: Project) -> bool:
 
 def dry_run(project: Project, campaign: Campaign, now: datetime) -> dict:
     """The run summary of a dry run at ``now``: audience, and per rule matched, would-send,
-    held out and skipped by reason; what ``winlang run --dry-run --format json`` prints."""
-    from ..deliver.run import preview_campaign
-    from ..evaluate import evaluate_campaign
-    from ..report.summary import summary
+    held out and skipped by reason. It is ``winlang run --dry-run``'s own function, so the
+    page and the command can't disagree."""
+    from ..runs import execute
 
-    source = project.store()
-    evaluation = evaluate_campaign(campaign.checked, source, now, "auto", state=_ledger(project))
-    state = project.saved_state()
-    outcome, preview = preview_campaign(campaign.checked, evaluation, source, project.config, state)
-    return summary(evaluation, True, outcome, preview=preview)
+    return execute(project, campaign.checked, now, dry_run=True)
 
 
 def previews(project: Project, campaign: Campaign, now: datetime, count: int = SAMPLE):
@@ -159,7 +154,7 @@ def previews(project: Project, campaign: Campaign, now: datetime, count: int = S
 def report(project: Project, campaign: Campaign, now: datetime, window: int) -> dict:
     """The campaign's report as of ``now`` (its JSON form)."""
     from ..report.read import campaign_report
-    from ..sources.normalize import naive_utc
+    from ..times import naive_utc
 
     return campaign_report(project, campaign.checked, naive_utc(now), window).as_json()
 

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import sqlalchemy as sa
 
+from ...arrow_types import ARROW_TYPES
 from ...contracts.errors import DataError, PushdownError
 from ...contracts.source import Source
 from ...plan import ir
@@ -30,14 +31,6 @@ from .statement import (
     statement_aggregates,
     values_statement,
 )
-
-ARROW_TYPES = {
-    "number": pa.float64(),
-    "text": pa.string(),
-    "bool": pa.bool_(),
-    "timestamp": pa.timestamp("us"),
-    "null": pa.null(),
-}
 
 
 class SqlBackend:
