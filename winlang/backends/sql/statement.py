@@ -69,6 +69,8 @@ def display_dialect(name: str) -> sa.engine.Dialect:
         from duckdb_engine import Dialect as dialect
     elif name == "databricks":  # Spark SQL, as spark:/// and sc:// stores run it
         from databricks.sqlalchemy import DatabricksDialect as dialect
+    elif name == "trino":
+        from trino.sqlalchemy.dialect import TrinoDialect as dialect
     else:
         raise ValueError(f"no display dialect for {name!r}")
     return dialect(paramstyle="named")

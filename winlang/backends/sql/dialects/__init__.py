@@ -2,7 +2,8 @@
 
 - :mod:`.base`: the hooks the SQL backend calls, with the shared formulas and the tables a
   dialect fills (:class:`~.base.Functions`: function names; ``text_matches``);
-- :mod:`.sqlite`, :mod:`.duckdb`, :mod:`.postgresql`, :mod:`.spark`: each database's profile;
+- :mod:`.sqlite`, :mod:`.duckdb`, :mod:`.postgresql`, :mod:`.spark`,
+  :mod:`.trino`: each database's profile;
 - :mod:`.setup`: connection set-up (checks, functions registered on the connection);
 - :mod:`.loading`: bulk loading of Arrow rows into a temporary table.
 
@@ -33,7 +34,11 @@ DIALECTS: dict[str, SqlDialect] = {
 }
 # Profiles whose modules load when first asked for: Spark SQL, compiled by the Databricks
 # SQLAlchemy dialect (the name its engines carry; :mod:`winlang.sources.spark_dbapi`).
-LAZY_DIALECTS: dict[str, tuple[str, str]] = {"databricks": (".spark", "SparkDialect")}
+# Trino, compiled by the trino client's SQLAlchemy dialect (compiled, not executed in CI).
+LAZY_DIALECTS: dict[str, tuple[str, str]] = {
+    "databricks": (".spark", "SparkDialect"),
+    "trino": (".trino", "TrinoDialect"),
+}
 
 __all__ = [
     "DIALECTS",
