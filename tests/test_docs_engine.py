@@ -6,11 +6,13 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from winlang.cli import cli
 from winlang.plan.passes import PASSES
 
+WAREHOUSES = "Trino and Databricks SQL: compiled, not executed in CI"
 DOC = (Path(__file__).parents[1] / "docs" / "engine.md").read_text(encoding="utf-8")
 
 
@@ -61,3 +63,17 @@ def test_the_missing_customer_example_is_what_explain_prints(tmp_path):
     )  # fmt: skip
     assert result.exit_code == 1
     assert result.stderr.strip() == shown.replace("sqlite:///demo/", f"sqlite:///{folder}/")
+
+
+def test_the_warehouse_example_prints_each_named_engines_statement(monkeypatch, capsys):
+    (block,) = re.findall(r"```python\n(.*?)```", section(WAREHOUSES), re.S)
+    monkeypatch.chdir(Path(__file__).parents[1])  # the repository: campaigns/ is its project
+    engines = re.search(r'engine = "(\w+)"  # or (.*)$', block, re.M)
+    assert engines is not None
+    for engine in [engines[1], *re.findall(r'"(\w+)"', engines[2])]:
+        if engine in {"trino", "databricks", "duckdb"}:
+            pytest.importorskip({"duckdb": "duckdb_engine"}.get(engine, f"{engine}.sqlalchemy"))
+        exec(compile(block.replace('"trino"', f'"{engine}"'), "docs/engine.md", "exec"), {})
+        printed = capsys.readouterr().out
+        assert re.search(r"FROM [\"`]?customers[\"`]? AS c\b", printed), engine
+        assert re.search(r":`?text_open\b", printed), engine  # parameters named by what they hold
