@@ -307,7 +307,7 @@ def make_planner(
             name: channel_reasons(texts, name, contact, inputs.suppressions) == ""
             for name, contact in inputs.contacts.items()
         },
-        addresses={name: _python(contact.address) for name, contact in inputs.contacts.items()},
+        addresses={name: contact.address for name, contact in inputs.contacts.items()},
         values=dict(zip(nodes, fetched, strict=True)),
         sms_max_parts=config.limits.sms_max_parts,
         locale=campaign_locale(campaign, config.locale),
@@ -321,11 +321,6 @@ def run_columns(checked: CheckedCampaign, source: Source, config: Config) -> lis
     ``carry=`` these, the backend reads them in the same pass as the decisions."""
     shown = [n for n in delivery_plan(checked).nodes() if isinstance(n, ir.Column)]
     return list(dict.fromkeys([*contact_columns(checked.campaign, source, config), *shown]))
-
-
-def _python(values) -> list:
-    """Arrow or NumPy values as a list of Python values (addresses, one per customer)."""
-    return values.to_pylist() if hasattr(values, "to_pylist") else list(values)
 
 
 def _write_plan(ledger: Ledger, planner: Planner, size: int, progress: Progress) -> _Written:
