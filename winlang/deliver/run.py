@@ -7,6 +7,7 @@ sending loop picks up any planned message of the campaign, this run's or a dead 
 
 from __future__ import annotations
 
+import gc
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -82,6 +83,29 @@ def deliver_campaign(
     """Plan and send; with ``only_deferred``, plan only the firings earlier runs deferred
     (for customers who still match their rule) and nothing new."""
     settings = settings or DeliverySettings()
+    # What the run has loaded so far (modules, the evaluation) lives as long as the run:
+    # out of the collector's sight while it plans and sends, the per-message objects don't
+    # make it rescan them (back in sight after, so a long-lived process leaks nothing).
+    gc.freeze()
+    try:
+        return _deliver(
+            checked, evaluation, source, config, state, settings, progress, only_deferred
+        )
+    finally:
+        gc.unfreeze()
+
+
+def _deliver(
+    checked: CheckedCampaign,
+    evaluation: Evaluation,
+    source: Source,
+    config: Config,
+    state: State,
+    settings: DeliverySettings,
+    progress: Progress,
+    only_deferred: bool,
+) -> Delivery:
+    """:func:`deliver_campaign`'s work, its settings resolved."""
     campaign = checked.campaign.name or ""
     ledger = Ledger(state, campaign, evaluation.now, settings.lease_seconds)
     deferred = ledger.deferred()
