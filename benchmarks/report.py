@@ -23,6 +23,7 @@ import orjson
 
 SCENARIOS = (
     "parse and check",
+    "start-up",
     "evaluate in memory",
     "evaluate SQL",
     "evaluate (process)",

@@ -124,6 +124,10 @@ class Child:
 
 
 def _rounds(customers: int) -> int:
+    """Timed rounds of a process (``WINLANG_BENCH_ROUNDS`` overrides: a loaded machine)."""
+    given = os.environ.get("WINLANG_BENCH_ROUNDS")
+    if given:
+        return int(given)
     return 5 if customers <= 2_000_000 else 2
 
 

@@ -21,7 +21,7 @@ settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
 )
 
-pytest_plugins = ["tests.fixtures.postgres"]
+pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.spark"]
 _EXIT_STATUS = pytest.StashKey[int]()
 
 
@@ -39,3 +39,11 @@ def pytest_unconfigure(config):
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(config.stash[_EXIT_STATUS])
+
+
+@pytest.fixture(autouse=True)
+def _spark_session_when_marked(request):
+    """A test marked ``spark`` runs on the run's one local session (tests/fixtures/spark.py):
+    the stores it opens join it instead of starting their own; skipped without Java."""
+    if request.node.get_closest_marker("spark") is not None:
+        request.getfixturevalue("spark_session")

@@ -111,6 +111,15 @@ class Store:
     events: str = "events"
     schema: Path | None = None  # a schema file to use instead of reflecting the store
     columns: Mapping[str, str] = field(default_factory=dict)  # the keys [store.columns] maps
+    master: str = ""  # a Spark store's master URL (local[*] unless given)
+    spark: Mapping[str, str] = field(default_factory=dict)  # [store.spark]: session settings
+
+    def settings(self) -> dict[str, object]:
+        """What a data source is opened with besides its URL and names (Spark's master and
+        session settings)."""
+        return (
+            {"master": self.master, "spark": dict(self.spark)} if self.master or self.spark else {}
+        )
 
     def column(self, key: str) -> str:
         """The store's name for the conventional column ``key`` (see COLUMN_DEFAULTS)."""
@@ -345,7 +354,7 @@ _KNOWN = {
         "tracking",
     ),
     ("tracking",): ("base_url", "require_unsubscribe"),
-    ("store",): ("url", "customers", "events", "schema", "columns"),
+    ("store",): ("url", "customers", "events", "schema", "columns", "master", "spark"),
     ("store", "columns"): tuple(COLUMN_DEFAULTS),
     ("state",): ("url", "allow_other_tables"),
     ("events",): ("types",),
@@ -430,6 +439,8 @@ class _Reader:
             events=self.text(store_table, "events", "events", "store"),
             schema=(self.root / schema) if schema else None,
             columns=self.columns(columns),
+            master=self.text(store_table, "master", "", "store"),
+            spark=self.spark_settings(self.table(document, "store", "spark")),
         )
         state = self.table(document, "state")
         events = self.table(document, "events")
@@ -463,6 +474,21 @@ class _Reader:
             key_prefix=self.prefix,
             schedule=self.schedule(self.table(document, "schedule")),
         )
+
+    def spark_settings(self, table: dict) -> dict[str, str]:
+        """``[store.spark]``: Spark settings (``"spark.executor.memory" = "4g"``), each a
+        text, number or true/false, passed to the session as text."""
+        settings = {}
+        for key, value in table.items():
+            if isinstance(value, bool):
+                settings[key] = "true" if value else "false"
+            elif isinstance(value, str | int | float):
+                settings[key] = str(value)
+            else:
+                self.error(
+                    "E703", f"`{key}` must be a text, a number or true/false", "store", "spark", key
+                )
+        return settings
 
     def columns(self, table: dict) -> dict[str, str]:
         """``[store.columns]``: known keys mapped to non-empty names (unknown keys were
@@ -532,7 +558,7 @@ class _Reader:
         return jobs
 
     def _check_locale(self, name: str) -> None:
-        from .check.formats import locale_problem
+        from .formats import locale_problem
 
         if problem := locale_problem(name):
             self.error(

@@ -14,6 +14,7 @@ from .check import CheckedCampaign
 from .config import Config
 from .contracts.errors import DataError, EngineError
 from .plan import DeliveryPlan, ir, plan_and_delivery
+from .times import parse_instant
 
 if TYPE_CHECKING:  # the backends pull in NumPy and PyArrow: imported when a run starts
     from .backends.base import Backend, Decisions
@@ -40,8 +41,7 @@ def parse_now(text: str | None) -> datetime:
     """
     if text is None:
         return datetime.now(UTC).replace(microsecond=0)
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return parse_instant(text)
 
 
 def layout_of(config: Config) -> Layout:
@@ -54,7 +54,7 @@ def open_store(config: Config, url: str | None = None) -> Source:
     """The configured store through the data-source plugins."""
     from .sources import open_source
 
-    return open_source(url or config.store.url, layout_of(config))
+    return open_source(url or config.store.url, layout_of(config), config.store.settings())
 
 
 def choose_backend(engine: str, source: Source) -> Backend:

@@ -39,11 +39,13 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec(firstresult=True)
-def winlang_data_source(url: str, layout: Layout) -> Source | None:
+def winlang_data_source(url: str, layout: Layout, settings: Mapping[str, object]) -> Source | None:
     """Open the customer store at ``url``, or return None when the URL is not this plugin's.
 
     ``url`` is ``[store] url`` from the configuration (a SQLAlchemy URL, ``parquet:///folder``,
-    or any scheme a plugin understands); ``layout`` gives the table and column names. The
+    or any scheme a plugin understands); ``layout`` gives the table and column names;
+    ``settings`` the store's engine settings (``master`` and the ``[store.spark]`` table, for
+    Spark; a plugin may leave this argument out of its signature). The
     returned object implements :class:`winlang.contracts.source.Source`: ``name``, ``layout``,
     ``schema()``, ``customer_batches()``, ``event_batches()`` and ``sql_engine()`` (an
     SQLAlchemy engine to push SQL down to, or None). Opening should be cheap: connect lazily,

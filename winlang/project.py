@@ -14,6 +14,7 @@ from .check import CheckedCampaign, CheckResult, Fields, check_campaign, project
 from .check.templates import channels_sent_on
 from .config import Config, find_config, load_config
 from .contracts.errors import DataError
+from .database_urls import state_url_problem
 from .diagnostics import Diagnostic, SourceText, at_file
 from .parse import parse_campaign
 from .sandbox import SandboxError, read_body_file
@@ -89,8 +90,6 @@ def _state_options(config: Config) -> dict:
 
 def _state_problem(config: Config) -> Diagnostic | None:
     """E710 for a state URL no command could use (checked without opening anything)."""
-    from .state import state_url_problem
-
     problem = state_url_problem(config.state_url, **_state_options(config))
     if problem is None:
         return None

@@ -105,24 +105,6 @@ def kind_of_sql_type(name: str) -> Type | None:
     return None
 
 
-def kind_of_arrow_type(arrow_type) -> Type | None:
-    """Map an Arrow type to a language type; ``None`` for types that are not fields."""
-    import pyarrow as pa
-
-    t = arrow_type.value_type if pa.types.is_dictionary(arrow_type) else arrow_type
-    if pa.types.is_timestamp(t):
-        return SCALARS["timestamp"]
-    if pa.types.is_date(t):
-        return SCALARS["date"]
-    if pa.types.is_boolean(t):
-        return SCALARS["bool"]
-    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
-        return SCALARS["number"]
-    if pa.types.is_string(t) or pa.types.is_large_string(t):
-        return SCALARS["text"]
-    return None
-
-
 def reflect_schema(
     url: str, customers: str = "customers", events: str = "events", engine=None
 ) -> Schema:

@@ -11,7 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from tests.fixtures.postgres import empty_database
+from tests.fixtures.spark import write_parquet_store
 from winlang.contracts.source import Layout
+from winlang.sources import open_source
 from winlang.sources.memory import MemorySource
 
 from .harness import SHARED, all_cases, evaluate, tables
@@ -49,13 +51,27 @@ def _sql_source(url: str):
     return sources.open_source(url, Layout())
 
 
-@pytest.fixture(scope="module", params=["numpy", "sqlite", "duckdb", "postgres"])
+@pytest.fixture(
+    scope="module",
+    params=[
+        "numpy",
+        "sqlite",
+        "duckdb",
+        "postgres",
+        pytest.param("spark", marks=pytest.mark.spark),
+    ],
+)
 def backend_and_source(request, tmp_path_factory):
     if request.param == "numpy":
         module = pytest.importorskip("winlang.backends.numpy")
         customers, events = tables(CASES)
         return module.NumpyBackend(), MemorySource(customers, events)
     module = pytest.importorskip("winlang.backends.sql")
+    if request.param == "spark":
+        request.getfixturevalue("spark_session")
+        customers, events = tables(CASES)
+        url = write_parquet_store(tmp_path_factory.mktemp("conformance-spark"), customers, events)
+        return module.SqlBackend(), open_source(url, Layout())
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('conformance') / 'store.db'}"
     elif request.param == "duckdb":

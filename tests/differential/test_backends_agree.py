@@ -1,5 +1,6 @@
 """Differential tests: random conditions over a null-heavy store give identical true / false /
-unknown on every backend — NumPy unoptimized and optimized, SQLite, DuckDB and PostgreSQL.
+unknown on every backend — NumPy unoptimized and optimized, SQLite, DuckDB and PostgreSQL, and
+Spark (marked ``spark``, fewer examples).
 
 The store is written to each database once per module; hypothesis varies the expressions.
 """
@@ -10,11 +11,12 @@ import contextlib
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import given
+from hypothesis import given, settings
 
 from tests.conformance.harness import compile_condition
 from tests.conformance.test_conformance import _write
 from tests.fixtures.postgres import empty_database
+from tests.fixtures.spark import write_parquet_store
 from winlang.backends.base import RunContext
 from winlang.backends.numpy import NumpyBackend
 from winlang.contracts.source import Layout
@@ -68,3 +70,26 @@ def test_every_backend_agrees(backends, text):
     for name, (backend, source) in backends.items():
         if name != "numpy":
             assert _values(backend, source, optimized) == reference, f"{name}: {text!r}"
+
+
+# Spark: each example is a Spark job of about a second, so a few dozen, not a thousand; the
+# conformance corpus covers every construct on it case by case.
+SPARK_EXAMPLES = 10
+
+
+@pytest.fixture(scope="module")
+def spark_backend(tmp_path_factory, spark_session) -> tuple[object, object]:
+    from winlang.backends.sql import SqlBackend
+
+    url = write_parquet_store(tmp_path_factory.mktemp("differential-spark"), CUSTOMERS, EVENTS)
+    return SqlBackend(), open_source(url, Layout())
+
+
+@pytest.mark.spark
+@settings(max_examples=SPARK_EXAMPLES)
+@given(condition())
+def test_spark_agrees_with_numpy(backends, spark_backend, text):
+    optimized, _ = compile_condition(text, optimized=True)
+    plain, _ = compile_condition(text, optimized=False)
+    reference = _values(*backends["numpy"], plain)
+    assert _values(*spark_backend, optimized) == reference, f"spark: {text!r}"

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 NOW = "2026-11-22T10:00:00Z"  # 05:00 in New York, 10:00 in London, 19:00 in Seoul
-KINDS = ("sqlite", "duckdb", "parquet")
+KINDS = ("sqlite", "duckdb", "parquet", pytest.param("spark", marks=pytest.mark.spark))
 
 # client_ref, first_name, mobile, sms_optin (0/1, None), tz, last_order_at
 CLIENTS: list[tuple] = [
@@ -102,6 +103,7 @@ def write_own_names(folder: Path, kind: str, config: str = CONFIG) -> Path:
         "sqlite": lambda: f"sqlite:///{_sqlite(folder / 'shop.db')}",
         "duckdb": lambda: f"duckdb:///{_duckdb(folder / 'shop.duckdb')}",
         "parquet": lambda: f"parquet://{_parquet(folder / 'parquet')}",
+        "spark": lambda: f"spark://{_parquet(folder / 'parquet')}",
     }[kind]()
     (folder / "own-names.win").write_text(CAMPAIGN, encoding="utf-8")
     path = folder / "winlang.toml"

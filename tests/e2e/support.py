@@ -1,6 +1,7 @@
 """The end-to-end test store and the winlang.toml files that point at it.
 
-One generated data set is written three ways (SQLite, DuckDB, a Parquet folder), each with a
+One generated data set is written three ways (SQLite, DuckDB, a Parquet folder, which Spark
+reads too), each with a
 winlang.toml that copies the repository's ``[fields]``, ``[events]``, channels and limits but
 points ``[store] url`` at the test store and has no ``schema``, so the checker reflects the
 store itself. ``parquet+schema`` is the same Parquet folder checked against
@@ -37,6 +38,7 @@ STORES = {
     "duckdb": ("duckdb:///{folder}/shop.duckdb", False),
     "parquet": ("parquet://{folder}/parquet", False),
     "parquet+schema": ("parquet://{folder}/parquet", True),
+    "spark": ("spark://{folder}/parquet", False),  # the Parquet folder on a Spark session
 }
 
 

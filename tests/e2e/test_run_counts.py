@@ -3,7 +3,8 @@
 For every campaign in ``campaigns/``: the audience size and, per rule in file order, how many
 customers of the audience get that rule first — computed by :mod:`tests.e2e.reference` — must
 equal what ``winlang run ... --format json`` prints, for ``--engine numpy`` and ``--engine sql``
-on SQLite, ``--engine sql`` on DuckDB and ``--engine auto`` on a Parquet folder. Then the same
+on SQLite, ``--engine sql`` on DuckDB, ``--engine auto`` on a Parquet folder, and the same
+folder on Spark (marked ``spark``). Then the same
 per customer, through :func:`winlang.evaluate.evaluate_campaign`, so that a difference names
 the customers to ``winlang explain``.
 """
@@ -42,9 +43,10 @@ RUNS = [
     pytest.param("duckdb", "sql", "sql", id="duckdb-sql"),
     pytest.param("parquet", "auto", "numpy", id="parquet-auto"),
     pytest.param("parquet+schema", "auto", "numpy", id="parquet+schema-auto"),
+    pytest.param("spark", "auto", "sql", id="spark-auto", marks=pytest.mark.spark),
 ]
-SQL_STORE_RUNS = RUNS[:3]
-RUNNABLE = [*RUNS[:3], RUNS[4]]
+SQL_STORE_RUNS = [*RUNS[:3], RUNS[5]]
+RUNNABLE = [*RUNS[:3], RUNS[4], RUNS[5]]
 
 # Rules no customer can match while winlang's ledger is empty, and why.
 UNMATCHABLE = {

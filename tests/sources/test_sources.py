@@ -299,8 +299,12 @@ def test_a_plugin_adds_a_url_scheme_and_built_ins_still_work():
     manager = make_plugin_manager(load_entry_points=False)
     manager.register(_Plugin())
     layout = Layout()
-    assert manager.hook.winlang_data_source(url="fake://x", layout=layout).name == "fake"
-    assert manager.hook.winlang_data_source(url="csv:///x", layout=layout).name == "csv"
+    assert (
+        manager.hook.winlang_data_source(url="fake://x", layout=layout, settings={}).name == "fake"
+    )
+    assert (
+        manager.hook.winlang_data_source(url="csv:///x", layout=layout, settings={}).name == "csv"
+    )
 
 
 def test_a_broken_plugin_is_named_and_does_not_hide_the_others(monkeypatch):
@@ -316,7 +320,10 @@ def test_a_broken_plugin_is_named_and_does_not_hide_the_others(monkeypatch):
     assert "plugin `bad` (no_such_module_for_winlang:plugin) failed to load" in str(
         manager.broken[0]
     )
-    assert manager.hook.winlang_data_source(url="fake://x", layout=Layout()).name == "fake"
+    assert (
+        manager.hook.winlang_data_source(url="fake://x", layout=Layout(), settings={}).name
+        == "fake"
+    )
     monkeypatch.setattr(plugins, "plugin_manager", lambda: manager)
     with pytest.raises(UnknownSourceError, match=r"plugin `bad`.*failed to load"):
         open_source("s3://bucket")

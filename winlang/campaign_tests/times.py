@@ -21,6 +21,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 
 from ..ast import SECONDS_PER_UNIT
+from ..times import parse_instant
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(minute|hour|day|week|month|year)s?\s*$")
 _AGO = re.compile(r"^(.*?)\s+ago\s*$")
@@ -51,11 +52,9 @@ def instant(value: object, clock: datetime | None) -> datetime:
                 raise TimeError(f"`{value}`: there is no clock yet to count back from")
             return clock - duration(found[1])
         try:
-            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            return parse_instant(value.strip())
         except ValueError:
             pass
-        else:
-            return instant(moment, clock)
     raise TimeError(
         f'`{value}` is not a time; write an ISO-8601 time such as "2026-11-01T10:00:00Z", '
         'a date, or "30 days ago"'

@@ -8,27 +8,29 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import importlib
+from collections.abc import Mapping
 
 from ..contracts.channel import Channel
 from ..hookspecs import hookimpl
-from .console import ConsoleChannel
-from .outbox import OutboxChannel
-from .smtp import SmtpChannel
-from .webhook import WebhookChannel
 
-FACTORIES: dict[str, Callable[[str, Mapping[str, object]], Channel]] = {
-    "console": ConsoleChannel.from_settings,
-    "outbox": OutboxChannel.from_settings,
-    "smtp": SmtpChannel.from_settings,
-    "webhook": WebhookChannel.from_settings,
+# Each plugin name's channel class, by module: imported only when a channel of that plugin is
+# made, so a project of outboxes never loads the HTTP or SMTP clients.
+FACTORIES: dict[str, str] = {
+    "console": "console:ConsoleChannel",
+    "outbox": "outbox:OutboxChannel",
+    "smtp": "smtp:SmtpChannel",
+    "webhook": "webhook:WebhookChannel",
 }
 
 
 @hookimpl(trylast=True)  # installed plugins are asked first and may take over a name
 def winlang_channel(plugin: str, name: str, settings: Mapping[str, object]) -> Channel | None:
-    factory = FACTORIES.get(plugin)
-    return factory(name, settings) if factory else None
+    if plugin not in FACTORIES:
+        return None
+    module, attribute = FACTORIES[plugin].split(":")
+    channel_class = getattr(importlib.import_module(f"{__package__}.{module}"), attribute)
+    return channel_class.from_settings(name, settings)
 
 
 @hookimpl

@@ -25,12 +25,12 @@ from ..diagnostics import (
     has_errors,
     moved,
 )
+from ..formats import locale_problem
 from ..parse import parse_expression
 from ..parse.errors import KEYWORDS
 from ..schema import Schema
 from ..types import UNKNOWN, Type
 from .expressions import STANDARD_EVENT_TYPES, Env, Symbol, Typer
-from .formats import locale_problem
 from .templates import TemplateChecker, report_unknown_channel, sends_of
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Literal
 
 from .. import ast as A
 from ..config import Channel
 from ..suggest import did_you_mean
+from ..times import parse_instant
 from ..types import (
     BOOL,
     DURATION,
@@ -85,7 +85,7 @@ def is_iso_time(text: str) -> bool:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?", text):
         return False
     try:
-        datetime.fromisoformat(text.replace("Z", "+00:00"))
+        parse_instant(text)
     except ValueError:
         return False
     return True

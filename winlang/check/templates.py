@@ -2,7 +2,7 @@
 
 A placeholder is ``{name}``, ``{name|fallback text}``, ``{name:spec}`` or
 ``{name:spec|fallback text}`` (a format spec such as ``percent`` or ``currency:KRW``, see
-:mod:`winlang.check.formats`); ``{{`` and ``}}`` are literal braces. Other brace text that does
+:mod:`winlang.formats`); ``{{`` and ``}}`` are literal braces. Other brace text that does
 not look like a name attempt (CSS in an HTML body, ``{color:red}`` included) is left alone.
 
 An email body is HTML when it comes from a ``.html`` or ``.htm`` file, or when its text has an
@@ -19,6 +19,7 @@ from functools import lru_cache
 
 from .. import ast as A
 from ..config import Channel, Limits, TrackingSettings
+from ..formats import FORMATS, SpecError, is_format, parse_spec, type_problem
 from ..links import (
     MESSAGE_ID_LENGTH,
     short_link_length,
@@ -29,7 +30,6 @@ from ..store_layout import address_type_problem, consent_type_problem
 from ..suggest import closest, did_you_mean, one_slip
 from ..types import DATE, NUMBER, TEXT, TIMESTAMP, Type
 from .expressions import Reporter, Typer
-from .formats import FORMATS, SpecError, is_format, parse_spec, type_problem
 from .sms import (
     GSM7_BASIC,
     GSM7_EXTENSION,

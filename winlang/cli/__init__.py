@@ -6,52 +6,59 @@ or a state that can't be used, 3 internal error (a bug), 130 interrupted.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
 import click
 
 from .. import __version__
-from .check import check
-from .demo import demo
-from .diff import diff
-from .explain import explain_command
-from .fmt import fmt
-from .ingest import ingest
-from .init import init
-from .lsp import lsp
-from .plugins import plugins
-from .preview import preview
-from .report import report
-from .run import run
-from .schedule import schedule
-from .schema import schema
-from .serve import serve
-from .test import test_command
+
+# Each command's module, imported only when the command runs (or ``--help`` lists it), so
+# ``winlang check`` and ``--version`` never load what only the store's commands need
+# (SQLAlchemy, PyArrow, NumPy): the command line starts in the time of its own imports.
+COMMANDS = {
+    "check": "check:check",
+    "demo": "demo:demo",
+    "diff": "diff:diff",
+    "explain": "explain:explain_command",
+    "fmt": "fmt:fmt",
+    "ingest": "ingest:ingest",
+    "init": "init:init",
+    "lsp": "lsp:lsp",
+    "plugins": "plugins:plugins",
+    "preview": "preview:preview",
+    "report": "report:report",
+    "run": "run:run",
+    "schedule": "schedule:schedule",
+    "schema": "schema:schema",
+    "serve": "serve:serve",
+    "test": "test:test_command",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A click group whose commands are imported by name, on first use."""
+
+    def __init__(self, *args, lazy: dict[str, str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in self.lazy:
+            module, attribute = self.lazy[name].split(":")
+            command = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+            self.add_command(command, name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="winlang")
 def cli() -> None:
     """Campaigns as code: check, preview, explain and deliver win-back campaigns."""
-
-
-cli.add_command(check)
-cli.add_command(run)
-cli.add_command(explain_command)
-cli.add_command(demo)
-cli.add_command(plugins)
-cli.add_command(schema)
-cli.add_command(ingest)
-cli.add_command(report)
-cli.add_command(schedule)
-cli.add_command(lsp)
-cli.add_command(preview)
-cli.add_command(fmt)
-cli.add_command(diff)
-cli.add_command(test_command)
-cli.add_command(init)
-cli.add_command(serve)
 
 
 def main() -> None:

@@ -66,12 +66,6 @@ def fail(error: Exception | str) -> None:
     sys.exit(2 if isinstance(error, USER_ERRORS) else 1)
 
 
-def ledger(project: Project):
-    """The engine's view of the state database, read-only; an empty state before any run."""
-    state = project.saved_state()
-    return state.view() if state is not None else None
-
-
 def show(result, output: str, render_text) -> None:
     """Print ``result`` as ``--format`` asks: its ``as_json()`` indented, or ``render_text``."""
     import orjson

@@ -148,7 +148,7 @@ def demo(
 def _react(project, folder: Path, checked, run_id: int, now, seed: int):
     """The simulated customers' reactions to the run (:mod:`winlang.demo.reactions`)."""
     from ..demo.reactions import react
-    from ..sources.normalize import naive_utc
+    from ..times import naive_utc
 
     campaign = checked.campaign.name or ""
     return react(project.state(), folder / "shop.db", campaign, run_id, naive_utc(now), seed)

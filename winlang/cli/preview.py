@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 
 from ..evaluate import evaluate_campaign
+from ..runs import ledger
 from ..schema import safe_url
-from .common import USER_ERRORS, clock, fail, ledger, load_checked, now_option, show
+from .common import USER_ERRORS, clock, fail, load_checked, now_option, show
 from .options import config_option, engine_option, format_option
 
 

@@ -15,7 +15,7 @@ import click
 import orjson
 
 from ..report.funnel import render_text
-from ..sources.normalize import naive_utc
+from ..times import naive_utc
 from .common import USER_ERRORS, clock, fail, load_checked, now_option
 from .options import config_option
 

@@ -15,11 +15,11 @@ import orjson
 
 from ..check.templates import channels_sent_on
 from ..contracts.errors import ChannelError
-from ..evaluate import evaluate_campaign
 from ..plan.passes import PASSES
 from ..project import channel_diagnostics
-from ..report.summary import render_text, summary
-from .common import USER_ERRORS, clock, fail, ledger, load_checked, now_option, refuse
+from ..report.summary import render_text
+from ..runs import execute
+from .common import USER_ERRORS, clock, fail, load_checked, now_option, refuse
 from .options import config_option, engine_option, format_option
 from .progress import ProgressLine
 
@@ -115,60 +115,6 @@ def _waiting(totals: dict) -> str:
         "the customer's quiet hours, sends them (winlang schedule wakes for it, or run "
         "--only-deferred from cron)"
     )
-
-
-def execute(
-    project,
-    checked,
-    now,
-    dry_run: bool = False,
-    only_deferred: bool = False,
-    engine: str = "auto",
-    batch_size: int | None = None,
-    skip: tuple[str, ...] = (),
-    progress=None,
-) -> dict:
-    """One run of a checked campaign (a dry run, or delivery), as its summary; shared by
-    `winlang run` and `winlang schedule`."""
-    if progress is None:
-        progress = ProgressLine()
-        progress.enabled = False  # a scheduler's log is no terminal line
-    if not dry_run:
-        project.state()  # created or migrated before anything reads it
-    from ..deliver.run import run_columns
-
-    source = project.store()
-    carry = run_columns(checked, source, project.config)  # read with the decisions
-    evaluation = evaluate_campaign(
-        checked,
-        source,
-        now,
-        engine,
-        state=ledger(project),
-        skip=skip,
-        batch_size=batch_size,
-        carry=carry,
-    )
-    progress.evaluated(evaluation.decisions.audience)
-    if dry_run:
-        from ..deliver.run import preview_campaign
-
-        state = project.saved_state()
-        outcome, preview = preview_campaign(checked, evaluation, source, project.config, state)
-        return summary(evaluation, True, outcome, preview=preview)
-    from ..deliver.run import deliver_campaign
-
-    delivery = deliver_campaign(
-        checked,
-        evaluation,
-        source,
-        project.config,
-        project.state(),
-        project.config.delivery,
-        progress,
-        only_deferred,
-    )
-    return summary(delivery.evaluation, False, delivery.outcome, delivery)
 
 
 def _why_nobody(source) -> str:

@@ -29,7 +29,7 @@ class ProjectRunner:
         self._names: dict[Path, str | None] = {}
 
     def run(self, campaign: Path, now: datetime, only_deferred: bool) -> None:
-        from .run import execute
+        from ..runs import execute
 
         what = "deferred messages due" if only_deferred else "scheduled run"
         stamp = now.isoformat().replace("+00:00", "Z")

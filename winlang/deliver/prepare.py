@@ -22,9 +22,9 @@ from functools import cached_property
 import numpy as np
 
 from .. import ast as A
-from ..check.formats import DEFAULT_LOCALE
 from ..config import Channel as ChannelConfig
 from ..contracts.message import Message, idempotency_key
+from ..formats import DEFAULT_LOCALE
 from ..links import Tracking
 from ..plan import ir
 from ..plan.delivery import Action, Arm, DeliveryPlan, SendStep
@@ -120,6 +120,7 @@ class Planner:
     # (their length decides `parts`), each distinct one once (see :meth:`_measured`).
     dry: bool = False
     _parts: dict = field(default_factory=dict, compare=False, repr=False)
+    _shapes: dict = field(default_factory=dict, compare=False, repr=False)
 
     def _measured(
         self, i: int, rule: str, customer: str, send: SendStep, key: str, rows: _Rows
@@ -158,7 +159,12 @@ class Planner:
                 parts = message.parts
                 if memo is not None and len(self._parts) < _MEASURED_TEXTS:
                     self._parts[memo] = parts
-        return Message(key, self.campaign_name, rule, customer, send.channel, "", "", parts=parts)
+        # One message object per channel and part count: a dry run reads nothing else of it.
+        shape = (send.channel, parts)
+        found = self._shapes.get(shape)
+        if found is None:
+            found = self._shapes[shape] = Message("", "", "", "", send.channel, "", "", parts=parts)
+        return found
 
     @cached_property
     def campaign_name(self) -> str:

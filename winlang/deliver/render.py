@@ -24,10 +24,10 @@ from markupsafe import escape
 
 from .. import ast as A
 from ..addresses import header_text
-from ..check.formats import DEFAULT_LOCALE, FormatSpec, parse_spec
 from ..check.sms import measure
 from ..check.templates import Show, is_html, placeholder_names, render
 from ..contracts.message import Message, idempotency_key
+from ..formats import DEFAULT_LOCALE, FormatSpec, parse_spec
 from ..links import Tracking, message_id, tracking_link
 
 _THOUSANDTH = Decimal("0.001")

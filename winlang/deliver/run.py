@@ -17,13 +17,13 @@ import numpy as np
 
 from ..backends.base import RunContext
 from ..check import CheckedCampaign
-from ..check.formats import campaign_locale
 from ..check.templates import channels_sent_on, placeholder_names
 from ..config import Config
 from ..contracts.errors import DataError
 from ..contracts.source import Source
 from ..contracts.state import EmptyState
 from ..evaluate import Evaluation, choose_backend
+from ..formats import campaign_locale
 from ..links import STAND_IN_SECRET, MissingSecret, Tracking, secret_from_environment
 from ..plan import ir
 from ..plan.delivery import DeliveryPlan, delivery_plan

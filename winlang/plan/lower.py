@@ -10,19 +10,13 @@ each condition as written.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 
 from .. import ast as A
 from ..check import CheckedCampaign
 from ..check.expressions import Symbol
+from ..times import parse_instant
 from ..types import Type
 from . import ir
-
-
-def iso_timestamp(text: str) -> datetime:
-    """``"2026-01-31"`` or a full ISO timestamp, as UTC."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _kind(t: Type) -> ir.Kind:
@@ -149,7 +143,7 @@ class Lowering:
     def _operand(self, expr: A.Expr, other: A.Expr) -> ir.Node:
         """An ISO text literal compared with a time is a timestamp."""
         if isinstance(expr, A.Text) and self.checked.type_of(other).is_time:
-            return ir.Literal(iso_timestamp(expr.value), "timestamp")
+            return ir.Literal(parse_instant(expr.value), "timestamp")
         return self.lower(expr)
 
     def _in(self, operand: A.Expr, items: tuple[A.Expr, ...] | A.Name) -> ir.Node:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..sources.normalize import naive_utc
+from ..times import naive_utc
 from .funnel import FUNNEL_TYPES, PURCHASE, Event, Firing, Report, build_report
 
 if TYPE_CHECKING:

@@ -126,7 +126,7 @@ def dry_run(project: Project, campaign: Campaign, now: datetime) -> dict:
     """The run summary of a dry run at ``now``: audience, and per rule matched, would-send,
     held out and skipped by reason. It is ``winlang run --dry-run``'s own function, so the
     page and the command can't disagree."""
-    from ..cli.run import execute  # the command line's run, shared with `winlang schedule`
+    from ..runs import execute
 
     return execute(project, campaign.checked, now, dry_run=True)
 
@@ -154,7 +154,7 @@ def previews(project: Project, campaign: Campaign, now: datetime, count: int = S
 def report(project: Project, campaign: Campaign, now: datetime, window: int) -> dict:
     """The campaign's report as of ``now`` (its JSON form)."""
     from ..report.read import campaign_report
-    from ..sources.normalize import naive_utc
+    from ..times import naive_utc
 
     return campaign_report(project, campaign.checked, naive_utc(now), window).as_json()
 

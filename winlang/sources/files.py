@@ -23,9 +23,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.dataset as ds
 
+from ..arrow_types import kind_of_arrow_type
 from ..contracts.errors import DataError
 from ..contracts.source import Layout
-from ..schema import Schema, kind_of_arrow_type
+from ..schema import Schema
 from ..types import SCALARS
 from .normalize import Among, normalize_batch, within_times
 

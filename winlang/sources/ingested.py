@@ -30,19 +30,12 @@ from typing import Protocol
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrow_types import ARROW_TYPES
 from ..contracts.errors import DataError
 from ..contracts.source import Layout, Source
 from ..plan import ir
 from ..schema import Schema
 from .normalize import WHOLE_NUMBER
-
-_KIND_TYPES = {
-    "number": pa.float64(),
-    "text": pa.string(),
-    "bool": pa.bool_(),
-    "timestamp": pa.timestamp("us"),
-    "date": pa.date32(),
-}
 
 
 def layout_names(layout: Layout) -> dict[str, str]:
@@ -198,7 +191,7 @@ class WithIngested:
         for f in extra.schema:
             kind = kinds.get(f.name)
             keep = f.name == self.layout.customer_id or kind is None
-            fields.append(pa.field(f.name, f.type if keep else _KIND_TYPES.get(kind, f.type)))
+            fields.append(pa.field(f.name, f.type if keep else ARROW_TYPES.get(kind, f.type)))
         return pa.schema(fields)
 
 

@@ -21,9 +21,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrow_types import kind_of_arrow_type
 from ..contracts.errors import DataError
 from ..contracts.source import Layout
-from ..schema import Schema, kind_of_arrow_type
+from ..schema import Schema
 from .normalize import among, normalize
 
 _EPOCH = datetime(1970, 1, 1)

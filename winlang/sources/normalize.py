@@ -12,17 +12,17 @@ table, the column and the value.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrow_types import TIMESTAMP
 from ..contracts.errors import wrong_value
+from ..times import naive_utc
 from .convert import ConvertError, parse_dates, parse_timestamps
-
-TIMESTAMP = pa.timestamp("us")
 
 
 def normalize(array: pa.Array, kind: str, table: str, column: str) -> pa.Array:
@@ -157,26 +157,6 @@ def normalize_batch(batch: pa.RecordBatch, kinds: dict[str, str], table: str) ->
         for name, column in zip(batch.schema.names, batch.columns, strict=True)
     ]
     return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
-
-
-def naive_utc(moment: datetime) -> datetime:
-    """Stores hold naive UTC times; an aware time is converted, a naive one taken as UTC."""
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-def stored_time(value: object) -> datetime | None:
-    """A time as a database handed it out (a datetime, or ISO text from SQLite) as naive
-    UTC; None when it is not one (a hand-edited row, say).
-
-    >>> stored_time("2026-11-22 10:00:00.000000"), stored_time("soon")
-    (datetime.datetime(2026, 11, 22, 10, 0), None)
-    """
-    if isinstance(value, datetime):
-        return naive_utc(value)
-    try:
-        return naive_utc(datetime.fromisoformat(str(value)))
-    except ValueError:
-        return None
 
 
 def within_times(

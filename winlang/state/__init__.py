@@ -20,8 +20,9 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from ..contracts.errors import StateError
+from ..database_urls import same_database, sqlite_path, state_url_problem, where
 from ..plan import ir
-from ..sources.normalize import naive_utc
+from ..times import naive_utc
 from . import ingested, reads, tracking
 from . import tables as T
 from .ingested import EventWriter
@@ -193,7 +194,6 @@ DatabaseError = sa.exc.SQLAlchemyError  # what a blip of the database raises
 
 HEAD = "0005"
 VERSION_TABLE = "winlang_schema_version"
-BACKENDS = ("sqlite", "postgresql")  # the state's databases; DuckDB is for stores only
 READ_BUSY_SECONDS = 10.0  # a reader waits this long for a run's write to end, then fails
 WRITE_BUSY_SECONDS = 60.0
 
@@ -264,80 +264,6 @@ def open_state(
         engine.dispose()
         raise
     return StateStore(engine)
-
-
-def state_url_problem(
-    url: str, store_url: str | None = None, allow_other_tables: bool = False
-) -> str | None:
-    """Why ``url`` can't name the state database, or None: not a database URL, a database
-    kind the state does not use, or the store's own database (unless allowed).
-
-    >>> state_url_problem("sqlite:///state.db", "sqlite:///shop.db") is None
-    True
-    >>> state_url_problem("duckdb:///state.duckdb")
-    'the state database must be SQLite or PostgreSQL, not duckdb (duckdb:///state.duckdb)'
-    """
-    try:
-        parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError:
-        return (
-            f"`{url}` is not a database URL: give the state one such as "
-            "sqlite:///winlang-state.db or postgresql://host/database"
-        )
-    backend = parsed.get_backend_name()
-    if backend not in BACKENDS:
-        return f"the state database must be SQLite or PostgreSQL, not {backend} ({safe(url)})"
-    if store_url is not None and not allow_other_tables and same_database(url, store_url):
-        return (
-            f"the state database {where(url)} is the store's: winlang would create its "
-            "tables among your customer tables; give [state] url a database of its own "
-            "(or set [state] allow_other_tables = true if you mean it)"
-        )
-    return None
-
-
-def same_database(first: str, second: str) -> bool:
-    """Whether two URLs name one database (one SQLite file however it is spelled, or one
-    server's database whatever the driver and user).
-
-    >>> same_database("sqlite:///a/../shop.db", "sqlite:///shop.db")
-    True
-    >>> same_database("postgresql://u@db:5432/shop", "postgresql+psycopg://v:pw@db/shop")
-    True
-    """
-    try:
-        a, b = sa.engine.make_url(first), sa.engine.make_url(second)
-    except sa.exc.ArgumentError:
-        return False
-    if a.get_backend_name() != b.get_backend_name():
-        return False
-    if a.get_backend_name() == "sqlite":
-        paths = sqlite_path(first), sqlite_path(second)
-        return None not in paths and paths[0].resolve() == paths[1].resolve()
-    return (a.host or "localhost", a.port or 5432, a.database, dict(a.query)) == (
-        b.host or "localhost",
-        b.port or 5432,
-        b.database,
-        dict(b.query),
-    )
-
-
-def sqlite_path(url: str) -> Path | None:
-    """The file of an SQLite URL, or None (another database, or in memory)."""
-    try:
-        parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError:
-        return None
-    database = parsed.database
-    if parsed.get_backend_name() != "sqlite" or not database or database.startswith(":memory:"):
-        return None
-    return Path(database.removeprefix("file:"))
-
-
-def where(url: str) -> str:
-    """The state database as the user knows it: its file, or its URL without a password."""
-    path = sqlite_path(url)
-    return str(path) if path is not None else safe(url)
 
 
 def _require_usable_url(url: str, store_url: str | None, allow_other_tables: bool) -> None:
@@ -478,7 +404,3 @@ def _translating(engine: sa.Engine, url: str) -> sa.Engine:
 def _first_line(error: BaseException) -> str:
     text = str(getattr(error, "orig", None) or error).strip()
     return text.splitlines()[0] if text else type(error).__name__
-
-
-def safe(url: str) -> str:
-    return sa.engine.make_url(url).render_as_string(hide_password=True)

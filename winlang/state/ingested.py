@@ -12,7 +12,8 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from ..plan import ir
-from ..sources.normalize import naive_utc, normalize
+from ..sources.normalize import normalize
+from ..times import naive_utc
 from . import tables as T
 from .ledger import insert_ignoring
 from .records import SuppressionRow

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from ..contracts.errors import DataError
 from ..links import message_id
-from ..sources.normalize import naive_utc, stored_time
+from ..times import naive_utc, stored_time
 from . import tables as T
 from .records import ClaimedRow, DeferredRow, PlannedRow, RowUpdate, SkipRow
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import sqlalchemy as sa
 
-from ..sources.normalize import naive_utc, stored_time
+from ..times import naive_utc, stored_time
 from . import tables as T
 from .records import CustomerMessage, FiringRecord, RunMessage, RunSkip, SentHistory, SuppressionRow
 from .view import not_own_work, unreadable_time

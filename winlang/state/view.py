@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from ..contracts.errors import StateError
 from ..plan import ir
-from ..sources.normalize import naive_utc
+from ..times import naive_utc
 from . import tables as T
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ...arrow_types import ARROW_TYPES
 from ...contracts.errors import wrong_value
 from ...sources.convert import ConvertError, parse_timestamps
 from ...sources.normalize import odd_value
@@ -268,12 +269,6 @@ def to_arrow(value: Value, size: int) -> pa.Array:
         if len(vec.dictionary) == 0:
             return pa.nulls(size, pa.string())
         return vec.dictionary.take(indices).cast(pa.string())
-    arrow_type = {
-        "number": pa.float64(),
-        "bool": pa.bool_(),
-        "timestamp": pa.timestamp("us"),
-        "null": pa.null(),
-    }[vec.kind]
     if vec.kind == "null":
         return pa.nulls(size)
-    return pa.array(vec.values, arrow_type, mask=mask)
+    return pa.array(vec.values, ARROW_TYPES[vec.kind], mask=mask)

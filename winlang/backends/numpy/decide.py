@@ -8,6 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ...arrow_types import ARROW_TYPES
 from ...contracts.source import Source
 from ...plan import ir
 from ..base import Decisions, RunContext
@@ -57,9 +58,7 @@ def _value(batch, evaluate: Evaluator, node: ir.Node) -> pa.Array:
 
 
 def _concat(parts: list[pa.Array], node: ir.Node) -> pa.Array:
-    return (
-        pa.concat_arrays(parts) if parts else pa.array([], _ARROW_TYPES.get(node.kind, pa.null()))
-    )
+    return pa.concat_arrays(parts) if parts else pa.array([], ARROW_TYPES.get(node.kind, pa.null()))
 
 
 def first_match(
@@ -118,7 +117,7 @@ def _as_read(record: pa.RecordBatch, node: ir.Node) -> pa.Array | None:
     out in the type :func:`values` gives (text, bool, float64; integers widen as the
     evaluator would): no round trip through the evaluator's codes, which for a column of
     a million distinct phone numbers is most of the cost. None: evaluate it."""
-    if not isinstance(node, ir.Column) or node.kind not in _ARROW_TYPES:
+    if not isinstance(node, ir.Column) or node.kind not in ARROW_TYPES:
         return None
     at = record.schema.get_field_index(node.name)
     if at < 0:
@@ -145,11 +144,3 @@ def _id_array(ids: np.ndarray | pa.Array) -> pa.Array:
     if isinstance(ids, pa.ChunkedArray):
         ids = ids.combine_chunks()
     return plain_ids(ids if isinstance(ids, pa.Array) else pa.array(np.asarray(ids)))
-
-
-_ARROW_TYPES = {
-    "number": pa.float64(),
-    "bool": pa.bool_(),
-    "timestamp": pa.timestamp("us"),
-    "text": pa.string(),
-}

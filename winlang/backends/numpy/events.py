@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ...arrow_types import ARROW_TYPES
 from ...contracts.errors import DataError
 from ...contracts.source import Layout, Source
 from ...plan import ir
@@ -251,7 +252,7 @@ class LastValue:
     def result(self) -> AggregateValues:
         if not self.positions:
             positions, times = np.empty(0, np.int64), np.empty(0, np.int64)
-            values = pa.nulls(0, _ARROW_TYPES.get(self.kind, pa.float64()))
+            values = pa.nulls(0, ARROW_TYPES[self.kind if self.kind != "null" else "number"])
         else:
             positions = np.concatenate(self.positions)
             times = np.concatenate(self.times)
@@ -260,14 +261,6 @@ class LastValue:
         positions = positions[keep]
         values = values.take(pa.array(np.flatnonzero(keep)))
         return _greatest(self.kind, positions, values, self.size)
-
-
-_ARROW_TYPES = {
-    "number": pa.float64(),
-    "text": pa.string(),
-    "bool": pa.bool_(),
-    "timestamp": pa.timestamp("us"),
-}
 
 
 def _plain(values: pa.Array) -> pa.Array:

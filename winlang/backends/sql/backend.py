@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
 import sqlalchemy as sa
 
+from ...arrow_types import ARROW_TYPES
 from ...contracts.errors import DataError, PushdownError
 from ...contracts.source import Source
 from ...plan import ir
@@ -29,14 +31,6 @@ from .statement import (
     statement_aggregates,
     values_statement,
 )
-
-ARROW_TYPES = {
-    "number": pa.float64(),
-    "text": pa.string(),
-    "bool": pa.bool_(),
-    "timestamp": pa.timestamp("us"),
-    "null": pa.null(),
-}
 
 
 class SqlBackend:
@@ -61,6 +55,9 @@ class SqlBackend:
         ingested = _ingested(source, nodes, plan, dialect, context)
         statement = decide_statement(plan, source.layout, dialect, flags, ingested, carry)
         times = _times([*nodes, *carry], source)
+        if dialect.streams_decisions:
+            read = partial(streamed_rows, dialect=dialect, carry=carry)
+            return _run(engine, dialect, statement, constructs, context, times, fetch=read)
         if not carry:
             row = _run(engine, dialect, statement, constructs, context, times)
             return decisions_of(row, dialect)
@@ -309,6 +306,45 @@ def _carried_array(values: list | pa.Array, kind: str, dialect: SqlDialect) -> p
     if pa.types.is_timestamp(values.type) and values.type.tz is not None:
         values = values.cast(pa.timestamp(values.type.unit))  # the same instant, naive UTC
     return values.cast(ARROW_TYPES[kind])
+
+
+CHUNK_ROWS = 100_000  # decision rows read at a time from a streaming dialect
+
+
+def streamed_rows(
+    result: sa.CursorResult, dialect: SqlDialect, carry: Sequence[ir.Column] = ()
+) -> Decisions:
+    """Decisions from the rows of :func:`.statement.streamed_decisions`, read a chunk at a
+    time: only the matched customers (their ids, rules and carried values) and one chunk of
+    rows are ever held, never one value holding every id."""
+    audience = 0
+    ids: list[np.ndarray] = []
+    rules: list[np.ndarray] = []
+    carried: list[list] = [[] for _ in carry]
+    for rows in result.partitions(CHUNK_ROWS):
+        rule, found, count, *values = (list(column) for column in zip(*rows, strict=True))
+        counts = np.asarray(count, dtype=np.int64)
+        audience += int(counts.sum())
+        chosen = np.asarray(rule, dtype=np.int32)
+        keep = (chosen >= 0).tolist()
+        if not any(keep):
+            continue
+        times = counts[np.asarray(keep)]
+        ids.append(np.repeat(np.asarray([v for v, k in zip(found, keep, strict=True) if k]), times))
+        rules.append(np.repeat(chosen[np.asarray(keep)], times))
+        for held, column in zip(carried, values, strict=True):
+            kept = [v for v, k in zip(column, keep, strict=True) if k]
+            held.extend(v for v, n in zip(kept, times.tolist(), strict=True) for _ in range(n))
+    if not ids:
+        empty = {node: to_arrow([], node.kind, dialect) for node in carry}
+        return Decisions(audience, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int32), empty)
+    all_ids, all_rules = np.concatenate(ids), np.concatenate(rules)
+    order = np.argsort(all_ids, kind="stable")
+    arrays = {
+        node: to_arrow(values, node.kind, dialect).take(pa.array(order))
+        for node, values in zip(carry, carried, strict=True)
+    }
+    return Decisions(audience, all_ids[order], all_rules[order], arrays)
 
 
 def to_arrow(values: list, kind: str, dialect: SqlDialect) -> pa.Array:

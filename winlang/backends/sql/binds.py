@@ -200,7 +200,7 @@ def readable_names(compiled: Compiled) -> dict[str, str]:
         if bind.key.startswith("%(")  # SQLAlchemy's anonymous key: "%(<id> param)s"
     }
     order = compiled.positiontup or [
-        a or b for a, b in re.findall(r"%\((\w+)\)s|(?<!:):(\w+)", compiled.string)
+        a or b for a, b in re.findall(r"%\((\w+)\)s|(?<!:):`?(\w+)", compiled.string)
     ]
     taken: dict[str, tuple[str, object]] = {}
     names: dict[str, str] = {}

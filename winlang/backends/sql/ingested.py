@@ -125,6 +125,12 @@ def loaded(
     if ingested is None:
         yield
         return
+    if dialect.temp_views:
+        from .state import viewed
+
+        with viewed(connection, dialect, [(ingested.table, ingested.rows)]):
+            yield
+        return
     try:
         _drop(connection, ingested.table)  # one an interrupted run left on a pooled connection
         ingested.table.create(connection)

@@ -174,8 +174,13 @@ def pretty_sql(text: str, width: int = WIDTH) -> str:
 
 
 def rename_binds(text: str, names: dict[str, str]) -> str:
-    """``:old`` parameters of a named-style statement renamed to ``names[old]``."""
-    return re.sub(r"(?<!:):(\w+)", lambda m: ":" + names.get(m[1], m[1]), text)
+    """``:old`` parameters of a named-style statement renamed to ``names[old]`` (also
+    written ``:`old``` as Spark SQL quotes them).
+
+    >>> rename_binds("a = :p AND b = :`q`", {"p": "x", "q": "y"})
+    'a = :x AND b = :`y`'
+    """
+    return re.sub(r"(?<!:):(`?)(\w+)\1", lambda m: f":{m[1]}{names.get(m[2], m[2])}{m[1]}", text)
 
 
 def shown(select: sa.ClauseElement, dialect: sa.engine.Dialect) -> str:

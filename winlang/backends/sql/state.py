@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
@@ -78,6 +79,10 @@ def filled(
     if not tables:
         yield
         return
+    if dialect.temp_views:
+        with viewed(connection, dialect, [(s.table, pa.table({"id": s.ids})) for s in tables]):
+            yield
+        return
     try:
         for state in tables:
             _drop(connection, state.table)
@@ -94,6 +99,21 @@ def filled(
         for state in tables:
             _drop(connection, state.table)
         connection.commit()
+
+
+@contextmanager
+def viewed(
+    connection: Connection, dialect: SqlDialect, views: Sequence[tuple[sa.Table, pa.Table]]
+) -> Iterator[None]:
+    """Each (table, rows) as a temporary view on ``connection`` (:attr:`SqlDialect.temp_views`),
+    dropped when done."""
+    try:
+        for table, rows in views:
+            dialect.create_view(connection, table, rows)
+        yield
+    finally:
+        for table, _rows in views:
+            dialect.drop_view(connection, table)
 
 
 def _drop(connection: Connection, table: sa.Table) -> None:

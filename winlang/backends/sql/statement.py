@@ -67,6 +67,8 @@ def display_dialect(name: str) -> sa.engine.Dialect:
         from sqlalchemy.dialects.postgresql.psycopg import dialect
     elif name == "duckdb":
         from duckdb_engine import Dialect as dialect
+    elif name == "databricks":  # Spark SQL, as spark:/// and sc:// stores run it
+        from databricks.sqlalchemy import DatabricksDialect as dialect
     else:
         raise ValueError(f"no display dialect for {name!r}")
     return dialect(paramstyle="named")
@@ -184,12 +186,15 @@ def decide_statement(
         frame.id.label("id"), decision(plan, frame.compiler).label("r"), *raw
     ).select_from(frame.source)
     d = dialect.fence(per_customer).subquery("d")
+    table = layout.customers
+    values = [
+        dialect.carried(column_value(dialect, d.c[f"k{i}"], table, node), node.kind)
+        for i, node in enumerate(carry)
+    ]
+    if dialect.streams_decisions:
+        select = streamed_decisions(d, values)
+        return Statement(select, frame.compiler.binder, frame.tables, frame.reads, ingested)
     if carry:
-        table = layout.customers
-        values = [
-            dialect.carried(column_value(dialect, d.c[f"k{i}"], table, node), node.kind)
-            for i, node in enumerate(carry)
-        ]
         gathered = dialect.gather_rows([d.c.id, d.c.r, *values], d.c.r >= const("0"))
     else:
         gathered = [
@@ -198,6 +203,25 @@ def decide_statement(
         ]
     select = sa.select(sa.func.count(d.c.r).label("audience"), *gathered)
     return Statement(select, frame.compiler.binder, frame.tables, frame.reads, ingested)
+
+
+def streamed_decisions(d: sa.Subquery, carried: Sequence[ColumnElement] = ()) -> sa.Select:
+    """Rows ``(r, id, n, carried...)`` instead of one row: a row per matched customer (``n``
+    = 1, or how often the id occurs) with its carried values, and one row ``(-1, NULL, n)``
+    for the audience members no rule takes; customers outside the audience (``r`` null) are
+    left out. Read in chunks, so no node and no process ever holds every id in one value."""
+    matched = d.c.r >= const("0")
+    keys = [sa.case((matched, value)) for value in (d.c.id, *carried)]
+    return (
+        sa.select(
+            d.c.r.label("r"),
+            keys[0].label("id"),
+            sa.func.count().label("n"),
+            *(key.label(f"k{i}") for i, key in enumerate(keys[1:])),
+        )
+        .where(d.c.r.is_not(None))
+        .group_by(d.c.r, *keys)
+    )
 
 
 def values_statement(

@@ -55,7 +55,9 @@ FROM (
       AND c."last_purchase_at" > :now_minus_2678400_value
       AND ends_with(c."email", :text_x)
       AND starts_with(
-        CASE WHEN (strlen(c."first_name") = char_length(c."first_name")) THEN lower(c."first_name")
+        CASE WHEN (NOT contains(c."first_name", 'İ') AND NOT contains(c."first_name", 'Σ')) THEN lower(
+          c."first_name"
+        )
           ELSE winlang_lower(c."first_name")
         END,
         :text_a

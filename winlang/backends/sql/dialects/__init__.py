@@ -2,7 +2,7 @@
 
 - :mod:`.base`: the hooks the SQL backend calls, with the shared formulas and the tables a
   dialect fills (:class:`~.base.Functions`: function names; ``text_matches``);
-- :mod:`.sqlite`, :mod:`.duckdb`, :mod:`.postgresql`: each database's profile;
+- :mod:`.sqlite`, :mod:`.duckdb`, :mod:`.postgresql`, :mod:`.spark`: each database's profile;
 - :mod:`.setup`: connection set-up (checks, functions registered on the connection);
 - :mod:`.loading`: bulk loading of Arrow rows into a temporary table.
 
@@ -31,6 +31,9 @@ DIALECTS: dict[str, SqlDialect] = {
     "duckdb": DuckDBDialect(),
     "postgresql": PostgresDialect(),
 }
+# Profiles whose modules load when first asked for: Spark SQL, compiled by the Databricks
+# SQLAlchemy dialect (the name its engines carry; :mod:`winlang.sources.spark_dbapi`).
+LAZY_DIALECTS: dict[str, tuple[str, str]] = {"databricks": (".spark", "SparkDialect")}
 
 __all__ = [
     "DIALECTS",
@@ -49,10 +52,15 @@ __all__ = [
 
 def dialect_named(name: str) -> SqlDialect:
     """The dialect profile for a SQLAlchemy dialect name; PushdownError for one without."""
+    if name not in DIALECTS and name in LAZY_DIALECTS:
+        import importlib
+
+        module, attribute = LAZY_DIALECTS[name]
+        DIALECTS[name] = getattr(importlib.import_module(module, __name__), attribute)()
     try:
         return DIALECTS[name]
     except KeyError:
-        known = ", ".join(sorted(DIALECTS))
+        known = ", ".join(sorted({*DIALECTS, *LAZY_DIALECTS}))
         raise PushdownError(
             f"no SQL push-down profile for the {name!r} database (known: {known}); "
             "evaluate with the numpy backend"

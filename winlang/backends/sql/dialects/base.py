@@ -110,6 +110,12 @@ class SqlDialect:
     # once), or by lookups made only when a condition gets that far (SQLite: per-row b-tree
     # probes, so the fewer the better).
     lookup_aggregates = False
+    # Temporary data (state flags, ids, ingested events) as views made by create_view, not
+    # TEMPORARY tables filled by INSERT (Spark has no temporary tables).
+    temp_views = False
+    # Decisions come back as rows (rule, id) read in chunks instead of one row holding an id
+    # array per rule (a distributed engine would gather every id on one node).
+    streams_decisions = False
     functions = Functions()
     text_matches: ClassVar[TextMatches] = {
         "contains": lambda text, pattern: sa.func.strpos(text, pattern) > const("0"),
@@ -285,3 +291,11 @@ class SqlDialect:
     def load_rows(self, connection: Connection, table: sa.Table, rows: pa.Table) -> None:
         """Insert ``rows`` (Arrow columns named as ``table``'s) into the temporary ``table``."""
         insert_many(connection, table, rows)
+
+    def create_view(self, connection: Connection, table: sa.Table, rows: pa.Table) -> None:
+        """With :attr:`temp_views`: ``rows`` as a temporary view named as ``table``."""
+        raise NotImplementedError(f"{self.name}: no temporary views")
+
+    def drop_view(self, connection: Connection, table: sa.Table) -> None:
+        """With :attr:`temp_views`: drop the view :meth:`create_view` made, if any."""
+        raise NotImplementedError(f"{self.name}: no temporary views")

@@ -15,9 +15,8 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..binds import literal
 from . import loading, setup
-from .base import Expr, Functions, SqlDialect, TextMatches, named_matches
+from .base import Expr, Functions, SqlDialect, TextMatches, const, named_matches
 
 
 class DuckDBDialect(SqlDialect):
@@ -47,7 +46,7 @@ class DuckDBDialect(SqlDialect):
         # DuckDB's lower is Python's str.lower for every code point but İ (Python: "i̇", two
         # code points) and Σ (Python lowers a word-final one to ς): text without them stays
         # in DuckDB's code (tests/backends/test_duckdb_lower.py checks every code point).
-        plain = sa.and_(*(sa.not_(sa.func.contains(expr, literal(c, sa.String()))) for c in "İΣ"))
+        plain = sa.and_(*(sa.not_(sa.func.contains(expr, const(f"'{c}'"))) for c in "İΣ"))
         return sa.case((plain, sa.func.lower(expr)), else_=sa.func.winlang_lower(expr))
 
     def text_order(self, expr: Expr, op: str) -> Expr:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..types import DATE, NUMBER, TIMESTAMP, Type, article
+from .types import DATE, NUMBER, TIMESTAMP, Type, article
 
 STYLES = ("short", "medium", "long", "full")
 NUMBER_FORMATS = ("number", "percent", "currency")
@@ -55,7 +55,7 @@ def parse_spec(spec: str) -> FormatSpec:
     (FormatSpec(format='currency', currency='KRW', style='medium'), 'long')
     >>> parse_spec("currency:XYZ")
     Traceback (most recent call last):
-    winlang.check.formats.SpecError: `XYZ` is not a currency code
+    winlang.formats.SpecError: `XYZ` is not a currency code
     """
     name, *args = spec.split(":")
     if name not in FORMATS:

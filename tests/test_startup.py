@@ -1,0 +1,113 @@
+"""Start-up: the command line imports only what a command uses.
+
+``winlang --version``, ``import winlang.cli`` and an offline ``winlang check`` (a schema
+file, no store) must leave SQLAlchemy, PyArrow, NumPy and DuckDB unimported: they cost most
+of a second, and CI checks campaigns on every push. Each case runs in a fresh interpreter
+and reports ``sys.modules`` as it exits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+HEAVY = ("sqlalchemy", "pyarrow", "numpy", "duckdb")
+
+# Runs the command line in-process, then prints which heavy modules got imported.
+DRIVER = """
+import json, sys
+heavy = {heavy!r}
+try:
+    {body}
+except SystemExit as end:
+    code = end.code or 0
+else:
+    code = 0
+print("IMPORTED", json.dumps([sorted(m for m in heavy if m in sys.modules), code]))
+"""
+
+
+def imported(body: str, cwd: Path) -> tuple[list[str], int]:
+    script = DRIVER.format(heavy=HEAVY, body=body)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    line = next(x for x in done.stdout.splitlines() if x.startswith("IMPORTED "))
+    names, code = json.loads(line.removeprefix("IMPORTED "))
+    return names, code
+
+
+def cli(*args: str) -> str:
+    return f"sys.argv = ['winlang', *{list(args)!r}]\n    from winlang.cli import main\n    main()"
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A project whose store does not exist: checked against a schema file only."""
+    (tmp_path / "winlang.toml").write_text(
+        '[store]\nurl = "sqlite:///nowhere/shop.db"\nschema = "schema.json"\n\n'
+        '[channels.sms]\nplugin = "outbox"\naddress = "phone"\nconsent = "consent_sms"\n'
+        'path = "outbox/sms.jsonl"\n\n'
+        '[fields]\ndays_since_purchase = "days_since(last_purchase_at)"\n'
+    )
+    (tmp_path / "schema.json").write_text((REPO / "campaigns" / "schema.json").read_text())
+    (tmp_path / "winback.win").write_text((REPO / "campaigns" / "one-liner.win").read_text())
+    return tmp_path
+
+
+def test_importing_the_command_line_loads_no_heavy_module(tmp_path):
+    assert imported("import winlang.cli", tmp_path) == ([], 0)
+
+
+def test_version_loads_no_heavy_module(tmp_path):
+    assert imported(cli("--version"), tmp_path) == ([], 0)
+
+
+def test_offline_check_loads_no_heavy_module(project):
+    found, code = imported(cli("check", "--schema", "schema.json", "winback.win"), project)
+    assert (found, code) == ([], 0)
+
+
+def test_the_driver_sees_a_heavy_import(tmp_path):
+    """The check above can fail: a command that reads a store does load them."""
+    found, _ = imported("import winlang.cli\n    import winlang.sources.files", tmp_path)
+    assert "pyarrow" in found
+
+
+# ---- the tables that load modules by name --------------------------------------------------
+
+
+def test_every_lazy_command_is_the_command_of_its_name():
+    import click
+
+    from winlang.cli import COMMANDS, cli
+
+    context = click.Context(cli)
+    for name in COMMANDS:
+        assert cli.get_command(context, name).name == name
+    assert cli.list_commands(context) == sorted(COMMANDS)
+
+
+def test_file_schemes_are_the_formats_the_file_source_reads():
+    from winlang.sources import builtin, files
+
+    assert builtin.FILE_SCHEMES == files.FORMATS
+
+
+def test_every_builtin_channel_module_names_a_channel_class():
+    import importlib
+
+    from winlang.channels.builtin import FACTORIES
+
+    for target in FACTORIES.values():
+        module, attribute = target.split(":")
+        found = getattr(importlib.import_module(f"winlang.channels.{module}"), attribute)
+        assert callable(found.from_settings)
