@@ -49,6 +49,7 @@ class MissingSecret(ValueError):
     message id it defines is part of.)"""
 
 
+@lru_cache(maxsize=8192)  # a message's id is read when planned, written and answered
 def message_id(idempotency_key: str) -> str:
     """A short, URL-safe id for a message, stable for its idempotency key: the first 60 bits
     of its BLAKE2b digest in lowercase base32 (what ``base64.b32encode`` spells, written out

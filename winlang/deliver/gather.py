@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import numpy as np
 import pyarrow as pa
 
 from .. import ast as A
@@ -37,16 +36,16 @@ def customer_values(
     nodes: list[ir.Node],
     decisions: Decisions,
     context: RunContext,
-) -> list[np.ndarray]:
-    """The nodes' values for the matched customers (in ``decisions.ids`` order), nulls as
-    None: those the evaluation carried as they are, the others read by the backend for
-    those customers only."""
+) -> list[pa.Array]:
+    """The nodes' values for the matched customers (in ``decisions.ids`` order), as Arrow
+    arrays (the planner makes Python values of a slice at a time): those the evaluation
+    carried as they are, the others read by the backend for those customers only."""
     found = {**decisions.values, **_constants(nodes, len(decisions.ids))}
     missing = [node for node in nodes if node not in found]
     if missing:
         _, arrays = backend.values(missing, source, context, ids=decisions.ids)
         found.update(zip(missing, arrays, strict=True))
-    return [np.array(found[node].to_pylist(), dtype=object) for node in nodes]
+    return [found[node] for node in nodes]
 
 
 # A constant's value as the backends give it (numbers as float64): no store to ask.

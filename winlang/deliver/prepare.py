@@ -94,7 +94,9 @@ class Planner:
     (into ``delivery.rules``), ``arm_index`` (into ``delivery.arms``), the policy
     ``outcome``; ``usable`` maps a channel to a bool array (consent, address, not
     suppressed); ``addresses`` a channel to its addresses; ``values`` a node of
-    :meth:`DeliveryPlan.nodes` to its values.
+    :meth:`DeliveryPlan.nodes` to its values. Addresses and values may be Arrow arrays:
+    each slice of rows becomes Python values only while it is planned, so memory follows
+    the slice, not the run.
     """
 
     campaign: A.CampaignFile
@@ -120,7 +122,9 @@ class Planner:
     _parts: dict = field(default_factory=dict, compare=False, repr=False)
     _shapes: dict = field(default_factory=dict, compare=False, repr=False)
 
-    def _measured(self, i: int, rule: str, customer: str, send: SendStep, key: str) -> Message:
+    def _measured(
+        self, i: int, rule: str, customer: str, send: SendStep, key: str, rows: _Rows
+    ) -> Message:
         """What a dry run reads of a message (its channel, an SMS's parts), rendering an SMS
         once per distinct text: the text depends on the rule, template and values, and on
         the message id in its links, which always has the same length and alphabet
@@ -129,8 +133,8 @@ class Planner:
         channel = self.channels[send.channel]
         parts = None
         if channel.kind == "sms":
-            fields = tuple((name, self.values[node][i]) for name, node in send.fields)
-            params = tuple((name, self.values[node][i]) for name, node in send.params)
+            fields = tuple((name, rows.value(node, i)) for name, node in send.fields)
+            params = tuple((name, rows.value(node, i)) for name, node in send.params)
             memo = (rule, send.channel, send.template, fields, params)
             try:
                 parts = self._parts.get(memo)
@@ -178,6 +182,7 @@ class Planner:
         return str(found.value) if found is not None else None
 
     def plan(self, rows: range) -> tuple[list[Firing], list[Skip]]:
+        batch = _Rows.of(self, rows)
         firings: list[Firing] = []
         skips: list[Skip] = []
         status, reason = self.outcome.status, self.outcome.reason
@@ -187,7 +192,7 @@ class Planner:
             if status[i] == Status.SKIPPED:
                 skips.append(Skip(rule, str(self.ids[i]), str(reason[i])))
                 continue
-            firing = self._firing(i, rule)
+            firing = self._firing(i, rule, batch)
             if firing.messages or firing.status in ("held_out", "done"):
                 firings.append(firing)
             else:  # every usable step's message is too long to send
@@ -196,7 +201,7 @@ class Planner:
                 skips.append(Skip(rule, firing.customer_id, str(reason[i]), firing.due))
         return firings, skips
 
-    def _firing(self, i: int, rule: str) -> Firing:
+    def _firing(self, i: int, rule: str, rows: _Rows) -> Firing:
         customer = str(self.ids[i])
         index = int(self.rule_index[i])
         nth = self.deferred.get((rule, customer))
@@ -214,7 +219,7 @@ class Planner:
             p for p in range(first + 1, len(arm.chain)) if self.usable[arm.chain[p].channel][i]
         ]
         rendered = (
-            (step, self._message(i, rule, customer, nth, variant, arm.chain[step], key, n))
+            (step, self._message(i, rule, customer, nth, variant, arm.chain[step], key, n, rows))
             for n, step in enumerate(steps)
         )
         messages = tuple((step, m) for step, m in rendered if self.fits(m))
@@ -239,10 +244,11 @@ class Planner:
         send: SendStep,
         key: str,
         attempt: int,
+        rows: _Rows,
     ) -> Message:
         channel = self.channels[send.channel]
         if self.dry:
-            return self._measured(i, rule, customer, send, key)
+            return self._measured(i, rule, customer, send, key, rows)
         # A failover is a different message on another channel: a key of its own, so a
         # provider that drops repeats by key does not drop it.
         return render_message(
@@ -253,9 +259,9 @@ class Planner:
             template=self.delivery.templates[send.template],
             channel=send.channel,
             kind=channel.kind,
-            to=str(self.addresses[send.channel][i]).strip(),
-            fields={name: self.values[node][i] for name, node in send.fields},
-            params={name: self.values[node][i] for name, node in send.params},
+            to=str(rows.address(send.channel, i)).strip(),
+            fields={name: rows.value(node, i) for name, node in send.fields},
+            params={name: rows.value(node, i) for name, node in send.params},
             occurrence=nth,
             variant=variant,
             key=key if attempt == 0 else f"{key}/{attempt}",
@@ -263,3 +269,35 @@ class Planner:
             tracking=self.tracking,
             firing_key=key,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """One slice of a planner's rows with its addresses and values as Python values (read
+    once per message), made when the slice is planned and dropped after it."""
+
+    start: int
+    addresses: Mapping[str, list]
+    values: Mapping[ir.Node, list]
+
+    @classmethod
+    def of(cls, planner: Planner, rows: range) -> _Rows:
+        start, stop = rows.start, max(rows.start, rows.stop)
+        return cls(
+            start,
+            {c: _python(a, start, stop) for c, a in planner.addresses.items()},
+            {n: _python(v, start, stop) for n, v in planner.values.items()},
+        )
+
+    def value(self, node: ir.Node, i: int) -> object:
+        return self.values[node][i - self.start]
+
+    def address(self, channel: str, i: int) -> object:
+        return self.addresses[channel][i - self.start]
+
+
+def _python(values, start: int, stop: int) -> list:
+    """``values[start:stop]`` (Arrow, NumPy or a list) as a list of Python values."""
+    if hasattr(values, "to_pylist"):
+        return values.slice(start, stop - start).to_pylist()
+    return list(values[start:stop])

@@ -7,6 +7,7 @@ sending loop picks up any planned message of the campaign, this run's or a dead 
 
 from __future__ import annotations
 
+import gc
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -82,6 +83,29 @@ def deliver_campaign(
     """Plan and send; with ``only_deferred``, plan only the firings earlier runs deferred
     (for customers who still match their rule) and nothing new."""
     settings = settings or DeliverySettings()
+    # What the run has loaded so far (modules, the evaluation) lives as long as the run:
+    # out of the collector's sight while it plans and sends, the per-message objects don't
+    # make it rescan them (back in sight after, so a long-lived process leaks nothing).
+    gc.freeze()
+    try:
+        return _deliver(
+            checked, evaluation, source, config, state, settings, progress, only_deferred
+        )
+    finally:
+        gc.unfreeze()
+
+
+def _deliver(
+    checked: CheckedCampaign,
+    evaluation: Evaluation,
+    source: Source,
+    config: Config,
+    state: State,
+    settings: DeliverySettings,
+    progress: Progress,
+    only_deferred: bool,
+) -> Delivery:
+    """:func:`deliver_campaign`'s work, its settings resolved."""
     campaign = checked.campaign.name or ""
     ledger = Ledger(state, campaign, evaluation.now, settings.lease_seconds)
     deferred = ledger.deferred()
@@ -307,7 +331,7 @@ def make_planner(
             name: channel_reasons(texts, name, contact, inputs.suppressions) == ""
             for name, contact in inputs.contacts.items()
         },
-        addresses={name: _python(contact.address) for name, contact in inputs.contacts.items()},
+        addresses={name: contact.address for name, contact in inputs.contacts.items()},
         values=dict(zip(nodes, fetched, strict=True)),
         sms_max_parts=config.limits.sms_max_parts,
         locale=campaign_locale(campaign, config.locale),
@@ -321,11 +345,6 @@ def run_columns(checked: CheckedCampaign, source: Source, config: Config) -> lis
     ``carry=`` these, the backend reads them in the same pass as the decisions."""
     shown = [n for n in delivery_plan(checked).nodes() if isinstance(n, ir.Column)]
     return list(dict.fromkeys([*contact_columns(checked.campaign, source, config), *shown]))
-
-
-def _python(values) -> list:
-    """Arrow or NumPy values as a list of Python values (addresses, one per customer)."""
-    return values.to_pylist() if hasattr(values, "to_pylist") else list(values)
 
 
 def _write_plan(ledger: Ledger, planner: Planner, size: int, progress: Progress) -> _Written:
