@@ -1,6 +1,7 @@
 """Spark local mode against DuckDB and the NumPy engine, on this machine (docs/scale.md).
 
     .venv/bin/python -m benchmarks.spark_scale 1M [10M] [--master local[2]] [--runs 3]
+        [--driver-memory 4g]
 
 For each size: the benchmark stores of :mod:`benchmarks.data` (DuckDB and the Parquet folder,
 written once), then each campaign of :mod:`benchmarks.campaigns` decided ``--runs`` times by
@@ -22,14 +23,17 @@ from benchmarks.data import parse_size, stores
 ENGINES = ("duckdb", "numpy", "spark")
 
 
-def _config(folder: Path, url: str, master: str) -> Path:
-    """A project for the Spark store: the DuckDB project's config with the URL and master."""
+def _config(folder: Path, url: str, master: str, driver_memory: str) -> Path:
+    """A project for the Spark store: the DuckDB project's config with the URL, the master and
+    the driver's memory (local mode runs everything in the driver; its default 1 GiB is too
+    small for 10M customers)."""
     folder.mkdir(parents=True, exist_ok=True)
     text = (folder.parent / "project-duckdb" / "winlang.toml").read_text(encoding="utf-8")
     start = text.index("url = ")
     end = text.index("\n", start)
     text = f'{text[:start]}url = "{url}"\nmaster = "{master}"{text[end:]}'
     text = text.replace("project-duckdb", folder.name)
+    text += f'\n[store.spark]\n"spark.driver.memory" = "{driver_memory}"\n'
     path = folder / "winlang.toml"
     path.write_text(text, encoding="utf-8")
     for name, campaign in CAMPAIGNS.items():
@@ -37,7 +41,7 @@ def _config(folder: Path, url: str, master: str) -> Path:
     return path
 
 
-def measure(size: int, master: str, runs: int) -> list[str]:
+def measure(size: int, master: str, runs: int, driver_memory: str) -> list[str]:
     from winlang.evaluate import evaluate_campaign, open_store, parse_now
     from winlang.project import check_file, open_project
 
@@ -46,7 +50,10 @@ def measure(size: int, master: str, runs: int) -> list[str]:
         "duckdb": found.project("duckdb") / "winlang.toml",
         "numpy": found.project("parquet") / "winlang.toml",
         "spark": _config(
-            found.folder / "project-spark", f"spark://{found.store('parquet')}", master
+            found.folder / "project-spark",
+            f"spark://{found.store('parquet')}",
+            master,
+            driver_memory,
         ),
     }
     engines = {"duckdb": "sql", "numpy": "numpy", "spark": "sql"}
@@ -82,10 +89,11 @@ def main() -> None:
     parser.add_argument("sizes", nargs="+", type=parse_size)
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--driver-memory", default="4g", help="spark.driver.memory")
     args = parser.parse_args()
     rows = []
     for size in args.sizes:
-        rows += measure(size, args.master, args.runs)
+        rows += measure(size, args.master, args.runs, args.driver_memory)
     print("\n| customers | campaign | DuckDB | NumPy | Spark local | Spark / DuckDB |")
     print("| ---: | --- | ---: | ---: | ---: | ---: |")
     print("\n".join(rows))
