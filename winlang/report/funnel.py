@@ -35,27 +35,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
+from ..state.records import FiringRecord as Firing
 from .stats import difference_interval, proportion_interval, z_test
 
 MIN_GROUP = 30  # fewer customers than this on either side: no lift is printed
 FUNNEL = (("delivered", "delivered"), ("opened", "open"), ("clicked", "click"))
 FUNNEL_TYPES = tuple(event for _, event in FUNNEL)
 PURCHASE = "purchase"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Firing:
-    """One row of the ledger's ``messages`` table (times naive UTC)."""
-
-    rule: str
-    customer_id: str
-    status: str  # planned sent failed held_out done
-    planned_at: datetime
-    sent_at: datetime | None = None
-    channel: str | None = None
-    template: str | None = None
-    variant: str | None = None
-    parts: int | None = None  # SMS parts of the message sent (None on other channels)
 
 
 @dataclass(frozen=True, kw_only=True)

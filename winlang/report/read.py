@@ -44,21 +44,7 @@ def read_ledger(state: StateStore | None, campaign: str, now: datetime) -> tuple
     without a state yet)."""
     if state is None:
         return [], 0
-    firings = [
-        Firing(
-            rule=f.rule,
-            customer_id=f.customer_id,
-            status=f.status,
-            planned_at=f.planned_at,
-            sent_at=f.sent_at,
-            channel=f.channel,
-            template=f.template,
-            variant=f.variant,
-            parts=f.parts,
-        )
-        for f in state.firings(campaign, now)
-    ]
-    return firings, state.run_count(campaign)
+    return state.firings(campaign, now), state.run_count(campaign)
 
 
 def read_events(source, firings: list[Firing], now: datetime) -> list[Event]:

@@ -111,17 +111,17 @@ class SuppressionRow:
 
 @dataclass(frozen=True, slots=True)
 class FiringRecord:
-    """A firing as the report reads it."""
+    """One row of the ledger's ``messages`` table as the report reads it (times naive UTC)."""
 
     rule: str
     customer_id: str
-    status: str
+    status: str  # planned sent failed held_out done
     planned_at: datetime
-    sent_at: datetime | None
-    channel: str | None
-    template: str | None
-    variant: str | None
-    parts: int | None = None  # SMS parts of the message sent (the report prices them)
+    sent_at: datetime | None = None
+    channel: str | None = None
+    template: str | None = None
+    variant: str | None = None
+    parts: int | None = None  # SMS parts of the message sent (None on other channels)
 
 
 @dataclass(frozen=True, slots=True)
