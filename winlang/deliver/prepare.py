@@ -141,20 +141,8 @@ class Planner:
             except TypeError:  # a value that can't be a key: measured every time
                 memo = None
             if parts is None:
-                message = render_message(
-                    campaign=self.campaign_name,
-                    link=self.link,
-                    rule=rule,
-                    customer_id=customer,
-                    template=self.delivery.templates[send.template],
-                    channel=send.channel,
-                    kind=channel.kind,
-                    to="",
-                    fields=dict(fields),
-                    params=dict(params),
-                    key=key,
-                    locale=self.locale,
-                    tracking=self.tracking,
+                message = self._render(
+                    rule, customer, send, to="", fields=dict(fields), params=dict(params), key=key
                 )
                 parts = message.parts
                 if memo is not None and len(self._parts) < _MEASURED_TEXTS:
@@ -246,11 +234,26 @@ class Planner:
         attempt: int,
         rows: _Rows,
     ) -> Message:
-        channel = self.channels[send.channel]
         if self.dry:
             return self._measured(i, rule, customer, send, key, rows)
         # A failover is a different message on another channel: a key of its own, so a
         # provider that drops repeats by key does not drop it.
+        return self._render(
+            rule,
+            customer,
+            send,
+            to=str(rows.address(send.channel, i)).strip(),
+            fields={name: rows.value(node, i) for name, node in send.fields},
+            params={name: rows.value(node, i) for name, node in send.params},
+            key=key if attempt == 0 else f"{key}/{attempt}",
+            occurrence=nth,
+            variant=variant,
+            firing_key=key,
+        )
+
+    def _render(self, rule: str, customer: str, send: SendStep, **message: object) -> Message:
+        """``send``'s template rendered for ``customer`` (``message``: the address, the
+        values, the key and what else :func:`render_message` takes)."""
         return render_message(
             campaign=self.campaign_name,
             link=self.link,
@@ -258,16 +261,10 @@ class Planner:
             customer_id=customer,
             template=self.delivery.templates[send.template],
             channel=send.channel,
-            kind=channel.kind,
-            to=str(rows.address(send.channel, i)).strip(),
-            fields={name: rows.value(node, i) for name, node in send.fields},
-            params={name: rows.value(node, i) for name, node in send.params},
-            occurrence=nth,
-            variant=variant,
-            key=key if attempt == 0 else f"{key}/{attempt}",
+            kind=self.channels[send.channel].kind,
             locale=self.locale,
             tracking=self.tracking,
-            firing_key=key,
+            **message,
         )
 
 
