@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import gc
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -83,75 +84,67 @@ def deliver_campaign(
     """Plan and send; with ``only_deferred``, plan only the firings earlier runs deferred
     (for customers who still match their rule) and nothing new."""
     settings = settings or DeliverySettings()
-    # What the run has loaded so far (modules, the evaluation) lives as long as the run:
-    # out of the collector's sight while it plans and sends, the per-message objects don't
-    # make it rescan them (back in sight after, so a long-lived process leaks nothing).
+    with _collector_paused():
+        campaign = checked.campaign.name or ""
+        ledger = Ledger(state, campaign, evaluation.now, settings.lease_seconds)
+        deferred = ledger.deferred()
+        if only_deferred:
+            evaluation = only_pairs(evaluation, set(deferred))
+        policed = police(checked, evaluation, source, config, state)
+        outcome = policed.outcome
+        used = channels_sent_on(checked.campaign)
+        tracking = tracking_for(checked, config, real=True)  # no secret: fail before any write
+        pool = ChannelPool(config, [c for c in used if c in config.channels])
+        ledger.start()
+        try:
+            ledger.release_dead_runs()
+            planner = make_planner(
+                policed, source=source, config=config, state=state, tracking=tracking
+            )
+            planner = replace(
+                planner, deferred={pair: found[0] for pair, found in deferred.items()}
+            )
+            written = _write_plan(ledger, planner, settings.plan_batch, progress)
+            dropped = _drop_deferred(ledger, deferred, written)
+            sent = [0]
+
+            def count(finished: int) -> None:
+                sent[0] += finished
+                progress("sent", sent[0], 0)
+
+            tally = Sender(ledger, pool, settings, count).run()
+            delivery = Delivery(
+                ledger.run_id,
+                outcome,
+                written.planned,
+                written.already,
+                tally,
+                evaluation,
+                written.too_long,
+                written.too_long_deferred,
+                dropped,
+                ledger.waiting(),
+                ledger.next_due(),
+            )
+            ledger.finish("finished", {"planned": written.planned, **tally.totals()})
+            return delivery
+        except BaseException:
+            ledger.finish("failed")
+            raise
+        finally:
+            pool.close()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """What the run has loaded so far (modules, the evaluation) lives as long as the run:
+    out of the garbage collector's sight while it plans and sends, the per-message objects
+    don't make it rescan them; back in sight after, so a long-lived process leaks nothing."""
     gc.freeze()
     try:
-        return _deliver(
-            checked, evaluation, source, config, state, settings, progress, only_deferred
-        )
+        yield
     finally:
         gc.unfreeze()
-
-
-def _deliver(
-    checked: CheckedCampaign,
-    evaluation: Evaluation,
-    source: Source,
-    config: Config,
-    state: State,
-    settings: DeliverySettings,
-    progress: Progress,
-    only_deferred: bool,
-) -> Delivery:
-    """:func:`deliver_campaign`'s work, its settings resolved."""
-    campaign = checked.campaign.name or ""
-    ledger = Ledger(state, campaign, evaluation.now, settings.lease_seconds)
-    deferred = ledger.deferred()
-    if only_deferred:
-        evaluation = only_pairs(evaluation, set(deferred))
-    policed = police(checked, evaluation, source, config, state)
-    outcome = policed.outcome
-    used = channels_sent_on(checked.campaign)
-    tracking = tracking_for(checked, config, real=True)  # no secret: fail before any write
-    pool = ChannelPool(config, [c for c in used if c in config.channels])
-    ledger.start()
-    try:
-        ledger.release_dead_runs()
-        planner = make_planner(
-            policed, source=source, config=config, state=state, tracking=tracking
-        )
-        planner = replace(planner, deferred={pair: found[0] for pair, found in deferred.items()})
-        written = _write_plan(ledger, planner, settings.plan_batch, progress)
-        dropped = _drop_deferred(ledger, deferred, written)
-        sent = [0]
-
-        def count(finished: int) -> None:
-            sent[0] += finished
-            progress("sent", sent[0], 0)
-
-        tally = Sender(ledger, pool, settings, count).run()
-        delivery = Delivery(
-            ledger.run_id,
-            outcome,
-            written.planned,
-            written.already,
-            tally,
-            evaluation,
-            written.too_long,
-            written.too_long_deferred,
-            dropped,
-            ledger.waiting(),
-            ledger.next_due(),
-        )
-        ledger.finish("finished", {"planned": written.planned, **tally.totals()})
-        return delivery
-    except BaseException:
-        ledger.finish("failed")
-        raise
-    finally:
-        pool.close()
 
 
 @dataclass

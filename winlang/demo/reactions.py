@@ -20,7 +20,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -52,13 +52,7 @@ class Reactions:
     purchases: int = 0
 
     def as_json(self) -> dict[str, int]:
-        return {
-            "delivered": self.delivered,
-            "opened": self.opened,
-            "clicked": self.clicked,
-            "unsubscribed": self.unsubscribed,
-            "purchases": self.purchases,
-        }
+        return asdict(self)
 
     def describe(self) -> str:
         return (
