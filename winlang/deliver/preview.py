@@ -13,8 +13,9 @@ SMS is too long to send. They follow from the planner's aligned arrays, exactly 
   anything else always; the first step that fits is the message, and a customer with none
   is ``too_long`` (a deferred one too, counted apart);
 - an SMS's parts depend only on its rule, template and the values its text reads (a link's
-  message id always has the same length and GSM-7 alphabet), so each distinct combination
-  of values is rendered once, by the planner's own rendering, and mapped back to its rows.
+  message id is always :data:`winlang.links.MESSAGE_ID_LENGTH` characters of base32, all
+  GSM-7, and so is an unsubscribe link's signature), so each distinct combination of values
+  is rendered once, by the planner's own rendering, and mapped back to its rows.
 
 A deferred customer's message is not sent in this run: it counts only when it is too long.
 """
