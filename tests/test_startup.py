@@ -153,15 +153,38 @@ def test_pyarrow_looks_for_pandas_when_not_asked_by_winlang(demo):
     assert loaded(body, demo, ("pyarrow",)) == (["pyarrow"], True)
 
 
-def test_pandas_works_for_others_after_winlang_built_arrays():
-    """Once winlang's arrays were built without it, pandas and PyArrow's pandas conversions
-    still work for other code in the process."""
-    pd = pytest.importorskip("pandas")
-    import pyarrow as pa
+# Run in a fresh interpreter: winlang builds arrays (PyArrow's look for pandas refused), then
+# other code imports pandas and hands PyArrow pandas objects.
+PANDAS_AFTER_WINLANG = """
+import sys
+from winlang.backends.sql.backend import to_arrow
+to_arrow([1.0, None], "number", None)
+assert "pandas" not in sys.modules
+import pandas as pd
+import pyarrow as pa
+assert pd.__loader__ is pd.__spec__.loader and "winlang" not in type(pd.__loader__).__module__
+assert pa.array(pd.Series([1.0, None])).to_pylist() == [1.0, None]  # NaN as null: pandas'
+assert pa.types.is_dictionary(pa.array(pd.Series(pd.Categorical(["a", "b"]))).type)
+assert pa.table({"x": [1.0, None]}).to_pandas()["x"].isna().tolist() == [False, True]
+print("PANDAS OK")
+"""
 
-    frame = pa.table({"x": [1.0, None]}).to_pandas()
-    assert pa.array(pd.Series([1.0, None])).to_pylist() == [1.0, None]
-    assert pa.Table.from_pandas(frame).column("x").to_pylist() == [1.0, None]
+
+def test_pandas_works_for_others_after_winlang_built_arrays(tmp_path):
+    """Once winlang's arrays were built without pandas, pandas imported by other code (a
+    plugin, PySpark) works with PyArrow as it would without winlang: its objects are
+    recognised (a Series' NaN is null, a Categorical is a dictionary)."""
+    pytest.importorskip("pandas")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-c", PANDAS_AFTER_WINLANG],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "PANDAS OK" in done.stdout
 
 
 # ---- the tables that load modules by name --------------------------------------------------
