@@ -303,11 +303,18 @@ def make_planner(
     )
 
 
-def run_columns(checked: CheckedCampaign, source: Source, config: Config) -> list[ir.Column]:
+def run_columns(
+    checked: CheckedCampaign,
+    source: Source,
+    config: Config,
+    delivery: DeliveryPlan | None = None,
+) -> list[ir.Column]:
     """The customer columns a run reads of its matched customers: the contact policies'
-    (addresses, consents, the zone) and the columns the messages show. Evaluated with
-    ``carry=`` these, the backend reads them in the same pass as the decisions."""
-    shown = [n for n in delivery_plan(checked).nodes() if isinstance(n, ir.Column)]
+    (addresses, consents, the zone) and the columns the messages show (of ``delivery``,
+    the campaign's delivery plan, lowered here if not given). Evaluated with ``carry=``
+    these, the backend reads them in the same pass as the decisions."""
+    delivery = delivery or delivery_plan(checked)
+    shown = [n for n in delivery.nodes() if isinstance(n, ir.Column)]
     return list(dict.fromkeys([*contact_columns(checked.campaign, source, config), *shown]))
 
 
