@@ -170,18 +170,35 @@ print("PANDAS OK")
 """
 
 
-def test_pandas_works_for_others_after_winlang_built_arrays(tmp_path):
+# PyArrow itself imports pandas for other code (its first array, built outside winlang),
+# holding its pandas lock: the import must finish, not wait on that lock.
+PANDAS_BY_PYARROW = """
+import sys
+import winlang
+import pyarrow as pa
+pa.array([1.0, None])
+assert "pandas" in sys.modules
+import pandas as pd
+assert pa.array(pd.Series([1.0, None])).to_pylist() == [1.0, None]
+print("PANDAS OK")
+"""
+
+
+@pytest.mark.parametrize("script", [PANDAS_AFTER_WINLANG, PANDAS_BY_PYARROW])
+def test_pandas_works_for_others_after_winlang_built_arrays(tmp_path, script):
     """Once winlang's arrays were built without pandas, pandas imported by other code (a
     plugin, PySpark) works with PyArrow as it would without winlang: its objects are
-    recognised (a Series' NaN is null, a Categorical is a dictionary)."""
+    recognised (a Series' NaN is null, a Categorical is a dictionary); and PyArrow importing
+    pandas for other code finishes (a timeout, not a hang, if it did not)."""
     pytest.importorskip("pandas")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(
-        [sys.executable, "-c", PANDAS_AFTER_WINLANG],
+        [sys.executable, "-c", script],
         cwd=tmp_path,
         env=env,
         capture_output=True,
         text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert "PANDAS OK" in done.stdout

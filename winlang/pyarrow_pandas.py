@@ -53,9 +53,22 @@ class _ThenTellPyArrow:
         module.__loader__ = module.__spec__.loader = self.loader  # pandas sees its own
         self.loader.exec_module(module)
         pyarrow = sys.modules.get("pyarrow")
-        if pyarrow is not None:
+        if pyarrow is not None and not _pyarrow_looking(pyarrow):
             with contextlib.suppress(Exception):  # a PyArrow that looks again on its own
                 pyarrow.array([], pyarrow.null()).to_pandas()  # PyArrow imports it: known now
+
+
+def _pyarrow_looking(pyarrow: ModuleType) -> bool:
+    """Whether PyArrow is itself importing pandas right now (holding the lock of its pandas
+    shim, which is not reentrant: asking it again would wait forever). It then records
+    pandas on its own once the import is done."""
+    lock = getattr(getattr(pyarrow.lib, "_pandas_api", None), "_lock", None)
+    if lock is None:
+        return False
+    if not lock.acquire(blocking=False):
+        return True
+    lock.release()
+    return False
 
     def __getattr__(self, name: str):
         return getattr(self.loader, name)  # resources, source, ...: pandas' own loader's
