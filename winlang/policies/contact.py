@@ -64,10 +64,13 @@ class ChannelContact:
 
 @dataclass(frozen=True, slots=True)
 class ContactResult:
-    """Per customer: the step of the chain that is used (-1: none), else the skip reason."""
+    """Per customer: the step of the chain that is used (-1: none), else the skip reason;
+    and per channel of the chains, where it can be used (what the planner reads to fail
+    over to a later step)."""
 
     step: np.ndarray
     reason: np.ndarray
+    usable: Mapping[str, np.ndarray]
 
 
 def is_consent(value: object) -> bool:
@@ -301,4 +304,4 @@ def resolve_chains(
             usable = at & (step < 0) & (why == "")
             step[usable] = position
     reason[step >= 0] = ""
-    return ContactResult(step, reason)
+    return ContactResult(step, reason, {ch: why == "" for ch, why in per_channel.items()})
