@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from ..plan.delivery import SendStep
 from .caps import cap_reasons
-from .contact import ChannelContact, resolve_chains
+from .contact import ChannelContact, SuppressionMasks, Suppressions, resolve_chains
 from .hashing import holdout, id_texts, variant
 from .inputs import PolicyInputs
 from .quiet import ZoneResolution, in_quiet_hours, next_allowed, resolve_zones
@@ -208,7 +208,7 @@ def check_contact(state: PolicyState) -> PolicyState:
         state.chain_index[todo],
         [tuple(s.channel for s in chain) for chain in state.chains],
         _subset(inputs.contacts, todo),
-        inputs.suppressions,
+        _suppressions_of(inputs.suppressions, todo),
     )
     step = state.step.copy()
     step[todo] = contact.step
@@ -299,6 +299,12 @@ def _subset(contacts: Mapping[str, ChannelContact], rows: np.ndarray) -> dict[st
         ch: ChannelContact(_rows(c.address, rows, object), _rows(c.consent, rows, None), c.kind)
         for ch, c in contacts.items()
     }
+
+
+def _suppressions_of(suppressions: Suppressions, rows: np.ndarray) -> Suppressions:
+    """The suppressions of the selected rows: masks are aligned with the customers, pairs
+    name them."""
+    return suppressions.take(rows) if isinstance(suppressions, SuppressionMasks) else suppressions
 
 
 def _rows(values, rows: np.ndarray, dtype) -> np.ndarray | pa.Array:
