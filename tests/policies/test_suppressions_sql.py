@@ -259,3 +259,23 @@ def test_every_spelling_of_a_bounce_type(sqlite_store, duckdb_store):
                 "bounce_type": True,
             }
             check(store, case)
+
+
+def test_an_event_without_a_customer_suppresses_nobody_else_either():
+    # A null id among integer ids once made every id of the batch a float ("2.0"), which
+    # matched no customer: customer 2's unsubscribe was lost.
+    case = {
+        "events": [
+            (None, "unsubscribe", "sms", -60, None, TEXT_TIMES[0]),
+            (2, "unsubscribe", "sms", -60, None, TEXT_TIMES[0]),
+        ],
+        "matched": [1, 2],
+        "customer_ids": "number",
+        "event_ids": "number",
+        "channel": True,
+        "bounce_type": False,
+    }
+    memory = in_memory(case)
+    assert suppression_pairs(memory, None, NOW) == {("2", "sms")}
+    masks = suppression_pairs(memory, None, NOW, matched_ids(case))
+    assert masks.on("sms", 2).tolist() == [False, True]
