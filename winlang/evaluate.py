@@ -146,4 +146,15 @@ def evaluate_campaign(
         if carry
         else backend.decide(plan, source, context)
     )
+    release_unused_memory()
     return Evaluation(plan, decisions, backend.name, now, delivery)
+
+
+def release_unused_memory() -> None:
+    """Give the memory Arrow freed back to the system. Arrow's allocator keeps the pages of
+    every batch and event aggregate an evaluation read, for Arrow to reuse; but what a run
+    does next is mostly NumPy's, which can't use them: at 10M customers they were ~0.7 GB
+    of the dry run's peak."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
