@@ -178,3 +178,38 @@ def test_targets_are_judged_met_missed_or_not_measured() -> None:
     assert "| 3,072 MiB | ≤ 2 GiB | **missed** |" in memory
     assert "| not measured |" in rows["dry run of the ladder at 1M, Parquet"]
     assert len(rows) == len(TARGETS)
+
+
+def _module(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=ROOT,
+        env={**os.environ, "WINLANG_BENCH_DIR": str(tmp_path / "data")},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_a_profile_of_a_whole_dry_run_is_one_command(tmp_path: Path) -> None:
+    out = tmp_path / "profiles"
+    done = _module(
+        tmp_path, "benchmarks.profile", "dry-run", "--customers", "1k", "--store", "parquet",
+        "--out", str(out),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    text = (out / "dry-run-ladder-parquet-1k.txt").read_text(encoding="utf-8")
+    assert "evaluate_campaign" in text and "preview_campaign" in text
+    assert (out / "dry-run-ladder-parquet-1k.html").stat().st_size > 0
+    assert not (tmp_path / "data" / "1000" / "project-parquet" / "state.db").exists()
+
+
+def test_a_dry_runs_memory_by_stage(tmp_path: Path) -> None:
+    done = _module(tmp_path, "benchmarks.memory", "--customers", "1k", "--store", "duckdb")
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["stage", "time"])
+    stages = [line.strip() for line in lines[header + 1 :]]
+    assert stages[0].startswith("open the project") and len(stages) == 8
+    assert stages[-1].startswith("the dry run's plan") and stages[-1].endswith(" MiB")
