@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -88,11 +88,10 @@ class Target:
     faster: bool = False
     metric: str = "median"  # or "peak_rss"
     see: str = ""
-    extra: tuple[Pick, ...] = field(default=())  # also run (the chart's curve)
 
     @property
     def picks(self) -> tuple[Pick, ...]:
-        return (self.ours, *((self.peer,) if self.peer else ()), *self.extra)
+        return (self.ours, self.peer) if self.peer else (self.ours,)
 
     @property
     def goal(self) -> str:
@@ -111,18 +110,20 @@ class Target:
         if size is None:
             return Verdict("", None)
         note = "" if size == wanted else f"at {human_size(size)}, not {human_size(wanted)}"
-        mine = ours[size]
-        if peer is None:
-            value = self._value(mine)
-            return Verdict(self._show(value), value <= self.limit, note)
-        theirs = peer[size]
-        ratio = self._value(mine) / self._value(theirs)
-        both = f"{self._show(self._value(mine))} against {self._show(self._value(theirs))}"
+        mine = self._value(ours[size])
+        theirs = self._value(peer[size]) if peer is not None else None
+        if not mine or (peer is not None and not theirs):  # e.g. no peak RSS recorded
+            return Verdict("", None)
+        if theirs is None:
+            return Verdict(self._show(mine), mine <= self.limit, note)
+        ratio = mine / theirs
+        both = f"{self._show(mine)} against {self._show(theirs)}"
         if self.faster:
             return Verdict(f"{1 / ratio:,.2f}× faster ({both})", 1 / ratio >= self.limit, note)
         return Verdict(f"{ratio:.2f}× ({both})", ratio <= self.limit, note)
 
     def _value(self, record: dict) -> float:
+        """The record's median in seconds, or its peak RSS in bytes (0: not recorded)."""
         return seconds(record) if self.metric == "median" else float(record.get(self.metric) or 0)
 
     def _show(self, value: float) -> str:
