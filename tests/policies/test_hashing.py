@@ -178,3 +178,14 @@ def test_order_of_customers_does_not_matter(ids, rnd):
     assert (
         dict(zip(shuffled, variant("c", "r", shuffled, [20, 30, 50]).tolist(), strict=True)) == arms
     )
+
+
+def test_keys_hashed_a_slice_at_a_time_draw_as_one_by_one(monkeypatch):
+    """Millions of keys are hashed in slices (bounded memory); each draw is still its own key's."""
+    from winlang.policies import hashing
+
+    ids = [str(i) for i in range(10)] + ["c-é", "x\ny"]  # a newline: the one-by-one path
+    expected = [draw(["holdout", "ladder", i]) for i in ids]
+    monkeypatch.setattr(hashing, "_CHUNK", 3)
+    found = hashing._draws("holdout\x00ladder\x00", np.array(ids))
+    assert found.tolist() == expected

@@ -29,6 +29,7 @@ import numpy as np
 
 HASH_BITS = 48  # bits of the digest used; exact in a double and in a signed BIGINT
 _SCALE = float(2**HASH_BITS)
+_CHUNK = 65_536  # keys hashed per slice: bounds the Python objects alive at once
 
 
 def id_texts(customer_ids: Sequence[object] | np.ndarray) -> np.ndarray:
@@ -53,6 +54,10 @@ def _draws(prefix: str, texts: np.ndarray) -> np.ndarray:
     most of the time. The texts are encoded in one piece and split, and the digests are
     joined and read as one array.
     """
+    if texts.size > _CHUNK:  # a slice at a time: each key's text, bytes and digest are
+        # Python objects (~150 bytes a customer), which for millions would be gigabytes
+        parts = [_draws(prefix, texts[at : at + _CHUNK]) for at in range(0, texts.size, _CHUNK)]
+        return np.concatenate(parts)
     items = texts.tolist()
     if not items:
         return np.empty(0, dtype=np.float64)

@@ -62,6 +62,15 @@ class SqlSource:
                 sa.event.listen(self._engine, "connect", _quiet_duckdb)
         return self._engine
 
+    def release_memory(self) -> None:
+        """Close the pooled connections of a DuckDB store (the next query opens it again).
+        DuckDB keeps what a statement read cached, and its allocator the memory the
+        statement used, for as long as the database is open: after the decision statement
+        of a 10M-customer store, 2.2 GB the rest of a run can't use. Other databases keep
+        their caches on the server or per connection: nothing to do."""
+        if self.name == "duckdb" and self._engine is not None:
+            self._engine.dispose()
+
     def schema(self) -> Schema:
         if self._schema is None:
             try:  # reflect through the engine the run uses: the store is opened once
