@@ -15,11 +15,10 @@ from importlib import resources
 from pathlib import Path
 
 from lark import Lark, UnexpectedInput
-from lark.exceptions import VisitError
 
 from .. import ast as A
 from ..diagnostics import Diagnostic, SourceText
-from .build import MAX_DIGITS, AstBuilder, NumberTooLarge
+from .build import MAX_DIGITS, AstBuilder, NumberTooLarge, too_large_numbers
 from .errors import ITEM_WORDS, MAX_REPORTED, syntax_diagnostic
 
 MAX_DEPTH = 200  # deeper expressions are a mistake, and would overflow recursive passes
@@ -41,13 +40,16 @@ def grammar_text() -> str:
 
 @cache
 def parser() -> Lark:
+    """The LALR parser; it builds the AST as it reduces (:class:`~.build.AstBuilder`), so
+    ``parse`` returns a :class:`~winlang.ast.CampaignFile` or an expression, not a tree."""
     return Lark(
         grammar_text(),
         parser="lalr",
         lexer="contextual",
         start=["start", "expression_only"],
-        propagate_positions=True,
+        keep_all_tokens=True,  # the builder computes spans from the keywords and brackets too
         maybe_placeholders=True,
+        transformer=AstBuilder(),
         cache=True,
     )
 
@@ -56,12 +58,12 @@ def parse_campaign(text: str, path: str = "<text>", vocabulary: Iterable[str] = 
     """Parse one ``.win`` file. ``vocabulary`` (known field names) sharpens syntax hints."""
     source = SourceText(path, text)
     try:
-        campaign = _build(parser().parse(text, start="start"))
+        campaign, too_large = _parse(text, "start")
     except UnexpectedInput as error:
         first = syntax_diagnostic(error, source, parser(), vocabulary)
         return ParseResult(None, _with_other_errors(first, source, vocabulary))
-    except NumberTooLarge as error:
-        return ParseResult(None, (_too_large(source, error),))
+    if too_large:
+        return ParseResult(None, (_too_large(source, too_large),))
     campaign = replace(campaign, path=path)
     deep = [_too_deep(source, expr) for expr in _expressions(campaign)]
     return ParseResult(campaign, tuple(d for d in deep if d))
@@ -73,23 +75,23 @@ def parse_expression(
     """Parse one expression, as written for a derived field in ``winlang.toml``."""
     source = SourceText(path, text)
     try:
-        expr = _build(parser().parse(text, start="expression_only"))
+        expr, too_large = _parse(text, "expression_only")
     except UnexpectedInput as error:
         return None, (syntax_diagnostic(error, source, parser(), vocabulary),)
-    except NumberTooLarge as error:
-        return None, (_too_large(source, error),)
+    if too_large:
+        return None, (_too_large(source, too_large),)
     deep = _too_deep(source, expr)
     return (None, (deep,)) if deep else (expr, ())
 
 
-def _build(tree):
-    """The AST of a parse tree; a builder's own error comes out unwrapped."""
+def _parse(text: str, start: str):
+    """The AST of ``text`` and the first number in it too long to be read, if any."""
+    noted: list[NumberTooLarge] = []
+    token = too_large_numbers.set(noted)
     try:
-        return AstBuilder().transform(tree)
-    except VisitError as error:
-        if isinstance(error.orig_exc, NumberTooLarge):
-            raise error.orig_exc from None
-        raise
+        return parser().parse(text, start=start), (noted[0] if noted else None)
+    finally:
+        too_large_numbers.reset(token)
 
 
 def _too_large(source: SourceText, error: NumberTooLarge) -> Diagnostic:
