@@ -105,3 +105,18 @@ def test_broken_campaigns(text: str) -> None:
 @given(st.one_of(condition(3), st.text(max_size=40)))
 def test_expressions(text: str) -> None:
     assert parse_expression(text, "e", ()) == reference.parse_expression(text, "e", ())
+
+
+def test_the_fast_paths_run() -> None:
+    """The comparisons above are of the fast lexer step and LALR loop, not of Lark's fallbacks
+    (a Lark release that changed what they build on would turn them off silently)."""
+    from winlang.parse import parser
+    from winlang.parse.lalr import FastParser
+    from winlang.parse.lexer import FastBasicLexer
+
+    parse_campaign(generated_campaign(rules=20), "fast.win")
+    frontend = parser().parser
+    loop = frontend.parser.parser
+    assert isinstance(loop, FastParser) and isinstance(loop._table, dict)
+    used = [lexer for lexer in frontend.lexer.lexers.values() if lexer._fast is not False]
+    assert used and all(isinstance(lexer, FastBasicLexer) and lexer._fast for lexer in used)

@@ -20,6 +20,8 @@ from .. import ast as A
 from ..diagnostics import Diagnostic, SourceText
 from .build import MAX_DIGITS, AstBuilder, NumberTooLarge, too_large_numbers
 from .errors import ITEM_WORDS, MAX_REPORTED, syntax_diagnostic
+from .lalr import FastLALRParser
+from .lexer import FastContextualLexer
 
 MAX_DEPTH = 200  # deeper expressions are a mistake, and would overflow recursive passes
 
@@ -50,6 +52,8 @@ def parser() -> Lark:
         keep_all_tokens=True,  # the builder computes spans from the keywords and brackets too
         maybe_placeholders=True,
         transformer=AstBuilder(),
+        # Lark's hook for swapping in its parts: the same lexer and LALR loop, with fast paths
+        _plugins={"ContextualLexer": FastContextualLexer, "LALR_Parser": FastLALRParser},
         cache=True,
     )
 
@@ -117,6 +121,10 @@ def _expressions(campaign: A.CampaignFile) -> Iterable[A.Expr]:
 
 def _too_deep(source: SourceText, expr: A.Expr) -> Diagnostic | None:
     """E112 when ``expr`` nests deeper than MAX_DEPTH (checked without recursion)."""
+    if expr.span.end - expr.span.start <= MAX_DEPTH:
+        # each level of nesting has a token of its own (an operator, a keyword, a bracket, a
+        # name) inside its parent's span: a span this short can't hold MAX_DEPTH + 1 levels
+        return None
     stack = [(expr, 1)]
     while stack:
         node, depth = stack.pop()
