@@ -430,3 +430,20 @@ def test_too_deep_nesting_is_reported() -> None:
 def test_parse_expression_reports_errors() -> None:
     found, diagnostics = parse_expression("days_since(last_purchase_at", "<derived>")
     assert found is None and diagnostics[0].code == "E108"
+
+
+def test_the_cycle_collector_is_as_it_was_after_a_parse() -> None:
+    """The parse pauses Python's cycle collector (it only slows a large parse down) and
+    leaves it as it found it, on success and on a syntax error alike."""
+    import gc
+
+    for text in ('campaign "x"\nwhen a > 1 then send sms t', 'campaign "x"\nwhen then'):
+        assert gc.isenabled()
+        parse_campaign(text, "t.win")
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            parse_campaign(text, "t.win")
+            assert not gc.isenabled()
+        finally:
+            gc.enable()

@@ -7,8 +7,10 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
@@ -93,9 +95,25 @@ def _parse(text: str, start: str):
     noted: list[NumberTooLarge] = []
     token = too_large_numbers.set(noted)
     try:
-        return parser().parse(text, start=start), (noted[0] if noted else None)
+        with _no_cycle_collection():
+            return parser().parse(text, start=start), (noted[0] if noted else None)
     finally:
         too_large_numbers.reset(token)
+
+
+@contextmanager
+def _no_cycle_collection():
+    """Python's cycle collector paused while parsing: the parse makes a great many small
+    objects and no cycles, and the collector, run every few hundred allocations, went over
+    the growing AST again and again (half the parse of a large file). It resumes after, as
+    it was; any cycle made meanwhile (an error's traceback) is collected then."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _too_large(source: SourceText, error: NumberTooLarge) -> Diagnostic:
