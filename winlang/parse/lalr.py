@@ -26,9 +26,27 @@ from lark.parsers.lalr_parser_state import ParserState
 
 _SHIFT, _REDUCE, _HAND_ON = 0, 1, 2
 
-# state -> token or rule name -> (kind, argument); the argument is the next state (shift) or
-# (number of children, callback, rule name) for a reduction
-Table = dict[Any, dict[str, tuple[int, Any]]]
+
+class Table(dict):
+    """state -> token type or rule name -> (kind, argument); the argument is the next state
+    (a shift) or (number of children, callback, rule name) (a reduction). A state's row is
+    made the first time the parse reaches it."""
+
+    def __init__(self, states: dict, callbacks: dict) -> None:
+        super().__init__()
+        self.states, self.callbacks = states, callbacks
+
+    def __missing__(self, state) -> dict[str, tuple[int, Any]]:
+        row = self[state] = {}
+        for symbol, (action, argument) in self.states[state].items():
+            if action is Shift:
+                row[symbol] = (_SHIFT, argument)
+                continue
+            size, callback = len(argument.expansion), self.callbacks[argument]
+            # `?rule: one_symbol`: Lark's wrapper returns the single child as it is
+            kind = _HAND_ON if size == 1 and type(callback) is ExpandSingleChild else _REDUCE
+            row[symbol] = (kind, (size, callback, argument.origin.name))
+        return row
 
 
 def fast_table(states: dict, callbacks: dict) -> Table | None:
@@ -36,18 +54,7 @@ def fast_table(states: dict, callbacks: dict) -> Table | None:
     then runs, as it knows how to call it)."""
     if any(isinstance(key, str) for key in callbacks):
         return None
-    table: Table = {}
-    for state, actions in states.items():
-        row = table[state] = {}
-        for symbol, (action, argument) in actions.items():
-            if action is Shift:
-                row[symbol] = (_SHIFT, argument)
-                continue
-            size, callback = len(argument.expansion), callbacks[argument]
-            # `?rule: one_symbol`: Lark's wrapper returns the single child as it is
-            kind = _HAND_ON if size == 1 and type(callback) is ExpandSingleChild else _REDUCE
-            row[symbol] = (kind, (size, callback, argument.origin.name))
-    return table
+    return Table(states, callbacks)
 
 
 class FastParser(_Parser):

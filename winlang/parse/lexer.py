@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedToken
-from lark.lexer import BasicLexer, ContextualLexer, LexerState, PatternStr, Token, UnlessCallback
+from lark.lexer import BasicLexer, ContextualLexer, LexerState, PatternStr, Token, _create_unless
 
 
 class _Fast:
@@ -34,26 +34,32 @@ class _Fast:
 
 
 def _fast_of(lexer: BasicLexer) -> _Fast | None:
-    scanner = lexer.scanner  # Lark builds it (and the keyword callbacks) on first use
-    mres = getattr(scanner, "_mres", None)
-    if lexer.use_bytes or not mres or len(mres) != 1:
+    """Lark's terminals, order and keyword rules for one parser state, as one expression with
+    the blanks in front (built from what Lark's own scanner is built from, so Lark compiles
+    its scanner only if an error needs it)."""
+    if lexer.use_bytes or lexer.user_callbacks or lexer.re is not re:
         return None
-    ignored = [t for t in lexer.terminals if t.name in lexer.ignore_types]
+    terminals, callbacks = _create_unless(lexer.terminals, lexer.g_regex_flags, re, False)
     keywords: dict[str, dict[str, str]] = {}
-    for name, callback in lexer.callback.items():
-        if name in lexer.ignore_types or type(callback) is not UnlessCallback:
-            return None  # a user callback, or one on a blank: leave it all to Lark
+    for name, callback in callbacks.items():
         words = callback.scanner.terminals
-        if not all(type(w.pattern) is PatternStr and not w.pattern.flags for w in words):
+        if name in lexer.ignore_types or not all(
+            type(w.pattern) is PatternStr and not w.pattern.flags for w in words
+        ):
             return None
         keywords[name] = {w.pattern.value: w.name for w in words}
+    ignored = [t for t in terminals if t.name in lexer.ignore_types]
     if not ignored or any(t.pattern.flags for t in ignored):
         return None
     blanks = "|".join(t.pattern.to_regexp() for t in ignored)
+    alternatives = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals)
     # An atomic prefix: the blanks and comments are skipped once and never given back, so
-    # the alternatives after it (Lark's own pattern, in Lark's order) start where a token does.
-    pattern = f"(?:{blanks})*+(?:{mres[0].pattern})"
-    return _Fast(re.compile(pattern, mres[0].flags).match, keywords, lexer.newline_types, "\n")
+    # the alternatives after it (Lark's own, in Lark's order) start where a token does.
+    try:
+        match = re.compile(f"(?:{blanks})*+(?:{alternatives})", lexer.g_regex_flags).match
+    except AssertionError:  # too many groups for one expression: Lark splits it, we don't
+        return None
+    return _Fast(match, keywords, lexer.newline_types, "\n")
 
 
 class FastBasicLexer(BasicLexer):
