@@ -432,18 +432,26 @@ def test_parse_expression_reports_errors() -> None:
     assert found is None and diagnostics[0].code == "E108"
 
 
-def test_the_cycle_collector_is_as_it_was_after_a_parse() -> None:
-    """The parse pauses Python's cycle collector (it only slows a large parse down) and
-    leaves it as it found it, on success and on a syntax error alike."""
+def test_the_cycle_collector_is_as_it_was_after_a_parse_and_a_check() -> None:
+    """Parse and check pause Python's cycle collector (it only slows a large file down) and
+    leave it as they found it, on success and on an error alike."""
     import gc
 
-    for text in ('campaign "x"\nwhen a > 1 then send sms t', 'campaign "x"\nwhen then'):
-        assert gc.isenabled()
-        parse_campaign(text, "t.win")
-        assert gc.isenabled()
-        gc.disable()
-        try:
-            parse_campaign(text, "t.win")
-            assert not gc.isenabled()
-        finally:
-            gc.enable()
+    from tests.check.support import check
+
+    good = 'campaign "x"\nwhen orders > 1 then send sms t'
+    steps = (
+        (lambda text: parse_campaign(text, "t.win"), (good, 'campaign "x"\nwhen then')),
+        (check, (good, 'campaign "x"\nwhen no_such_field > 1 then send sms t')),
+    )
+    for step, texts in steps:
+        for text in texts:
+            assert gc.isenabled()
+            step(text)
+            assert gc.isenabled()
+            gc.disable()
+            try:
+                step(text)
+                assert not gc.isenabled()
+            finally:
+                gc.enable()

@@ -95,17 +95,17 @@ def _parse(text: str, start: str):
     noted: list[NumberTooLarge] = []
     token = too_large_numbers.set(noted)
     try:
-        with _no_cycle_collection():
+        with cycle_collector_paused():
             return parser().parse(text, start=start), (noted[0] if noted else None)
     finally:
         too_large_numbers.reset(token)
 
 
 @contextmanager
-def _no_cycle_collection():
-    """Python's cycle collector paused while parsing: the parse makes a great many small
-    objects and no cycles, and the collector, run every few hundred allocations, went over
-    the growing AST again and again (half the parse of a large file). It resumes after, as
+def cycle_collector_paused():
+    """Python's cycle collector paused, for a pass that makes a great many small objects and
+    no cycles (the parse, the check): run every few hundred allocations, the collector went
+    over the whole AST again and again (half the time of a large file). It resumes after, as
     it was; any cycle made meanwhile (an error's traceback) is collected then."""
     paused = gc.isenabled()
     gc.disable()
