@@ -76,6 +76,27 @@ def test_offline_check_loads_no_heavy_module(project):
     assert (found, code) == ([], 0)
 
 
+def test_offline_check_loads_babel_only_for_a_locale_written(project):
+    """Babel (CLDR data) checks locales; the default ``en`` needs no check."""
+    body = cli("check", "--schema", "schema.json", "winback.win")
+    assert _babel_loaded(body, project) is False
+    (project / "winlang.toml").write_text(
+        (project / "winlang.toml").read_text() + '\n[defaults]\nlocale = "ko_KR"\n'
+    )
+    assert _babel_loaded(body, project) is True
+
+
+def _babel_loaded(body: str, cwd: Path) -> bool:
+    script = f"import sys\ntry:\n    {body}\nexcept SystemExit:\n    pass\n"
+    script += "print('BABEL', 'babel' in sys.modules)\n"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()[-1] == "BABEL True"
+
+
 def test_the_driver_sees_a_heavy_import(tmp_path):
     """The check above can fail: a command that reads a store does load them."""
     found, _ = imported("import winlang.cli\n    import winlang.sources.files", tmp_path)
