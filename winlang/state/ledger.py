@@ -159,21 +159,21 @@ class RunLedger:
         """Insert the rows whose key is new; the keys written. One prepared statement for
         the batch (the driver's ``executemany``), an existing key skipped by the database:
         the keys there before, and those a concurrent run wrote first (its run id on them),
-        are not this run's."""
+        are not this run's. What it wrote is found by the row ids, not by the keys: the
+        ids it gets are above every id there before (SQLite's rowid, PostgreSQL's
+        sequence), so one range read with this run's id, not a key lookup per row."""
         if not rows:
             return set()
-        keys = [r.key for r in rows]
-        before = set(_keys_among(connection, keys))
-        fresh = [self._row(r) for r in rows if r.key not in before]
-        if not fresh:
-            return set()
+        before = connection.execute(sa.select(sa.func.max(M.id))).scalar() or 0
+        fresh = [self._row(r) for r in rows]
         statement = (
             _insert(connection)
             .values({name: sa.bindparam(name, type_=M[name].type) for name in fresh[0]})
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
         )
         execute_many(connection, statement, fresh)
-        return set(_keys_among(connection, [r["idempotency_key"] for r in fresh], self.run_id))
+        mine = sa.select(M.idempotency_key).where(M.id > before, M.run_id == self.run_id)
+        return set(connection.execute(mine).scalars())
 
     def _take_over(self, connection: sa.Connection, rows: Sequence[PlannedRow]) -> set[str]:
         """Rewrite the deferred rows these firings plan again (sent now, or deferred anew);
@@ -509,17 +509,6 @@ def _insert(connection: sa.Connection):
     else:
         raise DataError(f"the state database must be SQLite or PostgreSQL, not {dialect}")
     return insert(T.messages)
-
-
-def _keys_among(connection: sa.Connection, keys: list[str], run_id: int | None = None) -> list:
-    """The keys among ``keys`` the ledger holds (written by ``run_id``, when given)."""
-    found: list = []
-    for start in range(0, len(keys), _CHUNK):
-        where = [M.idempotency_key.in_(keys[start : start + _CHUNK])]
-        if run_id is not None:
-            where.append(M.run_id == run_id)
-        found += connection.execute(sa.select(M.idempotency_key).where(*where)).scalars().all()
-    return found
 
 
 def execute_many(
