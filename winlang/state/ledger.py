@@ -105,7 +105,9 @@ class RunLedger:
             # Claims a failing run still holds go back to the pool for the next run.
             connection.execute(
                 T.messages.update()
-                .where(M.claimed_by == self.run_id, M.status == "planned")
+                .where(
+                    M.campaign == self.campaign, M.claimed_by == self.run_id, M.status == T.PLANNED
+                )
                 .values(claimed_by=None)
             )
 
@@ -117,11 +119,11 @@ class RunLedger:
         freed = 0
         with self.engine.begin() as connection:
             running = connection.execute(
-                sa.select(r.id, r.host, r.pid, r.heartbeat_at).where(
+                sa.select(r.id, r.campaign, r.host, r.pid, r.heartbeat_at).where(
                     r.status == "running", r.id != self.run_id
                 )
             ).all()
-            for run_id, run_host, pid, heartbeat in running:
+            for run_id, campaign, run_host, pid, heartbeat in running:
                 gone = run_host == host and pid is not None and not _alive(run_id, pid)
                 if not (gone or heartbeat is None or heartbeat < stale):
                     continue
@@ -132,7 +134,7 @@ class RunLedger:
                 )
                 freed += connection.execute(
                     T.messages.update()
-                    .where(M.claimed_by == run_id, M.status == "planned")
+                    .where(M.campaign == campaign, M.claimed_by == run_id, M.status == T.PLANNED)
                     .values(claimed_by=None)
                 ).rowcount
         return freed
@@ -188,7 +190,7 @@ class RunLedger:
                     sa.select(M.idempotency_key)
                     .where(
                         M.idempotency_key.in_(asked[start : start + _CHUNK]),
-                        M.status == "deferred",
+                        M.status == T.DEFERRED,
                     )
                     .with_for_update()
                 )
@@ -208,7 +210,7 @@ class RunLedger:
                 row.pop("planned_at")  # when the rule fired: the first deferral
             statement = (
                 T.messages.update()
-                .where(M.idempotency_key == sa.bindparam("_key"), M.status == "deferred")
+                .where(M.idempotency_key == sa.bindparam("_key"), M.status == T.DEFERRED)
                 .values({name: sa.bindparam(name) for name in updates[0] if name != "_key"})
             )
             connection.execute(statement, updates)
@@ -219,7 +221,7 @@ class RunLedger:
         with self.engine.connect() as connection:
             rows = connection.execute(
                 sa.select(M.rule, M.customer_id, M.occurrence, M.id, M.run_id).where(
-                    M.campaign == self.campaign, M.status == "deferred"
+                    M.campaign == self.campaign, M.status == T.DEFERRED
                 )
             ).all()
         return {(r[0], r[1]): DeferredRow(r[2], r[3], r[4]) for r in rows}
@@ -237,7 +239,7 @@ class RunLedger:
                 dropped += len(
                     connection.execute(
                         T.messages.delete()
-                        .where(sa.tuple_(M.id, M.run_id).in_(chunk), M.status == "deferred")
+                        .where(sa.tuple_(M.id, M.run_id).in_(chunk), M.status == T.DEFERRED)
                         .returning(M.id)
                     ).all()
                 )
@@ -254,7 +256,7 @@ class RunLedger:
         with self.engine.connect() as connection:
             return connection.execute(
                 sa.select(sa.func.count()).where(
-                    M.campaign == self.campaign, M.status == "deferred"
+                    M.campaign == self.campaign, M.status == T.DEFERRED
                 )
             ).scalar_one()
 
@@ -388,7 +390,7 @@ class RunLedger:
         """Up to ``limit`` planned messages of the campaign that are due and free, now held
         by this run (oldest first)."""
         due = sa.or_(M.next_attempt_at.is_(None), M.next_attempt_at <= self.wall())
-        free = [M.campaign == self.campaign, M.status == "planned", M.claimed_by.is_(None)]
+        free = [M.campaign == self.campaign, M.status == T.PLANNED, M.claimed_by.is_(None)]
         # One statement: the oldest free rows, picked and taken at once (the outer
         # conditions are checked again on each row: another run may have won one).
         picked = sa.select(M.id).where(*free, due).order_by(M.id).limit(limit)
@@ -436,7 +438,7 @@ class RunLedger:
         than blocking the run (it is a planned message: sending it is the safe outcome)."""
         waiting = [
             M.campaign == self.campaign,
-            M.status == "planned",
+            M.status == T.PLANNED,
             M.claimed_by.is_(None),
             M.next_attempt_at.is_not(None),
         ]
@@ -460,7 +462,7 @@ def next_due(engine: sa.Engine, campaign: str) -> datetime | None:
     """When ``campaign``'s earliest deferred firing is due (naive UTC), None if none waits."""
     with engine.connect() as connection:
         return connection.execute(
-            sa.select(sa.func.min(M.due_at)).where(M.campaign == campaign, M.status == "deferred")
+            sa.select(sa.func.min(M.due_at)).where(M.campaign == campaign, M.status == T.DEFERRED)
         ).scalar()
 
 
