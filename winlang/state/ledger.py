@@ -418,9 +418,10 @@ class RunLedger:
         update (the driver's ``executemany``); a row is only touched while this run holds
         it (if it was taken over after a stall, the new holder's word counts)."""
         by_shape: dict[tuple[str, ...], list[dict[str, object]]] = {}
-        for update in updates:
-            row = {"_id": update.id, "_run": self.run_id, **update.values}
-            by_shape.setdefault(tuple(sorted(update.values)), []).append(row)
+        run = self.run_id
+        for update in updates:  # the columns in the order given: one shape per kind of result
+            row = {"_id": update.id, "_run": run, **update.values}
+            by_shape.setdefault(tuple(update.values), []).append(row)
         with self.engine.begin() as connection:
             for shape, rows in by_shape.items():
                 statement = (
