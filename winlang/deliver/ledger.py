@@ -63,9 +63,13 @@ class Claimed:
 
     @property
     def message(self) -> Message:
-        """The message of the current step."""
-        for step, message in self.messages:  # a loop: read several times per message sent
-            if step == self.step:
+        """The message of the current step (read several times per message sent: the first
+        step, nearly always the one, is looked at before the loop)."""
+        messages, step = self.messages, self.step
+        if messages and messages[0][0] == step:
+            return messages[0][1]
+        for at, message in messages:
+            if at == step:
                 return message
         raise LookupError(f"no step {self.step} in the payload of {self.key}")
 
