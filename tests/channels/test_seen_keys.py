@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 
+import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -67,3 +68,15 @@ def test_channels_of_one_process_share_what_the_file_holds(tmp_path) -> None:
     assert len(channels[0]._known.seen) == len(batch)
     for channel in channels:
         channel.close()
+
+
+def test_keys_are_read_back_from_lines_as_the_file_was_split(tmp_path) -> None:
+    """A line another tool ended with a lone CR holds two keys; both are repeats."""
+    path = tmp_path / "o.jsonl"
+    first, second = make_messages(2)
+    lines = [orjson.dumps(m.as_json()) for m in (first, second)]
+    path.write_bytes(lines[0] + b"\r" + lines[1] + b"\n")
+    outbox = OutboxChannel(path)
+    outbox.send([first, second])
+    outbox.close()
+    assert path.read_bytes() == lines[0] + b"\r" + lines[1] + b"\n"

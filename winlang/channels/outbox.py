@@ -196,9 +196,8 @@ def _key_reader(fd: int) -> Callable[[int], str | None]:
         while True:
             data = os.pread(fd, 4096, offset + len(chunk))
             chunk += data
-            end = chunk.find(b"\n")
-            if end >= 0 or not data:
-                return _key_of(chunk[: end if end >= 0 else len(chunk)])
+            if b"\n" in data or not data:  # the line as the reading split it (a lone CR too)
+                return _key_of(chunk.splitlines()[0]) if chunk else None
 
     return key_at
 
