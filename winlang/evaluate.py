@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -22,6 +22,10 @@ if TYPE_CHECKING:  # the backends pull in NumPy and PyArrow: imported when a run
     from .contracts.state import StateView
 
 ENGINES = ("auto", "numpy", "sql")
+
+# What a run reads of the matched customers: the columns, or how to find them in the
+# delivery plan (``winlang.deliver.run.run_columns``).
+Carried = Iterable[ir.Column] | Callable[[DeliveryPlan], Iterable[ir.Column]]
 
 
 @dataclass(frozen=True)
@@ -126,10 +130,11 @@ def evaluate_campaign(
     state: StateView | None = None,
     skip: Iterable[str] = (),
     batch_size: int | None = None,
-    carry: Iterable[ir.Column] = (),
+    carry: Carried = (),
 ) -> Evaluation:
     """Decide ``checked`` on ``source`` at ``now``; ``carry``: customer columns a run reads
-    of the matched customers, read by the backend in the same pass (``Decisions.values``)."""
+    of the matched customers, read by the backend in the same pass (``Decisions.values``),
+    or a function giving them from the campaign's delivery plan (lowered once, here)."""
     from .backends.base import DEFAULT_BATCH_SIZE, RunContext
     from .contracts.state import EmptyState
 
@@ -140,10 +145,6 @@ def evaluate_campaign(
     context = RunContext(
         now=now, state=state or EmptyState(), batch_size=batch_size or DEFAULT_BATCH_SIZE
     )
-    carry = list(carry)
-    decisions = (
-        backend.decide(plan, source, context, carry)
-        if carry
-        else backend.decide(plan, source, context)
-    )
+    columns = list(carry(delivery) if callable(carry) else carry)
+    decisions = backend.decide(plan, source, context, columns)
     return Evaluation(plan, decisions, backend.name, now, delivery)

@@ -46,7 +46,6 @@ def execute(
     from .deliver.run import run_columns
 
     source = project.store()
-    carry = run_columns(checked, source, project.config)  # read with the decisions
     evaluation = evaluate_campaign(
         checked,
         source,
@@ -55,7 +54,8 @@ def execute(
         state=ledger(project),
         skip=skip,
         batch_size=batch_size,
-        carry=carry,
+        # read with the decisions: the columns the policies and the messages read
+        carry=lambda delivery: run_columns(checked, source, project.config, delivery),
     )
     progress.evaluated(evaluation.decisions.audience)
     if dry_run:

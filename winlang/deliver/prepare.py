@@ -83,9 +83,6 @@ def variant_label(arm: int) -> str | None:
     return chr(ord("A") + arm) if arm >= 0 else None
 
 
-_MEASURED_TEXTS = 100_000  # distinct SMS texts a dry run remembers the parts of
-
-
 @dataclass(frozen=True, eq=False)
 class Planner:
     """Builds the firings and skips of a run, a slice of rows at a time.
@@ -116,43 +113,6 @@ class Planner:
     # under its own key, so the ledger takes it over instead of writing a second one
     locale: str = DEFAULT_LOCALE  # how placeholders format values
     tracking: Tracking | None = None  # [tracking]: short and unsubscribe links
-    # A dry run's planner: it counts messages and SMS parts, so it renders only SMS texts
-    # (their length decides `parts`), each distinct one once (see :meth:`_measured`).
-    dry: bool = False
-    _parts: dict = field(default_factory=dict, compare=False, repr=False)
-    _shapes: dict = field(default_factory=dict, compare=False, repr=False)
-
-    def _measured(
-        self, i: int, rule: str, customer: str, send: SendStep, key: str, rows: _Rows
-    ) -> Message:
-        """What a dry run reads of a message (its channel, an SMS's parts), rendering an SMS
-        once per distinct text: the text depends on the rule, template and values, and on
-        the message id in its links, which always has the same length and alphabet
-        (:data:`winlang.links.MESSAGE_ID_LENGTH` characters of base32, all GSM-7; so has an
-        unsubscribe link's signature)."""
-        channel = self.channels[send.channel]
-        parts = None
-        if channel.kind == "sms":
-            fields = tuple((name, rows.value(node, i)) for name, node in send.fields)
-            params = tuple((name, rows.value(node, i)) for name, node in send.params)
-            memo = (rule, send.channel, send.template, fields, params)
-            try:
-                parts = self._parts.get(memo)
-            except TypeError:  # a value that can't be a key: measured every time
-                memo = None
-            if parts is None:
-                message = self._render(
-                    rule, customer, send, to="", fields=dict(fields), params=dict(params), key=key
-                )
-                parts = message.parts
-                if memo is not None and len(self._parts) < _MEASURED_TEXTS:
-                    self._parts[memo] = parts
-        # One message object per channel and part count: a dry run reads nothing else of it.
-        shape = (send.channel, parts)
-        found = self._shapes.get(shape)
-        if found is None:
-            found = self._shapes[shape] = Message("", "", "", "", send.channel, "", "", parts=parts)
-        return found
 
     @cached_property
     def campaign_name(self) -> str:
@@ -234,8 +194,6 @@ class Planner:
         attempt: int,
         rows: _Rows,
     ) -> Message:
-        if self.dry:
-            return self._measured(i, rule, customer, send, key, rows)
         # A failover is a different message on another channel: a key of its own, so a
         # provider that drops repeats by key does not drop it.
         return self._render(

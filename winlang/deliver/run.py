@@ -8,7 +8,7 @@ sending loop picks up any planned message of the campaign, this run's or a dead 
 from __future__ import annotations
 
 import gc
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -36,6 +36,7 @@ from .channels import ChannelPool
 from .gather import contact_columns, customer_values, policy_inputs
 from .ledger import Ledger
 from .prepare import Planner, Skip
+from .preview import Preview, preview_plan
 from .send import DeliverySettings, Sender, Tally
 
 Progress = Callable[[str, int, int], None]  # (stage, done so far, total)
@@ -147,18 +148,6 @@ def _collector_paused() -> Iterator[None]:
         gc.unfreeze()
 
 
-@dataclass
-class Preview:
-    """What a dry run would plan, per rule: messages and their first channel, SMS parts, and
-    the customers whose every SMS is too long (so the dry run's counts are the real run's)."""
-
-    sent: Counter = field(default_factory=Counter)
-    channels: defaultdict = field(default_factory=lambda: defaultdict(Counter))
-    parts: Counter = field(default_factory=Counter)
-    too_long: Counter = field(default_factory=Counter)
-    too_long_deferred: Counter = field(default_factory=Counter)
-
-
 def preview_campaign(
     checked: CheckedCampaign,
     evaluation: Evaluation,
@@ -166,27 +155,9 @@ def preview_campaign(
     config: Config,
     state: State | None,
 ) -> tuple[PolicyOutcome, Preview]:
-    """The policies and the plan of a run, rendered and measured, writing nothing."""
+    """The policies and the plan of a run, counted, writing nothing."""
     outcome, planner = plan_of(checked, evaluation, source, config, state)
-    planner = replace(planner, dry=True)  # counts and SMS parts: no other text rendered
-    preview = Preview()
-    deferred = outcome.status == Status.DEFERRED
-    total = len(planner.ids)
-    for start in range(0, total, config.delivery.plan_batch):
-        rows = range(start, min(start + config.delivery.plan_batch, total))
-        firings, skips = planner.plan(rows)
-        for firing in firings:
-            if firing.status == "planned":
-                message = firing.messages[0][1]
-                preview.sent[firing.rule] += 1
-                preview.channels[firing.rule][message.channel] += 1
-                preview.parts[firing.rule] += message.parts or 0
-        late = {str(planner.ids[i]) for i in rows if deferred[i]}
-        for skip in skips:
-            if skip.reason == TOO_LONG:
-                preview.too_long[skip.rule] += 1
-                preview.too_long_deferred[skip.rule] += skip.customer_id in late
-    return outcome, preview
+    return outcome, preview_plan(planner)
 
 
 def only_pairs(evaluation: Evaluation, pairs: set[tuple[str, str]]) -> Evaluation:
@@ -332,11 +303,18 @@ def make_planner(
     )
 
 
-def run_columns(checked: CheckedCampaign, source: Source, config: Config) -> list[ir.Column]:
+def run_columns(
+    checked: CheckedCampaign,
+    source: Source,
+    config: Config,
+    delivery: DeliveryPlan | None = None,
+) -> list[ir.Column]:
     """The customer columns a run reads of its matched customers: the contact policies'
-    (addresses, consents, the zone) and the columns the messages show. Evaluated with
-    ``carry=`` these, the backend reads them in the same pass as the decisions."""
-    shown = [n for n in delivery_plan(checked).nodes() if isinstance(n, ir.Column)]
+    (addresses, consents, the zone) and the columns the messages show (of ``delivery``,
+    the campaign's delivery plan, lowered here if not given). Evaluated with ``carry=``
+    these, the backend reads them in the same pass as the decisions."""
+    delivery = delivery or delivery_plan(checked)
+    shown = [n for n in delivery.nodes() if isinstance(n, ir.Column)]
     return list(dict.fromkeys([*contact_columns(checked.campaign, source, config), *shown]))
 
 

@@ -176,7 +176,7 @@ def verify_iso_times(connection: Connection, columns: dict[str, list[str]]) -> N
                     f"IS NOT NULL{order} LIMIT {TIME_SAMPLE}"
                 )
                 try:
-                    values = [v for (v,) in connection.exec_driver_sql(query)]
+                    values = connection.exec_driver_sql(query).scalars().all()  # one fetch
                 except sa.exc.DBAPIError:  # a table without rowid: the head must do
                     connection.rollback()
                     continue

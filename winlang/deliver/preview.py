@@ -1,0 +1,229 @@
+"""A dry run's plan, counted with arrays: what a real run's :class:`Planner` would write,
+per rule, without building a firing per customer.
+
+A real run needs every firing (a ledger row and its messages); a dry run reads only counts:
+the messages per rule and their first channel, the SMS parts, and the customers whose every
+SMS is too long to send. They follow from the planner's aligned arrays, exactly as
+:meth:`Planner.plan` decides them:
+
+- a skipped customer, a held-out one and a rule without ``send`` plan no message;
+- of the others, grouped by rule and arm, each position of the send chain is tried as a
+  vector: the step the policies chose, then each later step whose channel is usable;
+- a tried step counts when its message fits: an SMS within ``[limits] sms_max_parts``,
+  anything else always; the first step that fits is the message, and a customer with none
+  is ``too_long`` (a deferred one too, counted apart);
+- an SMS's parts depend only on its rule, template and the values its text reads (a link's
+  message id is always :data:`winlang.links.MESSAGE_ID_LENGTH` characters of base32, all
+  GSM-7, and so is an unsubscribe link's signature), so each distinct combination of values
+  is rendered once, by the planner's own rendering, and mapped back to its rows.
+
+A deferred customer's message is not sent in this run: it counts only when it is too long.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..contracts.message import idempotency_key
+from ..plan import ir
+from ..plan.delivery import Arm, SendStep
+from ..policies.reasons import Status
+from .prepare import Planner, occurrence
+
+NO_PARTS = -1  # a message without SMS parts (not an SMS): it always fits
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a dry run would plan, per rule: messages and their first channel, SMS parts, and
+    the customers whose every SMS is too long (so the dry run's counts are the real run's)."""
+
+    sent: Counter = field(default_factory=Counter)
+    channels: defaultdict = field(default_factory=lambda: defaultdict(Counter))
+    parts: Counter = field(default_factory=Counter)
+    too_long: Counter = field(default_factory=Counter)
+    too_long_deferred: Counter = field(default_factory=Counter)
+
+
+def preview_plan(planner: Planner) -> Preview:
+    """The counts of the firings and skips ``planner.plan`` would make of all its rows."""
+    preview = Preview()
+    status = np.asarray(planner.outcome.status)
+    first = np.asarray(planner.outcome.step, dtype=np.int64)
+    late = status == Status.DEFERRED
+    # What `Planner.plan` turns into a message: not skipped, not held out, a rule with `send`.
+    messaged = (status != Status.SKIPPED) & (status != Status.HELD_OUT) & (first >= 0)
+    rows = np.flatnonzero(messaged)
+    if not rows.size:
+        return preview
+    rule_index = np.asarray(planner.rule_index, dtype=np.int64)[rows]
+    arm_index = np.asarray(planner.arm_index, dtype=np.int64)[rows]
+    codes = _Codes(planner.values)
+    arms = planner.delivery.arms
+    for group in _grouped(rule_index * len(arms) + arm_index):
+        at = rows[group]
+        rule = planner.delivery.rules[rule_index[group[0]]].name
+        arm = arms[arm_index[group[0]]]
+        chosen, parts = _first_fitting(planner, rule, arm, at, first[at], codes)
+        _count(preview, rule, arm, chosen, parts, late[at])
+    return preview
+
+
+def _grouped(keys: np.ndarray) -> list[np.ndarray]:
+    """Positions into ``keys`` grouped by equal key, each group in ascending order."""
+    order = np.argsort(keys, kind="stable")
+    starts = np.flatnonzero(np.diff(keys[order])) + 1
+    return np.split(order, starts)
+
+
+def _first_fitting(
+    planner: Planner, rule: str, arm: Arm, rows: np.ndarray, first: np.ndarray, codes: _Codes
+) -> tuple[np.ndarray, np.ndarray]:
+    """For rows of one rule and arm, the chain position of each one's first message that
+    fits (-1: none does) and its SMS parts (:data:`NO_PARTS` when not an SMS)."""
+    chosen = np.full(rows.size, -1, dtype=np.int64)
+    parts = np.full(rows.size, NO_PARTS, dtype=np.int64)
+    limit = planner.sms_max_parts
+    for position, step in enumerate(arm.chain):
+        later = (first < position) & np.asarray(planner.usable[step.channel])[rows]
+        tried = (chosen < 0) & ((first == position) | later)
+        if not tried.any():
+            continue
+        sizes = _sms_parts(planner, rule, step, rows[tried], codes)
+        fits = np.ones(sizes.size, dtype=bool)
+        if limit is not None:
+            fits = (sizes == NO_PARTS) | (sizes <= limit)
+        taken = np.flatnonzero(tried)[fits]
+        chosen[taken] = position
+        parts[taken] = sizes[fits]
+    return chosen, parts
+
+
+def _count(
+    preview: Preview,
+    rule: str,
+    arm: Arm,
+    chosen: np.ndarray,
+    parts: np.ndarray,
+    late: np.ndarray,
+) -> None:
+    """Add one rule and arm's rows to ``preview``: a message for each row sent now, and the
+    rows with none that fits, too long (those deferred to after quiet hours counted apart)."""
+    none = chosen < 0
+    if too_long := int(none.sum()):
+        preview.too_long[rule] += too_long
+        preview.too_long_deferred[rule] += int((none & late).sum())
+    sent = ~none & ~late
+    if not sent.any():
+        return
+    preview.sent[rule] += int(sent.sum())
+    preview.parts[rule] += int(np.maximum(parts[sent], 0).sum())
+    counts = np.bincount(chosen[sent], minlength=len(arm.chain))
+    for step, count in zip(arm.chain, counts.tolist(), strict=True):
+        if count:
+            preview.channels[rule][step.channel] += count
+
+
+def _sms_parts(
+    planner: Planner, rule: str, step: SendStep, rows: np.ndarray, codes: _Codes
+) -> np.ndarray:
+    """The SMS parts of ``step``'s message for each of ``rows`` (:data:`NO_PARTS` for
+    another channel), rendering one message per distinct combination of its values."""
+    if planner.channels[step.channel].kind != "sms":
+        return np.full(rows.size, NO_PARTS, dtype=np.int64)
+    nodes = [node for _, node in (*step.fields, *step.params)]
+    first, inverse = _distinct(codes.of(nodes, rows), rows.size)
+    measured = [_measure(planner, rule, step, int(rows[i])) for i in first.tolist()]
+    return np.asarray(measured, dtype=np.int64)[inverse]
+
+
+def _measure(planner: Planner, rule: str, step: SendStep, i: int) -> int:
+    """The SMS parts of row ``i``'s message on ``step``, rendered as the real run renders
+    it (under the firing's own key, so its links carry the real message id)."""
+    customer = str(planner.ids[i])
+    nth = planner.deferred.get((rule, customer))
+    if nth is None:
+        nth = occurrence(planner.now, planner.delivery.rules[planner.rule_index[i]].repeat_seconds)
+    message = planner._render(
+        rule,
+        customer,
+        step,
+        to="",
+        fields={name: _value(planner.values[node], i) for name, node in step.fields},
+        params={name: _value(planner.values[node], i) for name, node in step.params},
+        key=idempotency_key(planner.campaign_name, rule, customer, nth),
+    )
+    return NO_PARTS if message.parts is None else message.parts
+
+
+def _distinct(columns: Sequence[np.ndarray], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``size`` rows of aligned code ``columns``: the position of each
+    one's first occurrence, and for every row, which distinct one it is."""
+    if not columns:  # a text with no values: one message for all
+        return np.zeros(min(size, 1), dtype=np.int64), np.zeros(size, dtype=np.int64)
+    key = columns[0]
+    for column in columns[1:]:
+        # renumbered first (fewer than `size` values), so the product can't overflow
+        key = np.unique(key, return_inverse=True)[1].reshape(-1)
+        key = key * (int(column.max()) + 1) + column
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1)
+
+
+class _Codes:
+    """Each value column as integer codes, equal values equal codes (nulls have their own),
+    made once per column and only for the columns an SMS reads."""
+
+    def __init__(self, values) -> None:
+        self._values = values
+        self._codes: dict[ir.Node, np.ndarray] = {}
+
+    def of(self, nodes: Sequence[ir.Node], rows: np.ndarray) -> list[np.ndarray]:
+        """The codes of ``nodes`` at ``rows``."""
+        for node in nodes:
+            if node not in self._codes:
+                self._codes[node] = _factorised(self._values[node])
+        return [self._codes[node][rows] for node in nodes]
+
+
+def _factorised(values) -> np.ndarray:
+    """Integer codes of ``values`` (Arrow, NumPy or a list): Arrow's dictionary encoding,
+    NumPy's ``unique`` or, for Python objects, a dictionary of (type, value)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.Array):
+        try:
+            encoded = pc.dictionary_encode(values, null_encoding="encode")
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
+            values = values.to_pylist()  # nested values: compared as Python values
+        else:
+            return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    if isinstance(values, np.ndarray) and values.dtype.kind in "biufmMUS":
+        return np.unique(values, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    return _factorised_objects(values)
+
+
+def _factorised_objects(values) -> np.ndarray:
+    """Codes of Python values: equal values of one type share a code (so ``1`` and
+    ``True``, which print differently, don't); a value that can't be a key gets its own."""
+    seen: dict[object, int] = {}
+    codes = np.empty(len(values), dtype=np.int64)
+    for position, value in enumerate(values):
+        try:
+            codes[position] = seen.setdefault((type(value), value), len(seen))
+        except TypeError:  # unhashable (a list, say): measured on its own
+            codes[position] = seen[object()] = len(seen)
+    return codes
+
+
+def _value(values, i: int) -> object:
+    """Row ``i`` of ``values`` as the planner reads it (an Arrow value as Python's)."""
+    if isinstance(values, pa.ChunkedArray | pa.Array):
+        return values[i].as_py()
+    return values[i]
