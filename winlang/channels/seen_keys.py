@@ -16,8 +16,10 @@ and are merged into two sorted NumPy arrays in bulk.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 KeyAt = Callable[[int], str | None]  # the key of the line at a byte offset (None: not ours)
 
@@ -29,12 +31,15 @@ class SeenKeys:
 
     def __init__(self, hash_key: Callable[[str], int] = hash) -> None:
         self._hash = hash_key
-        self._hashes = np.empty(0, dtype=np.int64)  # sorted
-        self._offsets = np.empty(0, dtype=np.int64)  # the line of each hash
+        # Sorted hashes and the line of each, made at the first merge: NumPy is imported
+        # then, not when a channel is opened (`winlang check` opens them, loading no NumPy).
+        self._hashes: np.ndarray | None = None
+        self._offsets: np.ndarray | None = None
         self._pending: dict[int, int] = {}  # hash -> offset, not merged yet
 
     def __len__(self) -> int:
-        return len(self._hashes) + len(self._pending)
+        merged = 0 if self._hashes is None else len(self._hashes)
+        return merged + len(self._pending)
 
     def add(self, key: str, offset: int) -> None:
         """Remember that the line at ``offset`` holds ``key``."""
@@ -53,22 +58,29 @@ class SeenKeys:
         if pending is not None and key_at(pending) == key:
             return True
         hashes = self._hashes
+        if hashes is None:
+            return False
         start = int(hashes.searchsorted(digest, "left"))
         if start == len(hashes) or hashes[start] != digest:
             return False
         stop = int(hashes.searchsorted(digest, "right"))
-        return any(key_at(offset) == key for offset in self._offsets[start:stop].tolist())
+        offsets = self._offsets[start:stop].tolist()  # type: ignore[index]
+        return any(key_at(offset) == key for offset in offsets)
 
     def clear(self) -> None:
-        self._hashes = np.empty(0, dtype=np.int64)
-        self._offsets = np.empty(0, dtype=np.int64)
+        self._hashes = self._offsets = None
         self._pending = {}
 
     def _merge(self) -> None:
+        import numpy as np
+
         if not self._pending:
             return
-        hashes = np.concatenate([self._hashes, np.fromiter(self._pending, np.int64)])
-        offsets = np.concatenate([self._offsets, np.fromiter(self._pending.values(), np.int64)])
+        hashes = np.fromiter(self._pending, np.int64, len(self._pending))
+        offsets = np.fromiter(self._pending.values(), np.int64, len(self._pending))
+        if self._hashes is not None and self._offsets is not None:
+            hashes = np.concatenate([self._hashes, hashes])
+            offsets = np.concatenate([self._offsets, offsets])
         order = np.argsort(hashes, kind="stable")  # timsort: the sorted run is kept as it is
         self._hashes, self._offsets = hashes[order], offsets[order]
         self._pending = {}
