@@ -2,12 +2,14 @@
 
     .venv/bin/pytest benchmarks --benchmark-enable                       # 100k and 1M
     .venv/bin/pytest benchmarks --benchmark-enable --sizes 100k,1M,10M   # and 10M (slow)
+    .venv/bin/pytest benchmarks --benchmark-enable --targets             # what targets.md reads
 
 Every benchmark records what it measured in ``benchmark.extra_info`` (scenario, campaign,
 store, system, customers and, for runs in a child process, its peak RSS); at the end of the
 session :mod:`benchmarks.report` turns them into ``benchmarks/results/`` (``results.json``,
-``table.md`` and ``chart.png``). Without ``--benchmark-enable`` (the project's default) each
-benchmark runs once as a plain test and no report is written.
+``table.md``, ``chart.png``, and ``targets.md``: :mod:`benchmarks.targets`). Without
+``--benchmark-enable`` (the project's default) each benchmark runs once as a plain test and no
+report is written.
 """
 
 from __future__ import annotations
@@ -28,8 +30,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("winlang benchmarks")
     group.addoption(
         "--sizes",
-        default=DEFAULT_SIZES,
-        help=f"customer counts to run at, e.g. 100k,1M,10M (default {DEFAULT_SIZES})",
+        default=None,
+        help=f"customer counts to run at, e.g. 100k,1M,10M (default {DEFAULT_SIZES}; with "
+        "--targets, the sizes the targets name)",
+    )
+    group.addoption(
+        "--targets",
+        action="store_true",
+        help="run only the benchmarks the targets table reads (benchmarks/targets.py)",
     )
     group.addoption(
         "--rule-engine-max",
@@ -44,7 +52,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def sizes(config: pytest.Config) -> list[int]:
-    return [parse_size(s) for s in config.getoption("--sizes").split(",") if s.strip()]
+    given = config.getoption("--sizes")
+    if given is None and config.getoption("--targets"):
+        from benchmarks.targets import target_sizes
+
+        return target_sizes()
+    return [parse_size(s) for s in (given or DEFAULT_SIZES).split(",") if s.strip()]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -59,8 +72,22 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Smallest size first, so one size's data is loaded once and freed before the next."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With ``--targets``, only what the targets read; smallest size first, so one size's data
+    is loaded once and freed before the next."""
+    if config.getoption("--targets"):
+        from benchmarks.targets import selected
+
+        run_sizes = sizes(config)
+        kept, dropped = [], []
+        for item in items:
+            spec = getattr(item, "callspec", None)
+            params = spec.params if spec is not None else {}
+            name = getattr(item, "originalname", item.name)
+            (kept if selected(name, params, run_sizes) else dropped).append(item)
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
 
     def size(item: pytest.Item) -> int:
         spec = getattr(item, "callspec", None)
@@ -135,6 +162,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if records:
         folder = Path(session.config.getoption("--results"))
         written = write_report(records, folder)
+        from benchmarks.targets import write_targets
+
+        written.append(write_targets(records, folder))
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_line(f"benchmark report: {', '.join(str(p) for p in written)}")

@@ -4,7 +4,7 @@ against the number of customers.
 Written by the suite at the end of a ``--benchmark-enable`` session (see ``conftest.py``);
 also runnable on a saved ``results.json``::
 
-    .venv/bin/python -m benchmarks.report benchmarks/results/results.json
+    .venv/bin/python -m benchmarks.report benchmarks/results/results.json   # and targets.md
 
 The ratio of a row is its median divided by winlang's median in the same group (scenario,
 campaign, store, customers): above 1, winlang is faster.
@@ -140,6 +140,11 @@ def chart(records: list[dict], path: Path) -> Path:
         for r in records
         if r.get("referenced_bytes")
     )
+    dry_runs = [r for r in records if r["scenario"] == "dry run" and r.get("peak_rss")]
+    if dry_runs:  # issue 12's goal for a whole dry run at 10M customers
+        axes[2].axhline(
+            2048, linestyle=":", color="tab:red", label="target: a whole dry run within 2 GiB"
+        )
     if bounds:
         axes[2].plot(
             [b[0] for b in bounds],
@@ -200,7 +205,8 @@ def machine() -> dict:
 
 
 def write_report(records: list[dict], folder: Path) -> list[Path]:
-    """``results.json``, ``table.md`` and ``chart.png`` in ``folder``; their paths."""
+    """``results.json``, ``table.md`` and ``chart.png`` in ``folder``; their paths (the suite
+    adds ``targets.md``: :func:`benchmarks.targets.write_targets`)."""
     folder.mkdir(parents=True, exist_ok=True)
     results = folder / "results.json"
     results.write_bytes(
@@ -224,6 +230,9 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "table.md").write_text(table(saved["records"]), encoding="utf-8")
     chart(saved["records"], folder / "chart.png")
+    from benchmarks.targets import write_targets
+
+    write_targets(saved["records"], folder)
     print(table(saved["records"]))
 
 

@@ -34,7 +34,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "formats",
         "schema",
         "arrow_types",
-        "pyarrow_pandas",
         "database_urls",
     ),
     ("contracts",),  # data source, state view, channel, message, errors

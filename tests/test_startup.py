@@ -76,6 +76,27 @@ def test_offline_check_loads_no_heavy_module(project):
     assert (found, code) == ([], 0)
 
 
+def test_offline_check_loads_babel_only_for_a_locale_written(project):
+    """Babel (CLDR data) checks locales; the default ``en`` needs no check."""
+    body = cli("check", "--schema", "schema.json", "winback.win")
+    assert _babel_loaded(body, project) is False
+    (project / "winlang.toml").write_text(
+        (project / "winlang.toml").read_text() + '\n[defaults]\nlocale = "ko_KR"\n'
+    )
+    assert _babel_loaded(body, project) is True
+
+
+def _babel_loaded(body: str, cwd: Path) -> bool:
+    script = f"import sys\ntry:\n    {body}\nexcept SystemExit:\n    pass\n"
+    script += "print('BABEL', 'babel' in sys.modules)\n"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()[-1] == "BABEL True"
+
+
 def test_the_driver_sees_a_heavy_import(tmp_path):
     """The check above can fail: a command that reads a store does load them."""
     found, _ = imported("import winlang.cli\n    import winlang.sources.files", tmp_path)
@@ -84,18 +105,10 @@ def test_the_driver_sees_a_heavy_import(tmp_path):
 
 # ---- a dry run: what it does not use, it does not import ------------------------------------
 
-# A stand-in pandas, first on the path: importing it leaves a mark (then fails, as a missing
-# pandas does), so the tests see an import whether or not the real pandas is installed.
-STAND_IN_PANDAS = """
-import os
-open(os.environ["PANDAS_MARK"], "w").close()
-raise ImportError("the stand-in pandas of tests/test_startup.py")
-"""
-
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
-    """A small SQLite project (``winlang demo``), with the stand-in pandas beside it."""
+    """A small SQLite project (``winlang demo``)."""
     folder = tmp_path_factory.mktemp("dry-run")
     done = subprocess.run(
         [
@@ -115,19 +128,14 @@ def demo(tmp_path_factory) -> Path:
         text=True,
     )
     assert done.returncode == 0, done.stderr
-    (folder / "stand-in" / "pandas").mkdir(parents=True)
-    (folder / "stand-in" / "pandas" / "__init__.py").write_text(STAND_IN_PANDAS)
     return folder / "demo"
 
 
-def loaded(body: str, demo: Path, watched: tuple[str, ...]) -> tuple[list[str], bool]:
+def loaded(body: str, demo: Path, watched: tuple[str, ...]) -> list[str]:
     """``body`` run in a fresh interpreter in ``demo``: the modules of ``watched`` it
-    imported, and whether it imported pandas."""
-    mark = demo / "pandas-imported"
-    mark.unlink(missing_ok=True)
+    imported."""
     script = DRIVER.format(heavy=watched, body=body)
-    path = os.pathsep.join([str(demo.parent / "stand-in"), str(REPO)])
-    env = {**os.environ, "PYTHONPATH": path, "PANDAS_MARK": str(mark)}
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(
         [sys.executable, "-c", script], cwd=demo, env=env, capture_output=True, text=True
     )
@@ -135,56 +143,14 @@ def loaded(body: str, demo: Path, watched: tuple[str, ...]) -> tuple[list[str], 
     line = next(x for x in done.stdout.splitlines() if x.startswith("IMPORTED "))
     names, code = json.loads(line.removeprefix("IMPORTED "))
     assert code == 0, done.stdout
-    return names, mark.exists()
+    return names
 
 
-def test_a_dry_run_from_sqlite_imports_neither_pandas_nor_duckdb_nor_alembic(demo):
-    """PyArrow looks for pandas as it builds arrays (winlang.pyarrow_pandas); the DuckDB
-    dialect and the state's migrations are for other stores and for real runs."""
+def test_a_dry_run_from_sqlite_imports_neither_duckdb_nor_alembic(demo):
+    """The DuckDB dialect and the state's migrations are for other stores and for real runs."""
     run = cli("run", "ladder.win", "--dry-run", "--now", "2026-11-22T10:00:00Z")
-    found, pandas = loaded(run, demo, ("duckdb", "alembic", "sqlalchemy.orm", "pyarrow"))
-    assert found == ["pyarrow"]  # the run did build arrays
-    assert not pandas
-
-
-def test_pyarrow_looks_for_pandas_when_not_asked_by_winlang(demo):
-    """The checks above can fail: PyArrow called by someone else imports pandas."""
-    body = "import winlang, pyarrow\n    pyarrow.array([1, 2])"
-    assert loaded(body, demo, ("pyarrow",)) == (["pyarrow"], True)
-
-
-# Run in a fresh interpreter: winlang builds arrays (PyArrow's look for pandas refused), then
-# other code imports pandas and hands PyArrow pandas objects.
-PANDAS_AFTER_WINLANG = """
-import sys
-from winlang.backends.sql.backend import to_arrow
-to_arrow([1.0, None], "number", None)
-assert "pandas" not in sys.modules
-import pandas as pd
-import pyarrow as pa
-assert pd.__loader__ is pd.__spec__.loader and "winlang" not in type(pd.__loader__).__module__
-assert pa.array(pd.Series([1.0, None])).to_pylist() == [1.0, None]  # NaN as null: pandas'
-assert pa.types.is_dictionary(pa.array(pd.Series(pd.Categorical(["a", "b"]))).type)
-assert pa.table({"x": [1.0, None]}).to_pandas()["x"].isna().tolist() == [False, True]
-print("PANDAS OK")
-"""
-
-
-def test_pandas_works_for_others_after_winlang_built_arrays(tmp_path):
-    """Once winlang's arrays were built without pandas, pandas imported by other code (a
-    plugin, PySpark) works with PyArrow as it would without winlang: its objects are
-    recognised (a Series' NaN is null, a Categorical is a dictionary)."""
-    pytest.importorskip("pandas")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run(
-        [sys.executable, "-c", PANDAS_AFTER_WINLANG],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "PANDAS OK" in done.stdout
+    found = loaded(run, demo, ("duckdb", "alembic", "sqlalchemy.orm", "pyarrow"))
+    assert found == ["pyarrow"]  # the run did import what it uses: the check can fail
 
 
 # ---- the tables that load modules by name --------------------------------------------------

@@ -147,4 +147,18 @@ def evaluate_campaign(
     )
     columns = list(carry(delivery) if callable(carry) else carry)
     decisions = backend.decide(plan, source, context, columns)
+    release_unused_memory(source)
     return Evaluation(plan, decisions, backend.name, now, delivery)
+
+
+def release_unused_memory(source: Source) -> None:
+    """Give back what the evaluation read and no longer needs: the pages Arrow's allocator
+    keeps of every batch and event aggregate (for Arrow to reuse, but what a run does next
+    is mostly NumPy's: ~0.5 GB at 10M customers), and the store's own caches where it keeps
+    them in this process (a source's optional ``release_memory``: DuckDB, ~2.2 GB)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    release = getattr(source, "release_memory", None)
+    if callable(release):
+        release()

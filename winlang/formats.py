@@ -108,6 +108,8 @@ def locale_problem(name: str) -> str | None:
     >>> locale_problem("ko_KR"), locale_problem("xx_YY")
     (None, '`xx_YY` is not a known locale')
     """
+    if name == DEFAULT_LOCALE:  # every project checks it: no need to load Babel for it
+        return None
     from babel import Locale, UnknownLocaleError
 
     try:

@@ -430,3 +430,28 @@ def test_too_deep_nesting_is_reported() -> None:
 def test_parse_expression_reports_errors() -> None:
     found, diagnostics = parse_expression("days_since(last_purchase_at", "<derived>")
     assert found is None and diagnostics[0].code == "E108"
+
+
+def test_the_cycle_collector_is_as_it_was_after_a_parse_and_a_check() -> None:
+    """Parse and check pause Python's cycle collector (it only slows a large file down) and
+    leave it as they found it, on success and on an error alike."""
+    import gc
+
+    from tests.check.support import check
+
+    good = 'campaign "x"\nwhen orders > 1 then send sms t'
+    steps = (
+        (lambda text: parse_campaign(text, "t.win"), (good, 'campaign "x"\nwhen then')),
+        (check, (good, 'campaign "x"\nwhen no_such_field > 1 then send sms t')),
+    )
+    for step, texts in steps:
+        for text in texts:
+            assert gc.isenabled()
+            step(text)
+            assert gc.isenabled()
+            gc.disable()
+            try:
+                step(text)
+                assert not gc.isenabled()
+            finally:
+                gc.enable()

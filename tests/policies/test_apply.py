@@ -15,7 +15,7 @@ from winlang.plan import ir
 from winlang.plan.delivery import Arm, RuleDelivery, SendStep, delivery_plan
 from winlang.policies.apply import PolicyInputs, QuietWindow, apply_policies
 from winlang.policies.caps import CapLimit, History
-from winlang.policies.contact import ALL, ChannelContact, is_consent
+from winlang.policies.contact import ALL, ChannelContact, channel_reasons, is_consent
 from winlang.policies.hashing import holdout
 from winlang.policies.quiet import window_contains
 from winlang.policies.steps import ORDER
@@ -300,6 +300,18 @@ def test_no_message_breaks_a_policy(run):
     summary = out.summary()
     total = summary["sent"] + summary["actions_only"] + summary["held_out"]
     assert total + sum(summary["skipped"].values()) == len(run.customer_ids)
+
+
+@given(runs())
+def test_usable_channels_are_the_contact_checks(run):
+    # The planner fails over along `usable` instead of checking every channel again: for
+    # each customer the contact step checked (not held out, a rule that sends), the same.
+    out = apply_policies(run)
+    checked = (out.status != "held_out") & (run.rule_index != RULES.index(LIST_ONLY))
+    for channel in ("sms", "push", "email"):
+        again = channel_reasons(run.customer_ids, channel, run.contacts[channel], run.suppressions)
+        assert out.usable[channel][checked].tolist() == (again[checked] == "").tolist()
+        assert not out.usable[channel][~checked].any()
 
 
 @given(runs(), st.randoms())

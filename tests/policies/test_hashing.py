@@ -48,6 +48,66 @@ def _pinned_variant() -> list[int]:
     ]
 
 
+# Recorded assignments (id, campaign) -> the draw's 48 bits, the holdout at 10% and 50%, the arm
+# of a 20/30/50 split of rule `coupon`: the ledger's contract, a customer's group must never
+# move between versions. Written down once, not recomputed by the formula in the test.
+PINNED_IDS = ["1", "2", "3", "42", "1000", "c-0042", "007", "é-client", "x" * 60]
+PINNED = {
+    "sms-reengagement-ladder": (
+        [
+            136377553973674,
+            54704713314940,
+            29356127523964,
+            227164500711945,
+            185044134394603,
+            125528069418453,
+            179529036378056,
+            120574858961097,
+            20420632993777,
+        ],
+        "........H",
+        "HHH..H.HH",
+        [2, 2, 2, 2, 2, 0, 2, 1, 0],
+    ),
+    "winback": (
+        [
+            263149232736074,
+            280812546504028,
+            258966947234584,
+            201106856913148,
+            85521948491537,
+            41685402581789,
+            192735559280107,
+            212675726325721,
+            96776157803984,
+        ],
+        ".........",
+        "....HH..H",
+        [2, 0, 2, 2, 2, 2, 2, 0, 0],
+    ),
+}
+
+
+@pytest.mark.parametrize("campaign", sorted(PINNED))
+def test_recorded_assignments_never_move(campaign):
+    bits, at_10, at_50, arms = PINNED[campaign]
+    draws = [draw(["holdout", campaign, i]) for i in PINNED_IDS]
+    assert [int(d * 2**48) for d in draws] == bits
+    assert "".join("H" if h else "." for h in holdout(campaign, PINNED_IDS, 10)) == at_10
+    assert "".join("H" if h else "." for h in holdout(campaign, PINNED_IDS, 50)) == at_50
+    assert variant(campaign, "coupon", PINNED_IDS, [20, 30, 50]).tolist() == arms
+    # The ids as one batch, as numbers where they are: the same groups.
+    assert holdout(campaign, np.array([1, 2, 3, 42, 1000]), 50).tolist() == [
+        c == "H" for c in at_50[:5]
+    ]
+
+
+def test_a_newline_in_an_id_is_hashed_as_it_is():
+    ids = ["a\nb", "a", "b"]
+    expected = [draw(["holdout", "c", i]) < 0.5 for i in ids]
+    assert holdout("c", ids, 50).tolist() == expected
+
+
 def test_same_in_another_process():
     code = (
         "from winlang.policies.hashing import holdout;"
@@ -118,3 +178,14 @@ def test_order_of_customers_does_not_matter(ids, rnd):
     assert (
         dict(zip(shuffled, variant("c", "r", shuffled, [20, 30, 50]).tolist(), strict=True)) == arms
     )
+
+
+def test_keys_hashed_a_slice_at_a_time_draw_as_one_by_one(monkeypatch):
+    """Millions of keys are hashed in slices (bounded memory); each draw is still its own key's."""
+    from winlang.policies import hashing
+
+    ids = [str(i) for i in range(10)] + ["c-é", "x\ny"]  # a newline: the one-by-one path
+    expected = [draw(["holdout", "ladder", i]) for i in ids]
+    monkeypatch.setattr(hashing, "_CHUNK", 3)
+    found = hashing._draws("holdout\x00ladder\x00", np.array(ids))
+    assert found.tolist() == expected

@@ -26,7 +26,7 @@ from ..diagnostics import (
     moved,
 )
 from ..formats import locale_problem
-from ..parse import parse_expression
+from ..parse import cycle_collector_paused, parse_expression
 from ..parse.errors import KEYWORDS
 from ..schema import Schema
 from ..types import UNKNOWN, Type
@@ -125,6 +125,13 @@ def _at_config(diagnostic: Diagnostic, derived: DerivedField) -> Diagnostic:
 
 
 def check_campaign(
+    campaign: A.CampaignFile, source: SourceText, fields: Fields, config: Config
+) -> CheckResult:
+    with cycle_collector_paused():
+        return _check_campaign(campaign, source, fields, config)
+
+
+def _check_campaign(
     campaign: A.CampaignFile, source: SourceText, fields: Fields, config: Config
 ) -> CheckResult:
     report = Findings(source)

@@ -103,12 +103,20 @@ class Malformed:
     end: int
 
 
-def scan(text: str) -> Iterator[Placeholder | OtherFormat | Malformed]:
+@lru_cache(maxsize=4096)
+def scan(text: str) -> tuple[Placeholder | OtherFormat | Malformed, ...]:
     """The placeholders of a template text, in order.
+
+    Remembered per text: the checker asks again for each `send` of a template (a campaign of
+    1,000 rules scanned its 50 templates some 7,600 times).
 
     >>> [(p.name, p.spec) for p in scan("Hi {first_name|there}, {{not}} {discount:percent}")]
     [('first_name', None), ('discount', 'percent')]
     """
+    return tuple(_scan(text))
+
+
+def _scan(text: str) -> Iterator[Placeholder | OtherFormat | Malformed]:
     for match in _BRACES.finditer(text):
         inner = match.group(1)
         if inner is None:

@@ -71,3 +71,25 @@ class Source(Protocol):
     def sql_engine(self):  # -> sqlalchemy.Engine | None
         """The engine to push SQL down to, or None for file sources."""
         ...
+
+
+@dataclass(frozen=True)
+class SuppressingEvents:
+    """Which events suppress their customer, as data, so a SQL store can select them in its
+    own query (:mod:`winlang.policies.suppressions` holds the one instance and applies it to
+    Arrow batches; a differential test holds the two readings equal).
+
+    An event suppresses when its type is one of ``types``, or when it is a ``bounce`` whose
+    bounce type column, lowercased and without the characters of ``ignored``, is one of
+    ``hard_bounce_types``.
+    """
+
+    types: tuple[str, ...]
+    bounce: str
+    hard_bounce_types: tuple[str, ...]
+    ignored: str  # removed from a bounce type before it is compared
+
+    @property
+    def read_types(self) -> tuple[str, ...]:
+        """The types to read: those that always suppress, then bounces."""
+        return (*self.types, self.bounce)

@@ -26,6 +26,7 @@ from ..plan.delivery import DeliveryPlan, delivery_plan
 from ..policies.apply import PolicyInputs, QuietWindow
 from ..policies.caps import CapLimit, History
 from ..policies.contact import ChannelContact
+from ..policies.hashing import id_texts
 from ..policies.suppressions import suppression_pairs
 from ..state import State
 
@@ -132,7 +133,7 @@ def policy_inputs(
         campaign=campaign.name or "",
         now=evaluation.now,
         rules=delivery.rules,
-        customer_ids=decisions.ids,
+        customer_ids=id_texts(decisions.ids),  # as text once, for the policies and the planner
         rule_index=decisions.rules,
         contacts=contacts,
         zones=values[-1] if zone_column in schema else None,

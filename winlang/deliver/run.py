@@ -29,7 +29,7 @@ from ..links import STAND_IN_SECRET, MissingSecret, Tracking, secret_from_enviro
 from ..plan import ir
 from ..plan.delivery import DeliveryPlan, delivery_plan
 from ..policies.apply import PolicyInputs, PolicyOutcome, apply_policies
-from ..policies.contact import channel_reasons
+from ..policies.hashing import id_texts
 from ..policies.reasons import NO_LONGER_MATCHES, TOO_LONG, Status
 from ..state import State
 from .channels import ChannelPool
@@ -278,9 +278,8 @@ def make_planner(
     context = RunContext(
         now=evaluation.now, state=state.view() if state is not None else EmptyState()
     )
-    ids = evaluation.decisions.ids
     fetched = customer_values(source, backend, nodes, evaluation.decisions, context)
-    texts = np.asarray(ids).astype(str)
+    texts = id_texts(inputs.customer_ids)  # made once by the policies' inputs
     rule_index = np.asarray(evaluation.decisions.rules, dtype=np.int64)
     return Planner(
         campaign=campaign,
@@ -291,10 +290,7 @@ def make_planner(
         rule_index=rule_index,
         arm_index=policed.delivery.arm_index(rule_index, outcome.variant),
         outcome=outcome,
-        usable={
-            name: channel_reasons(texts, name, contact, inputs.suppressions) == ""
-            for name, contact in inputs.contacts.items()
-        },
+        usable=outcome.usable,  # the contact step's, for each channel of the chains
         addresses={name: contact.address for name, contact in inputs.contacts.items()},
         values=dict(zip(nodes, fetched, strict=True)),
         sms_max_parts=config.limits.sms_max_parts,

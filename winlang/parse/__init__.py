@@ -7,20 +7,23 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 from lark import Lark, UnexpectedInput
-from lark.exceptions import VisitError
 
 from .. import ast as A
 from ..diagnostics import Diagnostic, SourceText
-from .build import MAX_DIGITS, AstBuilder, NumberTooLarge
+from .build import MAX_DIGITS, AstBuilder, NumberTooLarge, too_large_numbers
 from .errors import ITEM_WORDS, MAX_REPORTED, syntax_diagnostic
+from .lalr import FastLALRParser
+from .lexer import FastContextualLexer
 
 MAX_DEPTH = 200  # deeper expressions are a mistake, and would overflow recursive passes
 
@@ -41,13 +44,18 @@ def grammar_text() -> str:
 
 @cache
 def parser() -> Lark:
+    """The LALR parser; it builds the AST as it reduces (:class:`~.build.AstBuilder`), so
+    ``parse`` returns a :class:`~winlang.ast.CampaignFile` or an expression, not a tree."""
     return Lark(
         grammar_text(),
         parser="lalr",
         lexer="contextual",
         start=["start", "expression_only"],
-        propagate_positions=True,
+        keep_all_tokens=True,  # the builder computes spans from the keywords and brackets too
         maybe_placeholders=True,
+        transformer=AstBuilder(),
+        # Lark's hook for swapping in its parts: the same lexer and LALR loop, with fast paths
+        _plugins={"ContextualLexer": FastContextualLexer, "LALR_Parser": FastLALRParser},
         cache=True,
     )
 
@@ -56,12 +64,12 @@ def parse_campaign(text: str, path: str = "<text>", vocabulary: Iterable[str] = 
     """Parse one ``.win`` file. ``vocabulary`` (known field names) sharpens syntax hints."""
     source = SourceText(path, text)
     try:
-        campaign = _build(parser().parse(text, start="start"))
+        campaign, too_large = _parse(text, "start")
     except UnexpectedInput as error:
         first = syntax_diagnostic(error, source, parser(), vocabulary)
         return ParseResult(None, _with_other_errors(first, source, vocabulary))
-    except NumberTooLarge as error:
-        return ParseResult(None, (_too_large(source, error),))
+    if too_large:
+        return ParseResult(None, (_too_large(source, too_large),))
     campaign = replace(campaign, path=path)
     deep = [_too_deep(source, expr) for expr in _expressions(campaign)]
     return ParseResult(campaign, tuple(d for d in deep if d))
@@ -73,23 +81,39 @@ def parse_expression(
     """Parse one expression, as written for a derived field in ``winlang.toml``."""
     source = SourceText(path, text)
     try:
-        expr = _build(parser().parse(text, start="expression_only"))
+        expr, too_large = _parse(text, "expression_only")
     except UnexpectedInput as error:
         return None, (syntax_diagnostic(error, source, parser(), vocabulary),)
-    except NumberTooLarge as error:
-        return None, (_too_large(source, error),)
+    if too_large:
+        return None, (_too_large(source, too_large),)
     deep = _too_deep(source, expr)
     return (None, (deep,)) if deep else (expr, ())
 
 
-def _build(tree):
-    """The AST of a parse tree; a builder's own error comes out unwrapped."""
+def _parse(text: str, start: str):
+    """The AST of ``text`` and the first number in it too long to be read, if any."""
+    noted: list[NumberTooLarge] = []
+    token = too_large_numbers.set(noted)
     try:
-        return AstBuilder().transform(tree)
-    except VisitError as error:
-        if isinstance(error.orig_exc, NumberTooLarge):
-            raise error.orig_exc from None
-        raise
+        with cycle_collector_paused():
+            return parser().parse(text, start=start), (noted[0] if noted else None)
+    finally:
+        too_large_numbers.reset(token)
+
+
+@contextmanager
+def cycle_collector_paused():
+    """Python's cycle collector paused, for a pass that makes a great many small objects and
+    no cycles (the parse, the check): run every few hundred allocations, the collector went
+    over the whole AST again and again (half the time of a large file). It resumes after, as
+    it was; any cycle made meanwhile (an error's traceback) is collected then."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _too_large(source: SourceText, error: NumberTooLarge) -> Diagnostic:
@@ -115,6 +139,10 @@ def _expressions(campaign: A.CampaignFile) -> Iterable[A.Expr]:
 
 def _too_deep(source: SourceText, expr: A.Expr) -> Diagnostic | None:
     """E112 when ``expr`` nests deeper than MAX_DEPTH (checked without recursion)."""
+    if expr.span.end - expr.span.start <= MAX_DEPTH:
+        # each level of nesting has a token of its own (an operator, a keyword, a bracket, a
+        # name) inside its parent's span: a span this short can't hold MAX_DEPTH + 1 levels
+        return None
     stack = [(expr, 1)]
     while stack:
         node, depth = stack.pop()

@@ -72,4 +72,5 @@ def outcome_of(state: PolicyState) -> PolicyOutcome:
         deferred_until=state.deferred_until,
         invalid_zones=zones.invalid if zones is not None else (),
         invalid_zone_customers=zones.invalid_customers if zones is not None else 0,
+        usable=state.usable,
     )

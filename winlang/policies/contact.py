@@ -27,8 +27,10 @@ the rule asked for first. For one channel the reasons are checked in the order
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
@@ -50,6 +52,58 @@ ALL = "*"  # the channel of a suppression that covers every channel (`unsubscrib
 Suppressions = Collection[tuple[str, str]]  # (customer id as text, channel or ALL)
 
 
+@dataclass(frozen=True, eq=False)
+class SuppressionMasks(AbstractSet[tuple[str, str]]):
+    """A run's suppressions as arrays: per channel (:data:`ALL`: every channel), where each
+    of the run's customers is suppressed on it, aligned with ``ids`` (the customers, as in
+    :class:`~winlang.policies.inputs.PolicyInputs`). A channel is then looked up for every
+    customer at once, with no id hashed or compared; as a set it holds the same (customer id
+    as text, channel) pairs as any other :data:`Suppressions`.
+
+    >>> masks = SuppressionMasks(np.array([1, 2, 3]), {"sms": np.array([True, False, False]),
+    ...                                                ALL: np.array([False, False, True])})
+    >>> masks.on("sms", 3).tolist(), masks.on("email", 3).tolist()
+    ([True, False, True], [False, False, True])
+    >>> sorted(masks.take(np.array([0, 1])))
+    [('1', 'sms')]
+    """
+
+    ids: np.ndarray
+    masks: Mapping[str, np.ndarray]
+
+    def on(self, channel: str, size: int) -> np.ndarray:
+        """Where each customer is suppressed on ``channel`` or on every channel; ``size``
+        says how many customers the caller has (they must be these)."""
+        if size != len(self.ids):
+            raise ValueError(f"suppressions of {len(self.ids)} customers read for {size}")
+        found = np.zeros(size, dtype=bool)
+        for key in dict.fromkeys((channel, ALL)):
+            if key in self.masks:
+                found |= self.masks[key]
+        return found
+
+    def take(self, rows: np.ndarray) -> SuppressionMasks:
+        """The suppressions of the customers at ``rows`` (a mask or positions)."""
+        return SuppressionMasks(self.ids[rows], {c: m[rows] for c, m in self.masks.items()})
+
+    @cached_property
+    def _pairs(self) -> frozenset[tuple[str, str]]:
+        return frozenset(
+            (customer, channel)
+            for channel, mask in self.masks.items()
+            for customer in id_texts(self.ids[mask]).tolist()
+        )
+
+    def __contains__(self, pair: object) -> bool:
+        return pair in self._pairs
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._pairs)
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelContact:
     """A channel's address and consent value for each planned customer (nulls allowed):
@@ -64,10 +118,13 @@ class ChannelContact:
 
 @dataclass(frozen=True, slots=True)
 class ContactResult:
-    """Per customer: the step of the chain that is used (-1: none), else the skip reason."""
+    """Per customer: the step of the chain that is used (-1: none), else the skip reason;
+    and per channel of the chains, where it can be used (what the planner reads to fail
+    over to a later step)."""
 
     step: np.ndarray
     reason: np.ndarray
+    usable: Mapping[str, np.ndarray]
 
 
 def is_consent(value: object) -> bool:
@@ -229,6 +286,8 @@ def suppressed(
     >>> suppressed(["1", "2", "3"], "sms", {("1", "sms"), ("3", ALL), ("2", "email")}).tolist()
     [True, False, True]
     """
+    if isinstance(suppressions, SuppressionMasks):
+        return suppressions.on(channel, len(customer_ids))
     texts = id_texts(customer_ids)
     blocked = [str(c) for c, ch in suppressions if ch in (channel, ALL)]
     if not blocked or texts.size == 0:
@@ -301,4 +360,4 @@ def resolve_chains(
             usable = at & (step < 0) & (why == "")
             step[usable] = position
     reason[step >= 0] = ""
-    return ContactResult(step, reason)
+    return ContactResult(step, reason, {ch: why == "" for ch, why in per_channel.items()})

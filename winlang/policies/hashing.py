@@ -29,6 +29,7 @@ import numpy as np
 
 HASH_BITS = 48  # bits of the digest used; exact in a double and in a signed BIGINT
 _SCALE = float(2**HASH_BITS)
+_CHUNK = 65_536  # keys hashed per slice: bounds the Python objects alive at once
 
 
 def id_texts(customer_ids: Sequence[object] | np.ndarray) -> np.ndarray:
@@ -46,20 +47,31 @@ def id_texts(customer_ids: Sequence[object] | np.ndarray) -> np.ndarray:
 def _draws(prefix: str, texts: np.ndarray) -> np.ndarray:
     """The draw of each key ``prefix + text``.
 
-    SHA-256 has no vectorized form here, so each key is one ``hashlib`` call (~0.5 µs); all
-    the rest is done in bulk: the keys are encoded in one piece and split, and the digests
-    are joined and read as one array.
+    SHA-256 has no vectorized form here, so each key is a few ``hashlib`` calls; all the
+    rest is done in bulk. The prefix, the same for every key, is hashed once, and each key
+    continues a copy of that state with its text: the same digest as hashing the whole key
+    (SHA-256 reads its input in order), without setting up a new hash per key, which was
+    most of the time. The texts are encoded in one piece and split, and the digests are
+    joined and read as one array.
     """
+    if texts.size > _CHUNK:  # a slice at a time: each key's text, bytes and digest are
+        # Python objects (~150 bytes a customer), which for millions would be gigabytes
+        parts = [_draws(prefix, texts[at : at + _CHUNK]) for at in range(0, texts.size, _CHUNK)]
+        return np.concatenate(parts)
     items = texts.tolist()
-    sha256 = hashlib.sha256
     if not items:
         return np.empty(0, dtype=np.float64)
-    blob = (prefix + ("\n" + prefix).join(items)).encode("utf-8")
-    keys = blob.split(b"\n")
-    if len(keys) != len(items):  # a newline inside a key: encode them one by one
-        keys = [(prefix + t).encode("utf-8") for t in items]
-    digests = b"".join([sha256(k).digest() for k in keys])
-    words = np.frombuffer(digests, dtype=">u8").reshape(len(items), 4)[:, 0]
+    suffixes = "\n".join(items).encode("utf-8").split(b"\n")
+    if len(suffixes) != len(items):  # a newline inside a text: encode them one by one
+        suffixes = [t.encode("utf-8") for t in items]
+    start = hashlib.sha256(prefix.encode("utf-8")).copy
+    digests = []
+    append = digests.append
+    for suffix in suffixes:
+        state = start()
+        state.update(suffix)
+        append(state.digest())
+    words = np.frombuffer(b"".join(digests), dtype=">u8").reshape(len(items), 4)[:, 0]
     return (words >> np.uint64(64 - HASH_BITS)).astype(np.float64) / _SCALE
 
 

@@ -62,6 +62,10 @@ class PolicyOutcome:
     deferred_until: np.ndarray  # datetime64[us] UTC, NaT unless deferred
     invalid_zones: tuple[str, ...]  # customer zone names that were not IANA zones
     invalid_zone_customers: int = 0  # customers whose zone was one of them
+    # Per channel of the send chains, where it can be used (consent, a valid address, no
+    # suppression) for the customers the contact step checked (False for the others: held
+    # out, or a rule without `send`): the planner's failover reads it, not a second pass.
+    usable: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def summary(self) -> dict[str, object]:
         """Counts for the run summary: ``sent`` (messages), ``actions_only``, ``held_out``,

@@ -14,7 +14,7 @@ holdout → no_consent → no_address → bad_address → unsubscribed → cap �
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from ..plan.delivery import SendStep
 from .caps import cap_reasons
-from .contact import ChannelContact, resolve_chains
+from .contact import ChannelContact, SuppressionMasks, Suppressions, resolve_chains
 from .hashing import holdout, id_texts, variant
 from .inputs import PolicyInputs
 from .quiet import ZoneResolution, in_quiet_hours, next_allowed, resolve_zones
@@ -77,7 +77,8 @@ class PolicyState:
     rule (0 elsewhere) and ``chain_index`` that arm's position in :attr:`chains`; ``step``
     the position of the usable send in the chain (-1: none yet); ``deferred_until`` when
     quiet hours end (NaT unless deferred); ``zones`` the customers' resolved zones once
-    quiet hours were looked at.
+    quiet hours were looked at; ``usable`` per channel of the send chains, where it can be
+    used, once the contact step looked (False for customers it did not check).
     """
 
     inputs: PolicyInputs
@@ -91,6 +92,7 @@ class PolicyState:
     step: np.ndarray
     deferred_until: np.ndarray
     zones: ZoneResolution | None = None
+    usable: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def start(cls, inputs: PolicyInputs) -> PolicyState:
@@ -206,12 +208,13 @@ def check_contact(state: PolicyState) -> PolicyState:
         state.chain_index[todo],
         [tuple(s.channel for s in chain) for chain in state.chains],
         _subset(inputs.contacts, todo),
-        inputs.suppressions,
+        _suppressions_of(inputs.suppressions, todo),
     )
     step = state.step.copy()
     step[todo] = contact.step
     stopped = _spread(contact.step < 0, todo, False)
-    return replace(state, step=step).stop(
+    usable = {ch: _spread(found, todo, False) for ch, found in contact.usable.items()}
+    return replace(state, step=step, usable=usable).stop(
         stopped, Status.SKIPPED, _spread(contact.reason, todo, "")
     )
 
@@ -296,6 +299,12 @@ def _subset(contacts: Mapping[str, ChannelContact], rows: np.ndarray) -> dict[st
         ch: ChannelContact(_rows(c.address, rows, object), _rows(c.consent, rows, None), c.kind)
         for ch, c in contacts.items()
     }
+
+
+def _suppressions_of(suppressions: Suppressions, rows: np.ndarray) -> Suppressions:
+    """The suppressions of the selected rows: masks are aligned with the customers, pairs
+    name them."""
+    return suppressions.take(rows) if isinstance(suppressions, SuppressionMasks) else suppressions
 
 
 def _rows(values, rows: np.ndarray, dtype) -> np.ndarray | pa.Array:

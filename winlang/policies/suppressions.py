@@ -16,10 +16,15 @@ without ``_``, ``-`` or spaces (Postmark's ``Type``, Amazon SES's ``bounceType``
 suppressed; an event without one (null or blank) suppresses every channel. Events after
 ``now`` do not count, so a run with ``--now`` in the past sees exactly what it saw then.
 
-:func:`suppressing_rows` is the one place that says which events suppress; the run
-(:func:`suppression_pairs`), ``winlang ingest`` and ``winlang explain``
-(:func:`customer_suppressions`) all read events through it, and
-:func:`winlang.policies.contact.suppressed` decides per channel from what they found.
+:data:`SUPPRESSING` is the one place that says which events suppress. :func:`suppressing_rows`
+applies it to Arrow batches: for Parquet and CSV folders, for the ingested events, for
+``winlang ingest`` and ``winlang explain`` (:func:`customer_suppressions`). A SQL store applies
+it in its own query (``suppressing_pairs``: :class:`winlang.sources.sql.SqlSource`), restricted
+to the run's matched customers, so only their suppressing (customer, channel) pairs come back;
+``tests/policies/test_suppressions_sql.py`` holds the two readings equal on SQLite, DuckDB and
+PostgreSQL. For a run, :func:`suppression_pairs` answers with a
+:class:`~winlang.policies.contact.SuppressionMasks` (a mask per channel, aligned with the
+matched customers), from which :func:`winlang.policies.contact.suppressed` decides per channel.
 """
 
 from __future__ import annotations
@@ -35,9 +40,9 @@ import pyarrow.compute as pc
 from ..backends.numpy.columns import micros
 from ..backends.numpy.events import EventBatch
 from ..contracts.errors import DataError
-from ..contracts.source import Layout, Source
+from ..contracts.source import Layout, Source, SuppressingEvents
 from ..sources.ingested import WithIngested
-from .contact import ALL, Suppressions
+from .contact import ALL, SuppressionMasks, Suppressions
 from .hashing import id_texts
 
 UNSUBSCRIBE = "unsubscribe"
@@ -49,6 +54,12 @@ ALWAYS_SUPPRESSING = (UNSUBSCRIBE, COMPLAINT, HARD_BOUNCE)
 SUPPRESSING_TYPES = (*ALWAYS_SUPPRESSING, BOUNCE)
 # A bounce type, lowercased without spaces, `_` and `-`, that makes a bounce hard.
 HARD_BOUNCE_TYPES = ("hard", "hardbounce", "permanent")
+# Which events suppress, as the Python filter below and a SQL store's query both read it. The
+# characters left out of a bounce type are the blanks of RE2's `\s` (which the filter used
+# to name; no vertical tab) and `_`, `-`.
+SUPPRESSING = SuppressingEvents(ALWAYS_SUPPRESSING, BOUNCE, HARD_BOUNCE_TYPES, "\t\n\f\r _-")
+# The same characters as an RE2 class, each written as a code point.
+_IGNORED = "[" + "".join(f"\\x{{{ord(c):02x}}}" for c in SUPPRESSING.ignored) + "]+"
 
 STORE = "store"  # the store's events table
 INGESTED = "ingested"  # events stored by `winlang ingest`
@@ -96,9 +107,9 @@ def suppressing_rows(batch: EventBatch) -> np.ndarray:
     """Where the events of ``batch`` suppress, at or before the batch's now."""
     layout = batch.layout
     keep = np.zeros(batch.size, bool)
-    for kind in ALWAYS_SUPPRESSING:
+    for kind in SUPPRESSING.types:
         keep |= _mask(batch.equals(layout.type, kind), batch.size)
-    bounces = _mask(batch.equals(layout.type, BOUNCE), batch.size)
+    bounces = _mask(batch.equals(layout.type, SUPPRESSING.bounce), batch.size)
     if bounces.any() and layout.bounce_type in batch.record.schema.names:
         keep |= bounces & is_hard_bounce(batch.column(layout.bounce_type))
     return keep & _mask(batch.until_now(), batch.size)
@@ -119,10 +130,8 @@ def is_hard_bounce(bounce_types: pa.Array) -> np.ndarray:
         return np.zeros(len(bounce_types), bool)
     if pa.types.is_dictionary(bounce_types.type):
         bounce_types = bounce_types.dictionary_decode()
-    plain = pc.replace_substring_regex(
-        pc.utf8_lower(bounce_types.cast(pa.string())), r"[\s_-]+", ""
-    )
-    found = pc.is_in(plain, value_set=pa.array(HARD_BOUNCE_TYPES, pa.string()))
+    plain = pc.replace_substring_regex(pc.utf8_lower(bounce_types.cast(pa.string())), _IGNORED, "")
+    found = pc.is_in(plain, value_set=pa.array(SUPPRESSING.hard_bounce_types, pa.string()))
     return np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
@@ -135,48 +144,61 @@ def _mask(rows: np.ndarray | None, size: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Found:
-    """Suppressing events of one batch: customer ids as text, channels (:data:`ALL` for
-    none), types and times (µs since the epoch, UTC)."""
+    """Suppressing events of one batch: customer ids as the store has them (integers, or
+    objects), channels (:data:`ALL` for none), types and times (µs since the epoch, UTC)."""
 
-    ids: np.ndarray
+    customers: np.ndarray
     channels: np.ndarray
     types: np.ndarray
     times: np.ndarray
+
+    @property
+    def ids(self) -> np.ndarray:
+        """The customer ids as text."""
+        return id_texts(self.customers)
 
 
 def suppressing_events(
     batches: Iterable[pa.RecordBatch], layout: Layout, now: datetime
 ) -> Iterator[Found]:
-    """The suppressing events of ``batches`` (event batches in ``layout``'s names)."""
+    """The suppressing events of ``batches`` (event batches in ``layout``'s names); an event
+    without a customer id suppresses nobody."""
     now_us = micros(now)
     for record in batches:
         if record.num_rows == 0:
             continue
         batch = EventBatch(record, layout, now_us)
-        rows = np.flatnonzero(suppressing_rows(batch))
+        known = _true(batch.column(layout.customer_id).is_valid())
+        rows = np.flatnonzero(suppressing_rows(batch) & known)
         if rows.size == 0:
             continue
         ids = batch.customer_ids(rows)
         ids = ids.to_numpy(zero_copy_only=False) if isinstance(ids, pa.Array) else ids
         yield Found(
-            id_texts(ids),
+            ids,
             _channels(record, layout.channel, rows),
             batch.column(layout.type).take(pa.array(rows)).cast(pa.string()).to_numpy(False),
             batch.times.values[rows],
         )
 
 
-def _channels(record: pa.RecordBatch, name: str, rows: np.ndarray) -> np.ndarray:
-    """The channel of each row; :data:`ALL` where it is null or blank (or there is no channel
-    column)."""
+def _channels(record: pa.RecordBatch, name: str, rows: np.ndarray | None = None) -> np.ndarray:
+    """The channel of each row (of ``rows`` when given); :data:`ALL` where it is null or
+    blank (or there is no channel column)."""
     if name not in record.schema.names:
-        return np.full(rows.size, ALL, dtype=object)
-    column = record.column(record.schema.get_field_index(name)).take(pa.array(rows))
+        return np.full(record.num_rows if rows is None else rows.size, ALL, dtype=object)
+    column = record.column(record.schema.get_field_index(name))
+    if rows is not None:
+        column = column.take(pa.array(rows))
     if pa.types.is_dictionary(column.type):
         column = column.dictionary_decode()
     text = pc.utf8_trim_whitespace(column.cast(pa.string()))
     blank = pc.or_kleene(pc.is_null(text), pc.equal(text, ""))
     return np.asarray(pc.if_else(blank, ALL, text).to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _true(flags: pa.Array) -> np.ndarray:
+    return np.asarray(flags.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _event_sources(source: Source, now: datetime) -> Iterator[tuple[str, Iterable[pa.RecordBatch]]]:
@@ -188,8 +210,12 @@ def _event_sources(source: Source, now: datetime) -> Iterator[tuple[str, Iterabl
         columns = _optional_columns(layout, known)
         yield STORE, store.event_batches(SUPPRESSING_TYPES, columns, None, now)
     if isinstance(source, WithIngested):
-        ingested = source.ingested_events(SUPPRESSING_TYPES, [layout.channel], None, now)
-        yield INGESTED, ingested.to_batches()
+        yield INGESTED, _ingested_batches(source, now)
+
+
+def _ingested_batches(source: WithIngested, now: datetime) -> list[pa.RecordBatch]:
+    ingested = source.ingested_events(SUPPRESSING_TYPES, [source.layout.channel], None, now)
+    return ingested.to_batches()
 
 
 def _optional_columns(layout: Layout, known: Iterable[str]) -> list[str]:
@@ -222,6 +248,10 @@ def _state_rows(
     return [(r.customer_id, r.channel, r.at, r.campaign) for r in rows]
 
 
+# Customer ids (numbers, or text) and channels (ALL for none) of suppressing events.
+Pairs = tuple[np.ndarray, np.ndarray]
+
+
 def suppression_pairs(
     source: Source,
     state,
@@ -230,21 +260,125 @@ def suppression_pairs(
     campaign: str | None = None,
 ) -> Suppressions:
     """(customer id as text, channel or :data:`ALL`) for every suppression at ``now``, from
-    the store's events, the ingested ones and the state; only the customers ``ids`` when
-    given (the run's matches); for a run of ``campaign``, not its own unsubscribes at
-    ``now`` (an ingested event at ``now`` still counts: it is read as an event)."""
-    # A set, made once: np.isin would hash every wanted id again for each event batch (DuckDB
-    # hands out dozens), minutes for a run's 400k matched customers.
-    wanted = None if ids is None else set(id_texts(ids).tolist())
-    pairs: set[tuple[str, str]] = set()
-    for _origin, batches in _event_sources(source, now):
-        for found in suppressing_events(batches, source.layout, now):
-            found_pairs = zip(found.ids.tolist(), found.channels.tolist(), strict=True)
-            pairs.update(p for p in found_pairs if wanted is None or p[0] in wanted)
-    for customer, channel, _at, _campaign in _state_rows(state, now, campaign=campaign):
-        if wanted is None or customer in wanted:
-            pairs.add((customer, channel))
-    return frozenset(pairs)
+    the store's events, the ingested ones and the state; for a run of ``campaign``, not its
+    own unsubscribes at ``now`` (an ingested event at ``now`` still counts: it is read as an
+    event).
+
+    With ``ids`` (the run's matched customers), only theirs, as a
+    :class:`~winlang.policies.contact.SuppressionMasks` aligned with ``ids``; a SQL store
+    then selects them itself. Without, every customer's, as a set.
+    """
+    found = [
+        *_store_pairs(source, now, ids),
+        *_ingested_pairs(source, now),
+        _action_pairs(state, now, campaign),
+    ]
+    if ids is not None:
+        return _masks(np.asarray(ids), found)
+    return frozenset(
+        pair
+        for customers, channels in found
+        for pair in zip(id_texts(customers).tolist(), channels.tolist(), strict=True)
+    )
+
+
+def _store_pairs(source: Source, now: datetime, ids: np.ndarray | None) -> Iterator[Pairs]:
+    """The store's suppressing events: selected by the store when it can (SQL), else read
+    and filtered here."""
+    store = source.store if isinstance(source, WithIngested) else source
+    known = store.schema().events
+    if not known:  # a store without an events table has no events to read
+        return
+    columns = _optional_columns(source.layout, known)
+    pushed = getattr(store, "suppressing_pairs", None)
+    if pushed is None:
+        batches = store.event_batches(SUPPRESSING_TYPES, columns, None, now)
+        found = suppressing_events(batches, source.layout, now)
+        yield from ((f.customers, f.channels) for f in found)
+        return
+    for batch in pushed(SUPPRESSING, now, ids):
+        customers = batch.column(batch.schema.get_field_index(source.layout.customer_id))
+        known_rows = customers.is_valid()
+        if not pc.all(known_rows).as_py():
+            batch, customers = batch.filter(known_rows), customers.filter(known_rows)
+        yield _id_values(customers), _channels(batch, source.layout.channel)
+
+
+def _ingested_pairs(source: Source, now: datetime) -> Iterator[Pairs]:
+    if isinstance(source, WithIngested):
+        batches = _ingested_batches(source, now)
+        found = suppressing_events(batches, source.layout, now)
+        yield from ((f.customers, f.channels) for f in found)
+
+
+def _action_pairs(state, now: datetime, campaign: str | None) -> Pairs:
+    rows = _state_rows(state, now, campaign=campaign)
+    customers = np.array([r[0] for r in rows], dtype=str)
+    return customers, np.array([r[1] for r in rows], dtype=object)
+
+
+def _id_values(ids: pa.Array) -> np.ndarray:
+    """Customer ids (no nulls) as NumPy values: integers as integers, the rest as objects."""
+    if pa.types.is_integer(ids.type):
+        return ids.to_numpy()
+    return ids.to_numpy(zero_copy_only=False)
+
+
+def _masks(matched: np.ndarray, found: list[Pairs]) -> SuppressionMasks:
+    """Per channel found, where each of the ``matched`` customers is suppressed on it.
+
+    Ids are compared as their text (``id_texts``, as the ledger writes them); integer ids
+    as integers, which is the same: a text that is not an integer's own (``"007"``,
+    ``"7.0"``) is no integer's.
+    """
+    channels = np.concatenate([np.asarray(c, dtype=object) for _, c in found])
+    if matched.dtype.kind == "i":
+        wanted = matched.astype(np.int64, copy=False)
+        integers = [_integer_ids(customers) for customers, _ in found]
+        keys = np.concatenate([values for values, _ in integers])
+        channels = channels[np.concatenate([keep for _, keep in integers])]
+    else:
+        wanted = id_texts(matched)
+        keys = np.concatenate([id_texts(customers) for customers, _ in found])
+    if keys.size == 0 or wanted.size == 0:
+        return SuppressionMasks(matched, {})
+    unique, inverse = np.unique(keys, return_inverse=True)
+    position = _positions(unique, wanted)
+    hit = position >= 0
+    masks = {}
+    for channel in dict.fromkeys(channels.tolist()):
+        table = np.zeros(unique.size, dtype=bool)
+        table[inverse[channels == channel]] = True
+        masks[channel] = hit & table[position]
+    return SuppressionMasks(matched, masks)
+
+
+def _integer_ids(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ids that are integers, as int64, and where they are among ``ids``: integers are;
+    a text is when it is an integer's own text (the state's ids, a few)."""
+    if ids.dtype.kind == "i":
+        return ids.astype(np.int64, copy=False), np.ones(ids.size, dtype=bool)
+    values = [_integer(text) for text in id_texts(ids).tolist()]
+    keep = np.array([v is not None for v in values], dtype=bool)
+    return np.array([v for v in values if v is not None], dtype=np.int64), keep
+
+
+def _integer(text: str) -> int | None:
+    """The int64 whose text ``text`` is, else None (``" 7"``, ``"007"``, ``"7.0"``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        return None
+    return value if str(value) == text and -(2**63) <= value < 2**63 else None
+
+
+def _positions(unique: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Where each of ``wanted`` is in the sorted ``unique`` (-1: not there)."""
+    if unique.dtype.kind == "i":
+        at = np.searchsorted(unique, wanted).clip(0, unique.size - 1)
+        return np.where(unique[at] == wanted, at, -1)
+    found = pc.index_in(pa.array(wanted, pa.string()), value_set=pa.array(unique, pa.string()))
+    return found.fill_null(-1).to_numpy().astype(np.int64)
 
 
 def customer_suppressions(

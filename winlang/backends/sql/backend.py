@@ -145,18 +145,8 @@ def _typed(ids, numbered: bool) -> np.ndarray:
     """State ids as int64 for a number id column, else as text."""
     values = np.asarray(ids)
     if numbered:
-        return whole_numbers(_id_array(values)).to_numpy()
+        return whole_numbers(pa.array(values.tolist())).to_numpy()
     return np.array([str(v) for v in values.tolist()], dtype=object)
-
-
-def _id_array(values: np.ndarray) -> pa.Array:
-    """Ids as Arrow, typed without PyArrow's inference where the type is plain (inferring
-    imports pandas): the ledger's are text."""
-    if values.dtype != object:
-        return pa.array(values)
-    if all(isinstance(v, str) for v in values.tolist()):
-        return pa.array(values, pa.string())
-    return pa.array(values.tolist())  # a state of mixed ids: inferred
 
 
 def _ingested(
