@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 
 from winlang.links import message_id
-from winlang.state import MIGRATIONS, open_state
+from winlang.state import HEAD, MIGRATIONS, open_state
 
 
 def migrate(engine: sa.Engine, revision: str) -> None:
@@ -40,7 +40,7 @@ def test_rows_from_before_0005_get_their_message_ids(tmp_path) -> None:
         )
     engine.dispose()
     state = open_state(url)  # migrates to the head
-    assert state.version() == "0005"
+    assert state.version() == HEAD
     found = state.messages_by_id([message_id(key) for key in keys])
     assert {rows[0].key for rows in found.values()} == set(keys)
     assert all(len(rows) == 1 for rows in found.values())

@@ -7,6 +7,11 @@ batch is flushed and fsynced before it is answered; a line cut short by a crash 
 an outbox line without its newline) is removed on the next open, so it is written again, whole,
 once. Any other last line without a newline is kept, and a newline is written after it first.
 
+What the file holds is known by the keys of its lines, read once per process: the channels of
+one process (a run opens one per sending thread) share them per file, as hashes and line
+offsets (:class:`winlang.channels.seen_keys.SeenKeys`), so memory stays ~16 bytes a line and
+no thread parses the lines another one wrote.
+
 It appends only to its own files: the path must end in ``.jsonl``, lie inside the project
 folder, and an existing file must be empty or start with an outbox line
 (:func:`winlang.sandbox.outbox_file`); anything else is refused when the channel is set up.
@@ -27,7 +32,9 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -35,6 +42,7 @@ import orjson
 
 from ..contracts.message import Message, SendResult
 from ..sandbox import SandboxError, is_torn_outbox_line, outbox_file
+from .seen_keys import SeenKeys
 from .settings import Settings
 
 
@@ -48,8 +56,7 @@ class OutboxChannel:
         self.batch_size = batch_size
         self.rate_per_second = rate
         self._fd: int | None = None
-        self._keys: set[str] = set()
-        self._offset = 0  # how far into the file the keys were read
+        self._known = _known_keys(self.path)
 
     @classmethod
     def from_settings(cls, name: str, settings: Mapping[str, object]) -> OutboxChannel:
@@ -63,31 +70,39 @@ class OutboxChannel:
     def send(self, batch: Sequence[Message]) -> list[SendResult]:
         if not batch:
             return []
+        known = self._known
         try:
             with self._locked() as fd:
                 self._read_new_lines(fd)
-                results, lines = self._check(batch)
-                _write_all(fd, b"".join(lines))
+                results, new = self._check(batch, fd)
+                _write_all(fd, b"".join(line for _, line in new))
                 os.fsync(fd)
-                self._offset += sum(map(len, lines))
+                for key, line in new:
+                    known.seen.add(key, known.offset)
+                    known.offset += len(line)
         except OSError as error:  # a full disk is worth retrying later
             self._reload()  # forget the keys whose lines did not reach the file
             return [SendResult.temporary(m, f"outbox {self.path}: {error}") for m in batch]
         return results
 
-    def _check(self, batch: Sequence[Message]) -> tuple[list[SendResult], list[bytes]]:
-        """A result for every message, and the lines to append for the new ones."""
-        results, lines = [], []
+    def _check(
+        self, batch: Sequence[Message], fd: int
+    ) -> tuple[list[SendResult], list[tuple[str, bytes]]]:
+        """A result for every message, and the key and line to append of each new one (a
+        key twice in the batch is written once)."""
+        results, new, fresh = [], [], set()
+        seen, key_at = self._known.seen, _key_reader(fd)
         for message in batch:
-            if message.idempotency_key not in self._keys:
-                self._keys.add(message.idempotency_key)
-                lines.append(orjson.dumps(message.as_json()) + b"\n")
+            key = message.idempotency_key
+            if key not in fresh and not seen.contains(key, key_at):
+                fresh.add(key)
+                new.append((key, orjson.dumps(message.as_json()) + b"\n"))
             results.append(SendResult.sent(message, message.message_id))
-        return results, lines
+        return results, new
 
     def _reload(self) -> None:
         """Read the keys again from the file alone."""
-        self._keys, self._offset = set(), 0
+        self._known.forget()
         try:
             with self._locked() as fd:
                 self._read_new_lines(fd)
@@ -96,12 +111,15 @@ class OutboxChannel:
 
     @contextmanager
     def _locked(self) -> Iterator[int]:
+        """This file's lock: the process's other channels on it wait on the thread lock,
+        other processes on the ``flock``."""
         fd = self._open()
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            yield fd
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+        with self._known.lock:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield fd
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
 
     def _open(self) -> int:
         if self._fd is None:
@@ -111,30 +129,77 @@ class OutboxChannel:
         return self._fd
 
     def _read_new_lines(self, fd: int) -> None:
-        """Learn the keys that this or another process appended since the last read; cut off
-        a torn last line (a writer that died mid-line never had that message answered) and
-        end any other last line that lacks its newline, so no line is lost or joined."""
+        """Learn the keys that another process appended since the last read; cut off a torn
+        last line (a writer that died mid-line never had that message answered) and end any
+        other last line that lacks its newline, so no line is lost or joined."""
+        known = self._known
         size = os.fstat(fd).st_size
-        if size < self._offset:  # truncated or replaced behind our back: start over
-            self._keys, self._offset = set(), 0
-        data = os.pread(fd, size - self._offset, self._offset)
+        if size < known.offset:  # truncated or replaced behind our back: start over
+            known.forget()
+        if size == known.offset:
+            return
+        data = os.pread(fd, size - known.offset, known.offset)
         complete = data.rfind(b"\n") + 1
         last = data[complete:]
         if last and is_torn_outbox_line(last) and _key_of(last) is None:
-            os.ftruncate(fd, self._offset + complete)
+            os.ftruncate(fd, known.offset + complete)
         elif last:
             _write_all(fd, b"\n")
             data, complete = data + b"\n", len(data) + 1
-        for line in data[:complete].splitlines():
+        at = known.offset
+        for line in data[:complete].splitlines(keepends=True):
             key = _key_of(line)
             if key is not None:
-                self._keys.add(key)
-        self._offset += complete
+                known.seen.add(key, at)
+            at += len(line)
+        known.offset += complete
 
     def close(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+class _KnownKeys:
+    """What the channels of this process know of one outbox file: the keys of its lines up
+    to ``offset``, behind ``lock``."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.seen = SeenKeys()
+        self.offset = 0  # how far into the file the keys were read
+
+    def forget(self) -> None:
+        self.seen.clear()
+        self.offset = 0
+
+
+# Per file, as long as a channel on it is open (a weak reference: nothing stays behind).
+_KNOWN: weakref.WeakValueDictionary[str, _KnownKeys] = weakref.WeakValueDictionary()
+_KNOWN_LOCK = threading.Lock()
+
+
+def _known_keys(path: Path) -> _KnownKeys:
+    name = os.path.realpath(path)
+    with _KNOWN_LOCK:
+        known = _KNOWN.get(name)
+        if known is None:
+            known = _KNOWN[name] = _KnownKeys()
+        return known
+
+
+def _key_reader(fd: int) -> Callable[[int], str | None]:
+    """The key of the line at a byte offset of ``fd`` (None: not an outbox line)."""
+
+    def key_at(offset: int) -> str | None:
+        chunk = b""
+        while True:
+            data = os.pread(fd, 4096, offset + len(chunk))
+            chunk += data
+            if b"\n" in data or not data:  # the line as the reading split it (a lone CR too)
+                return _key_of(chunk.splitlines()[0]) if chunk else None
+
+    return key_at
 
 
 def _key_of(line: bytes) -> str | None:

@@ -55,7 +55,8 @@ class Message:
         return message_id(self.idempotency_key)
 
     def as_json(self) -> dict[str, object]:
-        """The outbox line: every field a downstream system needs, nothing empty."""
+        """The outbox line: every field a downstream system needs, nothing empty (written
+        out field by field: once per message planned and once per message sent)."""
         data: dict[str, object] = {
             "idempotency_key": self.idempotency_key,
             "message_id": self.message_id,
@@ -66,15 +67,18 @@ class Message:
             "template": self.template,
             "to": self.to,
         }
-        optional = {
-            "text": self.text,
-            "subject": self.subject,
-            "body": self.body,
-            "parts": self.parts,
-            "variant": self.variant,
-            "html": self.html,
-        }
-        data.update({k: v for k, v in optional.items() if v is not None})
+        if self.text is not None:
+            data["text"] = self.text
+        if self.subject is not None:
+            data["subject"] = self.subject
+        if self.body is not None:
+            data["body"] = self.body
+        if self.parts is not None:
+            data["parts"] = self.parts
+        if self.variant is not None:
+            data["variant"] = self.variant
+        if self.html is not None:
+            data["html"] = self.html
         if self.metadata:
             data["metadata"] = dict(self.metadata)
         return data

@@ -29,7 +29,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter
 
 import orjson
 
@@ -64,9 +63,13 @@ class Claimed:
 
     @property
     def message(self) -> Message:
-        """The message of the current step."""
-        for step, message in self.messages:  # a loop: read several times per message sent
-            if step == self.step:
+        """The message of the current step (read several times per message sent: the first
+        step, nearly always the one, is looked at before the loop)."""
+        messages, step = self.messages, self.step
+        if messages and messages[0][0] == step:
+            return messages[0][1]
+        for at, message in messages:
+            if at == step:
                 return message
         raise LookupError(f"no step {self.step} in the payload of {self.key}")
 
@@ -93,7 +96,7 @@ def read_claimed(row: Sequence[object]) -> Claimed:
         messages = messages_of(text)
         if not _whole(attempts) or attempts < 0:
             raise UnreadableRow(f"attempts is {attempts!r}, not a count")
-        if step not in {s for s, _ in messages} or not _whole(step):
+        if not _whole(step) or all(s != step for s, _ in messages):
             raise UnreadableRow(f"step {step!r} is not one of the payload's steps")
     except UnreadableRow as error:
         problem = f"unreadable ledger row: {error}"
@@ -114,41 +117,45 @@ def payload(messages: Sequence[tuple[int, Message]]) -> str:
 
 def messages_of(text: str | None) -> tuple[tuple[int, Message], ...]:
     """The (step, message) pairs of a ``payload``; :class:`UnreadableRow` saying what is
-    wrong when ``text`` is not one."""
+    wrong when ``text`` is not one. Read once per message sent: the checks are plain type
+    tests, the message made from the JSON object as it comes."""
     try:
         items = orjson.loads(text) if isinstance(text, str | bytes) else None
     except orjson.JSONDecodeError as error:
         raise UnreadableRow(f"payload is not valid JSON ({error})") from None
-    if not isinstance(items, list) or not items:
+    if type(items) is not list or not items:
         raise UnreadableRow("payload is not a list of messages")
-    return tuple(_step(item) for item in items)
+    return tuple([_step(item) for item in items])
 
 
 def _step(item: object) -> tuple[int, Message]:
-    if not isinstance(item, dict) or not _whole(item.get("step")):
+    step = item.get("step") if type(item) is dict else None
+    if not _whole(step):
         raise UnreadableRow("a payload item has no whole-number `step`")
-    data = item.get("message")
+    data = item.get("message")  # type: ignore[union-attr]
     message = None
-    try:
-        if isinstance(data, dict):  # fresh from the JSON: its own keyword arguments
-            data.pop("message_id", None)
+    if type(data) is dict:  # fresh from the JSON: its own keyword arguments
+        data.pop("message_id", None)
+        try:
             message = Message(**data)
-    except TypeError as error:
-        raise UnreadableRow(f"a payload message does not fit ({error})") from None
+        except TypeError as error:
+            raise UnreadableRow(f"a payload message does not fit ({error})") from None
     if message is None or not _texts(message):
-        raise UnreadableRow(f"the message of step {item['step']} is not a message")
-    return item["step"], message
+        raise UnreadableRow(f"the message of step {step} is not a message")
+    return step, message
 
 
 def _texts(message: Message) -> bool:
-    """Whether the fields a message can't be without are texts."""
-    return set(map(type, _TEXT_FIELDS(message))) == _ONLY_TEXT
-
-
-_ONLY_TEXT = {str}
-_TEXT_FIELDS = attrgetter(
-    "idempotency_key", "campaign", "rule", "customer_id", "channel", "template", "to"
-)
+    """Whether the fields a message can't be without are texts (exactly: not a subclass)."""
+    return (
+        type(message.idempotency_key) is str
+        and type(message.campaign) is str
+        and type(message.rule) is str
+        and type(message.customer_id) is str
+        and type(message.channel) is str
+        and type(message.template) is str
+        and type(message.to) is str
+    )
 
 
 class Ledger:

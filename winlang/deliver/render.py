@@ -191,34 +191,32 @@ def render_message(
     """
     key = key or idempotency_key(campaign, rule, customer_id, occurrence)
     values = {**fields, **params}
-    token = message_id(firing_key or key)
     metadata: dict[str, str] = {}
-    if link:
-        values["link"] = tracking_link(link, campaign, rule, token)
-        if tracking is not None:
-            metadata["link"] = values["link"]
-            values["link"] = tracking.short_link(token)
-    if tracking is not None and (kind == "email" or _uses_unsubscribe(template)):
-        values["unsubscribe"] = metadata["unsubscribe"] = tracking.unsubscribe_link(token)
+    if link or tracking is not None:
+        token = message_id(firing_key or key)
+        if link:
+            values["link"] = tracking_link(link, campaign, rule, token)
+            if tracking is not None:
+                metadata["link"] = values["link"]
+                values["link"] = tracking.short_link(token)
+        if tracking is not None and (kind == "email" or _uses_unsubscribe(template)):
+            values["unsubscribe"] = metadata["unsubscribe"] = tracking.unsubscribe_link(token)
     html = kind == "email" and is_html(template.body)
     show = shower(locale)
     body = render(template.body.value, values, _html_escape if html else None, show)
-    common = dict(
-        idempotency_key=key,
-        campaign=campaign,
-        rule=rule,
-        customer_id=str(customer_id),
-        channel=channel,
-        template=template.name.name,
-        to=to,
-        variant=variant,
-        metadata=metadata,
-    )
+    # Positional: this runs once per message, and keyword unpacking is most of its cost.
+    name, customer = template.name.name, str(customer_id)
     if template.subject is not None:
         subject = header_text(render(template.subject.value, values, show=show))
-        return Message(**common, subject=subject, body=body, html=html)
+        return Message(
+            key, campaign, rule, customer, channel, name, to, None, subject, body, None,
+            variant, html, metadata,
+        )  # fmt: skip
     parts = measure(body).parts if kind == "sms" else None
-    return Message(**common, text=body, parts=parts)
+    return Message(
+        key, campaign, rule, customer, channel, name, to, body, None, None, parts, variant,
+        None, metadata,
+    )  # fmt: skip
 
 
 def _uses_unsubscribe(template: A.Template) -> bool:

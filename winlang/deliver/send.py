@@ -100,9 +100,16 @@ def settle(
         return Update(claimed.id, done), "requeued"  # never transmitted: costs no attempt
     attempts = claimed.attempts + 1
     failed = {**done, "status": "failed", "attempts": attempts}
-    if result.outcome == Outcome.SENT:
-        values = {"status": "sent", "provider_id": result.provider_id, "sent_at": now}
-        return Update(claimed.id, {**done, **values, "attempts": attempts}), "sent"
+    if result.outcome == Outcome.SENT:  # nearly every result: one dict, written out
+        values = {
+            "claimed_by": None,
+            "next_attempt_at": None,
+            "status": "sent",
+            "provider_id": result.provider_id,
+            "sent_at": now,
+            "attempts": attempts,
+        }
+        return Update(claimed.id, values), "sent"
     error = f"{channel}: {result.error or result.outcome.value}"
     if result.outcome == Outcome.TEMPORARY:
         if attempts >= settings.max_attempts:

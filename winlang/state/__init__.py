@@ -5,7 +5,7 @@ and ingested events. ``open_state`` creates or migrates it (Alembic, versioned s
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> state = open_state(f"sqlite:///{folder / 'state.db'}")
 >>> state.version()
-'0005'
+'0006'
 """
 
 from __future__ import annotations
@@ -192,7 +192,7 @@ State = StateStore  # the name most of winlang knows it by
 DatabaseError = sa.exc.SQLAlchemyError  # what a blip of the database raises
 
 
-HEAD = "0005"
+HEAD = "0006"
 VERSION_TABLE = "winlang_schema_version"
 READ_BUSY_SECONDS = 10.0  # a reader waits this long for a run's write to end, then fails
 WRITE_BUSY_SECONDS = 60.0

@@ -105,7 +105,9 @@ class RunLedger:
             # Claims a failing run still holds go back to the pool for the next run.
             connection.execute(
                 T.messages.update()
-                .where(M.claimed_by == self.run_id, M.status == "planned")
+                .where(
+                    M.campaign == self.campaign, M.claimed_by == self.run_id, M.status == T.PLANNED
+                )
                 .values(claimed_by=None)
             )
 
@@ -117,11 +119,11 @@ class RunLedger:
         freed = 0
         with self.engine.begin() as connection:
             running = connection.execute(
-                sa.select(r.id, r.host, r.pid, r.heartbeat_at).where(
+                sa.select(r.id, r.campaign, r.host, r.pid, r.heartbeat_at).where(
                     r.status == "running", r.id != self.run_id
                 )
             ).all()
-            for run_id, run_host, pid, heartbeat in running:
+            for run_id, campaign, run_host, pid, heartbeat in running:
                 gone = run_host == host and pid is not None and not _alive(run_id, pid)
                 if not (gone or heartbeat is None or heartbeat < stale):
                     continue
@@ -132,7 +134,7 @@ class RunLedger:
                 )
                 freed += connection.execute(
                     T.messages.update()
-                    .where(M.claimed_by == run_id, M.status == "planned")
+                    .where(M.campaign == campaign, M.claimed_by == run_id, M.status == T.PLANNED)
                     .values(claimed_by=None)
                 ).rowcount
         return freed
@@ -159,21 +161,21 @@ class RunLedger:
         """Insert the rows whose key is new; the keys written. One prepared statement for
         the batch (the driver's ``executemany``), an existing key skipped by the database:
         the keys there before, and those a concurrent run wrote first (its run id on them),
-        are not this run's."""
+        are not this run's. What it wrote is found by the row ids, not by the keys: the
+        ids it gets are above every id there before (SQLite's rowid, PostgreSQL's
+        sequence), so one range read with this run's id, not a key lookup per row."""
         if not rows:
             return set()
-        keys = [r.key for r in rows]
-        before = set(_keys_among(connection, keys))
-        fresh = [self._row(r) for r in rows if r.key not in before]
-        if not fresh:
-            return set()
+        before = connection.execute(sa.select(sa.func.max(M.id))).scalar() or 0
+        fresh = [self._row(r) for r in rows]
         statement = (
             _insert(connection)
             .values({name: sa.bindparam(name, type_=M[name].type) for name in fresh[0]})
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
         )
         execute_many(connection, statement, fresh)
-        return set(_keys_among(connection, [r["idempotency_key"] for r in fresh], self.run_id))
+        mine = sa.select(M.idempotency_key).where(M.id > before, M.run_id == self.run_id)
+        return set(connection.execute(mine).scalars())
 
     def _take_over(self, connection: sa.Connection, rows: Sequence[PlannedRow]) -> set[str]:
         """Rewrite the deferred rows these firings plan again (sent now, or deferred anew);
@@ -188,7 +190,7 @@ class RunLedger:
                     sa.select(M.idempotency_key)
                     .where(
                         M.idempotency_key.in_(asked[start : start + _CHUNK]),
-                        M.status == "deferred",
+                        M.status == T.DEFERRED,
                     )
                     .with_for_update()
                 )
@@ -208,7 +210,7 @@ class RunLedger:
                 row.pop("planned_at")  # when the rule fired: the first deferral
             statement = (
                 T.messages.update()
-                .where(M.idempotency_key == sa.bindparam("_key"), M.status == "deferred")
+                .where(M.idempotency_key == sa.bindparam("_key"), M.status == T.DEFERRED)
                 .values({name: sa.bindparam(name) for name in updates[0] if name != "_key"})
             )
             connection.execute(statement, updates)
@@ -219,7 +221,7 @@ class RunLedger:
         with self.engine.connect() as connection:
             rows = connection.execute(
                 sa.select(M.rule, M.customer_id, M.occurrence, M.id, M.run_id).where(
-                    M.campaign == self.campaign, M.status == "deferred"
+                    M.campaign == self.campaign, M.status == T.DEFERRED
                 )
             ).all()
         return {(r[0], r[1]): DeferredRow(r[2], r[3], r[4]) for r in rows}
@@ -237,7 +239,7 @@ class RunLedger:
                 dropped += len(
                     connection.execute(
                         T.messages.delete()
-                        .where(sa.tuple_(M.id, M.run_id).in_(chunk), M.status == "deferred")
+                        .where(sa.tuple_(M.id, M.run_id).in_(chunk), M.status == T.DEFERRED)
                         .returning(M.id)
                     ).all()
                 )
@@ -254,7 +256,7 @@ class RunLedger:
         with self.engine.connect() as connection:
             return connection.execute(
                 sa.select(sa.func.count()).where(
-                    M.campaign == self.campaign, M.status == "deferred"
+                    M.campaign == self.campaign, M.status == T.DEFERRED
                 )
             ).scalar_one()
 
@@ -388,7 +390,7 @@ class RunLedger:
         """Up to ``limit`` planned messages of the campaign that are due and free, now held
         by this run (oldest first)."""
         due = sa.or_(M.next_attempt_at.is_(None), M.next_attempt_at <= self.wall())
-        free = [M.campaign == self.campaign, M.status == "planned", M.claimed_by.is_(None)]
+        free = [M.campaign == self.campaign, M.status == T.PLANNED, M.claimed_by.is_(None)]
         # One statement: the oldest free rows, picked and taken at once (the outer
         # conditions are checked again on each row: another run may have won one).
         picked = sa.select(M.id).where(*free, due).order_by(M.id).limit(limit)
@@ -416,9 +418,10 @@ class RunLedger:
         update (the driver's ``executemany``); a row is only touched while this run holds
         it (if it was taken over after a stall, the new holder's word counts)."""
         by_shape: dict[tuple[str, ...], list[dict[str, object]]] = {}
-        for update in updates:
-            row = {"_id": update.id, "_run": self.run_id, **update.values}
-            by_shape.setdefault(tuple(sorted(update.values)), []).append(row)
+        run = self.run_id
+        for update in updates:  # the columns in the order given: one shape per kind of result
+            row = {"_id": update.id, "_run": run, **update.values}
+            by_shape.setdefault(tuple(update.values), []).append(row)
         with self.engine.begin() as connection:
             for shape, rows in by_shape.items():
                 statement = (
@@ -436,7 +439,7 @@ class RunLedger:
         than blocking the run (it is a planned message: sending it is the safe outcome)."""
         waiting = [
             M.campaign == self.campaign,
-            M.status == "planned",
+            M.status == T.PLANNED,
             M.claimed_by.is_(None),
             M.next_attempt_at.is_not(None),
         ]
@@ -460,7 +463,7 @@ def next_due(engine: sa.Engine, campaign: str) -> datetime | None:
     """When ``campaign``'s earliest deferred firing is due (naive UTC), None if none waits."""
     with engine.connect() as connection:
         return connection.execute(
-            sa.select(sa.func.min(M.due_at)).where(M.campaign == campaign, M.status == "deferred")
+            sa.select(sa.func.min(M.due_at)).where(M.campaign == campaign, M.status == T.DEFERRED)
         ).scalar()
 
 
@@ -509,17 +512,6 @@ def _insert(connection: sa.Connection):
     else:
         raise DataError(f"the state database must be SQLite or PostgreSQL, not {dialect}")
     return insert(T.messages)
-
-
-def _keys_among(connection: sa.Connection, keys: list[str], run_id: int | None = None) -> list:
-    """The keys among ``keys`` the ledger holds (written by ``run_id``, when given)."""
-    found: list = []
-    for start in range(0, len(keys), _CHUNK):
-        where = [M.idempotency_key.in_(keys[start : start + _CHUNK])]
-        if run_id is not None:
-            where.append(M.run_id == run_id)
-        found += connection.execute(sa.select(M.idempotency_key).where(*where)).scalars().all()
-    return found
 
 
 def execute_many(
