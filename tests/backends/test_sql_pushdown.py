@@ -140,3 +140,33 @@ def test_a_store_that_cannot_be_opened_is_a_data_error(tmp_path):
     with pytest.raises(DataError, match=r"can't open the store duckdb:///.*nowhere"):
         values(EngineSource(engine), col("x"))
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_store_out_of_memory_is_a_data_error_naming_it(tmp_path):
+    """The statement runs in the database: running out of its memory is the store's limit,
+    said in one line, not an internal error."""
+    pytest.importorskip("duckdb_engine")
+    path = tmp_path / "shop.duckdb"
+    engine = sa.create_engine(f"duckdb:///{path}")
+    store(engine, customers(x=[float(i) for i in range(20_000)]))
+    engine.dispose()
+    small = sa.create_engine(f"duckdb:///{path}?memory_limit=300KB&threads=1")
+    with pytest.raises(DataError, match=r"shop.duckdb\?memory_limit=300KB.* ran out of memory"):
+        values(EngineSource(small), col("x"))
+    small.dispose()
+
+
+@pytest.mark.parametrize(
+    ("dialect", "error", "exhausted"),
+    [
+        (PostgresDialect(), SimpleNamespace(sqlstate="53200"), True),  # out_of_memory
+        (PostgresDialect(), SimpleNamespace(sqlstate="53100"), True),  # disk_full
+        (PostgresDialect(), SimpleNamespace(sqlstate="42601"), False),  # a syntax error
+        (SqliteDialect(), SimpleNamespace(sqlite_errorname="SQLITE_FULL"), True),
+        (SqliteDialect(), SimpleNamespace(sqlite_errorname="SQLITE_ERROR"), False),
+    ],
+)
+def test_which_errors_say_the_database_ran_out(dialect, error, exhausted):
+    """Only running out of memory or disk is the store's limit; anything else stays an error
+    of ours (exit 3), not disguised as the user's."""
+    assert dialect.exhausted(error) is exhausted

@@ -216,9 +216,21 @@ def _run(
             missing = missing_column(connection, statement.reads)
             if missing is not None:
                 raise DataError(missing) from error
+            if dialect.exhausted(error.orig):
+                raise DataError(_exhausted(engine, error.orig)) from error
             raise
         finally:
             connection.rollback()
+
+
+def _exhausted(engine: sa.Engine, reason: BaseException) -> str:
+    """What to tell the user when the store ran out of memory or disk on the statement."""
+    where = engine.url.render_as_string(hide_password=True)
+    first = str(reason).strip().splitlines()[0] if str(reason).strip() else type(reason).__name__
+    return (
+        f"the store {where} ran out of memory or disk running the campaign's statement: "
+        f"{first} (give the database more: docs/engine.md, \"When the store runs out of memory\")"
+    )
 
 
 def _connect(engine: sa.Engine) -> sa.Connection:

@@ -155,6 +155,12 @@ class SqlDialect:
         """The wrong-typed value that stopped the last statement on ``connection``, if any."""
         return None
 
+    def exhausted(self, error: BaseException) -> bool:
+        """Whether the driver's ``error`` says the database ran out of memory or disk (the
+        store's limits, not a mistake in the statement). SQLSTATE class 53, "insufficient
+        resources", where the driver gives one (PostgreSQL)."""
+        return str(getattr(error, "sqlstate", None) or "").startswith("53")
+
     # ---- numbers -------------------------------------------------------------------------------
 
     def number(self, expr: Expr) -> Expr:

@@ -40,6 +40,9 @@ class DuckDBDialect(SqlDialect):
             setup.register_duckdb_recase(connection)
         setup.require_binary_collation(connection)
 
+    def exhausted(self, error: BaseException) -> bool:
+        return type(error).__name__ == "OutOfMemoryException"  # also a full temporary folder
+
     def recase(self, expr: Expr, upper: bool) -> Expr:
         if upper:  # simple case mapping: "ß" → "ẞ" where Python gives "SS"
             return super().recase(expr, upper)

@@ -92,6 +92,9 @@ class SqliteDialect(SqlDialect):
     def refused(self, connection: Connection) -> DataError | None:
         return setup.refusal_of(connection)
 
+    def exhausted(self, error: BaseException) -> bool:
+        return getattr(error, "sqlite_errorname", None) in ("SQLITE_FULL", "SQLITE_NOMEM")
+
     # ---- numbers and text ----------------------------------------------------------------------
 
     def number(self, expr: Expr) -> Expr:
