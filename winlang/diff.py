@@ -3,7 +3,7 @@ clock, compared customer by customer.
 
 Each version goes through the path of ``winlang run --dry-run``: the engine decides each
 customer's rule (:func:`winlang.evaluate.evaluate_campaign`) and the contact policies decide
-the message (:func:`winlang.deliver.run.preview_campaign`); nothing is written or sent.
+the message (:func:`winlang.deliver.run.police`); nothing is written or sent.
 """
 
 from __future__ import annotations
@@ -96,15 +96,15 @@ def version_of(evaluation: Evaluation, outcome: PolicyOutcome) -> Version:
 
 def dry_run(project: Project, checked: CheckedCampaign, now: datetime, engine: str) -> Version:
     """Evaluate one version as ``winlang run --dry-run`` does, writing nothing."""
-    from .deliver.run import preview_campaign
+    from .deliver.run import police
 
     source = project.store()
     state = project.saved_state()
     evaluation = evaluate_campaign(
         checked, source, now, engine, state=state.view() if state is not None else None
     )
-    outcome, _ = preview_campaign(checked, evaluation, source, project.config, state)
-    return version_of(evaluation, outcome)
+    policed = police(checked, evaluation, source, project.config, state)
+    return version_of(evaluation, policed.outcome)
 
 
 def compare(old: Version, new: Version) -> CampaignDiff:
