@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.check.support import findings, with_limits
 from winlang.check.sms import (
@@ -272,3 +274,36 @@ def test_a_literal_with_value_that_makes_the_text_ucs2_is_named() -> None:
 def test_the_template_itself_over_the_maximum_stays_an_error() -> None:
     text = campaign('"{first_name|Dragă}' + "a" * 600 + '"')
     assert codes(text) == ["E502"]
+
+
+# ---- measure against its definition, character by character -------------------------------
+
+
+def _measured_one_by_one(text: str) -> tuple[str, int, int, str | None]:
+    """The definition, plainly: each character's width, then greedy packing into parts."""
+    odd = next((ch for ch in text if ch not in GSM7_BASIC | GSM7_EXTENSION), None)
+    if odd is None:
+        encoding, widths = "GSM-7", [2 if ch in GSM7_EXTENSION else 1 for ch in text]
+    else:
+        encoding, widths = "UCS-2", [2 if ord(ch) > 0xFFFF else 1 for ch in text]
+    single, part = {"GSM-7": (160, 153), "UCS-2": (70, 67)}[encoding]
+    total = sum(widths)
+    if total <= single:
+        return encoding, total, 1 if total else 0, odd
+    parts, used = 1, 0
+    for width in widths:
+        if used + width > part:
+            parts, used = parts + 1, 0
+        used += width
+    return encoding, total, parts, odd
+
+
+_SMS_CHARACTERS = st.sampled_from("aZ 9@é€^{}[]~|\\\fșă안😀\n")
+
+
+@given(st.text(_SMS_CHARACTERS, max_size=400) | st.integers(0, 700).map(lambda n: "a" * n))
+def test_measure_is_its_definition(text: str) -> None:
+    size = measure(text)
+    assert (size.encoding, size.characters, size.parts, size.first_non_gsm) == (
+        _measured_one_by_one(text)
+    )

@@ -34,12 +34,7 @@ class SmsSize:
     first_non_gsm: str | None = None  # the character that forced UCS-2
 
 
-def _units(text: str) -> tuple[str, list[int], str | None]:
-    """The encoding and the width of each character in it."""
-    odd = next((ch for ch in text if ch not in GSM7_BASIC and ch not in GSM7_EXTENSION), None)
-    if odd is None:
-        return "GSM-7", [2 if ch in GSM7_EXTENSION else 1 for ch in text], None
-    return "UCS-2", [2 if ord(ch) > 0xFFFF else 1 for ch in text], odd
+_GSM7 = GSM7_BASIC | GSM7_EXTENSION
 
 
 def measure(text: str) -> SmsSize:
@@ -50,12 +45,23 @@ def measure(text: str) -> SmsSize:
     >>> measure("x" * 161).encoding, measure("안녕").encoding
     ('GSM-7', 'UCS-2')
     """
-    encoding, widths, odd = _units(text)
-    total = sum(widths)
+    # Set operations over the text's distinct characters (done in C): every message a run
+    # sends is measured, and `check` measures each SMS template's texts.
+    chars = set(text)
+    if chars <= _GSM7:
+        encoding, odd, wide = "GSM-7", None, chars & GSM7_EXTENSION
+    else:
+        encoding = "UCS-2"
+        odd = next(ch for ch in text if ch not in _GSM7)
+        wide = {ch for ch in chars if ord(ch) > 0xFFFF}  # two UTF-16 code units
+    total = len(text) + sum(text.count(ch) for ch in wide)
     if total <= SINGLE[encoding]:
         return SmsSize(encoding, total, 1 if total else 0, odd)
+    if not wide:
+        return SmsSize(encoding, total, -(-total // PART[encoding]), odd)
     parts, used = 1, 0
-    for width in widths:  # pack greedily: a pair never straddles two parts
+    for ch in text:  # pack greedily: a pair never straddles two parts
+        width = 2 if ch in wide else 1
         if used + width > PART[encoding]:
             parts, used = parts + 1, 0
         used += width
