@@ -6,8 +6,10 @@ Nothing here knows about types or the schema; names are resolved by the checker.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from operator import attrgetter
+from typing import Any, Literal
 
 # ---- positions --------------------------------------------------------------------------
 
@@ -469,27 +471,26 @@ def children(node: Expr) -> tuple[Expr, ...]:
     >>> children(Not(operand=inner, span=NO_SPAN)) == (inner,)
     True
     """
-    match node:
-        case Negate(operand=o) | Not(operand=o) | IsNull(operand=o) | IsToday(operand=o):
-            return (o,)
-        case Within(operand=o) | Ago(operand=o):
-            return (o,)
-        case Arith(left=a, right=b) | Compare(left=a, right=b) | And(left=a, right=b):
-            return (a, b)
-        case Or(left=a, right=b):
-            return (a, b)
-        case Between(operand=o, low=lo, high=hi):
-            return (o, lo, hi)
-        case In(operand=o, items=items):
-            return (o, *items) if isinstance(items, tuple) else (o, items)
-        case TextTest(operand=o, pattern=p):
-            return (o, p)
-        case Call(args=args):
-            return args
-        case ListLit(items=items):
-            return items
-        case _:
-            return ()
+    # A table by exact type: most nodes are leaves, which a chain of class patterns tried
+    # one by one before giving up (the checker walks every expression several times).
+    found = _CHILDREN.get(type(node))
+    return () if found is None else found(node)
+
+
+def _in_children(node: In) -> tuple[Expr, ...]:
+    items = node.items
+    return (node.operand, *items) if isinstance(items, tuple) else (node.operand, items)
+
+
+_CHILDREN: dict[type, Callable[[Any], tuple[Expr, ...]]] = {
+    **{kind: lambda node: (node.operand,) for kind in (Negate, Not, IsNull, IsToday, Within, Ago)},
+    **{kind: attrgetter("left", "right") for kind in (Arith, Compare, And, Or)},
+    Between: attrgetter("operand", "low", "high"),
+    In: _in_children,
+    TextTest: attrgetter("operand", "pattern"),
+    Call: attrgetter("args"),
+    ListLit: attrgetter("items"),
+}
 
 
 def walk(node: Expr):
