@@ -229,7 +229,7 @@ def _exhausted(engine: sa.Engine, reason: BaseException) -> str:
     first = str(reason).strip().splitlines()[0] if str(reason).strip() else type(reason).__name__
     return (
         f"the store {where} ran out of memory or disk running the campaign's statement: "
-        f"{first} (give the database more: docs/engine.md, \"When the store runs out of memory\")"
+        f'{first} (give the database more: docs/engine.md, "When the store runs out of memory")'
     )
 
 
