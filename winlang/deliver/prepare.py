@@ -149,13 +149,17 @@ class Planner:
                 skips.append(Skip(rule, firing.customer_id, str(reason[i]), firing.due))
         return firings, skips
 
-    def _firing(self, i: int, rule: str, rows: _Rows) -> Firing:
-        customer = str(self.ids[i])
-        index = int(self.rule_index[i])
+    def keyed(self, i: int, rule: str, customer: str) -> tuple[int, str]:
+        """Row ``i``'s firing occurrence and its ledger key: an earlier run's deferred
+        firing keeps its own, else the period ``now`` falls in."""
         nth = self.deferred.get((rule, customer))
         if nth is None:
-            nth = occurrence(self.now, self.delivery.rules[index].repeat_seconds)
-        key = idempotency_key(self.campaign_name, rule, customer, nth)
+            nth = occurrence(self.now, self.delivery.rules[self.rule_index[i]].repeat_seconds)
+        return nth, idempotency_key(self.campaign_name, rule, customer, nth)
+
+    def _firing(self, i: int, rule: str, rows: _Rows) -> Firing:
+        customer = str(self.ids[i])
+        nth, key = self.keyed(i, rule, customer)
         variant = variant_label(int(self.outcome.variant[i]))
         arm = self.arms[self.arm_index[i]]
         if self.outcome.status[i] == Status.HELD_OUT:

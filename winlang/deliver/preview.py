@@ -30,11 +30,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..contracts.message import idempotency_key
 from ..plan import ir
 from ..plan.delivery import Arm, SendStep
 from ..policies.reasons import Status
-from .prepare import Planner, occurrence
+from .prepare import Planner
 
 NO_PARTS = -1  # a message without SMS parts (not an SMS): it always fits
 
@@ -147,9 +146,7 @@ def _measure(planner: Planner, rule: str, step: SendStep, i: int) -> int:
     """The SMS parts of row ``i``'s message on ``step``, rendered as the real run renders
     it (under the firing's own key, so its links carry the real message id)."""
     customer = str(planner.ids[i])
-    nth = planner.deferred.get((rule, customer))
-    if nth is None:
-        nth = occurrence(planner.now, planner.delivery.rules[planner.rule_index[i]].repeat_seconds)
+    _, key = planner.keyed(i, rule, customer)
     message = planner._render(
         rule,
         customer,
@@ -157,7 +154,7 @@ def _measure(planner: Planner, rule: str, step: SendStep, i: int) -> int:
         to="",
         fields={name: _value(planner.values[node], i) for name, node in step.fields},
         params={name: _value(planner.values[node], i) for name, node in step.params},
-        key=idempotency_key(planner.campaign_name, rule, customer, nth),
+        key=key,
     )
     return NO_PARTS if message.parts is None else message.parts
 
