@@ -203,14 +203,20 @@ def _true(flags: pa.Array) -> np.ndarray:
 
 def _event_sources(source: Source, now: datetime) -> Iterator[tuple[str, Iterable[pa.RecordBatch]]]:
     """The store's suppressing events and the ingested ones, each with its origin."""
-    store = source.store if isinstance(source, WithIngested) else source
-    layout = source.layout
-    known = store.schema().events
-    if known:  # a store without an events table has no events to read
-        columns = _optional_columns(layout, known)
+    events = _events_table(source)
+    if events is not None:
+        store, columns = events
         yield STORE, store.event_batches(SUPPRESSING_TYPES, columns, None, now)
     if isinstance(source, WithIngested):
         yield INGESTED, _ingested_batches(source, now)
+
+
+def _events_table(source: Source) -> tuple[Source, list[str]] | None:
+    """The store under ``source`` and the optional columns its events table has; None for a
+    store without an events table (it has no events to read)."""
+    store = source.store if isinstance(source, WithIngested) else source
+    known = store.schema().events
+    return (store, _optional_columns(source.layout, known)) if known else None
 
 
 def _ingested_batches(source: WithIngested, now: datetime) -> list[pa.RecordBatch]:
@@ -285,11 +291,10 @@ def suppression_pairs(
 def _store_pairs(source: Source, now: datetime, ids: np.ndarray | None) -> Iterator[Pairs]:
     """The store's suppressing events: selected by the store when it can (SQL), else read
     and filtered here."""
-    store = source.store if isinstance(source, WithIngested) else source
-    known = store.schema().events
-    if not known:  # a store without an events table has no events to read
+    events = _events_table(source)
+    if events is None:
         return
-    columns = _optional_columns(source.layout, known)
+    store, columns = events
     pushed = getattr(store, "suppressing_pairs", None)
     if pushed is None:
         batches = store.event_batches(SUPPRESSING_TYPES, columns, None, now)
