@@ -30,28 +30,19 @@ pytestmark = pytest.mark.skipif(
 
 
 def test_the_benchmark_suite_runs_at_a_tiny_size(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "benchmarks",
-            "--sizes",
-            "1k",
-            "--benchmark-disable",
-            "--results",
-            str(tmp_path / "results"),
-            "-k",
-            "not test_dry_run and not 1000_rules",
-            "-p",
-            "no:cacheprovider",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "WINLANG_BENCH_DIR": str(tmp_path / "data")},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    done = _module(
+        tmp_path,
+        "pytest",
+        "benchmarks",
+        "--sizes",
+        "1k",
+        "--benchmark-disable",
+        "--results",
+        str(tmp_path / "results"),
+        "-k",
+        "not test_dry_run and not 1000_rules",
+        "-p",
+        "no:cacheprovider",
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert " passed" in done.stdout and " failed" not in done.stdout
@@ -97,33 +88,22 @@ def test_the_targets_table_comes_from_one_run(tmp_path: Path) -> None:
     each measured target judged at 1k (the issue's sizes are not in the run) and the rest
     saying they were not measured."""
     results = tmp_path / "results"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "benchmarks",
-            "--targets",
-            "--sizes",
-            "1k",
-            "--benchmark-enable",
-            "--results",
-            str(results),
-            "-k",
-            "(test_dry_run and ladder) or hand_query or evaluate_sql",
-            "-p",
-            "no:cacheprovider",
-        ],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "WINLANG_BENCH_DIR": str(tmp_path / "data"),
-            "WINLANG_BENCH_ROUNDS": "1",
-        },
-        capture_output=True,
-        text=True,
+    done = _module(
+        tmp_path,
+        "pytest",
+        "benchmarks",
+        "--targets",
+        "--sizes",
+        "1k",
+        "--benchmark-enable",
+        "--results",
+        str(results),
+        "-k",
+        "(test_dry_run and ladder) or hand_query or evaluate_sql",
+        "-p",
+        "no:cacheprovider",
+        rounds="1",
         timeout=900,
-        check=False,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     rows = (results / "targets.md").read_text(encoding="utf-8").splitlines()[2:]
@@ -180,14 +160,21 @@ def test_targets_are_judged_met_missed_or_not_measured() -> None:
     assert len(rows) == len(TARGETS)
 
 
-def _module(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+def _module(
+    tmp_path: Path, *args: str, rounds: str | None = None, timeout: int = 600
+) -> subprocess.CompletedProcess:
+    """``python -m ARGS`` from the repository, with the benchmark data under ``tmp_path``
+    (and ``WINLANG_BENCH_ROUNDS`` when ``rounds`` is given)."""
+    env = {**os.environ, "WINLANG_BENCH_DIR": str(tmp_path / "data")}
+    if rounds is not None:
+        env["WINLANG_BENCH_ROUNDS"] = rounds
     return subprocess.run(
         [sys.executable, "-m", *args],
         cwd=ROOT,
-        env={**os.environ, "WINLANG_BENCH_DIR": str(tmp_path / "data")},
+        env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
         check=False,
     )
 
