@@ -203,12 +203,13 @@ def check_contact(state: PolicyState) -> PolicyState:
     usable step is the one sent; with none, the first channel's reason."""
     todo = state.to_message
     inputs = state.inputs
+    rows = _selection(todo)
     contact = resolve_chains(
-        state.texts[todo],
-        state.chain_index[todo],
+        _take(state.texts, rows),
+        _take(state.chain_index, rows),
         [tuple(s.channel for s in chain) for chain in state.chains],
-        _subset(inputs.contacts, todo),
-        _suppressions_of(inputs.suppressions, todo),
+        _subset(inputs.contacts, rows),
+        _suppressions_of(inputs.suppressions, rows),
     )
     step = state.step.copy()
     step[todo] = contact.step
@@ -227,7 +228,7 @@ def check_caps(state: PolicyState) -> PolicyState:
         return state
     todo = state.to_message
     why = cap_reasons(
-        state.texts[todo],
+        _take(state.texts, _selection(todo)),
         inputs.history,
         inputs.now,
         inputs.campaign,
@@ -294,24 +295,38 @@ def _chain_index(inputs: PolicyInputs, rule_index: np.ndarray, arm: np.ndarray) 
     return first[rule_index] + arm
 
 
-def _subset(contacts: Mapping[str, ChannelContact], rows: np.ndarray) -> dict[str, ChannelContact]:
+def _selection(mask: np.ndarray) -> np.ndarray | None:
+    """``mask`` as the rows to select, None when it selects every row: then each array is
+    taken as it is, not copied (a million customers' ids and addresses are ~60 MiB)."""
+    return None if mask.all() else mask
+
+
+def _take(values: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    return values if rows is None else values[rows]
+
+
+def _subset(
+    contacts: Mapping[str, ChannelContact], rows: np.ndarray | None
+) -> dict[str, ChannelContact]:
     return {
         ch: ChannelContact(_rows(c.address, rows, object), _rows(c.consent, rows, None), c.kind)
         for ch, c in contacts.items()
     }
 
 
-def _suppressions_of(suppressions: Suppressions, rows: np.ndarray) -> Suppressions:
+def _suppressions_of(suppressions: Suppressions, rows: np.ndarray | None) -> Suppressions:
     """The suppressions of the selected rows: masks are aligned with the customers, pairs
     name them."""
-    return suppressions.take(rows) if isinstance(suppressions, SuppressionMasks) else suppressions
+    if rows is None or not isinstance(suppressions, SuppressionMasks):
+        return suppressions
+    return suppressions.take(rows)
 
 
-def _rows(values, rows: np.ndarray, dtype) -> np.ndarray | pa.Array:
-    """The selected rows of a NumPy or Arrow array (Arrow stays Arrow)."""
+def _rows(values, rows: np.ndarray | None, dtype) -> np.ndarray | pa.Array:
+    """The selected rows of a NumPy or Arrow array (Arrow stays Arrow; None: all of them)."""
     if isinstance(values, pa.Array | pa.ChunkedArray):
-        return values.filter(pa.array(rows))
-    return np.asarray(values, dtype=dtype)[rows]
+        return values if rows is None else values.filter(pa.array(rows))
+    return _take(np.asarray(values, dtype=dtype), rows)
 
 
 def _spread(values: np.ndarray, rows: np.ndarray, default: object) -> np.ndarray:
