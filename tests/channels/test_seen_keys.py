@@ -39,6 +39,24 @@ def test_seen_keys_answer_as_a_set_does(steps, which, merge_at) -> None:
         assert seen.contains(key, lines.get)
 
 
+def test_the_filter_holds_sixteen_bytes_a_key_outside_the_heap() -> None:
+    """What grows with the file is a hash and an offset per key, in anonymous mappings
+    (freed whole when a merge replaces them), plus fewer than ``MERGE_AT`` pending keys."""
+    import mmap
+
+    seen = SeenKeys()
+    seen.MERGE_AT = 1_000
+    for n in range(10_500):
+        seen.add(f"c/r/{n}/0", n * 100)
+    assert len(seen) == 10_500
+    assert seen.nbytes == 16 * 10_000  # ten merges; 500 keys still pending
+    assert isinstance(seen._hashes.base.obj, mmap.mmap)
+    assert isinstance(seen._offsets.base.obj, mmap.mmap)
+    lines = {n * 100: f"c/r/{n}/0" for n in range(10_500)}
+    assert all(seen.contains(f"c/r/{n}/0", lines.get) for n in range(0, 10_500, 97))
+    assert not seen.contains("c/r/10500/0", lines.get)
+
+
 def test_a_line_that_is_not_the_key_is_not_taken_for_it() -> None:
     seen = SeenKeys(lambda key: 7)  # every key collides
     seen.add("a", 0)
