@@ -153,8 +153,9 @@ def evaluate_campaign(
 
 
 def release_unused_memory(source: Source) -> None:
-    """Give back what the evaluation read and no longer needs: the pages Arrow's allocator
-    keeps of every batch and event aggregate (for Arrow to reuse, but what a run does next
+    """Give back what the evaluation (or the policies' reading of the store's events) read
+    and no longer needs: the pages Arrow's allocator keeps of every batch and event
+    aggregate (for Arrow to reuse, but what a run does next
     is mostly NumPy's: ~0.5 GB at 10M customers), and the store's own caches where it keeps
     them in this process (:class:`~winlang.contracts.source.ReleasesMemory`: DuckDB,
     ~2.2 GB)."""
