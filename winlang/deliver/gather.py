@@ -20,7 +20,7 @@ from ..check import CheckedCampaign
 from ..check.templates import channels_sent_on
 from ..config import Config
 from ..contracts.source import Source
-from ..evaluate import Evaluation
+from ..evaluate import Evaluation, release_unused_memory
 from ..plan import ir
 from ..plan.delivery import DeliveryPlan, delivery_plan
 from ..policies.apply import PolicyInputs, QuietWindow
@@ -129,6 +129,14 @@ def policy_inputs(
     global_cap = CapLimit.per_days(config.limits.global_cap)
     cap_limit = CapLimit(cap.count, cap.per.seconds) if cap else None
     windows = [c.seconds for c in (cap_limit, global_cap) if c is not None]
+    # Read before the ids are made texts: the events' scan is the run's peak, and a million
+    # ids as text are ~30 MiB more under it. It leaves Arrow's allocator holding ~100-150
+    # MiB of freed pages (10M events at 1M customers), given back before anything else is
+    # allocated: the policies' peak and the whole of the planning and sending sit above.
+    suppressions = suppression_pairs(
+        source, state, evaluation.now, decisions.ids, campaign=campaign.name or ""
+    )
+    release_unused_memory(source)
     return PolicyInputs(
         campaign=campaign.name or "",
         now=evaluation.now,
@@ -137,9 +145,7 @@ def policy_inputs(
         rule_index=decisions.rules,
         contacts=contacts,
         zones=values[-1] if zone_column in schema else None,
-        suppressions=suppression_pairs(
-            source, state, evaluation.now, decisions.ids, campaign=campaign.name or ""
-        ),
+        suppressions=suppressions,
         history=_history(state, campaign.name or "", evaluation.now, max(windows, default=0)),
         holdout_percent=float(holdout) if holdout is not None else 0.0,
         cap=cap_limit,

@@ -23,7 +23,7 @@ from ..config import Config
 from ..contracts.errors import DataError
 from ..contracts.source import Source
 from ..contracts.state import EmptyState
-from ..evaluate import Evaluation, choose_backend, release_unused_memory
+from ..evaluate import Evaluation, choose_backend
 from ..formats import campaign_locale
 from ..links import STAND_IN_SECRET, MissingSecret, Tracking, secret_from_environment
 from ..plan import ir
@@ -214,9 +214,6 @@ def police(
     None: no state yet), reading the delivery plan lowered with the evaluation's plan."""
     delivery = evaluation.delivery or delivery_plan(checked)
     inputs = policy_inputs(checked, evaluation, source, config, state, delivery)
-    # Reading the suppressing events (10M at 1M customers) leaves Arrow's allocator holding
-    # ~150 MiB of freed pages, under the policies' peak and the whole of the sending.
-    release_unused_memory(source)
     return Policed(checked, evaluation, delivery, inputs, apply_policies(inputs))
 
 
