@@ -107,6 +107,9 @@ def deliver_campaign(
             )
             written = _write_plan(ledger, planner, settings.plan_batch, progress)
             dropped = _drop_deferred(ledger, deferred, written)
+            # The sending reads the ledger: the matched customers' ids as text, masks and
+            # indexes (~45 MiB at 1M customers) are let go before it, not held to the end.
+            del planner, policed
             sent = [0]
 
             def count(finished: int) -> None:
