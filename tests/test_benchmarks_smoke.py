@@ -200,3 +200,18 @@ def test_a_dry_runs_memory_by_stage(tmp_path: Path) -> None:
     stages = [line.strip() for line in lines[header + 1 :]]
     assert stages[0].startswith("open the project") and len(stages) == 8
     assert stages[-1].startswith("the dry run's plan") and stages[-1].endswith(" MiB")
+
+
+def test_a_real_runs_memory_against_its_messages(tmp_path: Path) -> None:
+    done = _module(
+        tmp_path, "benchmarks.deliver_memory", "--customers", "1k", "--last", "300,all",
+        "--every", "0.05",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()  # after the data's generation, when it is written
+    header = next(i for i, line in enumerate(lines) if line.split()[:3] == ["id", "<=", "messages"])
+    rows = lines[header + 1 :]
+    assert [row.split()[0] for row in rows] == ["300", "1,000"]
+    small, everyone = (int(row.split()[1].replace(",", "")) for row in rows)
+    assert 0 < small < everyone  # the outbox's lines, counted
+    assert all(row.endswith(" MiB") for row in rows)
