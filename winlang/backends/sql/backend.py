@@ -368,7 +368,8 @@ def streamed_batches(
     batches: Iterator[pa.RecordBatch], dialect: SqlDialect, carry: Sequence[ir.Column] = ()
 ) -> Decisions:
     """:func:`streamed_rows` over Arrow batches ``(r, id, n, k0, ...)``: the matched rows of
-    each batch are kept as Arrow columns, each repeated ``n`` times, then sorted by id."""
+    each batch are kept as Arrow columns, each repeated ``n`` times, then sorted by id, one
+    column at a time (each column's batches let go of once it is sorted)."""
     audience = 0
     kept: list[pa.RecordBatch] = []
     for batch in batches:
@@ -379,17 +380,24 @@ def streamed_batches(
     if not kept:
         empty = {node: to_arrow([], node.kind, dialect) for node in carry}
         return Decisions(audience, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int32), empty)
-    table = pa.Table.from_batches(kept).combine_chunks()
+    columns = pa.Table.from_batches(kept).columns
     del kept
-    times = table.column(2).to_numpy()
-    if (times != 1).any():  # an id that occurs more than once: once per occurrence
-        table = table.take(pa.array(np.repeat(np.arange(table.num_rows), times)))
-    ids = _id_values(table.column(1).combine_chunks())
-    rules = table.column(0).to_numpy().astype(np.int32)
+    times = columns[2].to_numpy()
+    repeat = None  # an id that occurs more than once: once per occurrence
+    if (times != 1).any():
+        repeat = pa.array(np.repeat(np.arange(len(times)), times))
+
+    def column(i: int) -> pa.Array:
+        whole = columns[i].combine_chunks()
+        columns[i] = None  # its batches' memory goes once the caller is done with it
+        return whole if repeat is None else whole.take(repeat)
+
+    ids = _id_values(column(1))
+    rules = column(0).to_numpy().astype(np.int32)
     order = np.argsort(ids, kind="stable")
     taken = pa.array(order, pa.int64())
     arrays = {
-        node: _carried_array(table.column(3 + i).combine_chunks(), node.kind, dialect).take(taken)
+        node: _carried_array(column(3 + i), node.kind, dialect).take(taken)
         for i, node in enumerate(carry)
     }
     return Decisions(audience, ids[order], rules[order], arrays)
