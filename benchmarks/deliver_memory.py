@@ -7,8 +7,8 @@ everyone with ``id <= LAST``, e-mailed to the outbox) in a fresh copy of the Par
 project, run as ``winlang run`` in a child process whose ``VmRSS`` (and the outbox's size,
 for the messages sent so far) is sampled every ``--every`` seconds. Prints, per run: the
 messages, the child's peak RSS (``wait4``), the peak before the first message was sent
-(evaluation, policies, planning), the RSS when sending starts and ends, and the RSS when
-~100k, ~400k and ~700k messages had been sent.
+(evaluation, policies, planning), the RSS when sending starts and the most it reached while
+sending, and the RSS when ~100k, ~400k and ~700k messages had been sent.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def main() -> None:
     lasts = [args.customers if x == "all" else int(x) for x in args.last.split(",")]
     print(
         f"{'id <=':>9} {'messages':>9} {'peak':>8} {'before sending':>15} "
-        f"{'sending: first':>15} {'last':>6}  at " + ", ".join(f"{m:,}" for m in MARKS)
+        f"{'sending: first':>15} {'most':>6}  at " + ", ".join(f"{m:,}" for m in MARKS)
     )
     with tempfile.TemporaryDirectory() as scratch:
         for last in lasts:
@@ -83,10 +83,10 @@ def main() -> None:
             before = max((rss for size, rss in samples if size == 0), default=0)
             per = (sending[-1][0] / messages) if sending and messages else 1.0
             at = [next((rss for size, rss in sending if size / per >= m), 0) for m in MARKS]
-            first, final = (sending[0][1], sending[-1][1]) if sending else (0, 0)
+            first, most = (sending[0][1], max(r for _, r in sending)) if sending else (0, 0)
             print(
                 f"{last:>9,} {messages:>9,} {peak / MIB:>4,.0f} MiB {before / MIB:>11,.0f} MiB "
-                f"{first / MIB:>11,.0f} MiB {final / MIB:>6,.0f}  "
+                f"{first / MIB:>11,.0f} MiB {most / MIB:>6,.0f}  "
                 + ", ".join(f"{r / MIB:,.0f}" if r else "-" for r in at)
                 + " MiB"
             )
