@@ -57,8 +57,11 @@ class SqlBackend:
         statement = decide_statement(plan, source.layout, dialect, flags, ingested, carry)
         times = _times([*nodes, *carry], source)
         if dialect.streams_decisions:
-            read = partial(streamed_rows, dialect=dialect, carry=carry)
-            return _run(engine, dialect, statement, constructs, context, times, fetch=read)
+            rows = partial(streamed_rows, dialect=dialect, carry=carry)
+            batches = partial(streamed_batches, dialect=dialect, carry=carry)
+            return _run(
+                engine, dialect, statement, constructs, context, times, fetch=rows, batches=batches
+            )
         if not carry:
             row = _run(engine, dialect, statement, constructs, context, times)
             return decisions_of(row, dialect)
@@ -193,9 +196,12 @@ def _run(
     times: dict[str, list[str]],
     all_rows: bool = False,
     fetch=None,
+    batches=None,
 ):
     """Prepare the connection, fill the state tables, run the statement; change nothing.
-    The result is its rows (``all_rows``), what ``fetch`` makes of it, or its one row."""
+    The result is its rows (``all_rows``), what ``fetch`` makes of it, or its one row; with
+    ``batches``, what that makes of the statement's rows as Arrow batches where the dialect
+    runs it so (:meth:`SqlDialect.decision_batches`)."""
     params = statement.binder.values(_utc(context.now))
     with _connect(engine) as connection:
         try:
@@ -205,6 +211,12 @@ def _run(
                 filled(connection, dialect, statement.tables),
                 loaded(connection, dialect, statement.ingested),
             ):
+                if batches is not None:
+                    found = dialect.decision_batches(
+                        connection, statement.select, params, CHUNK_ROWS
+                    )
+                    if found is not None:
+                        return batches(found)
                 result = connection.execute(statement.select, params)
                 if fetch is not None:
                     return fetch(result)
@@ -329,11 +341,7 @@ def streamed_rows(
 ) -> Decisions:
     """Decisions from the rows of :func:`.statement.streamed_decisions`, read a chunk at a
     time: only the matched customers (their ids, rules and carried values) and one chunk of
-    rows are ever held, never one value holding every id. Where the driver hands out Arrow
-    batches (:meth:`SqlDialect.decision_batches`), they are read as Arrow columns."""
-    batches = dialect.decision_batches(result, CHUNK_ROWS)
-    if batches is not None:
-        return streamed_batches(batches, dialect, carry)
+    rows are ever held, never one value holding every id."""
     audience = 0
     ids: list[np.ndarray] = []
     rules: list[np.ndarray] = []
