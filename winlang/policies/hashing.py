@@ -41,7 +41,14 @@ def id_texts(customer_ids: Sequence[object] | np.ndarray) -> np.ndarray:
     array = np.asarray(customer_ids)
     # Already text: the same array (every caller only reads it; re-converting a million
     # texts on each of the policies' calls cost more than the hashing).
-    return array if array.dtype.kind == "U" else array.astype(str)
+    if array.dtype.kind == "U":
+        return array
+    if array.dtype.kind in "iu" and array.size:
+        # As wide as the longest id, not NumPy's 21 characters for any int64: a quarter of
+        # the bytes for every copy, selection and hash of them that follows.
+        width = max(len(str(array.min())), len(str(array.max())))
+        return array.astype(f"<U{width}")
+    return array.astype(str)
 
 
 def _draws(prefix: str, texts: np.ndarray) -> np.ndarray:
