@@ -311,10 +311,19 @@ def channel_reasons(
     reasons = np.full(len(id_texts(customer_ids)), "", dtype=object)
     # Assigned in reverse order of seriousness, so the most serious reason is the one left.
     reasons[suppressed(customer_ids, channel, suppressions)] = Reason.UNSUBSCRIBED.value
-    reasons[~valid_addresses(contact.address, contact.kind)] = Reason.BAD_ADDRESS.value
-    reasons[~has_address(contact.address)] = Reason.NO_ADDRESS.value
+    invalid = np.flatnonzero(~valid_addresses(contact.address, contact.kind))
+    reasons[invalid] = Reason.BAD_ADDRESS.value
+    # A valid address is present: only the invalid ones can be missing.
+    reasons[invalid[~has_address(_take(contact.address, invalid))]] = Reason.NO_ADDRESS.value
     reasons[~has_consent(contact.consent)] = Reason.NO_CONSENT.value
     return reasons
+
+
+def _take(values: Sequence[object] | np.ndarray | pa.Array, rows: np.ndarray):
+    """The values at ``rows`` (Arrow stays Arrow)."""
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return values.take(pa.array(rows, type=pa.int64()))
+    return np.asarray(values, dtype=object)[rows]
 
 
 def resolve_chains(
