@@ -357,16 +357,16 @@ def resolve_chains(
         ch: channel_reasons(texts, ch, contacts[ch], suppressions)
         for ch in {ch for chain in chains for ch in chain}
     }
+    usable_on = {ch: why == "" for ch, why in per_channel.items()}  # compared once each
     step = np.full(texts.size, -1, dtype=np.int64)
     reason = np.full(texts.size, "", dtype=object)
     for index, chain in enumerate(chains):
         rows = which == index
         for position, ch in enumerate(chain):
             at = rows & (first <= position)
-            why = per_channel[ch]
             # The reason of the first step tried is the one reported if no step works.
-            reason[at & (first == position)] = why[at & (first == position)]
-            usable = at & (step < 0) & (why == "")
-            step[usable] = position
+            tried = at & (first == position)
+            reason[tried] = per_channel[ch][tried]
+            step[at & (step < 0) & usable_on[ch]] = position
     reason[step >= 0] = ""
-    return ContactResult(step, reason, {ch: why == "" for ch, why in per_channel.items()})
+    return ContactResult(step, reason, usable_on)
