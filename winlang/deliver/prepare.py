@@ -135,32 +135,57 @@ class Planner:
         """Each template compiled once per run, for each channel kind it is sent on."""
         return {}
 
+    @cached_property
+    def _occurrences(self) -> tuple[int, ...]:
+        """Each rule's occurrence at ``now`` (see :func:`occurrence`), worked out once."""
+        return tuple(occurrence(self.now, rule.repeat_seconds) for rule in self.delivery.rules)
+
     def plan(self, rows: range) -> tuple[list[Firing], list[Skip]]:
-        """The firings and skips of ``rows``, their messages rendered a column at a time."""
-        status = self.outcome.status[rows.start : rows.stop].tolist()
-        reason = self.outcome.reason
+        """The firings and skips of ``rows``, their messages rendered a column at a time
+        (:meth:`_messages`); the rest read from the slice's columns as Python lists."""
+        part = slice(rows.start, rows.stop)
+        outcome = self.outcome
+        status = outcome.status[part].tolist()
         rules = self.delivery.rules
-        names = [rules[r].name for r in self.rule_index[rows.start : rows.stop].tolist()]
-        ids = self.ids[rows.start : rows.stop].tolist()
+        names = [rules[r].name for r in self.rule_index[part].tolist()]
+        ids = [str(customer) for customer in self.ids[part].tolist()]
         keyed: dict[int, tuple[str, str, int, str]] = {}  # row -> rule, customer, nth, key
         for i, state, rule, customer in zip(rows, status, names, ids, strict=True):
             if state != Status.SKIPPED:
-                customer = str(customer)
                 keyed[i] = (rule, customer, *self.keyed(i, rule, customer))
         messages = self._messages(np.fromiter(keyed, dtype=np.int64, count=len(keyed)), keyed)
+        arms = [self.arms[a] for a in self.arm_index[part].tolist()]
+        steps = outcome.step[part].tolist()
+        variants = [variant_label(v) for v in outcome.variant[part].tolist()]
+        reason = outcome.reason
         firings: list[Firing] = []
         skips: list[Skip] = []
-        for i, state, rule, customer in zip(rows, status, names, ids, strict=True):
+        for offset, (i, state) in enumerate(zip(rows, status, strict=True)):
             if state == Status.SKIPPED:
-                skips.append(Skip(rule, str(customer), str(reason[i])))
+                skips.append(Skip(names[offset], ids[offset], str(reason[i])))
                 continue
-            firing = self._firing(i, *keyed[i], messages.get(i, ()))
-            if firing.messages or firing.status in ("held_out", "done"):
+            rule, customer, nth, key = keyed[i]
+            variant = variants[offset]
+            if state == Status.HELD_OUT:
+                firings.append(Firing(key, rule, customer, nth, "held_out", variant, (), ()))
+                continue
+            if steps[offset] < 0:  # a rule without `send`: its actions are the whole firing
+                actions = arms[offset].actions
+                firings.append(Firing(key, rule, customer, nth, "done", variant, (), actions))
+                continue
+            sent = tuple(messages.get(i, ()))
+            if state == Status.DEFERRED:
+                due = outcome.deferred_until[i].astype(datetime)
+                firing = Firing(key, rule, customer, nth, "deferred", variant, sent, (), due)
+            else:
+                actions = arms[offset].actions
+                firing = Firing(key, rule, customer, nth, "planned", variant, sent, actions)
+            if sent:
                 firings.append(firing)
             else:  # every usable step's message is too long to send
-                skips.append(Skip(rule, firing.customer_id, TOO_LONG))
-            if firing.status == "deferred" and firing.messages:
-                skips.append(Skip(rule, firing.customer_id, str(reason[i]), firing.due))
+                skips.append(Skip(rule, customer, TOO_LONG))
+            if state == Status.DEFERRED and sent:
+                skips.append(Skip(rule, customer, str(reason[i]), due))
         return firings, skips
 
     def keyed(self, i: int, rule: str, customer: str) -> tuple[int, str]:
@@ -168,30 +193,8 @@ class Planner:
         firing keeps its own, else the period ``now`` falls in."""
         nth = self.deferred.get((rule, customer))
         if nth is None:
-            nth = occurrence(self.now, self.delivery.rules[self.rule_index[i]].repeat_seconds)
+            nth = self._occurrences[self.rule_index[i]]
         return nth, idempotency_key(self.campaign_name, rule, customer, nth)
-
-    def _firing(
-        self,
-        i: int,
-        rule: str,
-        customer: str,
-        nth: int,
-        key: str,
-        rendered: Sequence[tuple[int, Message]],
-    ) -> Firing:
-        variant = variant_label(int(self.outcome.variant[i]))
-        arm = self.arms[self.arm_index[i]]
-        if self.outcome.status[i] == Status.HELD_OUT:
-            return Firing(key, rule, customer, nth, "held_out", variant, (), ())
-        if int(self.outcome.step[i]) < 0:  # a rule without `send`: its actions are all
-            return Firing(key, rule, customer, nth, "done", variant, (), arm.actions)
-        messages = tuple((step, m) for step, m in rendered if self.fits(m))
-        if self.outcome.status[i] == Status.DEFERRED:
-            until = self.outcome.deferred_until[i]
-            due = until.astype(datetime)
-            return Firing(key, rule, customer, nth, "deferred", variant, messages, (), due)
-        return Firing(key, rule, customer, nth, "planned", variant, messages, arm.actions)
 
     def fits(self, message: Message) -> bool:
         """Whether the rendered message may be sent: an SMS within ``sms_max_parts``."""
@@ -202,7 +205,7 @@ class Planner:
         self, rows: np.ndarray, keyed: Mapping[int, tuple[str, str, int, str]]
     ) -> dict[int, list[tuple[int, Message]]]:
         """The (step, message) of each usable step of the send chain of each of ``rows``
-        (those not skipped), in the order to try; a row without a message is left out.
+        (those not skipped) whose message :meth:`fits`, in the order to try.
 
         Rows are grouped by rule and arm, and each position of the chain is rendered for
         all the group's rows that try it at once: the step the policies chose, and each
@@ -214,7 +217,7 @@ class Planner:
         first = np.asarray(self.outcome.step, dtype=np.int64)[rows]
         messaged = (status != Status.HELD_OUT) & (first >= 0)
         rows, first = rows[messaged], first[messaged]
-        found: dict[int, list[tuple[int, Message]]] = {int(i): [] for i in rows.tolist()}
+        found: dict[int, list[tuple[int, Message]]] = {i: [] for i in rows.tolist()}
         if not rows.size:
             return found
         values = _Values(self, rows)
@@ -235,8 +238,10 @@ class Planner:
                 attempts = tried_before[tried].tolist()
                 own = [k if n == 0 else f"{k}/{n}" for k, n in zip(keys, attempts, strict=True)]
                 rendered = self.render(rule, step, who, own, keys, values)
+                fits = self.fits
                 for i, message in zip(who.tolist(), rendered, strict=True):
-                    found[i].append((position, message))
+                    if fits(message):
+                        found[i].append((position, message))
                 tried_before += tried
         return found
 
