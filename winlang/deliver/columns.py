@@ -36,8 +36,14 @@ class Distinct:
         return len(self.codes)
 
     def take(self, positions: np.ndarray) -> Distinct:
-        """The rows at ``positions`` (into this column's rows), the same distinct values."""
-        return Distinct(self.values, self.codes[positions])
+        """The rows at ``positions`` (into this column's rows), with only the distinct
+        values they have: a few rows of a slice turn only their own values into text."""
+        codes = self.codes[positions]
+        used, inverse = np.unique(codes, return_inverse=True)
+        if used.size == len(self.values):
+            return Distinct(self.values, codes)
+        values = self.values
+        return Distinct([values[u] for u in used.tolist()], inverse.reshape(-1).astype(np.int64))
 
     def mapped(self, turn: Callable[[object], str]) -> tuple[list[str], list[str]]:
         """``turn`` of each distinct value (called once per value), and of each row's."""
