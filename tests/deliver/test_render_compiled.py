@@ -180,6 +180,8 @@ def columns(draw, size: int) -> tuple[list[object], object]:
     if draw(st.booleans()):  # a few distinct values repeated, as real columns have
         rows = [rows[i % max(1, size // 3)] for i in range(size)]
     array = pa.array(rows, type=arrow_type)
+    if draw(st.booleans()):  # a categorical Parquet column, a DuckDB enum
+        array = array.dictionary_encode()
     return array.to_pylist(), array
 
 
@@ -266,6 +268,13 @@ def test_an_arrow_column_keeps_zeros_of_either_sign_apart():
     column = distinct(pa.array([0.0, -0.0, None, 0.0]), range(1, 4))
     assert [column.values[c] for c in column.codes.tolist()] == [-0.0, None, 0.0]
     assert repr(column.values[column.codes[0]]) == "-0.0"
+
+
+def test_a_column_that_is_a_dictionary_already_gives_back_each_row():
+    categorical = pa.array(["b", None, "a", "b", "c"]).dictionary_encode()
+    column = distinct(categorical, range(4))
+    assert [column.values[c] for c in column.codes.tolist()] == ["b", None, "a", "b"]
+    assert codes_of(pa.chunked_array([categorical])).tolist() == [0, 1, 2, 0, 3]
 
 
 def test_each_distinct_value_is_shown_once():

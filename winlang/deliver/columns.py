@@ -57,9 +57,8 @@ def distinct(values, rows: Rows) -> Distinct:
     """``values`` (Arrow, NumPy or a list) at ``rows`` as a :class:`Distinct`."""
     if isinstance(values, pa.ChunkedArray | pa.Array):
         part = _arrow_rows(values, rows)
-        try:
-            encoded = pc.dictionary_encode(part, null_encoding="encode")
-        except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
+        encoded = _dictionary(part)
+        if encoded is None:
             return _distinct_objects(part.to_pylist())  # nested values: as Python values
         codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         return Distinct(encoded.dictionary.to_pylist(), codes)
@@ -100,15 +99,26 @@ def codes_of(values) -> np.ndarray:
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if isinstance(values, pa.Array):
-        try:
-            encoded = pc.dictionary_encode(values, null_encoding="encode")
-        except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
-            values = values.to_pylist()  # nested values: compared as Python values
-        else:
+        encoded = _dictionary(values)
+        if encoded is not None:
             return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        values = values.to_pylist()  # nested values: compared as Python values
     if isinstance(values, np.ndarray) and values.dtype.kind in "biumMUS":
         return np.unique(values, return_inverse=True)[1].reshape(-1).astype(np.int64)
     return _distinct_objects(values).codes
+
+
+def _dictionary(values: pa.Array) -> pa.DictionaryArray | None:
+    """``values`` dictionary-encoded, nulls a value of their own (so no index is null);
+    None for values Arrow can't encode (nested ones). A column that already is a dictionary
+    (a categorical Parquet column, a DuckDB enum) is decoded first: its indices may be null
+    and its dictionary may hold values no row has."""
+    if pa.types.is_dictionary(values.type):
+        values = values.dictionary_decode()
+    try:
+        return pc.dictionary_encode(values, null_encoding="encode")
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
 
 
 def _distinct_objects(values: Sequence[object]) -> Distinct:
