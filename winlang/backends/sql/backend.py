@@ -303,13 +303,21 @@ def carried_decisions(row: Sequence, dialect: SqlDialect, carry: Sequence[ir.Col
     kinds = [None, None, *(node.kind for node in carry)]
     ids, rules, *values = dialect.gathered_rows(gathered, kinds)
     ids, rules = _id_values(ids), np.asarray(_plain(rules), dtype=np.int32)
-    order = pa.array(np.argsort(ids, kind="stable"), pa.int64())
     arrays = {
-        node: _carried_array(value, node.kind, dialect).take(order)
+        node: _carried_array(value, node.kind, dialect)
         for node, value in zip(carry, values, strict=True)
     }
+    if _ascending(ids):  # SQLite gathers in rowid order, usually the ids' own: nothing to move
+        return Decisions(int(audience or 0), ids, rules, arrays)
+    order = pa.array(np.argsort(ids, kind="stable"), pa.int64())
     taken = order.to_numpy()
+    arrays = {node: array.take(order) for node, array in arrays.items()}
     return Decisions(int(audience or 0), ids[taken], rules[taken], arrays)
+
+
+def _ascending(ids: np.ndarray) -> bool:
+    """Whether numeric or text ids are already in order (a stable sort would keep them)."""
+    return ids.dtype.kind in "iufU" and bool(np.all(ids[:-1] <= ids[1:]))
 
 
 def _plain(values: list | pa.Array) -> list | np.ndarray:
