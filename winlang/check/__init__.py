@@ -11,7 +11,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .. import ast as A
 from ..config import Config, DerivedField
@@ -420,6 +419,8 @@ def _setting(setting: A.Setting, typer: Typer, report) -> None:
                     'write a full address: "https://shop.example.com/back"',
                 )
         case "timezone":
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only where a zone is set
+
             try:
                 ZoneInfo(value)
             except (ZoneInfoNotFoundError, ValueError):

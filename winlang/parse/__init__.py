@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from lark import Lark, UnexpectedInput
@@ -35,11 +34,15 @@ class ParseResult:
 
 
 def grammar_text() -> str:
-    """The grammar, from the installed package or from the source tree."""
-    packaged = resources.files("winlang") / "grammar" / "winlang.lark"
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    return (Path(__file__).resolve().parents[2] / "grammar" / "winlang.lark").read_text("utf-8")
+    """The grammar, from the installed package or from the source tree (by path: loading
+    ``importlib.resources`` cost more than parsing a small campaign)."""
+    package = Path(__file__).resolve().parents[1]
+    for path in (package / "grammar" / "winlang.lark", package.parent / "grammar" / "winlang.lark"):
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    from importlib import resources  # a package imported from a zip archive
+
+    return (resources.files("winlang") / "grammar" / "winlang.lark").read_text(encoding="utf-8")
 
 
 @cache

@@ -7,7 +7,6 @@ anything else gets a plain "unexpected X, expected Y".
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -968,6 +967,8 @@ def _shorten(text: str, limit: int = 40) -> str:
 
 
 def _similarity(a: str, b: str) -> float:
+    import difflib  # for a syntax error's hint only: a clean parse never loads it
+
     return difflib.SequenceMatcher(None, a, b).ratio()
 
 
