@@ -7,14 +7,15 @@ Nothing here knows about types or the schema; names are resolved by the checker.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, Literal
+
+from .records import frozen
 
 # ---- positions --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Span:
     """A half-open range of source text; lines and columns are 1-based, columns count characters.
 
@@ -38,7 +39,7 @@ class Span:
 NO_SPAN = Span(0, 0, 1, 1, 1, 1)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Ident:
     """A name as written, with its own span (declared names, channels, templates)."""
 
@@ -58,7 +59,7 @@ SECONDS_PER_UNIT: dict[str, int] = {
 }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Duration:
     """``30 days``: an amount of a fixed-length unit."""
 
@@ -78,49 +79,49 @@ class Duration:
 # ---- expressions ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Expr:
     span: Span
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Number(Expr):
     value: int | float
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Text(Expr):
     value: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Bool(Expr):
     value: bool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Null(Expr):
     pass
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class DurationLit(Expr):
     duration: Duration
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class ListLit(Expr):
     items: tuple[Expr, ...]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Name(Expr):
     """A field, derived field, segment or let: which one is the checker's to say."""
 
     name: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Call(Expr):
     function: Ident
     args: tuple[Expr, ...]
@@ -130,12 +131,12 @@ ArithOp = Literal["+", "-", "*", "/"]
 CompareOp = Literal["=", "!=", "<", "<=", ">", ">="]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Negate(Expr):
     operand: Expr
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Arith(Expr):
     op: ArithOp
     left: Expr
@@ -143,7 +144,7 @@ class Arith(Expr):
     op_span: Span
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Compare(Expr):
     op: CompareOp  # `==` is normalised to `=`
     left: Expr
@@ -151,24 +152,24 @@ class Compare(Expr):
     op_span: Span
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class And(Expr):
     left: Expr
     right: Expr
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Or(Expr):
     left: Expr
     right: Expr
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Not(Expr):
     operand: Expr
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Between(Expr):
     operand: Expr
     low: Expr
@@ -176,7 +177,7 @@ class Between(Expr):
     negated: bool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class In(Expr):
     """``x in ("a", "b")`` (items) or ``x in markets`` (a let holding a list)."""
 
@@ -185,13 +186,13 @@ class In(Expr):
     negated: bool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class IsNull(Expr):
     operand: Expr
     negated: bool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class IsToday(Expr):
     operand: Expr
 
@@ -199,14 +200,14 @@ class IsToday(Expr):
 TextOp = Literal["starts_with", "ends_with", "contains"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class TextTest(Expr):
     op: TextOp
     operand: Expr
     pattern: Expr
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Within(Expr):
     """``t within D``: ``now - D <= t <= now``."""
 
@@ -214,7 +215,7 @@ class Within(Expr):
     window: Duration
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Ago(Expr):
     """``t before D ago`` (``t < now - D``) or ``t after D ago`` (``t > now - D``)."""
 
@@ -236,7 +237,7 @@ VERB_EVENT_TYPES: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class EventPredicate(Expr):
     """``opened survey within 30 days``: the customer has at least one matching event.
 
@@ -253,7 +254,7 @@ class EventPredicate(Expr):
     older_than: Duration | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class EventSelector:
     """The argument of ``count(...)``, ``sum(...)`` and ``last(...)``."""
 
@@ -264,7 +265,7 @@ class EventSelector:
     span: Span
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Aggregate(Expr):
     """``count(view within 7 days)``, ``sum(purchase.amount within 1 year)``,
     ``last(purchase)`` (its time) and ``last(view).product_name`` (a column of that event)."""
@@ -274,7 +275,7 @@ class Aggregate(Expr):
     prop: Ident | None = None  # only for last(...).prop
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class InList(Expr):
     list_name: str
 
@@ -282,7 +283,7 @@ class InList(Expr):
 # ---- templates ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class TemplateText:
     """Template text as written in a string literal or loaded from a file.
 
@@ -296,7 +297,7 @@ class TemplateText:
     path: str | None = None  # set when the text came from `file "..."`
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Template:
     name: Ident
     channel: Ident
@@ -308,13 +309,13 @@ class Template:
 # ---- actions and rules --------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Param:
     name: Ident
     value: Expr
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Send:
     channel: Ident
     template: Ident
@@ -323,14 +324,14 @@ class Send:
     span: Span
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class ListAction:
     op: Literal["add", "remove"]
     list_name: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Unsubscribe:
     channel: Ident | None  # None: from everything
     span: Span
@@ -339,20 +340,20 @@ class Unsubscribe:
 Action = Send | ListAction | Unsubscribe
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class SplitArm:
     percent: float
     actions: tuple[Action, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Split:
     arms: tuple[SplitArm, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Rule:
     """One `when ... then ...`; an unnamed rule is called ``rule_<n>`` by its position."""
 
@@ -367,21 +368,21 @@ class Rule:
 # ---- declarations and settings ------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Segment:
     name: Ident
     condition: Expr
     span: Span
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Let:
     name: Ident
     value: Expr
     span: Span
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class TimeOfDay:
     hour: int
     minute: int
@@ -391,7 +392,7 @@ class TimeOfDay:
         return f"{self.hour:02d}:{self.minute:02d}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Setting:
     """A campaign setting: ``description``, ``audience``, ``cap``, ``quiet hours``,
     ``holdout``, ``link``, ``timezone`` or ``locale``. ``value`` depends on ``key``."""
@@ -402,19 +403,19 @@ class Setting:
     value_span: Span
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Cap:
     count: float
     per: Duration
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class QuietHours:
     start: TimeOfDay
     end: TimeOfDay
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class CampaignHeader:
     name: str
     span: Span
@@ -423,7 +424,7 @@ class CampaignHeader:
 Item = CampaignHeader | Setting | Segment | Let | Template | Rule
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class CampaignFile:
     """One parsed ``.win`` file: its items in source order."""
 

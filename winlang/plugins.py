@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from importlib.machinery import PathFinder
 from typing import TYPE_CHECKING
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 from . import hookspecs
+from .records import frozen
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
@@ -28,7 +28,7 @@ ENTRY_POINT_GROUP = "winlang"
 BUILTIN_PLUGINS = ("winlang.sources.builtin", "winlang.channels.builtin")
 
 
-@dataclass(frozen=True)
+@frozen
 class BrokenPlugin:
     """An installed plugin that could not be loaded."""
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .. import ast as A
@@ -27,13 +26,14 @@ from ..diagnostics import (
 from ..formats import locale_problem
 from ..parse import cycle_collector_paused, parse_expression
 from ..parse.errors import KEYWORDS
+from ..records import frozen
 from ..schema import Schema
 from ..types import UNKNOWN, Type
 from .expressions import STANDARD_EVENT_TYPES, Env, Symbol, Typer
 from .templates import TemplateChecker, report_unknown_channel, sends_of
 
 
-@dataclass(frozen=True)
+@frozen
 class CheckedCampaign:
     """A campaign that passed the checker, with every name resolved and typed."""
 
@@ -46,13 +46,13 @@ class CheckedCampaign:
         return self.types.get(id(expr), UNKNOWN)
 
 
-@dataclass(frozen=True)
+@frozen
 class CheckResult:
     diagnostics: tuple[Diagnostic, ...]
     checked: CheckedCampaign | None
 
 
-@dataclass(frozen=True)
+@frozen
 class Fields:
     """The fields every campaign of a project sees: schema columns and derived fields."""
 

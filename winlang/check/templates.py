@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 
 from .. import ast as A
@@ -26,6 +25,7 @@ from ..links import (
     tracking_link,
     unsubscribe_link_length,
 )
+from ..records import frozen
 from ..store_layout import address_type_problem, consent_type_problem
 from ..suggest import closest, did_you_mean, one_slip
 from ..types import DATE, NUMBER, TEXT, TIMESTAMP, Type
@@ -76,7 +76,7 @@ def is_html(body: A.TemplateText) -> bool:
     return looks_like_html(body.value)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Placeholder:
     name: str
     fallback: str | None
@@ -85,7 +85,7 @@ class Placeholder:
     spec: str | None = None  # `percent` in `{discount:percent}`
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class OtherFormat:
     """``{name:word}`` where ``word`` is not a format: CSS (``{color:red}``) is left alone,
     but the checker reports it when ``name`` is a field or a `with` parameter."""
@@ -96,7 +96,7 @@ class OtherFormat:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Malformed:
     text: str
     start: int
@@ -262,7 +262,7 @@ def text_span(text: A.TemplateText, start: int, end: int) -> A.Span:
     return A.Span(first, last, text.span.line, column, text.span.line, column + (last - first))
 
 
-@dataclass(frozen=True)
+@frozen
 class SendSite:
     """One `send` of a template, with the rule it is in."""
 
@@ -725,7 +725,7 @@ class TemplateChecker:
         return tracking_link(link, self.campaign_name, rule, "x" * MESSAGE_ID_LENGTH)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class _Value:
     """A fallback or literal `with` value that goes into an SMS as written."""
 
@@ -739,7 +739,7 @@ class _Value:
         return f"the fallback `{self.value}` of `{{{self.placeholder}}}`"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class _Estimate:
     own: SmsSize
     certain: SmsSize

@@ -11,7 +11,7 @@ import gc
 import re
 from collections.abc import Iterable
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from lark import Lark, UnexpectedInput
 
 from .. import ast as A
 from ..diagnostics import Diagnostic, SourceText
+from ..records import frozen
 from .build import MAX_DIGITS, AstBuilder, NumberTooLarge, too_large_numbers
 from .errors import ITEM_WORDS, MAX_REPORTED, syntax_diagnostic
 from .lalr import FastLALRParser
@@ -27,7 +28,7 @@ from .lexer import FastContextualLexer
 MAX_DEPTH = 200  # deeper expressions are a mistake, and would overflow recursive passes
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class ParseResult:
     campaign: A.CampaignFile | None
     diagnostics: tuple[Diagnostic, ...]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Generic, TypeVar
 
@@ -18,6 +17,7 @@ from lark.lexer import PatternStr, Token
 
 from ..ast import Span
 from ..diagnostics import Diagnostic, SourceText
+from ..records import frozen
 from ..suggest import closest, one_slip
 
 MAX_REPORTED = 50
@@ -157,7 +157,7 @@ Said = tuple[str, str | None, Span | None]
 Shown = TypeVar("Shown")  # what an error shows: Unread (a character) or Seen (a token)
 
 
-@dataclass(frozen=True)
+@frozen
 class Mistake(Generic[Shown]):
     """One typical mistake: when a syntax error is it, what to say, and example lines (each
     written after :data:`EXAMPLE_HEAD`, with :data:`EXAMPLE_VOCABULARY` known) whose first
@@ -176,7 +176,7 @@ EXAMPLE_VOCABULARY = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Unread:
     """What the lexer couldn't read: the character at ``pos`` and the text around it."""
 
@@ -476,7 +476,7 @@ def _token_span(token, source: SourceText) -> Span:
     )
 
 
-@dataclass(frozen=True)
+@frozen
 class Seen:
     """What a syntax error shows: the token, what the parser expected, the words before it."""
 
