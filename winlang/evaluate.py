@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from .check import CheckedCampaign
 from .config import Config
 from .contracts.errors import DataError, EngineError
+from .contracts.source import ReleasesMemory
 from .plan import DeliveryPlan, ir, plan_and_delivery
 from .times import parse_instant
 
@@ -155,10 +156,10 @@ def release_unused_memory(source: Source) -> None:
     """Give back what the evaluation read and no longer needs: the pages Arrow's allocator
     keeps of every batch and event aggregate (for Arrow to reuse, but what a run does next
     is mostly NumPy's: ~0.5 GB at 10M customers), and the store's own caches where it keeps
-    them in this process (a source's optional ``release_memory``: DuckDB, ~2.2 GB)."""
+    them in this process (:class:`~winlang.contracts.source.ReleasesMemory`: DuckDB,
+    ~2.2 GB)."""
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
-    release = getattr(source, "release_memory", None)
-    if callable(release):
-        release()
+    if isinstance(source, ReleasesMemory):
+        source.release_memory()

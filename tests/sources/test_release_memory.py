@@ -59,3 +59,27 @@ def test_evaluating_releases_the_store(urls, tmp_path):
     decided = evaluate_campaign(checked, source, NOW).decisions
     assert decided.audience == 200 and 0 < len(decided.ids) < 200
     assert source.sql_engine().pool.checkedin() == 0
+
+
+def test_a_store_with_ingested_events_is_released_too(urls):
+    """A store wrapped to read ingested events too gives its memory back the same way."""
+    from winlang.evaluate import release_unused_memory
+    from winlang.sources.ingested import WithIngested
+
+    store = open_source(urls["duckdb"])
+    _read(store)
+    release_unused_memory(WithIngested(store, ingested=None))
+    assert store.sql_engine().pool.checkedin() == 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "abilities"),
+    [("duckdb", {"release", "select"}), ("sqlite", {"release", "select"}), ("parquet", set())],
+)
+def test_a_source_declares_its_optional_abilities(kind, abilities, urls):
+    from winlang.contracts.source import ReleasesMemory, SelectsSuppressing
+
+    source = open_source(urls[kind])
+    found = {"release"} if isinstance(source, ReleasesMemory) else set()
+    found |= {"select"} if isinstance(source, SelectsSuppressing) else set()
+    assert found == abilities

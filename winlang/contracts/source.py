@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ..records import frozen
 
@@ -95,3 +95,31 @@ class SuppressingEvents:
     def read_types(self) -> tuple[str, ...]:
         """The types to read: those that always suppress, then bounces."""
         return (*self.types, self.bounce)
+
+
+# Optional abilities: a source that has one says so by having the method; the callers check
+# with ``isinstance`` and fall back to the contract's plain reads without it.
+
+
+@runtime_checkable
+class ReleasesMemory(Protocol):
+    """A source that keeps what it read in this process (DuckDB's caches) and can give it
+    back once the decisions are made (:func:`winlang.evaluate.release_unused_memory`)."""
+
+    def release_memory(self) -> None: ...
+
+
+@runtime_checkable
+class SelectsSuppressing(Protocol):
+    """A source that selects the suppressing events itself (a SQL store, in its own query)
+    instead of having them read and filtered here (:mod:`winlang.policies.suppressions`).
+
+    ``suppressing_pairs(rule, until, ids)`` yields batches of the customer id, the channel
+    (when the events table has that column) and the time of the events ``rule`` says
+    suppress, at or before ``until``, of the customers ``ids`` (every customer when None),
+    in the layout's column names; a customer's pair may come back more than once.
+    """
+
+    def suppressing_pairs(
+        self, rule: SuppressingEvents, until: datetime, ids=None
+    ) -> Iterator[pa.RecordBatch]: ...

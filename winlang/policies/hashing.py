@@ -35,13 +35,20 @@ _CHUNK = 65_536  # keys hashed per slice: bounds the Python objects alive at onc
 def id_texts(customer_ids: Sequence[object] | np.ndarray) -> np.ndarray:
     """Customer ids as text, the form hashed and compared with the ledger.
 
-    >>> id_texts(np.array([7, 42])).tolist()
-    ['7', '42']
+    >>> id_texts(np.array([7, 42])).tolist(), id_texts(np.array([-7, 42])).dtype.str
+    (['7', '42'], '<U2')
     """
     array = np.asarray(customer_ids)
     # Already text: the same array (every caller only reads it; re-converting a million
     # texts on each of the policies' calls cost more than the hashing).
-    return array if array.dtype.kind == "U" else array.astype(str)
+    if array.dtype.kind == "U":
+        return array
+    if array.dtype.kind in "iu" and array.size:
+        # `astype(str)` gives every integer 21 characters (84 bytes, a million ids 80 MiB,
+        # copied again by each policy's selection): as wide as the widest id is enough.
+        widest = max(len(str(array.min())), len(str(array.max())))
+        return array.astype(f"<U{widest}")
+    return array.astype(str)
 
 
 def _draws(prefix: str, texts: np.ndarray) -> np.ndarray:

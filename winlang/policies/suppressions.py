@@ -40,7 +40,7 @@ import pyarrow.compute as pc
 from ..backends.numpy.columns import micros
 from ..backends.numpy.events import EventBatch
 from ..contracts.errors import DataError
-from ..contracts.source import Layout, Source, SuppressingEvents
+from ..contracts.source import Layout, SelectsSuppressing, Source, SuppressingEvents
 from ..sources.ingested import WithIngested
 from .contact import ALL, SuppressionMasks, Suppressions
 from .hashing import id_texts
@@ -295,13 +295,12 @@ def _store_pairs(source: Source, now: datetime, ids: np.ndarray | None) -> Itera
     if events is None:
         return
     store, columns = events
-    pushed = getattr(store, "suppressing_pairs", None)
-    if pushed is None:
+    if not isinstance(store, SelectsSuppressing):
         batches = store.event_batches(SUPPRESSING_TYPES, columns, None, now)
         found = suppressing_events(batches, source.layout, now)
         yield from ((f.customers, f.channels) for f in found)
         return
-    for batch in pushed(SUPPRESSING, now, ids):
+    for batch in store.suppressing_pairs(SUPPRESSING, now, ids):
         customers = batch.column(batch.schema.get_field_index(source.layout.customer_id))
         known_rows = customers.is_valid()
         if not pc.all(known_rows).as_py():

@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 
 from ..arrow_types import ARROW_TYPES
 from ..contracts.errors import DataError
-from ..contracts.source import Layout, Source
+from ..contracts.source import Layout, ReleasesMemory, Source
 from ..plan import ir
 from ..schema import Schema
 from .normalize import WHOLE_NUMBER
@@ -145,6 +145,11 @@ class WithIngested:
 
     def __repr__(self) -> str:
         return f"WithIngested({self.store!r})"
+
+    def release_memory(self) -> None:
+        """The store's (it reads no events)."""
+        if isinstance(self.store, ReleasesMemory):
+            self.store.release_memory()
 
     def ingested_events(
         self,
