@@ -93,3 +93,31 @@ def test_a_busy_state_compiles_its_own(monkeypatch) -> None:
         assert len(own) > 5
     finally:
         parser.cache_clear()
+
+
+def test_a_parser_built_from_the_grammar_makes_every_state_lexer(monkeypatch) -> None:
+    """Loaded from Lark's cache, a state's lexer is made when first reached; built from the
+    grammar (a first run), Lark makes and validates them all: both parse the same."""
+    import lark
+
+    import winlang.parse
+
+    monkeypatch.setattr(
+        winlang.parse, "Lark", lambda *a, **k: lark.Lark(*a, **{**k, "cache": False})
+    )
+    parser.cache_clear()
+    try:
+        assert type(parser().parser.lexer.lexers) is dict
+        for path in FILES[:20]:
+            assert_same((REPO / path).read_text(encoding="utf-8"))
+    finally:
+        parser.cache_clear()
+
+
+def test_a_parser_loaded_from_the_cache_makes_state_lexers_when_reached() -> None:
+    parser()  # a first run writes Lark's cache
+    parser.cache_clear()
+    lexers = parser().parser.lexer.lexers
+    assert type(lexers) is lexer._StateLexers and not lexers
+    parse_campaign("when orders > 1 then send sms hello", "x.win")
+    assert 0 < len({id(x) for x in lexers.values()}) < 20

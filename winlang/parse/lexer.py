@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from copy import copy
 from types import SimpleNamespace
 from typing import Any
 
@@ -201,17 +202,50 @@ class FastBasicLexer(BasicLexer):
 _new_token = Token._future_new  # Token(...) without the check for a deprecated keyword
 
 
+class _StateLexers(dict):
+    """Parser state -> its lexer (one per set of terminals the state accepts), made as Lark's
+    ``ContextualLexer`` makes them, the first time the parse reaches the state."""
+
+    def __init__(self, owner: ContextualLexer, conf, states, always_accept) -> None:
+        super().__init__()
+        self.owner, self.conf, self.states = owner, conf, states
+        self.always_accept = set(conf.ignore) | set(always_accept)
+        self.shared = _Shared(owner.root_lexer)
+        self.by_terminals: dict[frozenset[str], BasicLexer] = {}
+
+    def __missing__(self, state) -> BasicLexer:
+        key = frozenset(self.states[state])
+        lexer = self.by_terminals.get(key)
+        if lexer is None:
+            by_name = self.conf.terminals_by_name
+            state_conf = copy(self.conf)
+            accepts = key | self.always_accept
+            state_conf.terminals = [by_name[n] for n in accepts if n in by_name]
+            lexer = self.by_terminals[key] = self.owner.BasicLexer(state_conf, None)
+            lexer._shared = self.shared
+        self[state] = lexer
+        return lexer
+
+
 class FastContextualLexer(ContextualLexer):
     """Lark's contextual lexer whose per-state lexers take the fast step, starting with the
     shared expressions."""
 
     BasicLexer = FastBasicLexer
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        shared = _Shared(self.root_lexer)
-        for lexer in self.lexers.values():
-            lexer._shared = shared
+    def __init__(self, conf, states, always_accept=()) -> None:
+        if not conf.skip_validation:  # a grammar just built: Lark checks every lexer now
+            super().__init__(conf, states, always_accept)
+            shared = _Shared(self.root_lexer)
+            for lexer in self.lexers.values():
+                lexer._shared = shared
+            return
+        # loaded from Lark's cache: a state's lexer is made when the parse first reaches it
+        # (Lark makes all ~80 up front, 2 ms of loading the parser for a few used)
+        conf = copy(conf)
+        conf.terminals = list(conf.terminals)
+        self.root_lexer = self.BasicLexer(conf, None)
+        self.lexers = _StateLexers(self, conf, states, always_accept)
 
     def lex(self, lexer_state: LexerState, parser_state: Any) -> Iterator[Token]:
         """Lark's ``lex``, reading the parser's state off its stack directly."""
