@@ -25,7 +25,7 @@ from ..diagnostics import (
 )
 from ..formats import locale_problem
 from ..parse import cycle_collector_paused, parse_expression
-from ..parse.errors import KEYWORDS
+from ..parse.words import KEYWORDS
 from ..records import frozen
 from ..schema import Schema
 from ..types import UNKNOWN, Type

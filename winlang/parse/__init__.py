@@ -21,9 +21,9 @@ from .. import ast as A
 from ..diagnostics import Diagnostic, SourceText
 from ..records import frozen
 from .build import MAX_DIGITS, AstBuilder, NumberTooLarge, too_large_numbers
-from .errors import ITEM_WORDS, MAX_REPORTED, syntax_diagnostic
 from .lalr import FastLALRParser
 from .lexer import FastContextualLexer
+from .words import ITEM_WORDS, MAX_REPORTED
 
 MAX_DEPTH = 200  # deeper expressions are a mistake, and would overflow recursive passes
 
@@ -70,7 +70,7 @@ def parse_campaign(text: str, path: str = "<text>", vocabulary: Iterable[str] = 
     try:
         campaign, too_large = _parse(text, "start")
     except UnexpectedInput as error:
-        first = syntax_diagnostic(error, source, parser(), vocabulary)
+        first = _syntax_diagnostic(error, source, vocabulary)
         return ParseResult(None, _with_other_errors(first, source, vocabulary))
     if too_large:
         return ParseResult(None, (_too_large(source, too_large),))
@@ -87,7 +87,7 @@ def parse_expression(
     try:
         expr, too_large = _parse(text, "expression_only")
     except UnexpectedInput as error:
-        return None, (syntax_diagnostic(error, source, parser(), vocabulary),)
+        return None, (_syntax_diagnostic(error, source, vocabulary),)
     if too_large:
         return None, (_too_large(source, too_large),)
     deep = _too_deep(source, expr)
@@ -118,6 +118,16 @@ def cycle_collector_paused():
     finally:
         if paused:
             gc.enable()
+
+
+def _syntax_diagnostic(
+    error: UnexpectedInput, source: SourceText, vocabulary: Iterable[str]
+) -> Diagnostic:
+    """The message for a syntax error; its module (the table of typical mistakes) is loaded
+    with the first one, as a clean parse never needs it."""
+    from .errors import syntax_diagnostic
+
+    return syntax_diagnostic(error, source, parser(), vocabulary)
 
 
 def _too_large(source: SourceText, error: NumberTooLarge) -> Diagnostic:
@@ -203,7 +213,7 @@ def _with_other_errors(
         try:
             parser().parse(masked.text, start="start")
         except UnexpectedInput as error:
-            found_here = syntax_diagnostic(error, masked, parser(), vocabulary)
+            found_here = _syntax_diagnostic(error, masked, vocabulary)
             found.append(replace(found_here, line_text=source.line(found_here.line)))
     unique = {(d.line, d.column, d.code): d for d in found}
     return tuple(sorted(unique.values(), key=lambda d: (d.line, d.column)))

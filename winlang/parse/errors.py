@@ -19,77 +19,8 @@ from ..ast import Span
 from ..diagnostics import Diagnostic, SourceText
 from ..records import frozen
 from ..suggest import closest, one_slip
+from .words import ITEM_WORDS, KEYWORDS
 
-MAX_REPORTED = 50
-
-KEYWORDS = frozenset(
-    [
-        "campaign",
-        "description",
-        "audience",
-        "cap",
-        "per",
-        "quiet",
-        "hours",
-        "to",
-        "holdout",
-        "link",
-        "timezone",
-        "locale",
-        "segment",
-        "let",
-        "template",
-        "subject",
-        "body",
-        "file",
-        "rule",
-        "when",
-        "then",
-        "and",
-        "or",
-        "not",
-        "in",
-        "list",
-        "between",
-        "is",
-        "null",
-        "today",
-        "starts",
-        "ends",
-        "with",
-        "contains",
-        "within",
-        "more",
-        "than",
-        "before",
-        "after",
-        "ago",
-        "did",
-        "any",
-        "count",
-        "sum",
-        "last",
-        "true",
-        "false",
-        "send",
-        "else",
-        "add",
-        "remove",
-        "from",
-        "unsubscribe",
-        "split",
-        "repeat",
-        "every",
-        "opened",
-        "clicked",
-        "purchased",
-        "visited",
-        "viewed",
-        "bounced",
-        "unsubscribed",
-        "received",
-    ]
-)
 ACTION_WORDS = frozenset({"send", "add", "remove", "unsubscribe", "split"})
 UNITS = "minutes, hours, days, weeks, months or years"
 
@@ -442,26 +373,6 @@ _DEFINED = re.compile(r"^\s*(?:segment|let)\s+\w+\s*=\s*$")
 
 # ---- tokens in the wrong place ------------------------------------------------------------
 
-# Words that begin an item: when one of them shows up where a name was expected, the parser has
-# read it as that name, so the item before it is unfinished.
-ITEM_WORDS = frozenset(
-    [
-        "campaign",
-        "description",
-        "audience",
-        "cap",
-        "quiet",
-        "holdout",
-        "link",
-        "timezone",
-        "locale",
-        "segment",
-        "let",
-        "template",
-        "rule",
-        "when",
-    ]
-)
 # Keywords that can end a multi-word name attempt (`days since purchase > 90`).
 _NAME_STOPS = KEYWORDS - {"last", "count", "sum", "any", "list", "today", "hours", "file"}
 ACTION_TERMINALS = frozenset({"SEND", "ADD", "REMOVE", "UNSUBSCRIBE"})
