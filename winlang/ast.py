@@ -81,36 +81,48 @@ class Duration:
 
 @frozen(slots=True, kw_only=True)
 class Expr:
+    """An expression; every kind below is one."""
+
     span: Span
 
 
 @frozen(slots=True, kw_only=True)
 class Number(Expr):
+    """``42``, ``2.5``."""
+
     value: int | float
 
 
 @frozen(slots=True, kw_only=True)
 class Text(Expr):
+    """``"gold"``: a string literal, quotes and escapes removed."""
+
     value: str
 
 
 @frozen(slots=True, kw_only=True)
 class Bool(Expr):
+    """``true`` or ``false``."""
+
     value: bool
 
 
 @frozen(slots=True, kw_only=True)
 class Null(Expr):
-    pass
+    """``null``."""
 
 
 @frozen(slots=True, kw_only=True)
 class DurationLit(Expr):
+    """``30 days`` written as a value (``days_since(x) > 30 days``)."""
+
     duration: Duration
 
 
 @frozen(slots=True, kw_only=True)
 class ListLit(Expr):
+    """``("a", "b")``: a list, the value of a ``let``."""
+
     items: tuple[Expr, ...]
 
 
@@ -123,6 +135,8 @@ class Name(Expr):
 
 @frozen(slots=True, kw_only=True)
 class Call(Expr):
+    """``days_since(last_purchase_at)``: a function of the standard library."""
+
     function: Ident
     args: tuple[Expr, ...]
 
@@ -133,11 +147,15 @@ CompareOp = Literal["=", "!=", "<", "<=", ">", ">="]
 
 @frozen(slots=True, kw_only=True)
 class Negate(Expr):
+    """``-x``."""
+
     operand: Expr
 
 
 @frozen(slots=True, kw_only=True)
 class Arith(Expr):
+    """``a + b``, ``a - b``, ``a * b``, ``a / b``."""
+
     op: ArithOp
     left: Expr
     right: Expr
@@ -146,6 +164,8 @@ class Arith(Expr):
 
 @frozen(slots=True, kw_only=True)
 class Compare(Expr):
+    """``a > b`` and the other comparisons."""
+
     op: CompareOp  # `==` is normalised to `=`
     left: Expr
     right: Expr
@@ -154,23 +174,31 @@ class Compare(Expr):
 
 @frozen(slots=True, kw_only=True)
 class And(Expr):
+    """``a and b``."""
+
     left: Expr
     right: Expr
 
 
 @frozen(slots=True, kw_only=True)
 class Or(Expr):
+    """``a or b``."""
+
     left: Expr
     right: Expr
 
 
 @frozen(slots=True, kw_only=True)
 class Not(Expr):
+    """``not a``."""
+
     operand: Expr
 
 
 @frozen(slots=True, kw_only=True)
 class Between(Expr):
+    """``x between low and high``, or ``x not between low and high``."""
+
     operand: Expr
     low: Expr
     high: Expr
@@ -188,12 +216,16 @@ class In(Expr):
 
 @frozen(slots=True, kw_only=True)
 class IsNull(Expr):
+    """``x is null`` or ``x is not null``."""
+
     operand: Expr
     negated: bool
 
 
 @frozen(slots=True, kw_only=True)
 class IsToday(Expr):
+    """``t is today``."""
+
     operand: Expr
 
 
@@ -202,6 +234,8 @@ TextOp = Literal["starts_with", "ends_with", "contains"]
 
 @frozen(slots=True, kw_only=True)
 class TextTest(Expr):
+    """``x starts with "a"``, ``ends with``, ``contains``."""
+
     op: TextOp
     operand: Expr
     pattern: Expr
@@ -277,6 +311,8 @@ class Aggregate(Expr):
 
 @frozen(slots=True, kw_only=True)
 class InList(Expr):
+    """``in list "vip"``: the customer is on a named list."""
+
     list_name: str
 
 
@@ -299,6 +335,8 @@ class TemplateText:
 
 @frozen(slots=True, kw_only=True)
 class Template:
+    """``template name channel body ...``, with a subject for e-mail."""
+
     name: Ident
     channel: Ident
     body: TemplateText
@@ -311,12 +349,16 @@ class Template:
 
 @frozen(slots=True, kw_only=True)
 class Param:
+    """``name = value`` given to a template by ``send ... with``."""
+
     name: Ident
     value: Expr
 
 
 @frozen(slots=True, kw_only=True)
 class Send:
+    """``send channel template``, its parameters and its ``else send`` fallback."""
+
     channel: Ident
     template: Ident
     params: tuple[Param, ...]
@@ -326,6 +368,8 @@ class Send:
 
 @frozen(slots=True, kw_only=True)
 class ListAction:
+    """``add to list "l"`` or ``remove from list "l"``."""
+
     op: Literal["add", "remove"]
     list_name: str
     span: Span
@@ -333,6 +377,8 @@ class ListAction:
 
 @frozen(slots=True, kw_only=True)
 class Unsubscribe:
+    """``unsubscribe`` (from everything) or ``unsubscribe from channel``."""
+
     channel: Ident | None  # None: from everything
     span: Span
 
@@ -342,6 +388,8 @@ Action = Send | ListAction | Unsubscribe
 
 @frozen(slots=True, kw_only=True)
 class SplitArm:
+    """``50% send ...``: one arm of a split."""
+
     percent: float
     actions: tuple[Action, ...]
     span: Span
@@ -349,6 +397,8 @@ class SplitArm:
 
 @frozen(slots=True, kw_only=True)
 class Split:
+    """``split 50% ... 50% ...``: an A/B test's arms."""
+
     arms: tuple[SplitArm, ...]
     span: Span
 
@@ -370,6 +420,8 @@ class Rule:
 
 @frozen(slots=True, kw_only=True)
 class Segment:
+    """``segment name = condition``."""
+
     name: Ident
     condition: Expr
     span: Span
@@ -377,6 +429,8 @@ class Segment:
 
 @frozen(slots=True, kw_only=True)
 class Let:
+    """``let name = value``."""
+
     name: Ident
     value: Expr
     span: Span
@@ -384,6 +438,8 @@ class Let:
 
 @frozen(slots=True, kw_only=True)
 class TimeOfDay:
+    """``21:00``."""
+
     hour: int
     minute: int
     span: Span
@@ -405,18 +461,24 @@ class Setting:
 
 @frozen(slots=True, kw_only=True)
 class Cap:
+    """``cap 2 per 7 days``."""
+
     count: float
     per: Duration
 
 
 @frozen(slots=True, kw_only=True)
 class QuietHours:
+    """``quiet hours 21:00 to 09:00``."""
+
     start: TimeOfDay
     end: TimeOfDay
 
 
 @frozen(slots=True, kw_only=True)
 class CampaignHeader:
+    """``campaign "name"``."""
+
     name: str
     span: Span
 

@@ -107,6 +107,8 @@ COLUMN_DEFAULTS = MappingProxyType(
 
 @frozen
 class Store:
+    """``[store]``: where the customers and events are, and their tables and columns."""
+
     url: str = DEFAULT_STORE_URL
     customers: str = "customers"
     events: str = "events"
@@ -129,6 +131,8 @@ class Store:
 
 @frozen
 class Limits:
+    """``[limits]``: SMS length and the cap across campaigns."""
+
     sms_max_parts: int = 3
     sms_placeholder_length: int = 10  # characters assumed for a placeholder at check time
     global_cap: tuple[int, int] | None = None  # (messages, per days), across campaigns
@@ -170,6 +174,8 @@ class Schedule:
 
 @frozen
 class Config:
+    """A project's ``winlang.toml``, read and checked, with its defaults filled in."""
+
     path: Path | None = None
     root: Path = field(default_factory=Path.cwd)
     store: Store = field(default_factory=Store)

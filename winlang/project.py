@@ -25,6 +25,8 @@ from .store_layout import layout_problems
 
 @frozen
 class Project:
+    """A project opened: its configuration, schema and fields, and their findings."""
+
     config: Config
     schema: Schema | None
     fields: Fields

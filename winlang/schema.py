@@ -28,6 +28,8 @@ class SchemaError(Exception):
 
 @frozen
 class Schema:
+    """The column types of the customers' table and of the events."""
+
     customers: Mapping[str, Type]
     events: Mapping[str, Type] = field(default_factory=dict)
 

@@ -48,6 +48,8 @@ class CheckedCampaign:
 
 @frozen
 class CheckResult:
+    """A campaign's findings, and the checked campaign when it has no errors."""
+
     diagnostics: tuple[Diagnostic, ...]
     checked: CheckedCampaign | None
 

@@ -28,6 +28,8 @@ PART = {"GSM-7": 153, "UCS-2": 67}
 
 @frozen(slots=True)
 class SmsSize:
+    """An SMS's encoding, length in that encoding's units, and parts."""
+
     encoding: str  # "GSM-7" or "UCS-2"
     characters: int  # septets for GSM-7, UTF-16 code units for UCS-2
     parts: int

@@ -78,6 +78,8 @@ def is_html(body: A.TemplateText) -> bool:
 
 @frozen(slots=True)
 class Placeholder:
+    """``{name}``, ``{name|fallback}`` or ``{name:spec}`` in a template's text."""
+
     name: str
     fallback: str | None
     start: int  # index of `{` in the template text
@@ -98,6 +100,8 @@ class OtherFormat:
 
 @frozen(slots=True)
 class Malformed:
+    """Braces in a template's text that are no placeholder."""
+
     text: str
     start: int
     end: int
@@ -741,6 +745,8 @@ class _Value:
 
 @frozen(slots=True)
 class _Estimate:
+    """An SMS's size: its own text, with the placeholders it is sure of, and at most."""
+
     own: SmsSize
     certain: SmsSize
     full: SmsSize

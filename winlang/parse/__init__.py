@@ -30,6 +30,8 @@ MAX_DEPTH = 200  # deeper expressions are a mistake, and would overflow recursiv
 
 @frozen(slots=True)
 class ParseResult:
+    """A parsed file: the campaign, or None with the syntax errors."""
+
     campaign: A.CampaignFile | None
     diagnostics: tuple[Diagnostic, ...]
 
