@@ -10,7 +10,7 @@ from collections.abc import Callable
 from operator import attrgetter
 from typing import Any, Literal
 
-from .records import frozen
+from .frozen import frozen
 
 # ---- positions --------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from .ast import Span
 from .diagnostics import Diagnostic, SourceText, at_file
-from .records import frozen
+from .frozen import frozen
 from .smallfiles import NotASmallFile, read_small_file
 from .suggest import did_you_mean
 

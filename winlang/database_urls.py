@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, quote_plus, unquote
 
-from .records import frozen
+from .frozen import frozen
 
 BACKENDS = ("sqlite", "postgresql")  # the state's databases; DuckDB is for stores only
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from enum import StrEnum
 
 from .ast import Span
-from .records import frozen
+from .frozen import frozen
 
 
 class Severity(StrEnum):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .records import frozen
+from .frozen import frozen
 from .types import DATE, NUMBER, TIMESTAMP, Type, article
 
 STYLES = ("short", "medium", "long", "full")

@@ -31,7 +31,7 @@ import re
 from functools import lru_cache
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from .records import frozen
+from .frozen import frozen
 
 MESSAGE_ID_LENGTH = 12  # base32 characters: 60 bits
 SIGNATURE_LENGTH = 12  # base32 characters of the unsubscribe token's HMAC: 60 bits

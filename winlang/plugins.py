@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 from . import hookspecs
-from .records import frozen
+from .frozen import frozen
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint

@@ -16,8 +16,8 @@ from .config import Config, find_config, load_config
 from .contracts.errors import DataError
 from .database_urls import state_url_problem
 from .diagnostics import Diagnostic, SourceText, at_file
+from .frozen import frozen
 from .parse import parse_campaign
-from .records import frozen
 from .sandbox import SandboxError, read_body_file
 from .schema import Schema, SchemaError, load_schema_file
 from .store_layout import layout_problems

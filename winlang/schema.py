@@ -15,7 +15,7 @@ from pathlib import Path
 
 import orjson
 
-from .records import frozen
+from .frozen import frozen
 from .smallfiles import NotASmallFile, read_small_file
 from .types import SCALARS, Type
 

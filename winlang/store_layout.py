@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .config import COLUMN_DEFAULTS, Store
-from .records import frozen
+from .frozen import frozen
 from .schema import Schema
 from .types import Type
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .records import frozen
+from .frozen import frozen
 
 
 @frozen(slots=True)

@@ -24,9 +24,9 @@ from ..diagnostics import (
     moved,
 )
 from ..formats import locale_problem
+from ..frozen import frozen
 from ..parse import cycle_collector_paused, parse_expression
 from ..parse.words import KEYWORDS
-from ..records import frozen
 from ..schema import Schema
 from ..types import UNKNOWN, Type
 from .expressions import STANDARD_EVENT_TYPES, Env, Symbol, Typer

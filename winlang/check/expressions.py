@@ -14,7 +14,7 @@ from typing import Literal
 
 from .. import ast as A
 from ..config import Channel
-from ..records import frozen
+from ..frozen import frozen
 from ..suggest import did_you_mean
 from ..times import parse_instant
 from ..types import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..records import frozen
+from ..frozen import frozen
 from ..types import NUMBER, TEXT, Type
 
 

@@ -7,7 +7,7 @@ emoji takes two. Neither kind of pair is split across parts, as phones reassembl
 
 from __future__ import annotations
 
-from ..records import frozen
+from ..frozen import frozen
 
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"

@@ -19,13 +19,13 @@ from functools import lru_cache
 from .. import ast as A
 from ..config import Channel, Limits, TrackingSettings
 from ..formats import FORMATS, SpecError, is_format, parse_spec, type_problem
+from ..frozen import frozen
 from ..links import (
     MESSAGE_ID_LENGTH,
     short_link_length,
     tracking_link,
     unsubscribe_link_length,
 )
-from ..records import frozen
 from ..store_layout import address_type_problem, consent_type_problem
 from ..suggest import closest, did_you_mean, one_slip
 from ..types import DATE, NUMBER, TEXT, TIMESTAMP, Type

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import field
 from enum import StrEnum
 
+from ..frozen import frozen
 from ..links import message_id
-from ..records import frozen
 
 
 def idempotency_key(campaign: str, rule: str, customer_id: object, occurrence: int = 0) -> str:

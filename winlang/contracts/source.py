@@ -11,7 +11,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from ..records import frozen
+from ..frozen import frozen
 
 if TYPE_CHECKING:
     import pyarrow as pa

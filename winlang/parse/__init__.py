@@ -19,7 +19,7 @@ from lark import Lark, UnexpectedInput
 
 from .. import ast as A
 from ..diagnostics import Diagnostic, SourceText
-from ..records import frozen
+from ..frozen import frozen
 from .build import MAX_DIGITS, AstBuilder, NumberTooLarge, too_large_numbers
 from .lalr import FastLALRParser
 from .lexer import FastContextualLexer

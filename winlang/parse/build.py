@@ -20,7 +20,7 @@ from dataclasses import replace
 from lark import Token
 
 from .. import ast as A
-from ..records import frozen
+from ..frozen import frozen
 from .strings import unquote
 
 _DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([a-z]+?)s?$")

@@ -17,7 +17,7 @@ from lark.lexer import PatternStr, Token
 
 from ..ast import Span
 from ..diagnostics import Diagnostic, SourceText
-from ..records import frozen
+from ..frozen import frozen
 from ..suggest import closest, one_slip
 from .words import ITEM_WORDS, KEYWORDS
 

@@ -8,7 +8,7 @@ from dataclasses import FrozenInstanceError, dataclass, field, fields, is_datacl
 
 import pytest
 
-from winlang.records import frozen
+from winlang.frozen import frozen
 
 
 @frozen(slots=True, kw_only=True)
