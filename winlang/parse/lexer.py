@@ -54,14 +54,14 @@ class _Fast:
         self.left = 0
 
 
-def _folds_of(lexer: BasicLexer, terminals: list | None = None):
+def _folds_of(lexer: BasicLexer):
     """Lark's alternatives for one lexer, with keywords folded into the name-like terminals
     that match them (a ``NAME`` reading ``when`` is the keyword), and each one's keywords;
     ``None`` where the fast step can't run."""
     if lexer.use_bytes or lexer.user_callbacks or lexer.re is not re:
         return None
-    given = lexer.terminals if terminals is None else terminals
-    alternatives, callbacks = _create_unless(given, lexer.g_regex_flags, _FOLDING_ONLY, False)
+    terminals = lexer.terminals
+    alternatives, callbacks = _create_unless(terminals, lexer.g_regex_flags, _FOLDING_ONLY, False)
     keywords: dict[str, dict[str, str]] = {}
     for name, callback in callbacks.items():
         words = callback.scanner.terminals
