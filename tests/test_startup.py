@@ -173,9 +173,11 @@ def loaded(body: str, demo: Path, watched: tuple[str, ...]) -> list[str]:
 
 
 def test_a_dry_run_from_sqlite_imports_neither_duckdb_nor_alembic(demo):
-    """The DuckDB dialect and the state's migrations are for other stores and for real runs."""
+    """The DuckDB dialect and the state's migrations are for other stores and for real runs,
+    the NumPy backend's evaluator for stores that are files."""
     run = cli("run", "ladder.win", "--dry-run", "--now", "2026-11-22T10:00:00Z")
-    found = loaded(run, demo, ("duckdb", "alembic", "sqlalchemy.orm", "pyarrow"))
+    evaluator = "winlang.backends.numpy.evaluate"
+    found = loaded(run, demo, ("duckdb", "alembic", "sqlalchemy.orm", evaluator, "pyarrow"))
     assert found == ["pyarrow"]  # the run did import what it uses: the check can fail
 
 

@@ -88,6 +88,9 @@ class DerivedField:
     value_offset: int = 0  # column of the expression's first character within its line - 1
 
 
+# A DuckDB memory_limit: a size with its unit, or a percentage of the machine's memory.
+MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*(%|(?i:[KMGT]i?B|B|bytes))")
+
 # The columns winlang reads by convention, each mappable under [store.columns]: key -> the
 # default name (docs/engine.md has the table). Every reader asks the layout built from these.
 COLUMN_DEFAULTS = MappingProxyType(
@@ -116,13 +119,18 @@ class Store:
     columns: Mapping[str, str] = field(default_factory=dict)  # the keys [store.columns] maps
     master: str = ""  # a Spark store's master URL (local[*] unless given)
     spark: Mapping[str, str] = field(default_factory=dict)  # [store.spark]: session settings
+    # [store.duckdb]: memory_limit (text), temp_directory (a resolved path), threads (int)
+    duckdb: Mapping[str, object] = field(default_factory=dict)
 
     def settings(self) -> dict[str, object]:
         """What a data source is opened with besides its URL and names (Spark's master and
-        session settings)."""
-        return (
+        session settings, DuckDB's memory limit, spill folder and threads)."""
+        settings: dict[str, object] = (
             {"master": self.master, "spark": dict(self.spark)} if self.master or self.spark else {}
         )
+        if self.duckdb:
+            settings["duckdb"] = dict(self.duckdb)
+        return settings
 
     def column(self, key: str) -> str:
         """The store's name for the conventional column ``key`` (see COLUMN_DEFAULTS)."""
@@ -361,8 +369,9 @@ _KNOWN = {
         "tracking",
     ),
     ("tracking",): ("base_url", "require_unsubscribe"),
-    ("store",): ("url", "customers", "events", "schema", "columns", "master", "spark"),
+    ("store",): ("url", "customers", "events", "schema", "columns", "master", "spark", "duckdb"),
     ("store", "columns"): tuple(COLUMN_DEFAULTS),
+    ("store", "duckdb"): ("memory_limit", "temp_directory", "threads"),
     ("state",): ("url", "allow_other_tables"),
     ("events",): ("types",),
     ("limits",): ("sms_max_parts", "sms_placeholder_length", "global_cap"),
@@ -448,6 +457,7 @@ class _Reader:
             columns=self.columns(columns),
             master=self.text(store_table, "master", "", "store"),
             spark=self.spark_settings(self.table(document, "store", "spark")),
+            duckdb=self.duckdb_settings(self.table(document, "store", "duckdb")),
         )
         state = self.table(document, "state")
         events = self.table(document, "events")
@@ -495,6 +505,30 @@ class _Reader:
                 self.error(
                     "E703", f"`{key}` must be a text, a number or true/false", "store", "spark", key
                 )
+        return settings
+
+    def duckdb_settings(self, table: dict) -> dict[str, object]:
+        """``[store.duckdb]``: how winlang opens a DuckDB store (docs/engine.md): DuckDB's
+        ``memory_limit`` (``"2GB"``, or ``"40%"`` of the machine's memory), its spill folder
+        (relative to this file's folder) and its ``threads``."""
+        path = ("store", "duckdb")
+        settings: dict[str, object] = {}
+        limit = self.text(table, "memory_limit", "", *path).strip()
+        percent = limit.endswith("%") and MEMORY_SIZE.fullmatch(limit)
+        if limit and (not MEMORY_SIZE.fullmatch(limit) or (percent and float(limit[:-1]) > 100)):
+            self.error(
+                "E703",
+                '`memory_limit` must be a size such as "2GB", "512MiB" or "40%"',
+                *path,
+                "memory_limit",
+            )
+        elif limit:
+            settings["memory_limit"] = limit
+        folder = self.text(table, "temp_directory", "", *path)
+        if folder:
+            settings["temp_directory"] = (self.root / folder).resolve()
+        if "threads" in table:
+            settings["threads"] = self.integer(table, "threads", 1, 1, *path, high=4096)
         return settings
 
     def columns(self, table: dict) -> dict[str, str]:

@@ -124,6 +124,9 @@ class Store:
                     sa.text(f"INSERT INTO events ({', '.join(names)}) VALUES ({marks})"),
                     [{n: row[n] for n in names} for row in rows],
                 )
+        # Closed once written, as a writer in another process would be: winlang opens a
+        # DuckDB store read-only, which DuckDB refuses while this process has it open to write.
+        self.engine.dispose()
 
     def _row(self, event: tuple, case: dict) -> dict:
         number, kind, channel, offset, bounce, form = event

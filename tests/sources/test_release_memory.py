@@ -37,11 +37,26 @@ def test_a_store_reads_the_same_after_releasing_its_memory(kind, urls):
 
 def test_duckdb_is_closed_by_releasing_its_memory(urls):
     source = open_source(urls["duckdb"])
-    _read(source)
+    list(source.customer_batches(["tier"], 64))
     engine = source.sql_engine()
     assert engine.pool.checkedin() == 1  # the database held open between reads
     source.release_memory()
     assert engine.pool.checkedin() == 0  # closed: DuckDB freed what it cached
+
+
+@pytest.mark.parametrize("scan", ["events", "suppressing pairs"])
+def test_duckdb_is_closed_after_a_scan_of_the_events(scan, urls):
+    """A scan of every event (the numpy engine's, the suppressions') leaves DuckDB holding
+    what it read: the store is closed once the scan is done."""
+    from winlang.policies.suppressions import SUPPRESSING
+
+    source = open_source(urls["duckdb"])
+    if scan == "events":
+        batches = source.event_batches(None, None, None, NOW)
+    else:
+        batches = source.suppressing_pairs(SUPPRESSING, NOW)
+    assert sum(b.num_rows for b in batches) > 0
+    assert source.sql_engine().pool.checkedin() == 0
 
 
 def test_evaluating_releases_the_store(urls, tmp_path):

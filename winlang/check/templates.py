@@ -202,7 +202,7 @@ def render(
     >>> render("{n:number|none} {m:number|none}", {"n": 2}, show=show)
     '2/number none'
     """
-    pieces = _pieces(text)
+    pieces = text_pieces(text)
     if len(pieces) == 1 and isinstance(pieces[0], str):
         return pieces[0]
     if show is None:
@@ -224,7 +224,7 @@ def render(
 
 
 @lru_cache(maxsize=4096)
-def _pieces(text: str) -> tuple[str | tuple[str, str, str | None], ...]:
+def text_pieces(text: str) -> tuple[str | tuple[str, str, str | None], ...]:
     """``text`` cut once into literal text and (placeholder, fallback, spec) triples, so
     rendering the same template for a hundred thousand customers is a join, not a regex pass
     each. Brace text with an unknown format (CSS: ``{color:red}``) stays as written."""
@@ -253,7 +253,7 @@ def placeholder_names(text: str) -> frozenset[str]:
     >>> sorted(placeholder_names("Hi {name|you}: {link} {{unsubscribe}}"))
     ['link', 'name']
     """
-    return frozenset(piece[0] for piece in _pieces(text) if not isinstance(piece, str))
+    return frozenset(piece[0] for piece in text_pieces(text) if not isinstance(piece, str))
 
 
 def text_span(text: A.TemplateText, start: int, end: int) -> A.Span:

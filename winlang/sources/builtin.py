@@ -39,10 +39,10 @@ def winlang_data_source(
         from .spark import SparkSource  # PySpark is imported only when a session starts
 
         return SparkSource(url, layout, settings)
-    return _sql(url, layout)
+    return _sql(url, layout, (settings or {}).get("duckdb"))
 
 
-def _sql(url: str, layout: Layout) -> Source | None:
+def _sql(url: str, layout: Layout, duckdb: Mapping[str, object] | None = None) -> Source | None:
     """A SQL source when SQLAlchemy knows the URL's dialect (its driver may still be missing:
     that is reported when the store is first read)."""
     from sqlalchemy.engine import make_url
@@ -54,4 +54,4 @@ def _sql(url: str, layout: Layout) -> Source | None:
         make_url(url).get_dialect()
     except (ArgumentError, NoSuchModuleError, ValueError):
         return None
-    return SqlSource(url, layout)
+    return SqlSource(url, layout, duckdb)

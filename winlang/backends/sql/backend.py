@@ -6,12 +6,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from functools import partial
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from ...arrow_types import ARROW_TYPES
@@ -290,13 +291,21 @@ def carried_decisions(row: Sequence, dialect: SqlDialect, carry: Sequence[ir.Col
     kinds = [None, None, *(node.kind for node in carry)]
     ids, rules, *values = dialect.gathered_rows(gathered, kinds)
     ids, rules = _id_values(ids), np.asarray(_plain(rules), dtype=np.int32)
-    order = pa.array(np.argsort(ids, kind="stable"), pa.int64())
     arrays = {
-        node: _carried_array(value, node.kind, dialect).take(order)
+        node: _carried_array(value, node.kind, dialect)
         for node, value in zip(carry, values, strict=True)
     }
+    if _ascending(ids):  # SQLite gathers in rowid order, usually the ids' own: nothing to move
+        return Decisions(int(audience or 0), ids, rules, arrays)
+    order = pa.array(np.argsort(ids, kind="stable"), pa.int64())
     taken = order.to_numpy()
+    arrays = {node: array.take(order) for node, array in arrays.items()}
     return Decisions(int(audience or 0), ids[taken], rules[taken], arrays)
+
+
+def _ascending(ids: np.ndarray) -> bool:
+    """Whether numeric or text ids are already in order (a stable sort would keep them)."""
+    return ids.dtype.kind in "iufU" and bool(np.all(ids[:-1] <= ids[1:]))
 
 
 def _plain(values: list | pa.Array) -> list | np.ndarray:
@@ -328,7 +337,11 @@ def streamed_rows(
 ) -> Decisions:
     """Decisions from the rows of :func:`.statement.streamed_decisions`, read a chunk at a
     time: only the matched customers (their ids, rules and carried values) and one chunk of
-    rows are ever held, never one value holding every id."""
+    rows are ever held, never one value holding every id. Where the driver hands out Arrow
+    batches (:meth:`SqlDialect.decision_batches`), they are read as Arrow columns."""
+    batches = dialect.decision_batches(result, CHUNK_ROWS)
+    if batches is not None:
+        return streamed_batches(batches, dialect, carry)
     audience = 0
     ids: list[np.ndarray] = []
     rules: list[np.ndarray] = []
@@ -357,6 +370,45 @@ def streamed_rows(
         for node, values in zip(carry, carried, strict=True)
     }
     return Decisions(audience, all_ids[order], all_rules[order], arrays)
+
+
+def streamed_batches(
+    batches: Iterator[pa.RecordBatch], dialect: SqlDialect, carry: Sequence[ir.Column] = ()
+) -> Decisions:
+    """:func:`streamed_rows` over Arrow batches ``(r, id, n, k0, ...)``: the matched rows of
+    each batch are kept as Arrow columns, each repeated ``n`` times, then sorted by id, one
+    column at a time (each column's batches let go of once it is sorted)."""
+    audience = 0
+    kept: list[pa.RecordBatch] = []
+    for batch in batches:
+        audience += int(pc.sum(batch.column(2)).as_py() or 0)
+        matched = batch.filter(pc.greater_equal(batch.column(0), 0))
+        if matched.num_rows:
+            kept.append(matched)
+    if not kept:
+        empty = {node: to_arrow([], node.kind, dialect) for node in carry}
+        return Decisions(audience, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int32), empty)
+    columns = pa.Table.from_batches(kept).columns
+    del kept
+    times = columns[2].to_numpy()
+    repeat = None  # an id that occurs more than once: once per occurrence
+    if (times != 1).any():
+        repeat = pa.array(np.repeat(np.arange(len(times)), times))
+
+    def column(i: int) -> pa.Array:
+        whole = columns[i].combine_chunks()
+        columns[i] = None  # its batches' memory goes once the caller is done with it
+        return whole if repeat is None else whole.take(repeat)
+
+    ids = _id_values(column(1))
+    rules = column(0).to_numpy().astype(np.int32)
+    order = np.argsort(ids, kind="stable")
+    taken = pa.array(order, pa.int64())
+    arrays = {
+        node: _carried_array(column(3 + i), node.kind, dialect).take(taken)
+        for i, node in enumerate(carry)
+    }
+    return Decisions(audience, ids[order], rules[order], arrays)
 
 
 def to_arrow(values: list, kind: str, dialect: SqlDialect) -> pa.Array:

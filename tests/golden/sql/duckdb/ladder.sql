@@ -53,12 +53,9 @@ WITH events_agg AS (
     )
   GROUP BY e."customer_id"
 )
-SELECT count(d.r) AS audience,
-  list(d.id) FILTER (WHERE d.r = 0) AS rule_0,
-  list(d.id) FILTER (WHERE d.r = 1) AS rule_1,
-  list(d.id) FILTER (WHERE d.r = 2) AS rule_2,
-  list(d.id) FILTER (WHERE d.r = 3) AS rule_3,
-  list(d.id) FILTER (WHERE d.r = 4) AS rule_4
+SELECT d.r AS r,
+  CASE WHEN (d.r >= 0) THEN d.id END AS id,
+  count(*) AS n
 FROM (
   SELECT c."id" AS id,
     CASE WHEN (
@@ -86,3 +83,6 @@ FROM (
   FROM "customers" AS c
   LEFT OUTER JOIN events_agg ON events_agg.customer_id = c."id"
 ) AS d
+WHERE d.r IS NOT NULL
+GROUP BY d.r,
+  CASE WHEN (d.r >= 0) THEN d.id END

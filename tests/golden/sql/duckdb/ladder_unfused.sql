@@ -1,9 +1,6 @@
-SELECT count(d.r) AS audience,
-  list(d.id) FILTER (WHERE d.r = 0) AS rule_0,
-  list(d.id) FILTER (WHERE d.r = 1) AS rule_1,
-  list(d.id) FILTER (WHERE d.r = 2) AS rule_2,
-  list(d.id) FILTER (WHERE d.r = 3) AS rule_3,
-  list(d.id) FILTER (WHERE d.r = 4) AS rule_4
+SELECT d.r AS r,
+  CASE WHEN (d.r >= 0) THEN d.id END AS id,
+  count(*) AS n
 FROM (
   SELECT c."id" AS id,
     CASE WHEN (
@@ -75,3 +72,6 @@ FROM (
     END AS r
   FROM "customers" AS c
 ) AS d
+WHERE d.r IS NOT NULL
+GROUP BY d.r,
+  CASE WHEN (d.r >= 0) THEN d.id END

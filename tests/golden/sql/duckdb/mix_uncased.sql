@@ -44,10 +44,9 @@ events_agg_last AS (
     AND e."occurred_at" = events_agg.a2
   GROUP BY e."customer_id"
 )
-SELECT count(d.r) AS audience,
-  list(d.id) FILTER (WHERE d.r = 0) AS rule_0,
-  list(d.id) FILTER (WHERE d.r = 1) AS rule_1,
-  list(d.id) FILTER (WHERE d.r = 2) AS rule_2
+SELECT d.r AS r,
+  CASE WHEN (d.r >= 0) THEN d.id END AS id,
+  count(*) AS n
 FROM (
   SELECT c."id" AS id,
     CASE WHEN (c."consent_sms" AND c."phone" IS NOT NULL) THEN CASE WHEN (
@@ -78,3 +77,6 @@ FROM (
   LEFT OUTER JOIN events_agg ON events_agg.customer_id = c."id"
   LEFT OUTER JOIN events_agg_last ON events_agg_last.customer_id = c."id"
 ) AS d
+WHERE d.r IS NOT NULL
+GROUP BY d.r,
+  CASE WHEN (d.r >= 0) THEN d.id END

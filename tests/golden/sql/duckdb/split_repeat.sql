@@ -1,6 +1,6 @@
-SELECT count(d.r) AS audience,
-  list(d.id) FILTER (WHERE d.r = 0) AS rule_0,
-  list(d.id) FILTER (WHERE d.r = 1) AS rule_1
+SELECT d.r AS r,
+  CASE WHEN (d.r >= 0) THEN d.id END AS id,
+  count(*) AS n
 FROM (
   SELECT c."id" AS id,
     CASE WHEN c."consent_sms" THEN CASE WHEN (c."last_purchase_at" <= :now_minus_5184000_value) THEN 0
@@ -16,3 +16,6 @@ FROM (
     END AS r
   FROM "customers" AS c
 ) AS d
+WHERE d.r IS NOT NULL
+GROUP BY d.r,
+  CASE WHEN (d.r >= 0) THEN d.id END

@@ -14,7 +14,7 @@ where the formula itself differs. A construct a dialect can't express exactly is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -274,6 +274,14 @@ class SqlDialect:
     def fetch_row(self, result: sa.CursorResult) -> Sequence:
         """The one row of a statement."""
         return result.one()
+
+    def decision_batches(
+        self, result: sa.CursorResult, rows: int
+    ) -> Iterator[pa.RecordBatch] | None:
+        """With :attr:`streams_decisions`: the decision rows as Arrow record batches of at
+        most ``rows`` rows, where the driver hands them out so (no Python object per
+        value); None: they are read as Python rows."""
+        return None
 
     def gathered_rows(self, values: Sequence[object], kinds: Sequence[str | None]) -> list:
         """The columns of one :meth:`gather_rows` result (lists, or Arrow arrays); ``kinds``

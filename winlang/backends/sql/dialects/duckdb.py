@@ -8,7 +8,7 @@ Python's but for "İ" and a final "Σ", which alone go to the Python function.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator
 from typing import ClassVar
 
 import pyarrow as pa
@@ -33,6 +33,10 @@ class DuckDBDialect(SqlDialect):
     text_matches: ClassVar[TextMatches] = named_matches("contains", "starts_with", "ends_with")
     case_collation = None
     load_rows = staticmethod(loading.insert_arrow)
+    # Decisions come back as rows read as Arrow batches: one list value holding every
+    # matched customer can't spill, so a memory limit would fail the statement instead of
+    # bounding it (the grouped rows spill like any other aggregate).
+    streams_decisions = True
 
     def prepare(self, connection: Connection, constructs: frozenset[str]) -> None:
         if setup.uses_recase(constructs):
@@ -61,18 +65,9 @@ class DuckDBDialect(SqlDialect):
     def fence(self, select: sa.Select) -> sa.Select:
         return select  # DuckDB computes a projection once however often it is used
 
-    def gather_rows(self, columns: Sequence[Expr], where: Expr) -> list[Expr]:
-        # One list of rows: the columns stay side by side whatever the threads do.
-        return [sa.func.list(sa.func.row(*columns)).filter(where).label("g")]
-
-    def fetch_row(self, result: sa.CursorResult) -> Sequence:
-        """As Arrow (no Python object per value): scalars, and lists as their values."""
-        with warnings.catch_warnings():  # "an extra copy": of the one row, which is fine
+    def decision_batches(self, result: sa.CursorResult, rows: int) -> Iterator[pa.RecordBatch]:
+        """DuckDB's own Arrow stream of the result, a batch at a time: no Python object per
+        value (DuckDB holds the result, the matched rows only, while it is read)."""
+        with warnings.catch_warnings():  # "an extra copy": of those rows, a batch at a time
             warnings.simplefilter("ignore")
-            table = result.cursor.to_arrow_table()
-        columns = [table.column(i).combine_chunks() for i in range(table.num_columns)]
-        return [c.flatten() if pa.types.is_list(c.type) else c[0].as_py() for c in columns]
-
-    def gathered_rows(self, values: Sequence[object], kinds: Sequence[str | None]) -> list:
-        (rows,) = values
-        return rows.flatten()
+            return iter(result.cursor.to_arrow_reader(rows))
