@@ -14,12 +14,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 
 from .. import ast as A
 from ..config import Channel, Limits, TrackingSettings
 from ..formats import FORMATS, SpecError, is_format, parse_spec, type_problem
+from ..frozen import frozen
 from ..links import (
     MESSAGE_ID_LENGTH,
     short_link_length,
@@ -76,8 +76,10 @@ def is_html(body: A.TemplateText) -> bool:
     return looks_like_html(body.value)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Placeholder:
+    """``{name}``, ``{name|fallback}`` or ``{name:spec}`` in a template's text."""
+
     name: str
     fallback: str | None
     start: int  # index of `{` in the template text
@@ -85,7 +87,7 @@ class Placeholder:
     spec: str | None = None  # `percent` in `{discount:percent}`
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class OtherFormat:
     """``{name:word}`` where ``word`` is not a format: CSS (``{color:red}``) is left alone,
     but the checker reports it when ``name`` is a field or a `with` parameter."""
@@ -96,8 +98,10 @@ class OtherFormat:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Malformed:
+    """Braces in a template's text that are no placeholder."""
+
     text: str
     start: int
     end: int
@@ -262,7 +266,7 @@ def text_span(text: A.TemplateText, start: int, end: int) -> A.Span:
     return A.Span(first, last, text.span.line, column, text.span.line, column + (last - first))
 
 
-@dataclass(frozen=True)
+@frozen
 class SendSite:
     """One `send` of a template, with the rule it is in."""
 
@@ -725,7 +729,7 @@ class TemplateChecker:
         return tracking_link(link, self.campaign_name, rule, "x" * MESSAGE_ID_LENGTH)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class _Value:
     """A fallback or literal `with` value that goes into an SMS as written."""
 
@@ -739,8 +743,10 @@ class _Value:
         return f"the fallback `{self.value}` of `{{{self.placeholder}}}`"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class _Estimate:
+    """An SMS's size: its own text, with the placeholders it is sure of, and at most."""
+
     own: SmsSize
     certain: SmsSize
     full: SmsSize
