@@ -42,14 +42,19 @@ def _bytecode(request) -> None:
     """Compile the installed packages' bytecode, as ``pip install`` does (``uv`` does not
     unless asked, and with PYTHONDONTWRITEBYTECODE set nothing caches it): otherwise every
     ``winlang`` process compiles SQLAlchemy, Lark, Click, ... from source, about a second."""
+    option = request.config.getoption
+    if option("benchmark_disable", False) and not option("benchmark_enable", False):
+        return  # not timing: nothing to make representative
+    compile_bytecode()
+
+
+def compile_bytecode() -> None:
+    """The bytecode of winlang and of the installed packages, written where Python reads it
+    (a no-op where it is up to date)."""
     import compileall
     import sysconfig
 
     import winlang
-
-    option = request.config.getoption
-    if option("benchmark_disable", False) and not option("benchmark_enable", False):
-        return  # not timing: nothing to make representative
 
     for folder in {sysconfig.get_paths()["purelib"], str(Path(winlang.__file__).parent)}:
         compileall.compile_dir(folder, quiet=2, workers=0)

@@ -215,3 +215,13 @@ def test_a_real_runs_memory_against_its_messages(tmp_path: Path) -> None:
     small, everyone = (int(row.split()[1].replace(",", "")) for row in rows)
     assert 0 < small < everyone  # the outbox's lines, counted
     assert all(row.endswith(" MiB") for row in rows)
+
+
+def test_a_real_runs_delivery_cpu_by_stage(tmp_path: Path) -> None:
+    done = _module(tmp_path, "benchmarks.deliver_stages", "--customers", "1k")
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [line for line in done.stdout.splitlines() if " calls  " in line]
+    stages = {line.split(" calls  ")[1]: line.split() for line in lines}
+    assert len(stages) == 6 and "all of delivery (after evaluation)" in stages
+    assert all(float(words[0]) >= 0 and int(words[3]) > 0 for words in stages.values())
+    assert not (tmp_path / "data" / "1000" / "project-parquet" / "state.db").exists()

@@ -17,7 +17,7 @@ from winlang.check import Fields, check_campaign
 from winlang.config import Config
 from winlang.diagnostics import CODES, Diagnostic, SourceText, render_github, render_text
 from winlang.parse import parse_campaign
-from winlang.parse.errors import KEYWORDS
+from winlang.parse.words import KEYWORDS
 from winlang.project import open_project
 
 REPO = Path(__file__).resolve().parents[1]

@@ -21,6 +21,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "winlang"
 LAYERS: tuple[tuple[str, ...], ...] = (
     # the language's vocabulary and small leaf helpers: they import no other layer
     (
+        "frozen",
         "ast",
         "types",
         "diagnostics",

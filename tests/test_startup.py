@@ -76,6 +76,32 @@ def test_offline_check_loads_no_heavy_module(project):
     assert (found, code) == ([], 0)
 
 
+# What a clean check of a project without installed plugins does not need: the plugin scan
+# of every installed distribution (importlib.metadata, which loads email and csv), hints
+# for mistakes (difflib), time zones nobody set, importlib.resources to find the grammar, and
+# the table of typical syntax mistakes.
+UNUSED_BY_CHECK = (
+    "importlib.metadata",
+    "email",
+    "csv",
+    "difflib",
+    "zoneinfo",
+    "importlib.resources",
+    "winlang.parse.errors",  # the messages for syntax errors
+)
+
+
+def test_offline_check_loads_only_what_it_uses(project):
+    from winlang.plugins import ENTRY_POINT_GROUP, _may_declare
+
+    unused = UNUSED_BY_CHECK
+    if _may_declare(ENTRY_POINT_GROUP):  # a winlang plugin is installed here: it is read
+        unused = tuple(m for m in unused if m not in ("importlib.metadata", "email", "csv"))
+    body = cli("check", "--schema", "schema.json", "winback.win")
+    assert loaded(body, project, unused) == []
+    assert loaded(body, project, ("pluggy", "lark")) == ["lark", "pluggy"]  # it can fail
+
+
 def test_offline_check_loads_babel_only_for_a_locale_written(project):
     """Babel (CLDR data) checks locales; the default ``en`` needs no check."""
     body = cli("check", "--schema", "schema.json", "winback.win")
@@ -147,9 +173,11 @@ def loaded(body: str, demo: Path, watched: tuple[str, ...]) -> list[str]:
 
 
 def test_a_dry_run_from_sqlite_imports_neither_duckdb_nor_alembic(demo):
-    """The DuckDB dialect and the state's migrations are for other stores and for real runs."""
+    """The DuckDB dialect and the state's migrations are for other stores and for real runs,
+    the NumPy backend's evaluator for stores that are files."""
     run = cli("run", "ladder.win", "--dry-run", "--now", "2026-11-22T10:00:00Z")
-    found = loaded(run, demo, ("duckdb", "alembic", "sqlalchemy.orm", "pyarrow"))
+    evaluator = "winlang.backends.numpy.evaluate"
+    found = loaded(run, demo, ("duckdb", "alembic", "sqlalchemy.orm", evaluator, "pyarrow"))
     assert found == ["pyarrow"]  # the run did import what it uses: the check can fail
 
 

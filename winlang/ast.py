@@ -7,14 +7,15 @@ Nothing here knows about types or the schema; names are resolved by the checker.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, Literal
+
+from .frozen import frozen
 
 # ---- positions --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Span:
     """A half-open range of source text; lines and columns are 1-based, columns count characters.
 
@@ -38,7 +39,7 @@ class Span:
 NO_SPAN = Span(0, 0, 1, 1, 1, 1)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Ident:
     """A name as written, with its own span (declared names, channels, templates)."""
 
@@ -58,7 +59,7 @@ SECONDS_PER_UNIT: dict[str, int] = {
 }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Duration:
     """``30 days``: an amount of a fixed-length unit."""
 
@@ -78,50 +79,64 @@ class Duration:
 # ---- expressions ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Expr:
+    """An expression; every kind below is one."""
+
     span: Span
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Number(Expr):
+    """``42``, ``2.5``."""
+
     value: int | float
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Text(Expr):
+    """``"gold"``: a string literal, quotes and escapes removed."""
+
     value: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Bool(Expr):
+    """``true`` or ``false``."""
+
     value: bool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Null(Expr):
-    pass
+    """``null``."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class DurationLit(Expr):
+    """``30 days`` written as a value (``days_since(x) > 30 days``)."""
+
     duration: Duration
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class ListLit(Expr):
+    """``("a", "b")``: a list, the value of a ``let``."""
+
     items: tuple[Expr, ...]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Name(Expr):
     """A field, derived field, segment or let: which one is the checker's to say."""
 
     name: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Call(Expr):
+    """``days_since(last_purchase_at)``: a function of the standard library."""
+
     function: Ident
     args: tuple[Expr, ...]
 
@@ -130,53 +145,67 @@ ArithOp = Literal["+", "-", "*", "/"]
 CompareOp = Literal["=", "!=", "<", "<=", ">", ">="]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Negate(Expr):
+    """``-x``."""
+
     operand: Expr
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Arith(Expr):
+    """``a + b``, ``a - b``, ``a * b``, ``a / b``."""
+
     op: ArithOp
     left: Expr
     right: Expr
     op_span: Span
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Compare(Expr):
+    """``a > b`` and the other comparisons."""
+
     op: CompareOp  # `==` is normalised to `=`
     left: Expr
     right: Expr
     op_span: Span
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class And(Expr):
+    """``a and b``."""
+
     left: Expr
     right: Expr
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Or(Expr):
+    """``a or b``."""
+
     left: Expr
     right: Expr
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Not(Expr):
+    """``not a``."""
+
     operand: Expr
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Between(Expr):
+    """``x between low and high``, or ``x not between low and high``."""
+
     operand: Expr
     low: Expr
     high: Expr
     negated: bool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class In(Expr):
     """``x in ("a", "b")`` (items) or ``x in markets`` (a let holding a list)."""
 
@@ -185,28 +214,34 @@ class In(Expr):
     negated: bool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class IsNull(Expr):
+    """``x is null`` or ``x is not null``."""
+
     operand: Expr
     negated: bool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class IsToday(Expr):
+    """``t is today``."""
+
     operand: Expr
 
 
 TextOp = Literal["starts_with", "ends_with", "contains"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class TextTest(Expr):
+    """``x starts with "a"``, ``ends with``, ``contains``."""
+
     op: TextOp
     operand: Expr
     pattern: Expr
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Within(Expr):
     """``t within D``: ``now - D <= t <= now``."""
 
@@ -214,7 +249,7 @@ class Within(Expr):
     window: Duration
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Ago(Expr):
     """``t before D ago`` (``t < now - D``) or ``t after D ago`` (``t > now - D``)."""
 
@@ -236,7 +271,7 @@ VERB_EVENT_TYPES: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class EventPredicate(Expr):
     """``opened survey within 30 days``: the customer has at least one matching event.
 
@@ -253,7 +288,7 @@ class EventPredicate(Expr):
     older_than: Duration | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class EventSelector:
     """The argument of ``count(...)``, ``sum(...)`` and ``last(...)``."""
 
@@ -264,7 +299,7 @@ class EventSelector:
     span: Span
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Aggregate(Expr):
     """``count(view within 7 days)``, ``sum(purchase.amount within 1 year)``,
     ``last(purchase)`` (its time) and ``last(view).product_name`` (a column of that event)."""
@@ -274,15 +309,17 @@ class Aggregate(Expr):
     prop: Ident | None = None  # only for last(...).prop
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class InList(Expr):
+    """``in list "vip"``: the customer is on a named list."""
+
     list_name: str
 
 
 # ---- templates ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class TemplateText:
     """Template text as written in a string literal or loaded from a file.
 
@@ -296,8 +333,10 @@ class TemplateText:
     path: str | None = None  # set when the text came from `file "..."`
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Template:
+    """``template name channel body ...``, with a subject for e-mail."""
+
     name: Ident
     channel: Ident
     body: TemplateText
@@ -308,14 +347,18 @@ class Template:
 # ---- actions and rules --------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Param:
+    """``name = value`` given to a template by ``send ... with``."""
+
     name: Ident
     value: Expr
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Send:
+    """``send channel template``, its parameters and its ``else send`` fallback."""
+
     channel: Ident
     template: Ident
     params: tuple[Param, ...]
@@ -323,15 +366,19 @@ class Send:
     span: Span
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class ListAction:
+    """``add to list "l"`` or ``remove from list "l"``."""
+
     op: Literal["add", "remove"]
     list_name: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Unsubscribe:
+    """``unsubscribe`` (from everything) or ``unsubscribe from channel``."""
+
     channel: Ident | None  # None: from everything
     span: Span
 
@@ -339,20 +386,24 @@ class Unsubscribe:
 Action = Send | ListAction | Unsubscribe
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class SplitArm:
+    """``50% send ...``: one arm of a split."""
+
     percent: float
     actions: tuple[Action, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Split:
+    """``split 50% ... 50% ...``: an A/B test's arms."""
+
     arms: tuple[SplitArm, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Rule:
     """One `when ... then ...`; an unnamed rule is called ``rule_<n>`` by its position."""
 
@@ -367,22 +418,28 @@ class Rule:
 # ---- declarations and settings ------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Segment:
+    """``segment name = condition``."""
+
     name: Ident
     condition: Expr
     span: Span
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Let:
+    """``let name = value``."""
+
     name: Ident
     value: Expr
     span: Span
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class TimeOfDay:
+    """``21:00``."""
+
     hour: int
     minute: int
     span: Span
@@ -391,7 +448,7 @@ class TimeOfDay:
         return f"{self.hour:02d}:{self.minute:02d}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Setting:
     """A campaign setting: ``description``, ``audience``, ``cap``, ``quiet hours``,
     ``holdout``, ``link``, ``timezone`` or ``locale``. ``value`` depends on ``key``."""
@@ -402,20 +459,26 @@ class Setting:
     value_span: Span
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class Cap:
+    """``cap 2 per 7 days``."""
+
     count: float
     per: Duration
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class QuietHours:
+    """``quiet hours 21:00 to 09:00``."""
+
     start: TimeOfDay
     end: TimeOfDay
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class CampaignHeader:
+    """``campaign "name"``."""
+
     name: str
     span: Span
 
@@ -423,7 +486,7 @@ class CampaignHeader:
 Item = CampaignHeader | Setting | Segment | Let | Template | Rule
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen(slots=True, kw_only=True)
 class CampaignFile:
     """One parsed ``.win`` file: its items in source order."""
 

@@ -13,13 +13,14 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from .ast import Span
 from .diagnostics import Diagnostic, SourceText, at_file
+from .frozen import frozen
 from .smallfiles import NotASmallFile, read_small_file
 from .suggest import did_you_mean
 
@@ -31,7 +32,7 @@ CHANNEL_KINDS = ("email", "sms", "push", "chat", "other")
 MAX_CAP_DAYS = 36_500  # a window longer than 100 years is a typo (and overflows a date)
 
 
-@dataclass(frozen=True)
+@frozen
 class Location:
     """Where a configuration value is written, for diagnostics."""
 
@@ -48,7 +49,7 @@ class Location:
 NOWHERE = Location(None, None)
 
 
-@dataclass(frozen=True)
+@frozen
 class Channel:
     """A delivery channel: which plugin sends, to which address field, with which consent."""
 
@@ -77,7 +78,7 @@ DEFAULT_CHANNELS = MappingProxyType(
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class DerivedField:
     """``days_since_purchase = "days_since(last_purchase_at)"``: an expression, by name."""
 
@@ -107,8 +108,10 @@ COLUMN_DEFAULTS = MappingProxyType(
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Store:
+    """``[store]``: where the customers and events are, and their tables and columns."""
+
     url: str = DEFAULT_STORE_URL
     customers: str = "customers"
     events: str = "events"
@@ -134,14 +137,16 @@ class Store:
         return self.columns.get(key) or COLUMN_DEFAULTS[key]
 
 
-@dataclass(frozen=True)
+@frozen
 class Limits:
+    """``[limits]``: SMS length and the cap across campaigns."""
+
     sms_max_parts: int = 3
     sms_placeholder_length: int = 10  # characters assumed for a placeholder at check time
     global_cap: tuple[int, int] | None = None  # (messages, per days), across campaigns
 
 
-@dataclass(frozen=True)
+@frozen
 class DeliverySettings:
     """``[delivery]``: how the sending loop paces itself and retries."""
 
@@ -153,7 +158,7 @@ class DeliverySettings:
     plan_batch: int = 2_000  # firings written per ledger transaction
 
 
-@dataclass(frozen=True)
+@frozen
 class TrackingSettings:
     """``[tracking]``: short links and unsubscribe links answered by `winlang serve`
     (docs/tracking.md). ``require_unsubscribe``: channels (by name or kind) whose templates
@@ -166,7 +171,7 @@ class TrackingSettings:
     stand_in_secret: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class Schedule:
     """When `winlang schedule` runs a campaign: a five-field cron expression, read in
     ``timezone`` (an IANA name; UTC unless given)."""
@@ -175,8 +180,10 @@ class Schedule:
     timezone: str = "UTC"
 
 
-@dataclass(frozen=True)
+@frozen
 class Config:
+    """A project's ``winlang.toml``, read and checked, with its defaults filled in."""
+
     path: Path | None = None
     root: Path = field(default_factory=Path.cwd)
     store: Store = field(default_factory=Store)

@@ -9,9 +9,10 @@ as its ``render_as_string`` shows them, password hidden.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, quote_plus, unquote
+
+from .frozen import frozen
 
 BACKENDS = ("sqlite", "postgresql")  # the state's databases; DuckDB is for stores only
 
@@ -37,7 +38,7 @@ _URL = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class DatabaseUrl:
     """A database URL's parts: ``drivername://username:password@host:port/database?query``."""
 

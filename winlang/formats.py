@@ -8,9 +8,9 @@ formatted (with Babel, in the campaign's locale) by :mod:`winlang.deliver.render
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
+from .frozen import frozen
 from .types import DATE, NUMBER, TIMESTAMP, Type, article
 
 STYLES = ("short", "medium", "long", "full")
@@ -20,7 +20,7 @@ FORMATS = NUMBER_FORMATS + TIME_FORMATS
 DEFAULT_LOCALE = "en"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class FormatSpec:
     """A spec understood: ``format`` one of :data:`FORMATS`; ``currency`` an ISO 4217 code
     (for ``currency``); ``style`` one of :data:`STYLES` (for dates and times)."""

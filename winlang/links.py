@@ -28,9 +28,10 @@ import hashlib
 import hmac
 import os
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote, urlsplit, urlunsplit
+
+from .frozen import frozen
 
 MESSAGE_ID_LENGTH = 12  # base32 characters: 60 bits
 SIGNATURE_LENGTH = 12  # base32 characters of the unsubscribe token's HMAC: 60 bits
@@ -135,7 +136,7 @@ def secret_from_environment() -> bytes | None:
     return value.encode() if value else None
 
 
-@dataclass(frozen=True)
+@frozen
 class Tracking:
     """Where short and unsubscribe links point (``[tracking] base_url``) and the secret
     unsubscribe tokens are signed with (None: not set)."""

@@ -6,7 +6,7 @@ and turns every failure into a diagnostic.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 
 from . import ast as A
@@ -16,14 +16,17 @@ from .config import Config, find_config, load_config
 from .contracts.errors import DataError
 from .database_urls import state_url_problem
 from .diagnostics import Diagnostic, SourceText, at_file
+from .frozen import frozen
 from .parse import parse_campaign
 from .sandbox import SandboxError, read_body_file
 from .schema import Schema, SchemaError, load_schema_file
 from .store_layout import layout_problems
 
 
-@dataclass(frozen=True)
+@frozen
 class Project:
+    """A project opened: its configuration, schema and fields, and their findings."""
+
     config: Config
     schema: Schema | None
     fields: Fields

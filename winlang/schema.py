@@ -10,11 +10,12 @@ so that CI can check campaigns without database access. The file format::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 import orjson
 
+from .frozen import frozen
 from .smallfiles import NotASmallFile, read_small_file
 from .types import SCALARS, Type
 
@@ -25,8 +26,10 @@ class SchemaError(Exception):
     """A schema file or store that can't be read; the message says which and why."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Schema:
+    """The column types of the customers' table and of the events."""
+
     customers: Mapping[str, Type]
     events: Mapping[str, Type] = field(default_factory=dict)
 

@@ -20,9 +20,9 @@ schema file), so the two can never disagree:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from .config import COLUMN_DEFAULTS, Store
+from .frozen import frozen
 from .schema import Schema
 from .types import Type
 
@@ -34,7 +34,7 @@ ID_KINDS = ("number", "text")
 CONSENT_KINDS = ("bool", "number")
 
 
-@dataclass(frozen=True)
+@frozen
 class LayoutProblem:
     """A mismatch between the configuration and the store, and the config key to fix."""
 

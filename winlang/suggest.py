@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -14,6 +13,8 @@ def closest(word: str, known: Iterable[str]) -> str | None:
     >>> closest("xyz", ["orders"]) is None
     True
     """
+    import difflib  # only for a name that is wrong: a clean check never loads it
+
     candidates = list(known)
     matches = difflib.get_close_matches(word, candidates, n=1, cutoff=0.72)
     if matches:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .frozen import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Type:
     """A value type: ``number``, ``text``, ``bool``, ``timestamp``, ``date``, ``duration``,
     ``list`` (with an item type), ``null`` (the literal) or ``unknown`` (not checkable)."""

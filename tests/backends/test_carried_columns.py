@@ -117,3 +117,27 @@ def test_sqlite_checks_a_carried_value_of_the_matched_only(tmp_path, who, refuse
         SqlBackend().decide(plan, source, context, CARRY)
     assert str(carried.value) == str(second.value)
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("ids", "texts"),
+    [
+        ([1, 2, 5], ["a", "b", "e"]),  # in order already: kept as gathered
+        ([5, 1, 2], ["e", "a", "b"]),  # out of order (DuckDB's threads): sorted
+        ([2, 2, 1], ["b1", "b2", "a"]),  # a repeated id keeps its rows' order
+    ],
+)
+def test_carried_rows_come_sorted_by_id_whatever_order_they_were_gathered_in(ids, texts):
+    import orjson
+
+    from winlang.backends.sql.backend import carried_decisions
+    from winlang.backends.sql.dialects import dialect_named
+    from winlang.plan import ir
+
+    rules = list(range(len(ids)))
+    row = (10, *(orjson.dumps(values).decode() for values in (ids, rules, texts)))
+    found = carried_decisions(row, dialect_named("sqlite"), [ir.Column("name", "text")])
+    order = sorted(range(len(ids)), key=lambda i: ids[i])
+    assert found.ids.tolist() == [ids[i] for i in order]
+    assert found.rules.tolist() == [rules[i] for i in order]
+    assert [a.to_pylist() for a in found.values.values()] == [[texts[i] for i in order]]

@@ -141,15 +141,26 @@ def test_a_campaign_for_everyone_and_a_plan_without_rules(engine):
     assert SqlBackend().decide(bare, source, RunContext(now=NOW)).audience == len(PEOPLE)
 
 
-def test_one_statement_reads_the_store(engine):
+def test_one_statement_reads_the_store(engine, monkeypatch):
     """Preparation aside (session settings, temp tables, SQLite's time-format samples, the
     schema's reflection), one statement reads the tables."""
+    from winlang.backends.sql.dialects import dialect_named
+
     source = _store(engine)
     seen: list[str] = []
 
     def remember(conn, cursor, statement, parameters, context, executemany):
         seen.append(statement)
 
+    streams = dialect_named(engine.dialect.name).decision_batches
+
+    def streamed(connection, select, params, rows):  # run by the driver, not a cursor
+        seen.append(select.compile(dialect=connection.dialect).string)
+        return streams(connection, select, params, rows)
+
+    monkeypatch.setattr(
+        type(dialect_named(engine.dialect.name)), "decision_batches", staticmethod(streamed)
+    )
     sa.event.listen(engine, "before_cursor_execute", remember)
     try:
         plan = compile_plan(LADDER, SCHEMA)

@@ -21,8 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from winlang.config import Config, Limits, TrackingSettings
+from winlang.deliver.columns import codes_of as _factorised
 from winlang.deliver.prepare import Planner
-from winlang.deliver.preview import Preview, _distinct, _factorised, preview_plan
+from winlang.deliver.preview import Preview, _distinct, preview_plan
 from winlang.deliver.run import plan_of, run_columns
 from winlang.demo import generate, write_parquet, write_sqlite
 from winlang.evaluate import evaluate_campaign, open_store

@@ -23,7 +23,8 @@ from lark.exceptions import VisitError
 from winlang import ast as A
 from winlang.diagnostics import Diagnostic, SourceText
 from winlang.parse import ParseResult, grammar_text
-from winlang.parse.errors import ITEM_WORDS, MAX_REPORTED, syntax_diagnostic
+from winlang.parse.errors import syntax_diagnostic
+from winlang.parse.words import ITEM_WORDS, MAX_REPORTED
 from winlang.parse.strings import unquote
 
 _DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([a-z]+?)s?$")

@@ -14,14 +14,17 @@ import pyarrow as pa
 from hypothesis import given
 from hypothesis import strategies as st
 
+from winlang.addresses import valid_address
 from winlang.plan.delivery import Arm, RuleDelivery, SendStep
 from winlang.policies.apply import PolicyInputs, QuietWindow, apply_policies
 from winlang.policies.contact import (
     PYTHON_WHITESPACE,
     ChannelContact,
     _present,
+    channel_reasons,
     has_address,
     has_consent,
+    is_consent,
 )
 from winlang.policies.hashing import HASH_BITS, holdout, variant
 from winlang.policies.quiet import resolve_zones
@@ -154,3 +157,32 @@ def test_arrow_contacts_give_the_same_outcome_as_object_arrays():
     )
     assert found.invalid_zones == expected.invalid_zones == ("Mars/Base",)
     assert found.summary() == expected.summary()
+
+
+EMAILS = st.one_of(
+    ADDRESS_VALUES,
+    st.sampled_from(["a@b.co", " a@b.co ", "Ann <a@b.co>", "a@b", "a@b.co, c@d.co", "@b.co"]),
+)
+
+
+@given(st.lists(st.tuples(EMAILS, CONSENT_VALUES), max_size=12), st.booleans())
+def test_channel_reasons_are_the_definition_value_by_value(rows, arrow):
+    # No consent, then no address, then a bad one: the missing check only looks at the
+    # invalid addresses, which must not change a reason.
+    addresses = np.array([*(a for a, _ in rows), None], dtype=object)[:-1]
+    consent = np.array([*(c for _, c in rows), None], dtype=object)[:-1]
+    texts = all(a is None or isinstance(a, str) for a in addresses.tolist())
+    given_addresses = pa.array(addresses.tolist(), pa.string()) if arrow and texts else addresses
+    contact = ChannelContact(given_addresses, consent, "email")
+    ids = [str(i) for i in range(len(rows))]
+    expected = [
+        "no_consent"
+        if not is_consent(c)
+        else "no_address"
+        if not _present(a)
+        else ""
+        if isinstance(a, str) and valid_address(a.strip(), "email")
+        else "bad_address"
+        for a, c in rows
+    ]
+    assert channel_reasons(ids, "email", contact, set()).tolist() == expected

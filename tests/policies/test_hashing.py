@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from winlang.policies.hashing import draw, holdout, variant
+from winlang.policies.hashing import draw, holdout, id_texts, variant
 
 IDS = np.array([f"c-{i:06d}" for i in range(100_000)])
 
@@ -189,3 +189,18 @@ def test_keys_hashed_a_slice_at_a_time_draw_as_one_by_one(monkeypatch):
     monkeypatch.setattr(hashing, "_CHUNK", 3)
     found = hashing._draws("holdout\x00ladder\x00", np.array(ids))
     assert found.tolist() == expected
+
+
+@given(
+    st.lists(st.integers(-(2**63), 2**63 - 1), max_size=30),
+    st.sampled_from([np.int64, np.int32, np.uint8, np.uint64]),
+)
+def test_integer_ids_as_text_are_str_of_each(values, kind):
+    info = np.iinfo(kind)
+    ids = np.array([v for v in values if info.min <= v <= info.max], dtype=kind)
+    texts = id_texts(ids)
+    assert texts.dtype.kind == "U"
+    assert texts.tolist() == [str(int(v)) for v in ids.tolist()]
+    # As wide as the longest id, not NumPy's widest int: the copies made of it stay small.
+    if ids.size:
+        assert texts.dtype.itemsize == 4 * max(len(t) for t in texts.tolist())

@@ -228,3 +228,24 @@ def test_a_step_reports_a_reason_outside_the_enum_unchanged():
     state = state_of(2)
     after = state.stop(np.array([True, False]), Status.SKIPPED, np.array(["odd", ""], object))
     assert stopped(after) == [("skipped", "odd"), ("", "")]
+
+
+@pytest.mark.parametrize(
+    ("zones", "deferred"),
+    [
+        (None, [True, True, True]),  # no zone column: everyone on the fallback's clock
+        (np.array(["Asia/Seoul", None, "Mars/Base"], dtype=object), [False, True, True]),
+    ],
+)
+def test_quiet_hours_defer_on_each_customers_clock_until_the_window_ends(zones, deferred):
+    # 15:00 in Bucharest (the fallback) is inside 14:00-16:00, 21:00 in Seoul is not.
+    state = state_of(
+        3,
+        zones=zones,
+        quiet=QuietWindow(time(14), time(16)),
+        timezone="Europe/Bucharest",
+    )
+    after = check_quiet_hours(state)
+    assert [s == ("deferred", "quiet_hours") for s in stopped(after)] == deferred
+    ends = np.datetime64("2026-06-01T13:00:00", "us")  # 16:00 in Bucharest, in UTC
+    assert after.deferred_until.tolist() == [ends.item() if d else None for d in deferred]

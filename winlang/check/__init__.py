@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .. import ast as A
 from ..config import Config, DerivedField
@@ -26,15 +24,16 @@ from ..diagnostics import (
     moved,
 )
 from ..formats import locale_problem
+from ..frozen import frozen
 from ..parse import cycle_collector_paused, parse_expression
-from ..parse.errors import KEYWORDS
+from ..parse.words import KEYWORDS
 from ..schema import Schema
 from ..types import UNKNOWN, Type
 from .expressions import STANDARD_EVENT_TYPES, Env, Symbol, Typer
 from .templates import TemplateChecker, report_unknown_channel, sends_of
 
 
-@dataclass(frozen=True)
+@frozen
 class CheckedCampaign:
     """A campaign that passed the checker, with every name resolved and typed."""
 
@@ -47,13 +46,15 @@ class CheckedCampaign:
         return self.types.get(id(expr), UNKNOWN)
 
 
-@dataclass(frozen=True)
+@frozen
 class CheckResult:
+    """A campaign's findings, and the checked campaign when it has no errors."""
+
     diagnostics: tuple[Diagnostic, ...]
     checked: CheckedCampaign | None
 
 
-@dataclass(frozen=True)
+@frozen
 class Fields:
     """The fields every campaign of a project sees: schema columns and derived fields."""
 
@@ -420,6 +421,8 @@ def _setting(setting: A.Setting, typer: Typer, report) -> None:
                     'write a full address: "https://shop.example.com/back"',
                 )
         case "timezone":
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only where a zone is set
+
             try:
                 ZoneInfo(value)
             except (ZoneInfoNotFoundError, ValueError):

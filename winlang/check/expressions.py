@@ -14,6 +14,7 @@ from typing import Literal
 
 from .. import ast as A
 from ..config import Channel
+from ..frozen import frozen
 from ..suggest import did_you_mean
 from ..times import parse_instant
 from ..types import (
@@ -56,7 +57,7 @@ STANDARD_EVENT_TYPES = (
 MAX_DURATION_SECONDS = 100 * 365 * 86_400
 
 
-@dataclass(frozen=True)
+@frozen
 class Symbol:
     """What a name in an expression refers to."""
 

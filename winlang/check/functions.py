@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from ..frozen import frozen
 from ..types import NUMBER, TEXT, Type
 
 
-@dataclass(frozen=True)
+@frozen
 class Function:
     """``accepts(i, t)`` says whether argument ``i`` may have type ``t``; ``result`` maps the
     argument types to the result type."""

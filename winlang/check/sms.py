@@ -7,7 +7,7 @@ emoji takes two. Neither kind of pair is split across parts, as phones reassembl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..frozen import frozen
 
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -26,8 +26,10 @@ SINGLE = {"GSM-7": 160, "UCS-2": 70}
 PART = {"GSM-7": 153, "UCS-2": 67}
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class SmsSize:
+    """An SMS's encoding, length in that encoding's units, and parts."""
+
     encoding: str  # "GSM-7" or "UCS-2"
     characters: int  # septets for GSM-7, UTF-16 code units for UCS-2
     parts: int

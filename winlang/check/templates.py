@@ -14,12 +14,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 
 from .. import ast as A
 from ..config import Channel, Limits, TrackingSettings
 from ..formats import FORMATS, SpecError, is_format, parse_spec, type_problem
+from ..frozen import frozen
 from ..links import (
     MESSAGE_ID_LENGTH,
     short_link_length,
@@ -76,8 +76,10 @@ def is_html(body: A.TemplateText) -> bool:
     return looks_like_html(body.value)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Placeholder:
+    """``{name}``, ``{name|fallback}`` or ``{name:spec}`` in a template's text."""
+
     name: str
     fallback: str | None
     start: int  # index of `{` in the template text
@@ -85,7 +87,7 @@ class Placeholder:
     spec: str | None = None  # `percent` in `{discount:percent}`
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class OtherFormat:
     """``{name:word}`` where ``word`` is not a format: CSS (``{color:red}``) is left alone,
     but the checker reports it when ``name`` is a field or a `with` parameter."""
@@ -96,8 +98,10 @@ class OtherFormat:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Malformed:
+    """Braces in a template's text that are no placeholder."""
+
     text: str
     start: int
     end: int
@@ -198,7 +202,7 @@ def render(
     >>> render("{n:number|none} {m:number|none}", {"n": 2}, show=show)
     '2/number none'
     """
-    pieces = _pieces(text)
+    pieces = text_pieces(text)
     if len(pieces) == 1 and isinstance(pieces[0], str):
         return pieces[0]
     if show is None:
@@ -220,7 +224,7 @@ def render(
 
 
 @lru_cache(maxsize=4096)
-def _pieces(text: str) -> tuple[str | tuple[str, str, str | None], ...]:
+def text_pieces(text: str) -> tuple[str | tuple[str, str, str | None], ...]:
     """``text`` cut once into literal text and (placeholder, fallback, spec) triples, so
     rendering the same template for a hundred thousand customers is a join, not a regex pass
     each. Brace text with an unknown format (CSS: ``{color:red}``) stays as written."""
@@ -249,7 +253,7 @@ def placeholder_names(text: str) -> frozenset[str]:
     >>> sorted(placeholder_names("Hi {name|you}: {link} {{unsubscribe}}"))
     ['link', 'name']
     """
-    return frozenset(piece[0] for piece in _pieces(text) if not isinstance(piece, str))
+    return frozenset(piece[0] for piece in text_pieces(text) if not isinstance(piece, str))
 
 
 def text_span(text: A.TemplateText, start: int, end: int) -> A.Span:
@@ -262,7 +266,7 @@ def text_span(text: A.TemplateText, start: int, end: int) -> A.Span:
     return A.Span(first, last, text.span.line, column, text.span.line, column + (last - first))
 
 
-@dataclass(frozen=True)
+@frozen
 class SendSite:
     """One `send` of a template, with the rule it is in."""
 
@@ -725,7 +729,7 @@ class TemplateChecker:
         return tracking_link(link, self.campaign_name, rule, "x" * MESSAGE_ID_LENGTH)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class _Value:
     """A fallback or literal `with` value that goes into an SMS as written."""
 
@@ -739,8 +743,10 @@ class _Value:
         return f"the fallback `{self.value}` of `{{{self.placeholder}}}`"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class _Estimate:
+    """An SMS's size: its own text, with the placeholders it is sure of, and at most."""
+
     own: SmsSize
     certain: SmsSize
     full: SmsSize

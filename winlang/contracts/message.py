@@ -8,9 +8,10 @@ ledger's unique key, the channel's duplicate filter, the provider's ``Idempotenc
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 
+from ..frozen import frozen
 from ..links import message_id
 
 
@@ -24,7 +25,7 @@ def idempotency_key(campaign: str, rule: str, customer_id: object, occurrence: i
     return f"{campaign}/{rule}/{customer_id}/{occurrence}"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Message:
     """One rendered message for one customer on one channel.
 
@@ -101,7 +102,7 @@ class Outcome(StrEnum):
     PERMANENT = "permanent"  # never going to work: bad address, rejected; triggers `else send`
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class SendResult:
     """A channel's answer for one message. ``attempted`` is False only for a message the
     channel never transmitted because of an earlier failure in the same batch (the

@@ -7,9 +7,11 @@ it in Arrow record batches, named as the store's :class:`Layout` says.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from ..frozen import frozen
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
     from ..schema import Schema
 
 
-@dataclass(frozen=True)
+@frozen
 class Layout:
     """Table and column names of a store (``[store]`` and ``[store.columns]`` in the config)."""
 
@@ -73,7 +75,7 @@ class Source(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@frozen
 class SuppressingEvents:
     """Which events suppress their customer, as data, so a SQL store can select them in its
     own query (:mod:`winlang.policies.suppressions` holds the one instance and applies it to

@@ -14,7 +14,7 @@ as ``too_long``. A customer in quiet hours becomes a ``deferred`` firing with it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -30,7 +30,8 @@ from ..plan import ir
 from ..plan.delivery import Action, Arm, DeliveryPlan, SendStep
 from ..policies.apply import PolicyOutcome
 from ..policies.reasons import TOO_LONG, Status
-from .render import render_message
+from .columns import Distinct, Rows, distinct, grouped, python_values
+from .render import CompiledTemplate, Recipients, compile_template, render_messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,24 +130,62 @@ class Planner:
         found = self.campaign.setting("link")
         return str(found.value) if found is not None else None
 
+    @cached_property
+    def _compiled(self) -> dict[tuple[int, str], CompiledTemplate]:
+        """Each template compiled once per run, for each channel kind it is sent on."""
+        return {}
+
+    @cached_property
+    def _occurrences(self) -> tuple[int, ...]:
+        """Each rule's occurrence at ``now`` (see :func:`occurrence`), worked out once."""
+        return tuple(occurrence(self.now, rule.repeat_seconds) for rule in self.delivery.rules)
+
     def plan(self, rows: range) -> tuple[list[Firing], list[Skip]]:
-        batch = _Rows.of(self, rows)
+        """The firings and skips of ``rows``, their messages rendered a column at a time
+        (:meth:`_messages`); the rest read from the slice's columns as Python lists."""
+        part = slice(rows.start, rows.stop)
+        outcome = self.outcome
+        status = outcome.status[part].tolist()
+        rules = self.delivery.rules
+        names = [rules[r].name for r in self.rule_index[part].tolist()]
+        ids = [str(customer) for customer in self.ids[part].tolist()]
+        keyed: dict[int, tuple[str, str, int, str]] = {}  # row -> rule, customer, nth, key
+        for i, state, rule, customer in zip(rows, status, names, ids, strict=True):
+            if state != Status.SKIPPED:
+                keyed[i] = (rule, customer, *self.keyed(i, rule, customer))
+        messages = self._messages(np.fromiter(keyed, dtype=np.int64, count=len(keyed)), keyed)
+        arms = [self.arms[a] for a in self.arm_index[part].tolist()]
+        steps = outcome.step[part].tolist()
+        variants = [variant_label(v) for v in outcome.variant[part].tolist()]
+        reason = outcome.reason
         firings: list[Firing] = []
         skips: list[Skip] = []
-        status, reason = self.outcome.status, self.outcome.reason
-        rules = self.delivery.rules
-        for i in rows:
-            rule = rules[self.rule_index[i]].name
-            if status[i] == Status.SKIPPED:
-                skips.append(Skip(rule, str(self.ids[i]), str(reason[i])))
+        for offset, (i, state) in enumerate(zip(rows, status, strict=True)):
+            if state == Status.SKIPPED:
+                skips.append(Skip(names[offset], ids[offset], str(reason[i])))
                 continue
-            firing = self._firing(i, rule, batch)
-            if firing.messages or firing.status in ("held_out", "done"):
+            rule, customer, nth, key = keyed[i]
+            variant = variants[offset]
+            if state == Status.HELD_OUT:
+                firings.append(Firing(key, rule, customer, nth, "held_out", variant, (), ()))
+                continue
+            if steps[offset] < 0:  # a rule without `send`: its actions are the whole firing
+                actions = arms[offset].actions
+                firings.append(Firing(key, rule, customer, nth, "done", variant, (), actions))
+                continue
+            sent = tuple(messages.get(i, ()))
+            if state == Status.DEFERRED:
+                due = outcome.deferred_until[i].astype(datetime)
+                firing = Firing(key, rule, customer, nth, "deferred", variant, sent, (), due)
+            else:
+                actions = arms[offset].actions
+                firing = Firing(key, rule, customer, nth, "planned", variant, sent, actions)
+            if sent:
                 firings.append(firing)
             else:  # every usable step's message is too long to send
-                skips.append(Skip(rule, firing.customer_id, TOO_LONG))
-            if firing.status == "deferred" and firing.messages:
-                skips.append(Skip(rule, firing.customer_id, str(reason[i]), firing.due))
+                skips.append(Skip(rule, customer, TOO_LONG))
+            if state == Status.DEFERRED and sent:
+                skips.append(Skip(rule, customer, str(reason[i]), due))
         return firings, skips
 
     def keyed(self, i: int, rule: str, customer: str) -> tuple[int, str]:
@@ -154,109 +193,127 @@ class Planner:
         firing keeps its own, else the period ``now`` falls in."""
         nth = self.deferred.get((rule, customer))
         if nth is None:
-            nth = occurrence(self.now, self.delivery.rules[self.rule_index[i]].repeat_seconds)
+            nth = self._occurrences[self.rule_index[i]]
         return nth, idempotency_key(self.campaign_name, rule, customer, nth)
-
-    def _firing(self, i: int, rule: str, rows: _Rows) -> Firing:
-        customer = str(self.ids[i])
-        nth, key = self.keyed(i, rule, customer)
-        variant = variant_label(int(self.outcome.variant[i]))
-        arm = self.arms[self.arm_index[i]]
-        if self.outcome.status[i] == Status.HELD_OUT:
-            return Firing(key, rule, customer, nth, "held_out", variant, (), ())
-        first = int(self.outcome.step[i])
-        if first < 0:  # a rule without `send`: its actions are the whole firing
-            return Firing(key, rule, customer, nth, "done", variant, (), arm.actions)
-        steps = [first] + [
-            p for p in range(first + 1, len(arm.chain)) if self.usable[arm.chain[p].channel][i]
-        ]
-        rendered = (
-            (step, self._message(i, rule, customer, nth, variant, arm.chain[step], key, n, rows))
-            for n, step in enumerate(steps)
-        )
-        messages = tuple((step, m) for step, m in rendered if self.fits(m))
-        if self.outcome.status[i] == Status.DEFERRED:
-            until = self.outcome.deferred_until[i]
-            due = until.astype(datetime)
-            return Firing(key, rule, customer, nth, "deferred", variant, messages, (), due)
-        return Firing(key, rule, customer, nth, "planned", variant, messages, arm.actions)
 
     def fits(self, message: Message) -> bool:
         """Whether the rendered message may be sent: an SMS within ``sms_max_parts``."""
         limit = self.sms_max_parts
         return limit is None or message.parts is None or message.parts <= limit
 
-    def _message(
+    def _messages(
+        self, rows: np.ndarray, keyed: Mapping[int, tuple[str, str, int, str]]
+    ) -> dict[int, list[tuple[int, Message]]]:
+        """The (step, message) of each usable step of the send chain of each of ``rows``
+        (those not skipped) whose message :meth:`fits`, in the order to try.
+
+        Rows are grouped by rule and arm, and each position of the chain is rendered for
+        all the group's rows that try it at once: the step the policies chose, and each
+        later step whose channel is usable. A failover is a different message on another
+        channel: a key of its own (the firing's and its place among the steps tried), so a
+        provider that drops repeats by key does not drop it.
+        """
+        status = self.outcome.status[rows]
+        first = np.asarray(self.outcome.step, dtype=np.int64)[rows]
+        messaged = (status != Status.HELD_OUT) & (first >= 0)
+        rows, first = rows[messaged], first[messaged]
+        found: dict[int, list[tuple[int, Message]]] = {i: [] for i in rows.tolist()}
+        if not rows.size:
+            return found
+        values = _Values(self, rows)
+        rule_index = np.asarray(self.rule_index, dtype=np.int64)[rows]
+        arm_index = np.asarray(self.arm_index, dtype=np.int64)[rows]
+        rules = self.delivery.rules
+        for group in grouped(rule_index * len(self.arms) + arm_index):
+            at, firsts = rows[group], first[group]
+            rule = rules[rule_index[group[0]]].name
+            tried_before = np.zeros(at.size, dtype=np.int64)
+            for position, step in enumerate(self.arms[arm_index[group[0]]].chain):
+                later = (firsts < position) & np.asarray(self.usable[step.channel])[at]
+                tried = (firsts == position) | later
+                if not tried.any():
+                    continue
+                who = at[tried]
+                keys = [keyed[i][3] for i in who.tolist()]
+                attempts = tried_before[tried].tolist()
+                own = [k if n == 0 else f"{k}/{n}" for k, n in zip(keys, attempts, strict=True)]
+                rendered = self.render(rule, step, who, own, keys, values)
+                fits = self.fits
+                for i, message in zip(who.tolist(), rendered, strict=True):
+                    if fits(message):
+                        found[i].append((position, message))
+                tried_before += tried
+        return found
+
+    def render(
         self,
-        i: int,
         rule: str,
-        customer: str,
-        nth: int,
-        variant: str | None,
         send: SendStep,
-        key: str,
-        attempt: int,
-        rows: _Rows,
-    ) -> Message:
-        # A failover is a different message on another channel: a key of its own, so a
-        # provider that drops repeats by key does not drop it.
-        return self._render(
-            rule,
-            customer,
-            send,
-            to=str(rows.address(send.channel, i)).strip(),
-            fields={name: rows.value(node, i) for name, node in send.fields},
-            params={name: rows.value(node, i) for name, node in send.params},
-            key=key if attempt == 0 else f"{key}/{attempt}",
-            occurrence=nth,
-            variant=variant,
-            firing_key=key,
+        rows: np.ndarray,
+        keys: Sequence[str],
+        firing_keys: Sequence[str],
+        values: _Values | None = None,
+    ) -> list[Message]:
+        """``send``'s template rendered for ``rows`` (row numbers, ascending) under their
+        messages' ``keys``, their links carrying the message id of ``firing_keys``;
+        ``values`` are the rows' columns when the caller has them."""
+        values = values if values is not None else _Values(self, rows)
+        kind = self.channels[send.channel].kind
+        compiled = self._compiled.get((send.template, kind))
+        if compiled is None:
+            template = self.delivery.templates[send.template]
+            compiled = compile_template(template, kind, self.locale)
+            self._compiled[(send.template, kind)] = compiled
+        positions = values.positions(rows)
+        variant = self.outcome.variant[rows].tolist()
+        recipients = Recipients(
+            keys,
+            firing_keys,
+            [str(c) for c in self.ids[rows].tolist()],
+            [str(a).strip() for a in values.addresses(send.channel, positions)],
+            [variant_label(v) for v in variant],
         )
-
-    def _render(self, rule: str, customer: str, send: SendStep, **message: object) -> Message:
-        """``send``'s template rendered for ``customer`` (``message``: the address, the
-        values, the key and what else :func:`render_message` takes)."""
-        return render_message(
+        columns = {name: values.column(node, positions) for name, node in send.fields}
+        columns.update((name, values.column(node, positions)) for name, node in send.params)
+        return render_messages(
+            compiled,
             campaign=self.campaign_name,
-            link=self.link,
             rule=rule,
-            customer_id=customer,
-            template=self.delivery.templates[send.template],
             channel=send.channel,
-            kind=self.channels[send.channel].kind,
-            locale=self.locale,
+            link=self.link,
             tracking=self.tracking,
-            **message,
+            recipients=recipients,
+            values=columns,
         )
 
 
-@dataclass(frozen=True, slots=True)
-class _Rows:
-    """One slice of a planner's rows with its addresses and values as Python values (read
-    once per message), made when the slice is planned and dropped after it."""
+class _Values:
+    """The addresses and template values of some rows (row numbers, ascending), read from
+    the planner's columns when first asked for and kept while those rows are planned: a
+    slice at a time, so memory follows the slice, not the run."""
 
-    start: int
-    addresses: Mapping[str, list]
-    values: Mapping[ir.Node, list]
+    def __init__(self, planner: Planner, rows: np.ndarray) -> None:
+        self._planner = planner
+        self._rows = rows
+        self._taken: Rows = rows
+        if rows.size and int(rows[-1]) - int(rows[0]) + 1 == rows.size:
+            self._taken = range(int(rows[0]), int(rows[-1]) + 1)  # contiguous: a slice
+        self._addresses: dict[str, list] = {}
+        self._columns: dict[ir.Node, Distinct] = {}
 
-    @classmethod
-    def of(cls, planner: Planner, rows: range) -> _Rows:
-        start, stop = rows.start, max(rows.start, rows.stop)
-        return cls(
-            start,
-            {c: _python(a, start, stop) for c, a in planner.addresses.items()},
-            {n: _python(v, start, stop) for n, v in planner.values.items()},
-        )
+    def positions(self, rows: np.ndarray) -> np.ndarray:
+        """Where ``rows`` (some of these rows) are among them."""
+        return np.searchsorted(self._rows, rows)
 
-    def value(self, node: ir.Node, i: int) -> object:
-        return self.values[node][i - self.start]
+    def addresses(self, channel: str, positions: np.ndarray) -> list:
+        found = self._addresses.get(channel)
+        if found is None:
+            found = python_values(self._planner.addresses[channel], self._taken)
+            self._addresses[channel] = found
+        return [found[p] for p in positions.tolist()]
 
-    def address(self, channel: str, i: int) -> object:
-        return self.addresses[channel][i - self.start]
-
-
-def _python(values, start: int, stop: int) -> list:
-    """``values[start:stop]`` (Arrow, NumPy or a list) as a list of Python values."""
-    if hasattr(values, "to_pylist"):
-        return values.slice(start, stop - start).to_pylist()
-    return list(values[start:stop])
+    def column(self, node: ir.Node, positions: np.ndarray) -> Distinct:
+        found = self._columns.get(node)
+        if found is None:
+            found = self._columns[node] = distinct(self._planner.values[node], self._taken)
+        return found.take(positions)

@@ -27,12 +27,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..plan import ir
 from ..plan.delivery import Arm, SendStep
 from ..policies.reasons import Status
+from .columns import codes_of, grouped
 from .prepare import Planner
 
 NO_PARTS = -1  # a message without SMS parts (not an SMS): it always fits
@@ -65,20 +64,13 @@ def preview_plan(planner: Planner) -> Preview:
     arm_index = np.asarray(planner.arm_index, dtype=np.int64)[rows]
     codes = _Codes(planner.values)
     arms = planner.delivery.arms
-    for group in _grouped(rule_index * len(arms) + arm_index):
+    for group in grouped(rule_index * len(arms) + arm_index):
         at = rows[group]
         rule = planner.delivery.rules[rule_index[group[0]]].name
         arm = arms[arm_index[group[0]]]
         chosen, parts = _first_fitting(planner, rule, arm, at, first[at], codes)
         _count(preview, rule, arm, chosen, parts, late[at])
     return preview
-
-
-def _grouped(keys: np.ndarray) -> list[np.ndarray]:
-    """Positions into ``keys`` grouped by equal key, each group in ascending order."""
-    order = np.argsort(keys, kind="stable")
-    starts = np.flatnonzero(np.diff(keys[order])) + 1
-    return np.split(order, starts)
 
 
 def _first_fitting(
@@ -138,25 +130,16 @@ def _sms_parts(
         return np.full(rows.size, NO_PARTS, dtype=np.int64)
     nodes = [node for _, node in (*step.fields, *step.params)]
     first, inverse = _distinct(codes.of(nodes, rows), rows.size)
-    measured = [_measure(planner, rule, step, int(rows[i])) for i in first.tolist()]
-    return np.asarray(measured, dtype=np.int64)[inverse]
-
-
-def _measure(planner: Planner, rule: str, step: SendStep, i: int) -> int:
-    """The SMS parts of row ``i``'s message on ``step``, rendered as the real run renders
-    it (under the firing's own key, so its links carry the real message id)."""
-    customer = str(planner.ids[i])
-    _, key = planner.keyed(i, rule, customer)
-    message = planner._render(
-        rule,
-        customer,
-        step,
-        to="",
-        fields={name: _value(planner.values[node], i) for name, node in step.fields},
-        params={name: _value(planner.values[node], i) for name, node in step.params},
-        key=key,
-    )
-    return NO_PARTS if message.parts is None else message.parts
+    # One message per distinct combination, rendered as the real run renders it (under the
+    # firing's own key, so its links carry the real message id).
+    measured = np.sort(rows[first])
+    keys = [
+        planner.keyed(i, rule, customer)[1]
+        for i, customer in zip(measured.tolist(), planner.ids[measured].tolist(), strict=True)
+    ]
+    messages = planner.render(rule, step, measured, keys, keys)
+    parts = np.asarray([NO_PARTS if m.parts is None else m.parts for m in messages])
+    return parts[np.searchsorted(measured, rows[first])][inverse]
 
 
 def _distinct(columns: Sequence[np.ndarray], size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -185,42 +168,5 @@ class _Codes:
         """The codes of ``nodes`` at ``rows``."""
         for node in nodes:
             if node not in self._codes:
-                self._codes[node] = _factorised(self._values[node])
+                self._codes[node] = codes_of(self._values[node])
         return [self._codes[node][rows] for node in nodes]
-
-
-def _factorised(values) -> np.ndarray:
-    """Integer codes of ``values`` (Arrow, NumPy or a list): Arrow's dictionary encoding,
-    NumPy's ``unique`` or, for Python objects, a dictionary of (type, value)."""
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    if isinstance(values, pa.Array):
-        try:
-            encoded = pc.dictionary_encode(values, null_encoding="encode")
-        except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
-            values = values.to_pylist()  # nested values: compared as Python values
-        else:
-            return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    if isinstance(values, np.ndarray) and values.dtype.kind in "biufmMUS":
-        return np.unique(values, return_inverse=True)[1].reshape(-1).astype(np.int64)
-    return _factorised_objects(values)
-
-
-def _factorised_objects(values) -> np.ndarray:
-    """Codes of Python values: equal values of one type share a code (so ``1`` and
-    ``True``, which print differently, don't); a value that can't be a key gets its own."""
-    seen: dict[object, int] = {}
-    codes = np.empty(len(values), dtype=np.int64)
-    for position, value in enumerate(values):
-        try:
-            codes[position] = seen.setdefault((type(value), value), len(seen))
-        except TypeError:  # unhashable (a list, say): measured on its own
-            codes[position] = seen[object()] = len(seen)
-    return codes
-
-
-def _value(values, i: int) -> object:
-    """Row ``i`` of ``values`` as the planner reads it (an Arrow value as Python's)."""
-    if isinstance(values, pa.ChunkedArray | pa.Array):
-        return values[i].as_py()
-    return values[i]

@@ -11,7 +11,7 @@ from ..ast import VERB_EVENT_TYPES
 from ..check.expressions import STANDARD_EVENT_TYPES
 from ..check.functions import BUILTINS
 from ..check.templates import Placeholder, scan
-from ..parse.errors import ITEM_WORDS, KEYWORDS
+from ..parse.words import ITEM_WORDS, KEYWORDS
 from ..project import Project
 
 

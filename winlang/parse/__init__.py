@@ -11,35 +11,41 @@ import gc
 import re
 from collections.abc import Iterable
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from lark import Lark, UnexpectedInput
 
 from .. import ast as A
 from ..diagnostics import Diagnostic, SourceText
+from ..frozen import frozen
 from .build import MAX_DIGITS, AstBuilder, NumberTooLarge, too_large_numbers
-from .errors import ITEM_WORDS, MAX_REPORTED, syntax_diagnostic
 from .lalr import FastLALRParser
 from .lexer import FastContextualLexer
+from .words import ITEM_WORDS, MAX_REPORTED
 
 MAX_DEPTH = 200  # deeper expressions are a mistake, and would overflow recursive passes
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class ParseResult:
+    """A parsed file: the campaign, or None with the syntax errors."""
+
     campaign: A.CampaignFile | None
     diagnostics: tuple[Diagnostic, ...]
 
 
 def grammar_text() -> str:
-    """The grammar, from the installed package or from the source tree."""
-    packaged = resources.files("winlang") / "grammar" / "winlang.lark"
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    return (Path(__file__).resolve().parents[2] / "grammar" / "winlang.lark").read_text("utf-8")
+    """The grammar, from the installed package or from the source tree (by path: loading
+    ``importlib.resources`` cost more than parsing a small campaign)."""
+    package = Path(__file__).resolve().parents[1]
+    for path in (package / "grammar" / "winlang.lark", package.parent / "grammar" / "winlang.lark"):
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    from importlib import resources  # a package imported from a zip archive
+
+    return (resources.files("winlang") / "grammar" / "winlang.lark").read_text(encoding="utf-8")
 
 
 @cache
@@ -66,7 +72,7 @@ def parse_campaign(text: str, path: str = "<text>", vocabulary: Iterable[str] = 
     try:
         campaign, too_large = _parse(text, "start")
     except UnexpectedInput as error:
-        first = syntax_diagnostic(error, source, parser(), vocabulary)
+        first = _syntax_diagnostic(error, source, vocabulary)
         return ParseResult(None, _with_other_errors(first, source, vocabulary))
     if too_large:
         return ParseResult(None, (_too_large(source, too_large),))
@@ -83,7 +89,7 @@ def parse_expression(
     try:
         expr, too_large = _parse(text, "expression_only")
     except UnexpectedInput as error:
-        return None, (syntax_diagnostic(error, source, parser(), vocabulary),)
+        return None, (_syntax_diagnostic(error, source, vocabulary),)
     if too_large:
         return None, (_too_large(source, too_large),)
     deep = _too_deep(source, expr)
@@ -114,6 +120,16 @@ def cycle_collector_paused():
     finally:
         if paused:
             gc.enable()
+
+
+def _syntax_diagnostic(
+    error: UnexpectedInput, source: SourceText, vocabulary: Iterable[str]
+) -> Diagnostic:
+    """The message for a syntax error; its module (the table of typical mistakes) is loaded
+    with the first one, as a clean parse never needs it."""
+    from .errors import syntax_diagnostic
+
+    return syntax_diagnostic(error, source, parser(), vocabulary)
 
 
 def _too_large(source: SourceText, error: NumberTooLarge) -> Diagnostic:
@@ -199,7 +215,7 @@ def _with_other_errors(
         try:
             parser().parse(masked.text, start="start")
         except UnexpectedInput as error:
-            found_here = syntax_diagnostic(error, masked, parser(), vocabulary)
+            found_here = _syntax_diagnostic(error, masked, vocabulary)
             found.append(replace(found_here, line_text=source.line(found_here.line)))
     unique = {(d.line, d.column, d.code): d for d in found}
     return tuple(sorted(unique.values(), key=lambda d: (d.line, d.column)))

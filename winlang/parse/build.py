@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import re
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from lark import Token
 
 from .. import ast as A
+from ..frozen import frozen
 from .strings import unquote
 
 _DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([a-z]+?)s?$")
@@ -49,7 +50,7 @@ def _last(children: list) -> object:
     return next(c for c in reversed(children) if c is not None)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class _Spanned:
     """A built value and the extent of the text it came from, on its way to its parent: an
     expression in brackets, a rule's ``rule name:``, a ``with`` parameter or list, the items of
@@ -107,7 +108,7 @@ def duration(token: Token) -> A.Duration:
     return A.Duration(amount=number_value(match[1], span), unit=match[2], span=span)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class _Older:
     """``more than D ago`` on its way into an :class:`~winlang.ast.EventPredicate`."""
 

@@ -7,10 +7,8 @@ anything else gets a plain "unexpected X, expected Y".
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Generic, TypeVar
 
@@ -19,78 +17,10 @@ from lark.lexer import PatternStr, Token
 
 from ..ast import Span
 from ..diagnostics import Diagnostic, SourceText
+from ..frozen import frozen
 from ..suggest import closest, one_slip
+from .words import ITEM_WORDS, KEYWORDS
 
-MAX_REPORTED = 50
-
-KEYWORDS = frozenset(
-    [
-        "campaign",
-        "description",
-        "audience",
-        "cap",
-        "per",
-        "quiet",
-        "hours",
-        "to",
-        "holdout",
-        "link",
-        "timezone",
-        "locale",
-        "segment",
-        "let",
-        "template",
-        "subject",
-        "body",
-        "file",
-        "rule",
-        "when",
-        "then",
-        "and",
-        "or",
-        "not",
-        "in",
-        "list",
-        "between",
-        "is",
-        "null",
-        "today",
-        "starts",
-        "ends",
-        "with",
-        "contains",
-        "within",
-        "more",
-        "than",
-        "before",
-        "after",
-        "ago",
-        "did",
-        "any",
-        "count",
-        "sum",
-        "last",
-        "true",
-        "false",
-        "send",
-        "else",
-        "add",
-        "remove",
-        "from",
-        "unsubscribe",
-        "split",
-        "repeat",
-        "every",
-        "opened",
-        "clicked",
-        "purchased",
-        "visited",
-        "viewed",
-        "bounced",
-        "unsubscribed",
-        "received",
-    ]
-)
 ACTION_WORDS = frozenset({"send", "add", "remove", "unsubscribe", "split"})
 UNITS = "minutes, hours, days, weeks, months or years"
 
@@ -158,7 +88,7 @@ Said = tuple[str, str | None, Span | None]
 Shown = TypeVar("Shown")  # what an error shows: Unread (a character) or Seen (a token)
 
 
-@dataclass(frozen=True)
+@frozen
 class Mistake(Generic[Shown]):
     """One typical mistake: when a syntax error is it, what to say, and example lines (each
     written after :data:`EXAMPLE_HEAD`, with :data:`EXAMPLE_VOCABULARY` known) whose first
@@ -177,7 +107,7 @@ EXAMPLE_VOCABULARY = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Unread:
     """What the lexer couldn't read: the character at ``pos`` and the text around it."""
 
@@ -443,26 +373,6 @@ _DEFINED = re.compile(r"^\s*(?:segment|let)\s+\w+\s*=\s*$")
 
 # ---- tokens in the wrong place ------------------------------------------------------------
 
-# Words that begin an item: when one of them shows up where a name was expected, the parser has
-# read it as that name, so the item before it is unfinished.
-ITEM_WORDS = frozenset(
-    [
-        "campaign",
-        "description",
-        "audience",
-        "cap",
-        "quiet",
-        "holdout",
-        "link",
-        "timezone",
-        "locale",
-        "segment",
-        "let",
-        "template",
-        "rule",
-        "when",
-    ]
-)
 # Keywords that can end a multi-word name attempt (`days since purchase > 90`).
 _NAME_STOPS = KEYWORDS - {"last", "count", "sum", "any", "list", "today", "hours", "file"}
 ACTION_TERMINALS = frozenset({"SEND", "ADD", "REMOVE", "UNSUBSCRIBE"})
@@ -477,7 +387,7 @@ def _token_span(token, source: SourceText) -> Span:
     )
 
 
-@dataclass(frozen=True)
+@frozen
 class Seen:
     """What a syntax error shows: the token, what the parser expected, the words before it."""
 
@@ -968,6 +878,8 @@ def _shorten(text: str, limit: int = 40) -> str:
 
 
 def _similarity(a: str, b: str) -> float:
+    import difflib  # for a syntax error's hint only: a clean parse never loads it
+
     return difflib.SequenceMatcher(None, a, b).ratio()
 
 

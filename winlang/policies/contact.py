@@ -311,10 +311,19 @@ def channel_reasons(
     reasons = np.full(len(id_texts(customer_ids)), "", dtype=object)
     # Assigned in reverse order of seriousness, so the most serious reason is the one left.
     reasons[suppressed(customer_ids, channel, suppressions)] = Reason.UNSUBSCRIBED.value
-    reasons[~valid_addresses(contact.address, contact.kind)] = Reason.BAD_ADDRESS.value
-    reasons[~has_address(contact.address)] = Reason.NO_ADDRESS.value
+    invalid = np.flatnonzero(~valid_addresses(contact.address, contact.kind))
+    reasons[invalid] = Reason.BAD_ADDRESS.value
+    # A valid address is present: only the invalid ones can be missing.
+    reasons[invalid[~has_address(_take(contact.address, invalid))]] = Reason.NO_ADDRESS.value
     reasons[~has_consent(contact.consent)] = Reason.NO_CONSENT.value
     return reasons
+
+
+def _take(values: Sequence[object] | np.ndarray | pa.Array, rows: np.ndarray):
+    """The values at ``rows`` (Arrow stays Arrow)."""
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return values.take(pa.array(rows, type=pa.int64()))
+    return np.asarray(values, dtype=object)[rows]
 
 
 def resolve_chains(
@@ -348,16 +357,16 @@ def resolve_chains(
         ch: channel_reasons(texts, ch, contacts[ch], suppressions)
         for ch in {ch for chain in chains for ch in chain}
     }
+    usable_on = {ch: why == "" for ch, why in per_channel.items()}  # compared once each
     step = np.full(texts.size, -1, dtype=np.int64)
     reason = np.full(texts.size, "", dtype=object)
     for index, chain in enumerate(chains):
         rows = which == index
         for position, ch in enumerate(chain):
             at = rows & (first <= position)
-            why = per_channel[ch]
             # The reason of the first step tried is the one reported if no step works.
-            reason[at & (first == position)] = why[at & (first == position)]
-            usable = at & (step < 0) & (why == "")
-            step[usable] = position
+            tried = at & (first == position)
+            reason[tried] = per_channel[ch][tried]
+            step[at & (step < 0) & usable_on[ch]] = position
     reason[step >= 0] = ""
-    return ContactResult(step, reason, {ch: why == "" for ch, why in per_channel.items()})
+    return ContactResult(step, reason, usable_on)

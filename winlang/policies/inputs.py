@@ -67,12 +67,16 @@ class PolicyOutcome:
     # out, or a rule without `send`): the planner's failover reads it, not a second pass.
     usable: Mapping[str, np.ndarray] = field(default_factory=dict)
 
-    def summary(self) -> dict[str, object]:
+    def summary(self, rows: np.ndarray | None = None) -> dict[str, object]:
         """Counts for the run summary: ``sent`` (messages), ``actions_only``, ``held_out``,
-        ``skipped`` by reason (deferred customers count as ``quiet_hours``) and ``channels``."""
+        ``skipped`` by reason (deferred customers count as ``quiet_hours``) and ``channels``;
+        with ``rows`` (a mask), of those customers only (a rule's, say): only the columns
+        counted are selected."""
         # Object arrays compared with each status directly: no text copy of every row.
-        status = self.status
-        message = self.channel != None  # noqa: E711 (element-wise)
+        status, reason, channel = self.status, self.reason, self.channel
+        if rows is not None:
+            status, reason, channel = status[rows], reason[rows], channel[rows]
+        message = channel != None  # noqa: E711 (element-wise)
         is_send = status == Status.SEND.value
         sent = is_send & message
         skipped = (status == Status.SKIPPED.value) | (status == Status.DEFERRED.value)
@@ -80,8 +84,8 @@ class PolicyOutcome:
             "sent": int(sent.sum()),
             "actions_only": int((is_send & ~message).sum()),
             "held_out": int((status == Status.HELD_OUT.value).sum()),
-            "skipped": _counts(self.reason[skipped]),
-            "channels": _counts(self.channel[sent]),
+            "skipped": _counts(reason[skipped]),
+            "channels": _counts(channel[sent]),
         }
 
 

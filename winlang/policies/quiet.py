@@ -54,15 +54,23 @@ class TimeOfDay(Protocol):
 class ZoneResolution:
     """The zone each customer's clock is read in, and the names that could not be used.
 
-    ``names`` holds a valid IANA name for every customer; ``invalid`` the distinct names that
-    were not (reported by the run, then replaced by ``fallback``), and ``invalid_customers``
-    how many customers had one of them.
+    ``zones`` holds valid IANA names and ``index`` each customer's position among them;
+    ``invalid`` the distinct names that were not valid (reported by the run, then replaced by
+    ``fallback``), and ``invalid_customers`` how many customers had one of them. Every
+    customer of one zone gets the same answer, so the policies work per zone and spread the
+    answers with ``index``.
     """
 
-    names: np.ndarray
+    zones: np.ndarray
+    index: np.ndarray
     invalid: tuple[str, ...]
     fallback: str
     invalid_customers: int = 0
+
+    @property
+    def names(self) -> np.ndarray:
+        """A valid IANA name for every customer."""
+        return self.zones[self.index]
 
 
 @lru_cache(maxsize=4096)
@@ -104,7 +112,8 @@ def resolve_zones(
         invalid.add(fallback)
         fallback = DEFAULT_ZONE
     if zones is None:
-        return ZoneResolution(np.empty(0, dtype=object), tuple(sorted(invalid)), fallback)
+        empty = np.empty(0, dtype=object)
+        return ZoneResolution(empty, np.empty(0, dtype=np.int64), tuple(sorted(invalid)), fallback)
     coded = _codes(zones)
     if coded is None:  # not all texts: compare value by value
         raw = (
@@ -121,7 +130,9 @@ def resolve_zones(
             else:
                 invalid.add(str(name))
                 customers += int((raw == name).sum())
-        return ZoneResolution(names, tuple(sorted(invalid)), fallback, customers)
+        table, index = np.unique(names.astype(str), return_inverse=True)
+        zones_found, found = table.astype(object), tuple(sorted(invalid))
+        return ZoneResolution(zones_found, index.astype(np.int64), found, fallback, customers)
     distinct, index = coded
     table = np.full(len(distinct) + 1, fallback, dtype=object)  # the last entry: null
     unknown = np.zeros(len(distinct) + 1, dtype=bool)
@@ -134,7 +145,7 @@ def resolve_zones(
             invalid.add(name)
             unknown[position] = True
     customers = int(unknown[index].sum()) if unknown.any() else 0
-    return ZoneResolution(table[index], tuple(sorted(invalid)), fallback, customers)
+    return ZoneResolution(table, index, tuple(sorted(invalid)), fallback, customers)
 
 
 def _codes(values) -> tuple[list[str], np.ndarray] | None:
@@ -246,14 +257,38 @@ def next_allowed_at(now: datetime, tz: tzinfo, start: TimeOfDay, end: TimeOfDay)
     return min(c for c in candidates if c >= now and not quiet_at(c, tz, start, end))
 
 
-def _per_zone(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    if names.size == 0:
-        return np.empty(0, dtype=object), np.empty(0, dtype=np.int64)
-    coded = _codes(names)
-    if coded is not None and len(coded[0]) and coded[1].max() < len(coded[0]):
-        return np.array(coded[0], dtype=object), coded[1]
-    distinct, index = np.unique(names.astype(str), return_inverse=True)
-    return distinct, index
+def _used(zones: np.ndarray, index: np.ndarray) -> list[int]:
+    """The positions in ``zones`` that some customer of ``index`` is read in."""
+    return np.flatnonzero(np.bincount(index, minlength=len(zones))).tolist()
+
+
+def quiet_by_zone(
+    now_utc: datetime, zones: np.ndarray, index: np.ndarray, start: TimeOfDay, end: TimeOfDay
+) -> np.ndarray:
+    """Whether ``now_utc`` is in quiet hours for each customer whose zone is
+    ``zones[index[i]]``: one answer per zone, spread with the index.
+
+    >>> from datetime import UTC
+    >>> quiet_by_zone(datetime(2026, 1, 5, 3, tzinfo=UTC), np.array(["UTC", "Asia/Seoul"]),
+    ...               np.array([1, 0, 1]), time(21), time(9)).tolist()
+    [False, True, False]
+    """
+    quiet = np.zeros(len(zones), dtype=bool)
+    for at in _used(zones, index):
+        quiet[at] = quiet_at(now_utc, zone(zones[at]), start, end)
+    return quiet[index]
+
+
+def ends_by_zone(
+    now_utc: datetime, zones: np.ndarray, index: np.ndarray, start: TimeOfDay, end: TimeOfDay
+) -> np.ndarray:
+    """:func:`next_allowed_at` for each customer whose zone is ``zones[index[i]]``, as
+    ``datetime64[us]`` (naive UTC): one answer per zone, spread with the index."""
+    ends = np.full(len(zones), np.datetime64("NaT"), dtype="datetime64[us]")
+    for at in _used(zones, index):
+        moment = next_allowed_at(now_utc, zone(zones[at]), start, end)
+        ends[at] = np.datetime64(moment.replace(tzinfo=None), "us")
+    return ends[index]
 
 
 def in_quiet_hours(
@@ -273,10 +308,8 @@ def in_quiet_hours(
     ...                time(21), time(9), None).tolist()  # 08:00 in New York
     [True]
     """
-    names = resolve_zones(zones, fallback_zone).names
-    distinct, index = _per_zone(names)
-    quiet = np.array([quiet_at(now_utc, zone(n), start, end) for n in distinct], dtype=bool)
-    return quiet[index] if names.size else np.zeros(0, dtype=bool)
+    resolved = resolve_zones(zones, fallback_zone)
+    return quiet_by_zone(now_utc, resolved.zones, resolved.index, start, end)
 
 
 def next_allowed(
@@ -294,13 +327,5 @@ def next_allowed(
     ...              time(21), time(9), None).astype(str).tolist()
     ['2026-01-05T07:00:00.000000']
     """
-    names = resolve_zones(zones, fallback_zone).names
-    distinct, index = _per_zone(names)
-    ends = np.array(
-        [
-            np.datetime64(next_allowed_at(now_utc, zone(n), start, end).replace(tzinfo=None), "us")
-            for n in distinct
-        ],
-        dtype="datetime64[us]",
-    )
-    return ends[index] if names.size else np.empty(0, dtype="datetime64[us]")
+    resolved = resolve_zones(zones, fallback_zone)
+    return ends_by_zone(now_utc, resolved.zones, resolved.index, start, end)

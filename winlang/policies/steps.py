@@ -25,7 +25,7 @@ from .caps import cap_reasons
 from .contact import ChannelContact, SuppressionMasks, Suppressions, resolve_chains
 from .hashing import holdout, id_texts, variant
 from .inputs import PolicyInputs
-from .quiet import ZoneResolution, in_quiet_hours, next_allowed, resolve_zones
+from .quiet import ZoneResolution, ends_by_zone, quiet_by_zone, resolve_zones
 from .reasons import CONTACT_REASONS, Reason, Status
 
 
@@ -249,17 +249,16 @@ def check_quiet_hours(state: PolicyState) -> PolicyState:
     if inputs.quiet is None or not todo.any():
         return state
     start, end = inputs.quiet.start, inputs.quiet.end
-
-    def zones_of(rows: np.ndarray) -> np.ndarray:
-        # Resolved names already hold the fallback for null and unknown zones.
-        if inputs.zones is not None:
-            return zones.names[rows]
-        return np.full(int(rows.sum()), zones.fallback, dtype=object)
-
-    found = in_quiet_hours(inputs.now, zones_of(todo), start, end, zones.fallback)
+    # Resolved zones already hold the fallback for null and unknown ones; without a zone
+    # column everyone is read in the fallback.
+    if inputs.zones is not None:
+        names, index = zones.zones, zones.index
+    else:
+        names, index = np.array([zones.fallback], dtype=object), np.zeros(state.size, np.int64)
+    found = quiet_by_zone(inputs.now, names, index[todo], start, end)
     quiet = _spread(found, todo, False)
     until = state.deferred_until.copy()
-    until[quiet] = next_allowed(inputs.now, zones_of(quiet), start, end, zones.fallback)
+    until[quiet] = ends_by_zone(inputs.now, names, index[quiet], start, end)
     return replace(state, deferred_until=until).stop(quiet, Status.DEFERRED, Reason.QUIET_HOURS)
 
 

@@ -134,19 +134,7 @@ def _with_too_long(rule: dict, too_long: int, deferred: int) -> dict[str, int]:
 
 def _split(outcome, mask) -> dict[str, object]:
     """The policy counts of the customers selected by ``mask``."""
-    from dataclasses import fields, replace
-
-    import numpy as np
-
-    part = replace(
-        outcome,
-        **{
-            f.name: getattr(outcome, f.name)[mask]
-            for f in fields(outcome)
-            if isinstance(getattr(outcome, f.name), np.ndarray)
-        },
-    )
-    counts = part.summary()
+    counts = outcome.summary(mask)
     return {
         "sent": counts["sent"],
         "held_out": counts["held_out"],

@@ -76,8 +76,12 @@ def memory_limit(given: object = None, available: int | None = None) -> str:
 
 def usable_memory() -> int:
     """The memory this process may use: the machine's, or its cgroup's limit when lower (a
-    container's)."""
-    physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    container's); where the system doesn't say (no ``sysconf``), four times the cap, so the
+    default is the cap."""
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        physical = 4 * DEFAULT_MEMORY_CAP
     return min(physical, _cgroup_limit() or physical)
 
 

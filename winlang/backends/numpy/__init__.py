@@ -19,7 +19,6 @@ import pyarrow as pa
 from ...contracts.source import Source
 from ...plan import ir
 from ..base import Decisions, RunContext
-from . import decide as _decide
 
 
 class NumpyBackend:
@@ -34,7 +33,11 @@ class NumpyBackend:
         context: RunContext,
         carry: Sequence[ir.Column] = (),
     ) -> Decisions:
-        return _decide.decide(plan, source, context, carry)
+        # The evaluator is imported when this backend runs: a run on a SQL store reads only
+        # .columns and .events of this package (the suppressions' filter).
+        from . import decide as evaluator
+
+        return evaluator.decide(plan, source, context, carry)
 
     def values(
         self,
@@ -47,7 +50,9 @@ class NumpyBackend:
         """See :meth:`winlang.backends.base.Backend.values`; with ``ids``, only those
         customers, in that order (a null value for an id the store does not have): the
         contact fields of a run's matched customers without reading anyone else's."""
-        return _decide.values(nodes, source, context, plan, ids)
+        from . import decide as evaluator
+
+        return evaluator.values(nodes, source, context, plan, ids)
 
 
 __all__ = ["NumpyBackend"]

@@ -57,8 +57,11 @@ class SqlBackend:
         statement = decide_statement(plan, source.layout, dialect, flags, ingested, carry)
         times = _times([*nodes, *carry], source)
         if dialect.streams_decisions:
-            read = partial(streamed_rows, dialect=dialect, carry=carry)
-            return _run(engine, dialect, statement, constructs, context, times, fetch=read)
+            rows = partial(streamed_rows, dialect=dialect, carry=carry)
+            batches = partial(streamed_batches, dialect=dialect, carry=carry)
+            return _run(
+                engine, dialect, statement, constructs, context, times, fetch=rows, batches=batches
+            )
         if not carry:
             row = _run(engine, dialect, statement, constructs, context, times)
             return decisions_of(row, dialect)
@@ -193,9 +196,12 @@ def _run(
     times: dict[str, list[str]],
     all_rows: bool = False,
     fetch=None,
+    batches=None,
 ):
     """Prepare the connection, fill the state tables, run the statement; change nothing.
-    The result is its rows (``all_rows``), what ``fetch`` makes of it, or its one row."""
+    The result is its rows (``all_rows``), what ``fetch`` makes of it, or its one row; with
+    ``batches``, what that makes of the statement's rows as Arrow batches where the dialect
+    runs it so (:meth:`SqlDialect.decision_batches`)."""
     params = statement.binder.values(_utc(context.now))
     with _connect(engine) as connection:
         try:
@@ -205,6 +211,12 @@ def _run(
                 filled(connection, dialect, statement.tables),
                 loaded(connection, dialect, statement.ingested),
             ):
+                if batches is not None:
+                    found = dialect.decision_batches(
+                        connection, statement.select, params, CHUNK_ROWS
+                    )
+                    if found is not None:
+                        return batches(found)
                 result = connection.execute(statement.select, params)
                 if fetch is not None:
                     return fetch(result)
@@ -291,13 +303,21 @@ def carried_decisions(row: Sequence, dialect: SqlDialect, carry: Sequence[ir.Col
     kinds = [None, None, *(node.kind for node in carry)]
     ids, rules, *values = dialect.gathered_rows(gathered, kinds)
     ids, rules = _id_values(ids), np.asarray(_plain(rules), dtype=np.int32)
-    order = pa.array(np.argsort(ids, kind="stable"), pa.int64())
     arrays = {
-        node: _carried_array(value, node.kind, dialect).take(order)
+        node: _carried_array(value, node.kind, dialect)
         for node, value in zip(carry, values, strict=True)
     }
+    if _ascending(ids):  # SQLite gathers in rowid order, usually the ids' own: nothing to move
+        return Decisions(int(audience or 0), ids, rules, arrays)
+    order = pa.array(np.argsort(ids, kind="stable"), pa.int64())
     taken = order.to_numpy()
+    arrays = {node: array.take(order) for node, array in arrays.items()}
     return Decisions(int(audience or 0), ids[taken], rules[taken], arrays)
+
+
+def _ascending(ids: np.ndarray) -> bool:
+    """Whether numeric or text ids are already in order (a stable sort would keep them)."""
+    return ids.dtype.kind in "iufU" and bool(np.all(ids[:-1] <= ids[1:]))
 
 
 def _plain(values: list | pa.Array) -> list | np.ndarray:
@@ -329,11 +349,7 @@ def streamed_rows(
 ) -> Decisions:
     """Decisions from the rows of :func:`.statement.streamed_decisions`, read a chunk at a
     time: only the matched customers (their ids, rules and carried values) and one chunk of
-    rows are ever held, never one value holding every id. Where the driver hands out Arrow
-    batches (:meth:`SqlDialect.decision_batches`), they are read as Arrow columns."""
-    batches = dialect.decision_batches(result, CHUNK_ROWS)
-    if batches is not None:
-        return streamed_batches(batches, dialect, carry)
+    rows are ever held, never one value holding every id."""
     audience = 0
     ids: list[np.ndarray] = []
     rules: list[np.ndarray] = []

@@ -276,11 +276,12 @@ class SqlDialect:
         return result.one()
 
     def decision_batches(
-        self, result: sa.CursorResult, rows: int
+        self, connection: Connection, select: sa.Select, params: Mapping[str, object], rows: int
     ) -> Iterator[pa.RecordBatch] | None:
-        """With :attr:`streams_decisions`: the decision rows as Arrow record batches of at
-        most ``rows`` rows, where the driver hands them out so (no Python object per
-        value); None: they are read as Python rows."""
+        """With :attr:`streams_decisions`: run ``select`` and hand its rows back as Arrow
+        record batches of at most ``rows`` rows, where the driver streams them so (no Python
+        object per value, no whole result held); None: SQLAlchemy runs it, its rows read as
+        Python rows. Driver errors come out as SQLAlchemy's ``DBAPIError``."""
         return None
 
     def gathered_rows(self, values: Sequence[object], kinds: Sequence[str | None]) -> list:

@@ -7,8 +7,7 @@ Python's but for "İ" and a final "Σ", which alone go to the Python function.
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
 import pyarrow as pa
@@ -65,9 +64,34 @@ class DuckDBDialect(SqlDialect):
     def fence(self, select: sa.Select) -> sa.Select:
         return select  # DuckDB computes a projection once however often it is used
 
-    def decision_batches(self, result: sa.CursorResult, rows: int) -> Iterator[pa.RecordBatch]:
-        """DuckDB's own Arrow stream of the result, a batch at a time: no Python object per
-        value (DuckDB holds the result, the matched rows only, while it is read)."""
-        with warnings.catch_warnings():  # "an extra copy": of those rows, a batch at a time
-            warnings.simplefilter("ignore")
-            return iter(result.cursor.to_arrow_reader(rows))
+    def decision_batches(
+        self, connection: Connection, select: sa.Select, params: Mapping[str, object], rows: int
+    ) -> Iterator[pa.RecordBatch]:
+        """DuckDB runs the statement as a relation read as an Arrow stream, a batch at a time:
+        through a cursor (SQLAlchemy's) DuckDB holds the whole result first (every matched
+        customer's row with its carried values) and hands over a copy."""
+        compiled = select.compile(dialect=connection.dialect)
+        values = driver_params(compiled, params, connection.dialect)
+        return _streamed(connection.connection.driver_connection, compiled.string, values, rows)
+
+
+def driver_params(
+    compiled: sa.engine.Compiled, params: Mapping[str, object], dialect: sa.engine.Dialect
+) -> list:
+    """The statement's parameters as the driver takes them: in ``positiontup`` order, each
+    through its type's bind processor, as SQLAlchemy's own execution does."""
+    values = compiled.construct_params(dict(params))
+    found = []
+    for name in compiled.positiontup:
+        process = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+        found.append(values[name] if process is None else process(values[name]))
+    return found
+
+
+def _streamed(driver, sql: str, values: list, rows: int) -> Iterator[pa.RecordBatch]:
+    import duckdb
+
+    try:
+        yield from driver.sql(sql, params=values or None).to_arrow_reader(rows)
+    except duckdb.Error as error:  # as SQLAlchemy raises it: the run's handling is the same
+        raise sa.exc.DBAPIError.instance(sql, values, error, duckdb.Error) from error

@@ -1,0 +1,96 @@
+"""The language's reserved words, for the parser's error recovery, the checker and the editor
+support; apart from the syntax errors' module so that a clean parse never loads it."""
+
+from __future__ import annotations
+
+MAX_REPORTED = 50  # syntax errors reported in one file
+
+KEYWORDS = frozenset(
+    [
+        "campaign",
+        "description",
+        "audience",
+        "cap",
+        "per",
+        "quiet",
+        "hours",
+        "to",
+        "holdout",
+        "link",
+        "timezone",
+        "locale",
+        "segment",
+        "let",
+        "template",
+        "subject",
+        "body",
+        "file",
+        "rule",
+        "when",
+        "then",
+        "and",
+        "or",
+        "not",
+        "in",
+        "list",
+        "between",
+        "is",
+        "null",
+        "today",
+        "starts",
+        "ends",
+        "with",
+        "contains",
+        "within",
+        "more",
+        "than",
+        "before",
+        "after",
+        "ago",
+        "did",
+        "any",
+        "count",
+        "sum",
+        "last",
+        "true",
+        "false",
+        "send",
+        "else",
+        "add",
+        "remove",
+        "from",
+        "unsubscribe",
+        "split",
+        "repeat",
+        "every",
+        "opened",
+        "clicked",
+        "purchased",
+        "visited",
+        "viewed",
+        "bounced",
+        "unsubscribed",
+        "received",
+    ]
+)
+
+# Words that begin an item: when one of them shows up where a name was expected, the parser has
+# read it as that name, so the item before it is unfinished.
+ITEM_WORDS = frozenset(
+    [
+        "campaign",
+        "description",
+        "audience",
+        "cap",
+        "quiet",
+        "holdout",
+        "link",
+        "timezone",
+        "locale",
+        "segment",
+        "let",
+        "template",
+        "rule",
+        "when",
+    ]
+)
