@@ -51,13 +51,13 @@ HARD_BOUNCE = "hard_bounce"
 BOUNCE = "bounce"
 # Types that always suppress, then the one that does when its bounce type says hard.
 ALWAYS_SUPPRESSING = (UNSUBSCRIBE, COMPLAINT, HARD_BOUNCE)
-SUPPRESSING_TYPES = (*ALWAYS_SUPPRESSING, BOUNCE)
 # A bounce type, lowercased without spaces, `_` and `-`, that makes a bounce hard.
 HARD_BOUNCE_TYPES = ("hard", "hardbounce", "permanent")
 # Which events suppress, as the Python filter below and a SQL store's query both read it. The
 # characters left out of a bounce type are the blanks of RE2's `\s` (which the filter used
 # to name; no vertical tab) and `_`, `-`.
 SUPPRESSING = SuppressingEvents(ALWAYS_SUPPRESSING, BOUNCE, HARD_BOUNCE_TYPES, "\t\n\f\r _-")
+SUPPRESSING_TYPES = SUPPRESSING.read_types  # the event types read to find them
 # The same characters as an RE2 class, each written as a code point.
 _IGNORED = "[" + "".join(f"\\x{{{ord(c):02x}}}" for c in SUPPRESSING.ignored) + "]+"
 
