@@ -12,6 +12,9 @@ pytest_plugins = ["pytester"]
 
 @pytest.fixture
 def folder(pytester: pytest.Pytester):
+    # The inner session's own settings, as pyproject.toml gives the suite's (pytest-asyncio
+    # warns in every inner run without its loop scope).
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makefile(".win", nudge=CAMPAIGN)
     pytester.path.joinpath("nudge.test.toml").write_text(
         TEST.replace('engines = ["numpy"]', 'engines = ["numpy", "sql"]'), encoding="utf-8"
