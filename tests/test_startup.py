@@ -33,8 +33,10 @@ print("IMPORTED", json.dumps([sorted(m for m in heavy if m in sys.modules), code
 """
 
 
-def imported(body: str, cwd: Path) -> tuple[list[str], int]:
-    script = DRIVER.format(heavy=HEAVY, body=body)
+def imported(body: str, cwd: Path, watched: tuple[str, ...] = HEAVY) -> tuple[list[str], int]:
+    """``body`` run in a fresh interpreter in ``cwd``: the modules of ``watched`` it imported,
+    and its exit code."""
+    script = DRIVER.format(heavy=watched, body=body)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(
         [sys.executable, "-c", script], cwd=cwd, env=env, capture_output=True, text=True
@@ -158,17 +160,10 @@ def demo(tmp_path_factory) -> Path:
 
 
 def loaded(body: str, demo: Path, watched: tuple[str, ...]) -> list[str]:
-    """``body`` run in a fresh interpreter in ``demo``: the modules of ``watched`` it
-    imported."""
-    script = DRIVER.format(heavy=watched, body=body)
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=demo, env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    line = next(x for x in done.stdout.splitlines() if x.startswith("IMPORTED "))
-    names, code = json.loads(line.removeprefix("IMPORTED "))
-    assert code == 0, done.stdout
+    """``body`` run in a fresh interpreter in ``demo``, which must succeed: the modules of
+    ``watched`` it imported."""
+    names, code = imported(body, demo, watched)
+    assert code == 0, names
     return names
 
 

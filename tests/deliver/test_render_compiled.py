@@ -7,7 +7,7 @@ as Arrow columns and as Python values), in several locales, on every kind of cha
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from winlang import ast as A
 from winlang.addresses import header_text
 from winlang.check.sms import measure
-from winlang.check.templates import is_html, placeholder_names, render
+from winlang.check.templates import Show, is_html, placeholder_names, text_pieces
 from winlang.contracts.message import Message, idempotency_key
 from winlang.deliver.columns import Distinct, codes_of, distinct
 from winlang.deliver.render import (
@@ -69,10 +69,10 @@ def reference_message(
             values["unsubscribe"] = metadata["unsubscribe"] = tracking.unsubscribe_link(token)
     html = kind == "email" and is_html(template.body)
     show = shower(locale)
-    body = render(template.body.value, values, _html_escape if html else None, show)
+    body = _filled(template.body.value, values, show, _html_escape if html else None)
     name, customer = template.name.name, str(customer_id)
     if template.subject is not None:
-        subject = header_text(render(template.subject.value, values, show=show))
+        subject = header_text(_filled(template.subject.value, values, show))
         return Message(
             key, campaign, rule, customer, channel, name, to, None, subject, body, None,
             variant, html, metadata,
@@ -82,6 +82,23 @@ def reference_message(
         key, campaign, rule, customer, channel, name, to, body, None, None, parts, variant,
         None, metadata,
     )  # fmt: skip
+
+
+def _filled(
+    text: str, values: Mapping[str, object], show: Show, escape: Callable[[str], str] | None = None
+) -> str:
+    """``text``'s placeholders filled for one message: each value shown by its spec, else the
+    fallback, then escaped."""
+    shown = (
+        piece if isinstance(piece, str) else (show(values.get(piece[0]), piece[2]) or piece[1])
+        for piece in text_pieces(text)
+    )
+    if escape is None:
+        return "".join(shown)
+    return "".join(
+        piece if isinstance(piece, str) else escape(value)
+        for piece, value in zip(text_pieces(text), shown, strict=True)
+    )
 
 
 # ---- generated templates ---------------------------------------------------------------------

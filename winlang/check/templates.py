@@ -183,43 +183,16 @@ def _in_quotes(tag: str) -> bool:
 Show = Callable[[object, str | None], str]
 
 
-def render(
-    text: str,
-    values: Mapping[str, object],
-    escape: Callable[[str], str] | None = None,
-    show: Show | None = None,
-) -> str:
-    """Fill placeholders from ``values``; a missing or empty value takes the fallback.
-    ``show(value, spec)`` turns a value into text (by default ``values`` already are texts
-    and specs are ignored); ``escape`` (HTML escaping, say) applies to every value put in,
-    after it is shown, fallbacks included, and never to the template's own text.
+def render(text: str, values: Mapping[str, str]) -> str:
+    """Fill placeholders from ``values`` (texts); a missing or empty value takes the fallback
+    (a preview's, say: a run renders a slice at once, :mod:`winlang.deliver.render`).
 
     >>> render("Hi {first_name|there} {{x}}", {"first_name": ""})
     'Hi there {x}'
-    >>> render("<b>{name|A & B}</b>", {}, escape=lambda v: v.replace("&", "&amp;"))
-    '<b>A &amp; B</b>'
-    >>> show = lambda v, spec: f"{v}/{spec}" if v else ""
-    >>> render("{n:number|none} {m:number|none}", {"n": 2}, show=show)
-    '2/number none'
     """
-    pieces = text_pieces(text)
-    if len(pieces) == 1 and isinstance(pieces[0], str):
-        return pieces[0]
-    if show is None:
-        shown = (
-            piece if isinstance(piece, str) else (values.get(piece[0]) or piece[1])
-            for piece in pieces
-        )
-    else:
-        shown = (
-            piece if isinstance(piece, str) else (show(values.get(piece[0]), piece[2]) or piece[1])
-            for piece in pieces
-        )
-    if escape is None:
-        return "".join(shown)  # type: ignore[arg-type]
     return "".join(
-        piece if isinstance(piece, str) else escape(value)
-        for piece, value in zip(pieces, shown, strict=True)
+        piece if isinstance(piece, str) else (values.get(piece[0]) or piece[1])
+        for piece in text_pieces(text)
     )
 
 
