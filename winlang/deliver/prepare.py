@@ -133,7 +133,16 @@ class Planner:
     @cached_property
     def _compiled(self) -> dict[tuple[int, str], CompiledTemplate]:
         """Each template compiled once per run, for each channel kind it is sent on."""
-        return {}
+        kinds = {
+            (step.template, self.channels[step.channel].kind)
+            for arm in self.arms
+            for step in arm.chain
+        }
+        templates = self.delivery.templates
+        return {
+            (template, kind): compile_template(templates[template], kind, self.locale)
+            for template, kind in kinds
+        }
 
     @cached_property
     def _occurrences(self) -> tuple[int, ...]:
@@ -259,11 +268,7 @@ class Planner:
         ``values`` are the rows' columns when the caller has them."""
         values = values if values is not None else _Values(self, rows)
         kind = self.channels[send.channel].kind
-        compiled = self._compiled.get((send.template, kind))
-        if compiled is None:
-            template = self.delivery.templates[send.template]
-            compiled = compile_template(template, kind, self.locale)
-            self._compiled[(send.template, kind)] = compiled
+        compiled = self._compiled[(send.template, kind)]
         positions = values.positions(rows)
         variant = self.outcome.variant[rows].tolist()
         recipients = Recipients(
