@@ -238,8 +238,7 @@ class Planner:
             rule = rules[rule_index[group[0]]].name
             tried_before = np.zeros(at.size, dtype=np.int64)
             for position, step in enumerate(self.arms[arm_index[group[0]]].chain):
-                later = (firsts < position) & np.asarray(self.usable[step.channel])[at]
-                tried = (firsts == position) | later
+                tried = self.tries(position, step, at, firsts)
                 if not tried.any():
                     continue
                 who = at[tried]
@@ -253,6 +252,15 @@ class Planner:
                         found[i].append((position, message))
                 tried_before += tried
         return found
+
+    def tries(
+        self, position: int, step: SendStep, rows: np.ndarray, first: np.ndarray
+    ) -> np.ndarray:
+        """Which of ``rows`` (``first``: the chain position the policies chose for each) try
+        the send chain's ``position``: the chosen step, and each later step whose channel is
+        usable, in order."""
+        later = (first < position) & np.asarray(self.usable[step.channel])[rows]
+        return (first == position) | later
 
     def render(
         self,

@@ -82,8 +82,7 @@ def _first_fitting(
     parts = np.full(rows.size, NO_PARTS, dtype=np.int64)
     limit = planner.sms_max_parts
     for position, step in enumerate(arm.chain):
-        later = (first < position) & np.asarray(planner.usable[step.channel])[rows]
-        tried = (chosen < 0) & ((first == position) | later)
+        tried = (chosen < 0) & planner.tries(position, step, rows, first)
         if not tried.any():
             continue
         sizes = _sms_parts(planner, rule, step, rows[tried], codes)
